@@ -1,0 +1,328 @@
+// Loading pochta.toml: walks every table, refuses unknown keys and wrong
+// types at their line, then checks the rules that span several keys.
+#include "common/config/config.hpp"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "common/util/strings.hpp"
+
+namespace pochta {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uintmax_t max_config_bytes = 1 << 20;
+
+class Loader {
+public:
+    explicit Loader(const fs::path& file) {
+        config_.file = file;
+        std::error_code ec;
+        fs::path absolute = fs::absolute(file, ec);
+        base_ = ec ? file.parent_path() : absolute.parent_path();
+    }
+
+    Config run() {
+        toml::table root = parse();
+        walk_root(root);
+        check_cross_rules(root);
+        return std::move(config_);
+    }
+
+private:
+    Config config_;
+    fs::path base_;
+    // Lines of keys that later rules point at.
+    std::map<std::string, unsigned> lines_;
+
+    std::string name() const { return config_.file.string(); }
+
+    [[noreturn]] void fail(unsigned line, std::string_view text) const {
+        // One line on stderr, whatever the parser's message holds.
+        std::string reason(text);
+        for (char& c : reason)
+            if (c == '\n' || c == '\r') c = ' ';
+        if (line == 0) throw ConfigError(fmt::format("{}: {}", name(), reason));
+        throw ConfigError(fmt::format("{}:{}: {}", name(), line, reason));
+    }
+    [[noreturn]] void fail(const toml::source_region& where, std::string_view reason) const {
+        fail(where.begin.line, reason);
+    }
+
+    toml::table parse() {
+        std::ifstream in(config_.file, std::ios::binary);
+        if (!in) fail(0, fmt::format("cannot read: {}", std::strerror(errno)));
+        std::string text;
+        char buf[8192];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+            text.append(buf, static_cast<size_t>(in.gcount()));
+            if (text.size() > max_config_bytes) fail(0, "larger than 1 MiB, not a configuration file");
+        }
+        if (in.bad()) fail(0, "read error");
+        try {
+            return toml::parse(text, name());
+        } catch (const toml::parse_error& e) {
+            fail(e.source(), e.description());
+        }
+    }
+
+    fs::path resolve(const std::string& text) const {
+        fs::path p(text);
+        if (p.is_absolute()) return p.lexically_normal();
+        return (base_ / p).lexically_normal();
+    }
+
+    std::string get_string(const toml::node& node, std::string_view key) const {
+        if (!node.is_string()) fail(node.source(), fmt::format("{} must be a string", key));
+        return node.as_string()->get();
+    }
+
+    int64_t get_int(const toml::node& node, std::string_view key, int64_t min, int64_t max) const {
+        if (!node.is_integer()) fail(node.source(), fmt::format("{} must be an integer", key));
+        int64_t v = node.as_integer()->get();
+        if (v < min || v > max) fail(node.source(), fmt::format("{} must be between {} and {}", key, min, max));
+        return v;
+    }
+
+    const toml::table& get_table(const toml::node& node, std::string_view key) const {
+        if (!node.is_table()) fail(node.source(), fmt::format("{} must be a table", key));
+        return *node.as_table();
+    }
+
+    fs::path get_path(const toml::node& node, std::string_view key) const {
+        std::string text = get_string(node, key);
+        if (text.empty()) fail(node.source(), fmt::format("{} must not be empty", key));
+        if (text.find('\0') != std::string::npos) fail(node.source(), fmt::format("{} contains a NUL", key));
+        return resolve(text);
+    }
+
+    void remember(const toml::key& key, std::string_view full) { lines_[std::string(full)] = key.source().begin.line; }
+    unsigned line_of(const std::string& full) const {
+        auto it = lines_.find(full);
+        return it == lines_.end() ? 0 : it->second;
+    }
+
+    [[noreturn]] void unknown(const toml::key& key, std::string_view prefix) const {
+        fail(key.source(), fmt::format("unknown key '{}{}'", prefix, key.str()));
+    }
+
+    void walk_root(const toml::table& root) {
+        for (auto&& [key, node] : root) {
+            std::string_view k = key.str();
+            remember(key, k);
+            if (k == "hostname") {
+                config_.hostname = get_string(node, k);
+                if (config_.hostname.empty()) fail(node.source(), "hostname must not be empty");
+                if (!is_valid_hostname(config_.hostname))
+                    fail(node.source(), fmt::format("hostname '{}' is not a valid host name", config_.hostname));
+            } else if (k == "data_dir") {
+                config_.data_dir = get_path(node, k);
+            } else if (k == "domains") {
+                walk_domains(node);
+            } else if (k == "users_file") {
+                config_.users_file = get_path(node, k);
+            } else if (k == "aliases_file") {
+                std::string text = get_string(node, k);
+                if (!text.empty()) config_.aliases_file = get_path(node, k);
+            } else if (k == "run_as") {
+                config_.run_as = get_string(node, k);
+            } else if (k == "tls") {
+                walk_tls(get_table(node, "tls"));
+            } else if (k == "listen") {
+                walk_listen(get_table(node, "listen"));
+            } else if (k == "limits") {
+                walk_limits(get_table(node, "limits"));
+            } else if (k == "delivery") {
+                walk_delivery(get_table(node, "delivery"));
+            } else {
+                unknown(key, "");
+            }
+        }
+    }
+
+    void walk_domains(const toml::node& node) {
+        if (!node.is_array()) fail(node.source(), "domains must be an array of strings");
+        for (const toml::node& item : *node.as_array()) {
+            std::string domain = to_lower(get_string(item, "each entry of domains"));
+            if (!is_valid_hostname(domain))
+                fail(item.source(), fmt::format("domain '{}' is not a valid host name", domain));
+            for (const auto& seen : config_.domains)
+                if (seen == domain) fail(item.source(), fmt::format("domain '{}' is listed twice", domain));
+            config_.domains.push_back(domain);
+        }
+        if (config_.domains.empty()) fail(node.source(), "domains must name at least one local domain");
+    }
+
+    void walk_tls(const toml::table& table) {
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            if (k == "cert") {
+                config_.tls.cert = get_path(node, "tls.cert");
+                config_.lines.tls_cert = key.source().begin.line;
+            } else if (k == "key") {
+                config_.tls.key = get_path(node, "tls.key");
+                config_.lines.tls_key = key.source().begin.line;
+            } else {
+                unknown(key, "tls.");
+            }
+        }
+        if (config_.tls.cert.empty() != config_.tls.key.empty())
+            fail(table.source(), config_.tls.cert.empty() ? "[tls] has key but no cert" : "[tls] has cert but no key");
+    }
+
+    void walk_listen(const toml::table& table) {
+        static const std::pair<const char*, std::optional<ListenAddress> Config::Listen::*> services[] = {
+            {"smtp", &Config::Listen::smtp},   {"submission", &Config::Listen::submission},
+            {"submissions", &Config::Listen::submissions},
+            {"imap", &Config::Listen::imap},   {"imaps", &Config::Listen::imaps},
+            {"pop3", &Config::Listen::pop3},   {"pop3s", &Config::Listen::pop3s},
+        };
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            bool known = false;
+            for (const auto& [service, member] : services) {
+                if (k != service) continue;
+                known = true;
+                std::string full = fmt::format("listen.{}", k);
+                remember(key, full);
+                std::string text = get_string(node, full);
+                try {
+                    config_.listen.*member = parse_listen_address(text);
+                } catch (const std::invalid_argument& e) {
+                    fail(node.source(), fmt::format("{} = \"{}\": {}", full, text, e.what()));
+                }
+            }
+            if (!known) unknown(key, "listen.");
+        }
+    }
+
+    void walk_limits(const toml::table& table) {
+        constexpr int64_t umax = std::numeric_limits<unsigned>::max();
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("limits.{}", k);
+            if (k == "max_message_size")
+                config_.limits.max_message_size =
+                    static_cast<uint64_t>(get_int(node, full, 1, std::numeric_limits<int64_t>::max()));
+            else if (k == "max_recipients")
+                config_.limits.max_recipients = static_cast<unsigned>(get_int(node, full, 1, umax));
+            else if (k == "max_connections")
+                config_.limits.max_connections = static_cast<unsigned>(get_int(node, full, 1, umax));
+            else if (k == "max_connections_per_ip")
+                config_.limits.max_connections_per_ip = static_cast<unsigned>(get_int(node, full, 1, umax));
+            else
+                unknown(key, "limits.");
+        }
+    }
+
+    void walk_delivery(const toml::table& table) {
+        auto& d = config_.delivery;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("delivery.{}", k);
+            remember(key, full);
+            if (k == "relay") {
+                d.relay = get_string(node, full);
+                if (!d.relay.empty()) check_host_port(node, full, d.relay, false);
+            } else if (k == "dns_servers") {
+                if (!node.is_array()) fail(node.source(), "delivery.dns_servers must be an array of \"ip:port\"");
+                for (const toml::node& item : *node.as_array()) {
+                    std::string server = get_string(item, "each entry of delivery.dns_servers");
+                    check_host_port(item, "delivery.dns_servers", server, true);
+                    d.dns_servers.push_back(server);
+                }
+            } else if (k == "smtp_port") {
+                d.smtp_port = static_cast<uint16_t>(get_int(node, full, 1, 65535));
+            } else if (k == "relay_user") {
+                d.relay_user = get_string(node, full);
+            } else if (k == "relay_password_file") {
+                std::string text = get_string(node, full);
+                if (!text.empty()) {
+                    d.relay_password_file = get_path(node, full);
+                    config_.lines.relay_password_file = key.source().begin.line;
+                }
+            } else if (k == "max_queue_time") {
+                d.max_queue_time = get_duration(node, full);
+            } else {
+                unknown(key, "delivery.");
+            }
+        }
+    }
+
+    // relay and dns_servers: a port is required and 0 makes no sense;
+    // DNS servers must be IP addresses (we cannot resolve the resolver).
+    void check_host_port(const toml::node& node, std::string_view key, const std::string& text, bool ip_only) const {
+        ListenAddress parsed;
+        try {
+            parsed = parse_listen_address(text);
+        } catch (const std::invalid_argument& e) {
+            fail(node.source(), fmt::format("{} \"{}\": {}", key, text, e.what()));
+        }
+        if (parsed.port == 0) fail(node.source(), fmt::format("{} \"{}\": port 0 is not usable", key, text));
+        if (ip_only && is_valid_hostname(parsed.host))
+            fail(node.source(), fmt::format("{} \"{}\": expected \"ip:port\"", key, text));
+    }
+
+    std::chrono::seconds get_duration(const toml::node& node, std::string_view key) const {
+        std::optional<std::chrono::seconds> value;
+        if (node.is_integer()) {
+            value = std::chrono::seconds(get_int(node, key, 1, 100ll * 366 * 86400));
+        } else if (node.is_string()) {
+            value = parse_duration(node.as_string()->get());
+            if (!value)
+                fail(node.source(), fmt::format("{}: '{}' is not a duration such as \"5d\", \"4h\", \"30m\"", key,
+                                                node.as_string()->get()));
+        } else {
+            fail(node.source(), fmt::format("{} must be a duration string such as \"5d\"", key));
+        }
+        if (value->count() <= 0) fail(node.source(), fmt::format("{} must be longer than zero", key));
+        return *value;
+    }
+
+    void check_cross_rules(const toml::table& root) {
+        for (const char* required : {"hostname", "data_dir", "domains", "users_file"})
+            if (!root.contains(required)) fail(0, fmt::format("missing required key '{}'", required));
+
+        // Every service offers TLS (implicit, or STARTTLS/STLS), so each needs a certificate.
+        const auto& l = config_.listen;
+        const std::pair<const char*, const std::optional<ListenAddress>*> services[] = {
+            {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
+            {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
+            {"pop3s", &l.pop3s},
+        };
+        if (config_.tls.cert.empty()) {
+            for (const auto& [service, address] : services) {
+                if (!address->has_value()) continue;
+                std::string full = fmt::format("listen.{}", service);
+                fail(line_of(full), fmt::format("{} needs TLS: add a [tls] table with cert and key", full));
+            }
+        }
+
+        if (!config_.delivery.relay_user.empty() && config_.delivery.relay_password_file.empty())
+            fail(line_of("delivery.relay_user"), "delivery.relay_user needs delivery.relay_password_file");
+    }
+};
+
+}  // namespace
+
+bool Config::is_local_domain(std::string_view domain) const {
+    for (const auto& d : domains)
+        if (iequals(d, domain)) return true;
+    return false;
+}
+
+Config load_config(const std::filesystem::path& file) {
+    return Loader(file).run();
+}
+
+}  // namespace pochta

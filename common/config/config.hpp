@@ -1,0 +1,93 @@
+// The configuration file (TOML), as INTERFACE.md fixes it plus the keys
+// README.md documents. Loading validates everything; errors read
+// "FILE:LINE: reason".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pochta {
+
+// Thrown for every configuration problem; what() is "FILE:LINE: reason"
+// (or "FILE: reason" when no line applies).
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ListenAddress {
+    std::string host;   // "0.0.0.0", "::1" (without brackets)
+    uint16_t port = 0;
+    std::string text;   // as written in the file, for logs
+};
+
+struct Config {
+    std::filesystem::path file;          // the configuration file as given
+    std::string hostname;
+    std::filesystem::path data_dir;      // absolute or relative to the config's folder, resolved
+    std::vector<std::string> domains;    // lowercased
+    std::filesystem::path users_file;    // resolved
+    std::optional<std::filesystem::path> aliases_file;  // resolved
+    std::string run_as;                  // "" = stay as started
+
+    struct Tls {
+        std::filesystem::path cert;      // resolved; empty when [tls] is absent
+        std::filesystem::path key;
+    } tls;
+
+    struct Listen {
+        std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s;
+    } listen;
+
+    struct Limits {
+        uint64_t max_message_size = 26214400;
+        unsigned max_recipients = 1000;            // per SMTP transaction
+        unsigned max_connections = 10000;          // in total over all listeners
+        unsigned max_connections_per_ip = 50;      // per client IP address
+    } limits;
+
+    struct Delivery {
+        std::string relay;                         // "host:port" or ""
+        std::vector<std::string> dns_servers;      // "ip:port"
+        uint16_t smtp_port = 25;
+        std::string relay_user;
+        std::filesystem::path relay_password_file; // resolved; empty = none
+        std::chrono::seconds max_queue_time{5 * 24 * 3600};
+    } delivery;
+
+    // Where some keys were written, so check_config_files() can point at
+    // the line that names a missing file. 0 = not given.
+    struct SourceLines {
+        unsigned tls_cert = 0, tls_key = 0, relay_password_file = 0;
+    } lines;
+
+    bool is_local_domain(std::string_view domain) const;  // case-insensitive
+};
+
+// Reads and validates the file. Throws ConfigError.
+Config load_config(const std::filesystem::path& file);
+
+// For `check-config`: the files the configuration names besides the users
+// and aliases files (TLS certificate and key, relay password file) exist and
+// are readable. Throws ConfigError "FILE:LINE: reason".
+void check_config_files(const Config& config);
+
+// A DNS host name: dot-separated labels of letters, digits and '-', 1..63
+// octets each, 253 in total, no trailing dot, not all-numeric at the end.
+bool is_valid_hostname(std::string_view name);
+
+// Parses "host:port" / "[v6]:port" (host: an IP address or a host name;
+// port 0..65535). Throws std::invalid_argument with a reason.
+ListenAddress parse_listen_address(const std::string& text);
+
+// Parses a duration such as "5d", "4h", "30m", "90s", "1w", a sequence such as
+// "1d12h", or a plain number of seconds. nullopt on bad syntax or above 100 years.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+}  // namespace pochta

@@ -1,0 +1,43 @@
+#include "common/util/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <sys/time.h>
+
+namespace pochta::log {
+namespace {
+
+std::atomic<Level> g_level{Level::info};
+std::mutex g_write_mutex;
+
+const char* level_name(Level level) {
+    switch (level) {
+        case Level::debug: return "debug";
+        case Level::info: return "info";
+        case Level::warn: return "warn";
+        case Level::error: return "error";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void set_level(Level level) { g_level = level; }
+
+bool enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
+
+void write(Level level, std::string_view line) {
+    timeval tv{};
+    gettimeofday(&tv, nullptr);
+    tm parts{};
+    gmtime_r(&tv.tv_sec, &parts);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &parts);
+    std::lock_guard lock(g_write_mutex);
+    std::fprintf(stderr, "%s.%03dZ %s %.*s\n", stamp, static_cast<int>(tv.tv_usec / 1000), level_name(level),
+                 static_cast<int>(line.size()), line.data());
+}
+
+}  // namespace pochta::log

@@ -1,0 +1,72 @@
+// pochta: one binary, several subcommands. This file only picks the
+// subcommand and the configuration file; each subcommand lives in its own file.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "common/config/config.hpp"
+#include "server/cli.hpp"
+
+namespace {
+
+constexpr const char* default_config = "/etc/pochta/pochta.toml";
+
+// Removes "-c FILE" / "--config FILE" / "--config=FILE" from args.
+bool take_config_option(std::vector<std::string>& args, std::string& config) {
+    for (size_t i = 0; i < args.size(); i++) {
+        if (args[i] == "-c" || args[i] == "--config") {
+            if (i + 1 >= args.size()) return false;
+            config = args[i + 1];
+            args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+            return take_config_option(args, config);
+        }
+        if (args[i].rfind("--config=", 0) == 0) {
+            config = args[i].substr(9);
+            args.erase(args.begin() + static_cast<long>(i));
+            return take_config_option(args, config);
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pochta;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string config_path = default_config;
+    if (!take_config_option(args, config_path) || args.empty()) return cli::usage();
+    std::string command = args.front();
+    args.erase(args.begin());
+    if (command == "version" || command == "--version") return cli::version();
+    if (command == "help" || command == "--help" || command == "-h") {
+        cli::usage();
+        return 0;
+    }
+    bool known = command == "serve" || command == "check-config" || command == "user" || command == "queue" ||
+                 command == "mailbox" || command == "message";
+    if (!known) return cli::usage();
+    if ((command == "serve" || command == "check-config") && !args.empty()) return cli::usage();
+
+    Config config;
+    try {
+        config = load_config(config_path);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+    }
+    try {
+        if (command == "serve") return cli::serve(config);
+        if (command == "check-config") return cli::check_config(config);
+        if (command == "user") return cli::user(args, config);
+        if (command == "queue") return cli::queue(args, config);
+        if (command == "mailbox") return cli::mailbox(args, config);
+        return cli::message(args, config);
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "%s\n", e.what());  // already "FILE:LINE: reason"
+        return 1;
+    } catch (const std::exception& e) {
+        return cli::fail(e.what());
+    }
+}

@@ -1,0 +1,137 @@
+// `pochta serve`: wires configuration -> directory -> store -> listeners,
+// in one place so a reader sees which services exist and what each gets.
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include "common/auth/directory.hpp"
+#include "common/auth/login_throttle.hpp"
+#include "common/net/loop.hpp"
+#include "common/net/server.hpp"
+#include "common/net/tls.hpp"
+#include "common/util/log.hpp"
+#include "server/cli.hpp"
+#include "smtp/session.hpp"
+#include "store/async_store.hpp"
+#include "store/store.hpp"
+
+namespace pochta::cli {
+namespace {
+
+constexpr auto shutdown_grace = std::chrono::seconds(8);  // INTERFACE.md: exit within 10 s
+constexpr auto reload_check_period = std::chrono::seconds(2);  // users/aliases picked up within 5 s
+
+// Started as root with run_as set: the ports are bound, now become that user.
+// The data folder is handed to the user first so the store can write it.
+void drop_privileges(const Config& config) {
+    if (config.run_as.empty() || geteuid() != 0) return;
+    passwd* pw = getpwnam(config.run_as.c_str());
+    if (!pw) throw std::runtime_error("run_as: no such user: " + config.run_as);
+    std::filesystem::create_directories(config.data_dir);
+    if (chown(config.data_dir.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+        throw std::runtime_error("run_as: cannot hand " + config.data_dir.string() + " to " + config.run_as);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(config.data_dir))
+        if (lchown(entry.path().c_str(), pw->pw_uid, pw->pw_gid) != 0)
+            throw std::runtime_error("run_as: cannot hand " + entry.path().string() + " to " + config.run_as);
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+        throw std::runtime_error("run_as: cannot switch to user " + config.run_as);
+    log::info("running as {}", config.run_as);
+}
+
+// Owns a libuv signal handle for the life of the loop.
+class SignalWatch {
+public:
+    SignalWatch(net::EventLoop& loop, int signum, std::function<void()> fn) : fn_(std::move(fn)) {
+        handle_ = new uv_signal_t;
+        uv_signal_init(loop.uv(), handle_);
+        handle_->data = this;
+        uv_signal_start(handle_, [](uv_signal_t* h, int) { static_cast<SignalWatch*>(h->data)->fn_(); }, signum);
+    }
+    ~SignalWatch() {
+        uv_signal_stop(handle_);
+        handle_->data = nullptr;
+        uv_close(reinterpret_cast<uv_handle_t*>(handle_), [](uv_handle_t* h) { delete reinterpret_cast<uv_signal_t*>(h); });
+    }
+
+private:
+    uv_signal_t* handle_;
+    std::function<void()> fn_;
+};
+
+// `context` is filled in after the listeners are bound (and privileges
+// dropped); sessions only start once the loop runs, when it is set.
+void add_smtp_listeners(net::Server& server, const Config& config,
+                        const std::unique_ptr<smtp::SessionContext>& context) {
+    auto add = [&](const char* name, const std::optional<ListenAddress>& address, smtp::Listener kind, bool tls) {
+        if (!address) return;
+        server.add_listener(net::ListenerSpec{name, *address, tls, [&context, kind](net::Connection&) {
+                                                  return std::make_unique<smtp::Session>(*context, kind);
+                                              }});
+    };
+    add("smtp", config.listen.smtp, smtp::Listener::mx, false);
+    add("submission", config.listen.submission, smtp::Listener::submission, false);
+    add("submissions", config.listen.submissions, smtp::Listener::submissions, true);
+}
+
+void warn_unserved_listeners(const Config& config) {
+    const std::pair<const char*, const std::optional<ListenAddress>*> pending[] = {
+        {"imap", &config.listen.imap}, {"imaps", &config.listen.imaps},
+        {"pop3", &config.listen.pop3}, {"pop3s", &config.listen.pop3s}};
+    for (const auto& [name, address] : pending)
+        if (*address) log::warn("listener {} ({}) is configured but this build does not serve it yet", name, (*address)->text);
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+    signal(SIGPIPE, SIG_IGN);
+    log::info("pochta starting with {}", config.file.string());
+    auth::Directory directory(config);
+    std::shared_ptr<net::TlsContext> tls;
+    if (!config.tls.cert.empty()) tls = net::TlsContext::server(config.tls.cert, config.tls.key);
+
+    net::EventLoop loop;
+    net::Server server(loop, tls, config.limits.max_connections, config.limits.max_connections_per_ip);
+
+    auth::LoginThrottle throttle;
+    std::unique_ptr<smtp::SessionContext> smtp_context;
+    add_smtp_listeners(server, config, smtp_context);
+    warn_unserved_listeners(config);
+
+    drop_privileges(config);  // after binding (ports below 1024), before the store writes files
+    std::unique_ptr<store::Store> store = store::Store::open(config.data_dir);
+    auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
+    smtp_context = std::make_unique<smtp::SessionContext>(
+        smtp::SessionContext{config, directory, throttle, *async_store, tls});
+
+    bool stopping = false;
+    auto stop = [&] {
+        if (stopping) return;
+        stopping = true;
+        log::info("shutting down");
+        server.shutdown(shutdown_grace, [&loop] { loop.stop(); });
+    };
+    SignalWatch term(loop, SIGTERM, stop);
+    SignalWatch interrupt(loop, SIGINT, stop);
+    SignalWatch hangup(loop, SIGHUP, [&] {
+        loop.offload([&directory] { directory.reload(true); }, [] {});
+    });
+    auto reload_timer = loop.start_repeating(reload_check_period, [&] {
+        loop.offload([&directory] { directory.reload(false); }, [] {});
+    });
+
+    log::info("pochta ready");
+    loop.run();
+    reload_timer.reset();
+    async_store.reset();
+    store.reset();
+    log::info("pochta stopped");
+    return 0;
+}
+
+}  // namespace pochta::cli

@@ -1,0 +1,106 @@
+// One SMTP server session (RFC 5321) on the MX, submission or submissions
+// listener. Parses with smtp/command, decides by state and listener, and
+// hands accepted mail to the store. Runs on the loop thread only.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/auth/directory.hpp"
+#include "common/auth/login_throttle.hpp"
+#include "common/config/config.hpp"
+#include "common/net/connection.hpp"
+#include "smtp/command.hpp"
+#include "smtp/data_reader.hpp"
+#include "store/async_store.hpp"
+
+namespace pochta::smtp {
+
+enum class Listener { mx, submission, submissions };
+
+// What every session of one server shares.
+struct SessionContext {
+    const Config& config;
+    auth::Directory& directory;
+    auth::LoginThrottle& throttle;
+    store::AsyncStore& store;
+    std::shared_ptr<net::TlsContext> tls;
+};
+
+class Session : public net::Handler {
+public:
+    Session(SessionContext& ctx, Listener listener);
+
+    void on_open(net::Connection& conn) override;
+    void on_input(net::Connection& conn) override;
+    void on_timeout(net::Connection& conn) override;
+    void on_shutdown(net::Connection& conn) override;
+
+private:
+    enum class Input { command, data, bdat, auth_plain, auth_login_user, auth_login_password, waiting };
+
+    struct Recipient {
+        std::string address;   // as given, for logs and "for <...>"
+        auth::Resolution resolution;
+    };
+    struct Transaction {
+        std::string from;
+        bool null_sender = false;
+        bool smtputf8 = false;
+        Body body = Body::unspecified;
+        std::vector<Recipient> recipients;
+        bool chunking_used = false;
+        std::string bdat_message;
+    };
+
+    void reply(const std::string& text);
+    void process_commands();
+    bool read_command_line(std::string& line);
+    void dispatch(const Command& cmd);
+
+    void handle_helo(const Command& cmd, bool extended);
+    void handle_mail(const Command& cmd);
+    void handle_rcpt(const Command& cmd);
+    void handle_data();
+    void handle_bdat(const Command& cmd);
+    void handle_starttls(const Command& cmd);
+    void handle_auth(const Command& cmd);
+    void handle_auth_response(const std::string& line);
+    void verify_credentials(std::string username, std::string password);
+    void on_credentials_checked(const std::string& username, const std::string& user);
+    bool check_sender_allowed(const Address& from);
+    std::optional<std::string> check_recipient(const Address& rcpt, auth::Resolution& out);
+
+    void read_data();
+    void read_bdat();
+    void finish_message(std::string body);
+    void deliver(std::string body);
+    void reset_transaction();
+    void count_error();
+    void resume_after_async();
+    std::weak_ptr<net::Connection> weak_conn();
+
+    bool submission() const { return listener_ != Listener::mx; }
+
+    SessionContext& ctx_;
+    Listener listener_;
+    net::Connection* conn_ = nullptr;
+    Input input_ = Input::command;
+    bool discarding_long_line_ = false;
+    std::string helo_;
+    bool esmtp_ = false;
+    std::string user_;                 // authenticated user, "" if none
+    std::string auth_login_user_;
+    std::optional<Transaction> tx_;
+    std::optional<DataReader> data_;
+    uint64_t bdat_remaining_ = 0;
+    bool bdat_last_ = false;
+    std::string bdat_refusal_;         // the reply for a refused chunk, sent once it is read
+    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    unsigned errors_ = 0;
+    bool shutting_down_ = false;
+};
+
+}  // namespace pochta::smtp

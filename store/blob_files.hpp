@@ -1,0 +1,74 @@
+// Message bodies too large to keep inline in the index live as immutable,
+// content-addressed files: data_dir/blobs/ab/cd/<sha256>. A file appears
+// only through temp file -> fsync -> rename -> fsync(dir), so a file under
+// blobs/ is always complete; one without an index row is an orphan of a
+// crash and is removed at open.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace pochta::store {
+
+// Lowercase hex SHA-256 of data (64 characters).
+std::string sha256_hex(std::string_view data);
+
+// True for exactly 64 lowercase hex digits: the only names we create.
+bool is_sha256_hex(std::string_view name);
+
+class BlobFiles {
+public:
+    explicit BlobFiles(std::filesystem::path data_dir);
+
+    std::filesystem::path path_for(std::string_view sha256) const;
+    bool exists(std::string_view sha256) const;
+
+    // Writes data durably under its hash. Throws StoreError (e.g. disk full);
+    // then nothing is left behind but, at worst, a temp file.
+    void write(std::string_view sha256, std::string_view data) const;
+
+    // Whole content of a blob file; throws StoreError when it is missing or
+    // its size differs from `expected_size`.
+    std::string read(std::string_view sha256, uint64_t expected_size) const;
+
+    // Unlinks a blob file if present; errors are logged, not thrown, since
+    // a leftover is only wasted space and is collected at the next open.
+    void remove(std::string_view sha256) const;
+
+    // Removes every file in data_dir/tmp. Returns how many were removed.
+    size_t clean_tmp() const;
+
+    // Calls keep(sha256) for every blob file; unlinks those for which it
+    // returns false. Returns how many were removed.
+    template <typename Keep>
+    size_t remove_orphans(Keep&& keep) const;
+
+    const std::filesystem::path& blob_dir() const { return blobs_; }
+    const std::filesystem::path& tmp_dir() const { return tmp_; }
+
+private:
+    std::filesystem::path blobs_;
+    std::filesystem::path tmp_;
+};
+
+template <typename Keep>
+size_t BlobFiles::remove_orphans(Keep&& keep) const {
+    namespace fs = std::filesystem;
+    size_t removed = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(blobs_, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        const std::string name = it->path().filename().string();
+        // Only files named like ours at the place ours go are ours to judge.
+        if (!is_sha256_hex(name) || it->path() != path_for(name)) continue;
+        if (!keep(name)) {
+            remove(name);
+            ++removed;
+        }
+    }
+    return removed;
+}
+
+}  // namespace pochta::store

@@ -1,0 +1,142 @@
+// The message store: the only owner of SQLite and of message files.
+// Its interface speaks of users, mailboxes, messages and queue entries,
+// never of SQL or paths, so another backend can slot in behind it.
+//
+// Threading: every method blocks and is thread-safe; call them from worker
+// threads (EventLoop::offload) or through AsyncStore, never on the loop
+// thread. Writes from many threads are group-committed: concurrent
+// deliveries share one transaction and one fsync.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pochta::store {
+
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class SpecialUse { none, drafts, sent, trash, junk, archive };
+
+struct MailboxInfo {
+    int64_t id = 0;
+    std::string name;            // "INBOX", "Sent", "Projects/2026" (delimiter '/')
+    SpecialUse special_use = SpecialUse::none;
+    bool subscribed = true;
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 1;
+    uint64_t highestmodseq = 0;
+    uint32_t messages = 0;
+    uint32_t unseen = 0;
+};
+
+// Flag bits; keywords are kept as strings.
+enum Flag : uint32_t {
+    flag_seen = 1, flag_answered = 2, flag_flagged = 4, flag_deleted = 8, flag_draft = 16,
+};
+
+struct MessageInfo {
+    int64_t id = 0;              // store-wide message row id
+    uint32_t uid = 0;
+    uint64_t modseq = 0;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+    int64_t internal_date = 0;   // unix seconds
+    uint64_t size = 0;           // octets of the stored message
+    std::string pop3_uidl;       // stable forever, unique per user
+};
+
+// One accepted message and where it goes. `data` is the message exactly as
+// it is to be stored for local recipients (Return-Path and Received already
+// prepended); relay copies skip the first `relay_skip` bytes (the
+// Return-Path line), since mail relayed onward carries no Return-Path.
+struct Delivery {
+    std::string queue_id;                    // the id the SMTP session logs
+    std::string envelope_from;               // "" for the null sender <>
+    std::string data;
+    size_t relay_skip = 0;
+    std::vector<std::string> local_users;    // canonical user addresses: INBOX delivery
+    std::vector<std::string> remote_rcpts;   // outbound queue
+    int64_t internal_date = 0;               // unix seconds; 0 = now
+};
+
+struct QueueEntry {
+    std::string id;
+    std::string envelope_from;
+    std::vector<std::string> pending_rcpts;
+    unsigned attempts = 0;
+    int64_t next_attempt = 0;                // unix seconds
+    std::string last_reply;
+    int64_t created = 0;
+};
+
+// Counters of the group-commit writer, for tests, benchmarks and logs.
+struct Stats {
+    uint64_t deliveries_ok = 0;      // deliveries committed
+    uint64_t deliveries_failed = 0;  // deliveries whose done() got an error
+    uint64_t commits = 0;            // write transactions committed (batches and other writes)
+    uint64_t batches = 0;            // delivery batches attempted
+    uint64_t largest_batch = 0;      // most deliveries that shared one transaction
+};
+
+struct Options {
+    // Messages up to this size are kept inside the index database, so one
+    // group commit (one fsync) makes a whole batch durable; larger ones are
+    // content-addressed files under data_dir/blobs.
+    size_t inline_blob_limit = 64 * 1024;
+    std::chrono::milliseconds checkpoint_interval{1000};
+    // Clean up at open what an interrupted run left (temp files, blob files
+    // no row names). Short-lived CLI commands may turn it off; even when on,
+    // it only happens when no other process has the store open, so a CLI
+    // command never removes the files of a delivery the server has in flight.
+    bool maintenance = true;
+};
+
+class Store {
+public:
+    // Opens (creating if missing) data_dir, runs migrations, cleans up
+    // leftovers of interrupted deliveries (temp files, orphan blobs).
+    static std::unique_ptr<Store> open(const std::filesystem::path& data_dir, Options options = {});
+    virtual ~Store() = default;
+
+    // Durable on return: blob fsync'd and index committed. For each local
+    // user, the default mailboxes exist afterwards and the message is in
+    // INBOX; remote recipients become one queue entry. Identical content for
+    // several users is stored once. Throws StoreError.
+    virtual void deliver(const Delivery& delivery) = 0;
+    // Non-blocking form of deliver(): hands the delivery to the group-commit
+    // writer and returns at once. `done` runs on the writer thread after the
+    // batch holding it committed: error is empty on success.
+    virtual void submit(Delivery delivery, std::function<void(std::string error)> done) = 0;
+
+    // Creates INBOX, Drafts, Sent, Trash, Junk and Archive (with special-use)
+    // for the user if missing.
+    virtual void ensure_user(const std::string& user) = 0;
+    // Removes all of the user's mailboxes and messages (`user del --purge`).
+    virtual void purge_user(const std::string& user) = 0;
+
+    virtual std::vector<MailboxInfo> list_mailboxes(const std::string& user) = 0;
+    virtual std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) = 0;
+    virtual std::vector<MessageInfo> list_messages(int64_t mailbox_id) = 0;
+    // The stored bytes of a message (whole; streaming readers come with POP3/IMAP).
+    virtual std::string read_message(int64_t message_id) = 0;
+
+    virtual std::vector<QueueEntry> list_queue() = 0;
+    virtual bool delete_queue_entry(const std::string& id) = 0;
+    // Makes every queue entry due now.
+    virtual void flush_queue() = 0;
+
+    virtual Stats stats() const = 0;
+};
+
+}  // namespace pochta::store

@@ -1,0 +1,281 @@
+#include "store/write_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <limits>
+#include <set>
+#include <utility>
+
+namespace pochta::store {
+
+namespace {
+
+constexpr size_t max_address_length = 1024;
+constexpr size_t max_queue_id_length = 64;
+
+struct DefaultMailbox {
+    const char* name;
+    SpecialUse use;
+};
+
+constexpr std::array<DefaultMailbox, 6> default_mailboxes{{
+    {"INBOX", SpecialUse::none},
+    {"Drafts", SpecialUse::drafts},
+    {"Sent", SpecialUse::sent},
+    {"Trash", SpecialUse::trash},
+    {"Junk", SpecialUse::junk},
+    {"Archive", SpecialUse::archive},
+}};
+
+bool has_control(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+std::string check_address(std::string_view what, std::string_view address, bool may_be_empty) {
+    if (address.empty() && !may_be_empty) return fmt::format("empty {}", what);
+    if (address.size() > max_address_length) return fmt::format("{} too long", what);
+    if (has_control(address)) return fmt::format("{} contains control characters", what);
+    return {};
+}
+
+template <typename T>
+std::vector<T> unique_in_order(const std::vector<T>& items) {
+    std::vector<T> out;
+    std::set<T> seen;
+    for (const auto& item : items)
+        if (seen.insert(item).second) out.push_back(item);
+    return out;
+}
+
+}  // namespace
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string check_delivery(const Delivery& d) {
+    if (d.local_users.empty() && d.remote_rcpts.empty()) return "delivery has no recipients";
+    if (d.relay_skip > d.data.size()) return "relay_skip beyond the end of the message";
+    if (auto e = check_address("sender", d.envelope_from, true); !e.empty()) return e;
+    for (const auto& u : d.local_users)
+        if (auto e = check_address("local user", u, false); !e.empty()) return e;
+    for (const auto& r : d.remote_rcpts)
+        if (auto e = check_address("recipient", r, false); !e.empty()) return e;
+    if (!d.remote_rcpts.empty()) {
+        if (d.queue_id.empty() || d.queue_id.size() > max_queue_id_length)
+            return "queue id missing or too long";
+        for (unsigned char c : d.queue_id)
+            if (c <= 0x20 || c >= 0x7f) return "queue id must be printable ASCII without spaces";
+    }
+    return {};
+}
+
+WriteOps::WriteOps(Db& db, const BlobFiles& files, size_t inline_limit)
+    : db_(db), files_(files), inline_limit_(inline_limit) {}
+
+uint32_t WriteOps::next_uidvalidity() {
+    // Seconds since the epoch, but never equal to or below any value handed
+    // out before, store-wide.
+    auto q = db_.cached(
+        "UPDATE meta SET value = max(value + 1, ?1) WHERE key = 'uidvalidity_last' RETURNING value");
+    q->bind(1, unix_now());
+    if (!q->step()) throw StoreError("meta row uidvalidity_last missing");
+    const int64_t v = q->int64(0);
+    if (v <= 0 || v > std::numeric_limits<uint32_t>::max()) throw StoreError("UIDVALIDITY space exhausted");
+    return static_cast<uint32_t>(v);
+}
+
+std::string WriteOps::next_uidl() {
+    if (uidl_tag_.empty()) {
+        auto q = db_.cached("SELECT value FROM meta WHERE key = 'uidl_tag'");
+        if (!q->step()) throw StoreError("meta row uidl_tag missing");
+        uidl_tag_ = q->text(0);
+    }
+    auto q = db_.cached("UPDATE meta SET value = value + 1 WHERE key = 'message_seq' RETURNING value");
+    if (!q->step()) throw StoreError("meta row message_seq missing");
+    return fmt::format("{}.{}", uidl_tag_, q->int64(0));
+}
+
+int64_t WriteOps::ensure_user(const std::string& user) {
+    if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e);
+    int64_t user_id = 0;
+    {
+        auto q = db_.cached("SELECT id FROM users WHERE address = ?1");
+        q->bind(1, user);
+        if (q->step()) user_id = q->int64(0);
+    }
+    if (user_id == 0) {
+        auto q = db_.cached("INSERT INTO users(address, created) VALUES (?1, ?2) RETURNING id");
+        q->bind(1, user).bind(2, unix_now());
+        q->step();
+        user_id = q->int64(0);
+    }
+    // A special-use role counts as present wherever it lives, so a user who
+    // renamed "Sent" does not get a second \Sent folder.
+    int64_t inbox = 0;
+    std::set<int> uses;
+    {
+        auto q = db_.cached(
+            "SELECT id, name, special_use FROM mailboxes WHERE user_id = ?1 "
+            "AND (name = 'INBOX' OR special_use <> 0)");
+        q->bind(1, user_id);
+        while (q->step()) {
+            if (q->text(1) == "INBOX") inbox = q->int64(0);
+            uses.insert(static_cast<int>(q->int64(2)));
+        }
+    }
+    for (const auto& mb : default_mailboxes) {
+        const bool present = mb.use == SpecialUse::none ? inbox != 0 : uses.count(static_cast<int>(mb.use)) > 0;
+        if (present) continue;
+        // A plain folder already named like the role takes the role.
+        auto q = db_.cached(
+            "INSERT INTO mailboxes(user_id, name, uidvalidity, special_use, subscribed) "
+            "VALUES (?1, ?2, ?3, ?4, 1) "
+            "ON CONFLICT(user_id, name) DO UPDATE SET special_use = excluded.special_use RETURNING id");
+        q->bind(1, user_id).bind(2, mb.name).bind(3, next_uidvalidity()).bind(4, static_cast<int64_t>(mb.use));
+        q->step();
+        if (mb.use == SpecialUse::none) inbox = q->int64(0);
+    }
+    return inbox;
+}
+
+int64_t WriteOps::blob_id(const std::string& sha256, std::string_view data) {
+    {
+        auto q = db_.cached("SELECT id FROM blobs WHERE sha256 = ?1");
+        q->bind(1, sha256);
+        if (q->step()) return q->int64(0);
+    }
+    const bool inline_blob = is_inline(data.size());
+    // Under the write lock now: no other writer can drop this file between
+    // this check and our commit, since dropping needs the lock too.
+    if (!inline_blob && !files_.exists(sha256)) files_.write(sha256, data);
+    auto q = db_.cached("INSERT INTO blobs(sha256, size, inline_data) VALUES (?1, ?2, ?3) RETURNING id");
+    q->bind(1, sha256).bind(2, static_cast<int64_t>(data.size()));
+    if (inline_blob)
+        q->bind_blob(3, data);
+    else
+        q->bind_null(3);
+    q->step();
+    return q->int64(0);
+}
+
+void WriteOps::add_to_mailbox(int64_t mailbox_id, int64_t blob, int64_t internal_date, uint64_t size) {
+    int64_t uid = 0, modseq = 0;
+    {
+        auto q = db_.cached(
+            "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 "
+            "WHERE id = ?1 RETURNING uidnext - 1, highestmodseq");
+        q->bind(1, mailbox_id);
+        if (!q->step()) throw StoreError("mailbox vanished during delivery");
+        uid = q->int64(0);
+        modseq = q->int64(1);
+    }
+    if (uid > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted");
+    auto q = db_.cached(
+        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, blob_id, pop3_uidl) "
+        "VALUES (?1, ?2, ?3, 0, '', ?4, ?5, ?6, ?7)");
+    q->bind(1, mailbox_id).bind(2, uid).bind(3, modseq).bind(4, internal_date);
+    q->bind(5, static_cast<int64_t>(size)).bind(6, blob).bind(7, next_uidl());
+    q->run();
+}
+
+void WriteOps::enqueue(const Delivery& d, int64_t blob) {
+    const int64_t now = unix_now();
+    {
+        auto q = db_.cached(
+            "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+        q->bind(1, d.queue_id).bind(2, d.envelope_from).bind(3, blob);
+        q->bind(4, static_cast<int64_t>(d.relay_skip)).bind(5, now);
+        q->run();
+    }
+    auto q = db_.cached("INSERT OR IGNORE INTO queue_rcpts(queue_id, rcpt) VALUES (?1, ?2)");
+    for (const auto& rcpt : d.remote_rcpts) {
+        q->reset();
+        q->bind(1, d.queue_id).bind(2, rcpt).run();
+    }
+}
+
+void WriteOps::deliver(const Delivery& d, const std::string& sha256) {
+    const int64_t blob = blob_id(sha256, d.data);
+    const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
+    for (const auto& user : unique_in_order(d.local_users))
+        add_to_mailbox(ensure_user(user), blob, date, d.data.size());
+    if (!d.remote_rcpts.empty()) enqueue(d, blob);
+}
+
+void WriteOps::collect_blobs(const std::vector<int64_t>& ids) {
+    auto q = db_.cached(
+        "DELETE FROM blobs WHERE id = ?1 "
+        "AND NOT EXISTS (SELECT 1 FROM messages WHERE blob_id = ?1) "
+        "AND NOT EXISTS (SELECT 1 FROM queue WHERE blob_id = ?1) "
+        "RETURNING sha256, inline_data IS NULL");
+    for (int64_t id : ids) {
+        q->reset();
+        q->bind(1, id);
+        while (q->step())
+            if (q->int64(1) != 0) dead_files_.push_back(q->text(0));
+    }
+}
+
+bool WriteOps::purge_user(const std::string& user) {
+    int64_t user_id = 0;
+    {
+        auto q = db_.cached("SELECT id FROM users WHERE address = ?1");
+        q->bind(1, user);
+        if (!q->step()) return false;
+        user_id = q->int64(0);
+    }
+    std::vector<int64_t> blobs;
+    {
+        auto q = db_.cached(
+            "SELECT DISTINCT blob_id FROM messages WHERE mailbox_id IN "
+            "(SELECT id FROM mailboxes WHERE user_id = ?1)");
+        q->bind(1, user_id);
+        while (q->step()) blobs.push_back(q->int64(0));
+    }
+    // Mailboxes, messages and the expunge log go with the user (ON DELETE CASCADE).
+    auto q = db_.cached("DELETE FROM users WHERE id = ?1");
+    q->bind(1, user_id).run();
+    collect_blobs(blobs);
+    return true;
+}
+
+bool WriteOps::delete_queue_entry(const std::string& id) {
+    std::vector<int64_t> blobs;
+    {
+        auto q = db_.cached("DELETE FROM queue WHERE id = ?1 RETURNING blob_id");
+        q->bind(1, id);
+        while (q->step()) blobs.push_back(q->int64(0));
+    }
+    collect_blobs(blobs);
+    return !blobs.empty();
+}
+
+void WriteOps::flush_queue() {
+    auto q = db_.cached("UPDATE queue SET next_attempt = ?1 WHERE next_attempt > ?1");
+    q->bind(1, unix_now()).run();
+}
+
+std::vector<std::string> WriteOps::take_dead_files() { return std::exchange(dead_files_, {}); }
+
+void WriteOps::remove_dead_files(const std::vector<std::string>& sha256s) {
+    if (sha256s.empty()) return;
+    Txn txn(db_, Txn::Kind::immediate);
+    {
+        auto q = db_.cached("SELECT 1 FROM blobs WHERE sha256 = ?1");
+        for (const auto& sha : sha256s) {
+            q->reset();
+            q->bind(1, sha);
+            if (!q->step()) files_.remove(sha);
+        }
+    }
+    txn.commit();
+}
+
+}  // namespace pochta::store

@@ -1,0 +1,47 @@
+#include <catch2/catch.hpp>
+
+#include "smtp/trace.hpp"
+
+using namespace pochta::smtp;
+
+TEST_CASE("Received names the client, us, the protocol and TLS", "[smtp][trace]") {
+    ReceivedInfo info;
+    info.helo = "client.example";
+    info.client_ip = "192.0.2.7";
+    info.hostname = "mail.example.org";
+    info.tls = "TLSv1.3 TLS_AES_256_GCM_SHA384";
+    info.authenticated = true;
+    info.queue_id = "abc123";
+    info.single_recipient = "bob@example.org";
+    info.date = "Thu, 26 Nov 2026 11:33:54 +0000";
+    CHECK(received_header(info) ==
+          "Received: from client.example ([192.0.2.7])\r\n"
+          "\tby mail.example.org (pochta) with ESMTPSA (TLSv1.3 TLS_AES_256_GCM_SHA384)\r\n"
+          "\tid abc123\r\n"
+          "\tfor <bob@example.org>;\r\n"
+          "\tThu, 26 Nov 2026 11:33:54 +0000\r\n");
+}
+
+TEST_CASE("Received protocol names follow RFC 3848 and RFC 6531", "[smtp][trace]") {
+    ReceivedInfo info;
+    info.helo = "bad name\r\nX-Injected: 1";
+    info.client_ip = "::1";
+    info.hostname = "h";
+    info.queue_id = "q";
+    info.date = "d";
+    info.esmtp = false;
+    std::string plain = received_header(info);
+    CHECK(plain.find("with SMTP\r\n") != std::string::npos);
+    CHECK(plain.find("\r\nX-Injected") == std::string::npos);
+    info.esmtp = true;
+    info.smtputf8 = true;
+    info.tls = "TLSv1.2 X";
+    CHECK(received_header(info).find("with UTF8SMTPS (TLSv1.2 X)") != std::string::npos);
+}
+
+TEST_CASE("Return-Path and Received counting", "[smtp][trace]") {
+    CHECK(return_path_header("") == "Return-Path: <>\r\n");
+    CHECK(return_path_header("a@b") == "Return-Path: <a@b>\r\n");
+    CHECK(count_received("Received: a\r\nreceived: b\r\n c\r\nSubject: x\r\n\r\nReceived: body\r\n") == 2);
+    CHECK(count_received("") == 0);
+}

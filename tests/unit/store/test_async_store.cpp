@@ -1,0 +1,109 @@
+// AsyncStore: completions arrive on the loop thread, errors reach `done`,
+// and the wrapper can go away while work is still in flight.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+#include <thread>
+
+#include "common/net/loop.hpp"
+#include "store/async_store.hpp"
+#include "tests/unit/store/store_test_util.hpp"
+
+using namespace pochta;
+using namespace pochta::store;
+using namespace pochta::store::testing;
+
+namespace {
+
+// Stops the loop after `ms` in case a callback never comes, so a broken
+// test fails instead of hanging.
+std::unique_ptr<net::EventLoop::Timer> watchdog(net::EventLoop& loop, int ms = 10000) {
+    return loop.start_timer(std::chrono::milliseconds(ms), [&loop] { loop.stop(); });
+}
+
+}  // namespace
+
+TEST_CASE("AsyncStore::deliver completes on the loop thread", "[store][async]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    net::EventLoop loop;
+    AsyncStore async(loop, *store);
+    const auto loop_thread = std::this_thread::get_id();
+    constexpr int n = 20;
+    int completed = 0;
+    std::vector<std::string> errors;
+    bool all_on_loop = true;
+    for (int i = 0; i < n; ++i) {
+        Delivery d = local_delivery({"alice@example.org"}, "msg " + std::to_string(i));
+        if (i == 5) d.local_users.clear();  // invalid: must come back as an error
+        async.deliver(std::move(d), [&](std::string error) {
+            all_on_loop = all_on_loop && std::this_thread::get_id() == loop_thread;
+            errors.push_back(std::move(error));
+            if (++completed == n) loop.stop();
+        });
+    }
+    auto guard = watchdog(loop);
+    loop.run();
+    REQUIRE(completed == n);
+    CHECK(all_on_loop);
+    CHECK(std::count_if(errors.begin(), errors.end(), [](const auto& e) { return !e.empty(); }) == 1);
+    CHECK(store->find_mailbox("alice@example.org", "INBOX")->messages == n - 1);
+}
+
+TEST_CASE("AsyncStore::run returns results and errors to the loop thread", "[store][async]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    net::EventLoop loop;
+    AsyncStore async(loop, *store);
+    const auto loop_thread = std::this_thread::get_id();
+    int pending = 2;
+    size_t boxes = 0;
+    std::string ok_error = "unset", fail_error;
+    bool on_loop = true;
+    async.run<size_t>(
+        [](Store& s) {
+            s.ensure_user("alice@example.org");
+            return s.list_mailboxes("alice@example.org").size();
+        },
+        [&](size_t result, std::string error) {
+            on_loop = on_loop && std::this_thread::get_id() == loop_thread;
+            boxes = result;
+            ok_error = std::move(error);
+            if (--pending == 0) loop.stop();
+        });
+    async.run<std::string>([](Store& s) { return s.read_message(424242); },
+                           [&](std::string result, std::string error) {
+                               on_loop = on_loop && std::this_thread::get_id() == loop_thread;
+                               CHECK(result.empty());
+                               fail_error = std::move(error);
+                               if (--pending == 0) loop.stop();
+                           });
+    auto guard = watchdog(loop);
+    loop.run();
+    REQUIRE(pending == 0);
+    CHECK(on_loop);
+    CHECK(boxes == 6);
+    CHECK(ok_error.empty());
+    CHECK_THAT(fail_error, Catch::Contains("424242"));
+}
+
+TEST_CASE("AsyncStore can be destroyed with deliveries in flight", "[store][async]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    net::EventLoop loop;
+    int callbacks = 0;
+    constexpr int n = 50;
+    {
+        AsyncStore async(loop, *store);
+        for (int i = 0; i < n; ++i)
+            async.deliver(local_delivery({"alice@example.org"}, "m" + std::to_string(i)),
+                          [&](std::string) { ++callbacks; });
+        async.run<int>([](Store&) { return 1; }, [&](int, std::string) { ++callbacks; });
+    }  // waits for the store's work, then drops the callbacks
+    auto stop = loop.start_timer(std::chrono::milliseconds(100), [&] { loop.stop(); });
+    loop.run();
+    CHECK(callbacks == 0);
+    // The mail handed over before the end is stored all the same.
+    CHECK(store->find_mailbox("alice@example.org", "INBOX")->messages == n);
+}
