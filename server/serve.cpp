@@ -98,17 +98,8 @@ int serve(const Config& config) {
     net::EventLoop loop;
     net::Server server(loop, tls, config.limits.max_connections, config.limits.max_connections_per_ip);
 
-    auth::LoginThrottle throttle;
-    std::unique_ptr<smtp::SessionContext> smtp_context;
-    add_smtp_listeners(server, config, smtp_context);
-    warn_unserved_listeners(config);
-
-    drop_privileges(config);  // after binding (ports below 1024), before the store writes files
-    std::unique_ptr<store::Store> store = store::Store::open(config.data_dir);
-    auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
-    smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls});
-
+    // Signals are watched before anything slow happens, so a SIGTERM during
+    // start-up still ends in a clean exit once the loop runs.
     bool stopping = false;
     auto stop = [&] {
         if (stopping) return;
@@ -121,6 +112,18 @@ int serve(const Config& config) {
     SignalWatch hangup(loop, SIGHUP, [&] {
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
+
+    auth::LoginThrottle throttle;
+    std::unique_ptr<smtp::SessionContext> smtp_context;
+    add_smtp_listeners(server, config, smtp_context);
+    warn_unserved_listeners(config);
+
+    drop_privileges(config);  // after binding (ports below 1024), before the store writes files
+    std::unique_ptr<store::Store> store = store::Store::open(config.data_dir);
+    auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
+    smtp_context = std::make_unique<smtp::SessionContext>(
+        smtp::SessionContext{config, directory, throttle, *async_store, tls});
+
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });

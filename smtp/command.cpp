@@ -151,6 +151,10 @@ bool apply_mail_parameter(const Parameter& p, Command& command) {
     MailParams& mail = command.mail;
     if (iequals(p.keyword, "SIZE")) {
         mail.size = p.has_value ? parse_uint(p.value) : std::nullopt;
+        // All digits but too many for 64 bits: a size over any limit (552), not bad syntax.
+        bool only_digits = p.has_value && !p.value.empty() &&
+                           p.value.find_first_not_of("0123456789") == std::string_view::npos;
+        if (!mail.size && only_digits) mail.size = UINT64_MAX;
         if (!mail.size) command.syntax_error = "Bad SIZE value";
     } else if (iequals(p.keyword, "BODY")) {
         if (!p.has_value || !apply_body(p, mail)) command.syntax_error = "Bad BODY value";

@@ -29,6 +29,14 @@ std::string join_recipients(const std::vector<std::string>& list) {
     return out;
 }
 
+// "TO:<Postmaster>", spaces allowed around the colon.
+bool is_bare_postmaster(std::string_view argument) {
+    if (!istarts_with(argument, "TO")) return false;
+    argument = trim(argument.substr(2));
+    if (argument.empty() || argument.front() != ':') return false;
+    return iequals(trim(argument.substr(1)), "<postmaster>");
+}
+
 }  // namespace
 
 Session::Session(SessionContext& ctx, Listener listener) : ctx_(ctx), listener_(listener) {}
@@ -224,7 +232,13 @@ void Session::handle_rcpt(const Command& cmd) {
         reply("501 5.5.4 Syntax error: " + cmd.syntax_error);
         return count_error();
     }
-    const PathResult& path = cmd.path;
+    PathResult path = cmd.path;
+    if (is_bare_postmaster(cmd.argument)) {
+        // RFC 5321 4.5.1: "Postmaster" without a domain must be accepted.
+        path = PathResult{};
+        path.address.local = "postmaster";
+        path.address.domain = ctx_.config.domains.front();
+    }
     if (path.error == PathError::too_long) return reply("501 5.1.3 Recipient address too long");
     if (path.error != PathError::none || path.null_path) return reply("501 5.1.3 Bad recipient address syntax");
     if (path.address.utf8 && !tx_->smtputf8) return reply("553 5.6.7 Non-ASCII recipient address needs SMTPUTF8");

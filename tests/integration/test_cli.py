@@ -254,7 +254,7 @@ def test_parallel_cli_readers_beside_the_server(make_server):
 
     sender = threading.Thread(target=send_mail, daemon=True)
     sender.start()
-    failures = []
+    failures, procs = [], []
     try:
         for _round in range(4):
             procs = [subprocess.Popen([srv.binary, *args, "-c", str(srv.config)],
@@ -269,6 +269,10 @@ def test_parallel_cli_readers_beside_the_server(make_server):
     finally:
         stop.set()
         sender.join(20)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     assert not failures, failures
 
 

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# SMTP ingest benchmark: pochta against Postfix + Dovecot, on the same machine
+# in the same invocation, under the same load (Postfix's smtp-source).
+#
+#   usage: bench/smtp-ingest.sh [RUNS [MSGS [SESSIONS [BYTES]]]]
+#
+# Env (arguments win over env):
+#   RUNS=3 MSGS=5000 SESSIONS=20 BYTES=4096   the load, per run
+#   SKIP_PEERS=1          measure pochta only (no root needed then, if postfix is installed)
+#   POCHTA_BIN=PATH       use this binary instead of building one in Release
+#   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
+#   SMTP_SOURCE_FLAGS=-d  extra smtp-source flags for both servers (-d: reuse connections)
+#   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
+#   WAIT_LIMIT=120        seconds to wait after smtp-source for the last message to show up
+#   KEEP=1                keep the temporary folder (configs, logs, stores) for inspection
+#
+# Each round runs pochta once, then the peer stack once, so slow drift of a
+# shared machine hits both alike. pochta starts fresh every run (new data
+# folder, new process) so the peak RSS is that run's own. Only 127.0.0.1.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
+
+RUNS=${1:-${RUNS:-3}}
+MSGS=${2:-${MSGS:-5000}}
+SESSIONS=${3:-${SESSIONS:-20}}
+BYTES=${4:-${BYTES:-4096}}
+SKIP_PEERS=${SKIP_PEERS:-0}
+SMTP_SOURCE_FLAGS=${SMTP_SOURCE_FLAGS:-}
+WAIT_LIMIT=${WAIT_LIMIT:-120}
+BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
+SMTP_SOURCE=/usr/sbin/smtp-source
+RCPT=alice@example.test
+# The peers' bench-smtp.sh sends this subject; the same here keeps the bytes identical.
+SUBJECT="peer bench"
+
+die() { echo "smtp-ingest: $*" >&2; exit 1; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
+
+# ---------------------------------------------------------------- cleanup
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-bench.XXXXXX")
+chmod 755 "$WORK"  # Postfix and Dovecot run as their own users and must reach the peer ROOT inside
+POCHTA_PID=""
+PEER_ROOT=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
+    kill -TERM "$POCHTA_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$POCHTA_PID" 2>/dev/null || true
+  fi
+  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
+  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+    echo "smtp-ingest: files kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+now() { echo "$EPOCHREALTIME"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
+rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
+port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
+free_port() {  # first free port from $1 upwards
+  local p=$1
+  while port_busy "$p"; do p=$((p + 1000)); [ "$p" -lt 65000 ] || die "no free port near $1"; done
+  echo "$p"
+}
+
+# smtp-source comes with Postfix. The peers' start.sh installs it without
+# starting the system Postfix; with SKIP_PEERS the same is done here.
+ensure_smtp_source() {
+  [ -x "$SMTP_SOURCE" ] && return 0
+  [ "$(id -u)" = 0 ] || die "$SMTP_SOURCE missing: install the Debian package postfix (needs root)"
+  echo "installing postfix (for smtp-source)"
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  local added=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; added=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postfix; }
+  [ -z "$added" ] || rm -f /usr/sbin/policy-rc.d
+  [ -x "$SMTP_SOURCE" ] || die "postfix installed but $SMTP_SOURCE is still missing"
+}
+
+build_pochta() {
+  if [ -n "${POCHTA_BIN:-}" ]; then
+    [ -x "$POCHTA_BIN" ] || die "POCHTA_BIN=$POCHTA_BIN is not executable"
+    POCHTA=$(realpath "$POCHTA_BIN")
+    return
+  fi
+  echo "building pochta (Release) in $BUILD_DIR"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
+    cmake --build "$BUILD_DIR" -j "$(( $(nproc) < 2 ? $(nproc) : 2 ))" --target pochta >>"$WORK/build.log" 2>&1 ||
+    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
+  POCHTA=$BUILD_DIR/pochta
+}
+
+machine_info() {
+  echo "date:      $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "cpu:       $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "ram:       $(free -m | awk '/^Mem:/{printf "%.1f GiB", $2/1024}')"
+  echo "os:        Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), kernel $(uname -r)"
+  echo "fs:        $(df -T "$WORK" | awk 'NR==2{print $2" on "$1}') (holds both servers' data)"
+  echo "pochta:    $("$POCHTA" version | head -1) ($POCHTA)"
+  echo "postfix:   $(postconf -d -h mail_version 2>/dev/null || echo '?'), dovecot: $(dovecot --version 2>/dev/null || echo '?')"
+  echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, before the first run)"
+}
+
+# ---------------------------------------------------------------- pochta
+# One self-signed certificate for every run: config requires [tls] as soon
+# as a listener exists, though this load never uses it.
+make_cert() {
+  mkdir -p "$WORK/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
+    -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null || die "openssl req failed"
+  chmod 600 "$WORK/tls/key.pem"
+}
+
+write_config() {  # dir
+  cat > "$1/pochta.toml" <<TOML
+hostname   = "bench.example.test"
+data_dir   = "data"
+domains    = ["example.test"]
+users_file = "users"
+
+[tls]
+cert = "$WORK/tls/cert.pem"
+key  = "$WORK/tls/key.pem"
+
+[listen]
+smtp = "127.0.0.1:0"
+TOML
+  : > "$1/users"; chmod 600 "$1/users"
+  echo bench-secret | "$POCHTA" user add "$RCPT" -c "$1/pochta.toml" || die "pochta user add failed"
+}
+
+inbox_count() {  # conf
+  "$POCHTA" mailbox list "$RCPT" -c "$1" | awk '$1 == "INBOX" {print $2; found=1} END {if (!found) print 0}'
+}
+
+cpu_seconds() {  # pid: user+system time so far
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+start_pochta() {  # dir -> sets POCHTA_PID, POCHTA_PORT
+  "$POCHTA" serve -c "$1/pochta.toml" 2>"$1/serve.log" &
+  POCHTA_PID=$!
+  POCHTA_PORT=""
+  for _ in $(seq 1 100); do
+    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$1/serve.log" >&2; die "pochta serve exited at start"; }
+    if grep -q 'pochta ready' "$1/serve.log"; then
+      POCHTA_PORT=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1/serve.log" | head -1)
+      break
+    fi
+    sleep 0.1
+  done
+  [ -n "$POCHTA_PORT" ] || { cat "$1/serve.log" >&2; die "pochta did not log 'listening smtp 127.0.0.1:PORT' and 'pochta ready' within 10 s"; }
+}
+
+stop_pochta() {
+  kill -TERM "$POCHTA_PID"
+  local rc=0
+  wait "$POCHTA_PID" || rc=$?
+  POCHTA_PID=""
+  [ "$rc" -eq 0 ] || echo "warning: pochta serve exited with status $rc on SIGTERM" >&2
+}
+
+P_ACC=(); P_E2E=(); P_RSS=(); P_CPU=()
+pochta_run() {  # run number
+  local dir="$WORK/pochta-$1" t0 t1 t2 n cpu0 cpu1 hwm rc=0
+  mkdir -p "$dir"
+  write_config "$dir"
+  start_pochta "$dir"
+  sync; sleep 1  # the same settling the peers' bench-smtp.sh gives its runs
+  cpu0=$(cpu_seconds "$POCHTA_PID")
+  t0=$(now)
+  # shellcheck disable=SC2086  # SMTP_SOURCE_FLAGS is a list of flags
+  timeout 600 "$SMTP_SOURCE" $SMTP_SOURCE_FLAGS -s "$SESSIONS" -m "$MSGS" -l "$BYTES" \
+    -M bench.example.test -f bench@example.test -t "$RCPT" -S "$SUBJECT" \
+    "inet:127.0.0.1:$POCHTA_PORT" || rc=$?
+  t1=$(now)
+  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
+  # pochta answers 250 only after the fsync'd commit, so the count should
+  # already be complete; poll anyway and time the moment it is (the time of
+  # the query itself counts against pochta, as the peers' polling does).
+  n=$(inbox_count "$dir/pochta.toml") || die "pochta mailbox list failed"
+  while [ "$n" -lt "$MSGS" ]; do
+    awk -v a="$(now)" -v b="$t1" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
+      die "pochta run $1: only $n of $MSGS messages in $RCPT's INBOX ${WAIT_LIMIT}s after smtp-source finished (log: $dir/serve.log)"
+    sleep 0.05
+    n=$(inbox_count "$dir/pochta.toml") || die "pochta mailbox list failed"
+  done
+  t2=$(now)
+  [ "$n" -eq "$MSGS" ] || die "pochta run $1: $n messages in INBOX, expected exactly $MSGS"
+  hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$POCHTA_PID/status")
+  cpu1=$(cpu_seconds "$POCHTA_PID")
+  stop_pochta
+  local acc e2e cpu
+  acc=$(rate "$t0" "$t1"); e2e=$(rate "$t0" "$t2")
+  cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b-a}')
+  printf 'pochta run %d: smtp accepted %d msgs in %ss (%s msg/s); all %d in INBOX after %ss (%s msg/s end-to-end); peak RSS %s MiB; pochta CPU %ss (%s%% of one core)\n' \
+    "$1" "$MSGS" "$(secs "$t0" "$t1")" "$acc" "$n" "$(secs "$t0" "$t2")" "$e2e" "$hwm" "$cpu" \
+    "$(awk -v c="$cpu" -v a="$t0" -v b="$t2" 'BEGIN{printf "%.0f", 100*c/(b-a)}')"
+  P_ACC+=("$acc"); P_E2E+=("$e2e"); P_RSS+=("$hwm"); P_CPU+=("$cpu")
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------- peers
+start_peers() {
+  [ -n "$PEERS" ] && [ -x "$PEERS/start.sh" ] || die "peer scripts not found next to the repo (../shared/peers); use SKIP_PEERS=1"
+  [ "$(id -u)" = 0 ] || die "the peer stack needs root (start.sh); use SKIP_PEERS=1 to measure pochta alone"
+  PEER_SMTP_PORT=${PEER_SMTP_PORT:-$(free_port 3525)}
+  PEER_IMAP_PORT=${PEER_IMAP_PORT:-$(free_port 3143)}
+  PEER_POP3_PORT=${PEER_POP3_PORT:-$(free_port 3110)}
+  PEER_ROOT="$WORK/peer"
+  echo "starting Postfix + Dovecot under $PEER_ROOT (SMTP 127.0.0.1:$PEER_SMTP_PORT)"
+  SMTP_PORT=$PEER_SMTP_PORT IMAP_PORT=$PEER_IMAP_PORT POP3_PORT=$PEER_POP3_PORT \
+    "$PEERS/start.sh" "$PEER_ROOT" >"$WORK/peer-start.log" 2>&1 ||
+    { cat "$WORK/peer-start.log" >&2; die "peer stack did not start"; }
+}
+
+Q_ACC=(); Q_E2E=()
+peer_run() {  # run number; one run of the peers' own bench-smtp.sh
+  local out="$WORK/peer-run-$1.log" line acc e2e
+  SMTP_PORT=$PEER_SMTP_PORT SMTP_SOURCE_FLAGS=$SMTP_SOURCE_FLAGS \
+    "$PEERS/bench-smtp.sh" "$PEER_ROOT" 1 "$MSGS" "$SESSIONS" "$BYTES" >"$out" 2>&1 ||
+    { cat "$out" >&2; die "peer run $1 failed"; }
+  line=$(grep '^run 1:' "$out") || { cat "$out" >&2; die "peer run $1: no result line"; }
+  acc=$(sed -n 's/.*(\([0-9.]*\) msg\/s);.*/\1/p' <<<"$line")
+  e2e=$(sed -n 's/.*(\([0-9.]*\) msg\/s end-to-end).*/\1/p' <<<"$line")
+  [ -n "$acc" ] && [ -n "$e2e" ] || die "peer run $1: cannot parse '$line'"
+  echo "postfix+dovecot ${line/run 1/run $1}"
+  Q_ACC+=("$acc"); Q_E2E+=("$e2e")
+}
+
+# ---------------------------------------------------------------- main
+[ "$SKIP_PEERS" = 1 ] || start_peers   # installs postfix (smtp-source) when missing
+ensure_smtp_source
+build_pochta
+make_cert
+echo "== SMTP ingest: $RUNS runs x $MSGS msgs x ${BYTES} B body, $SESSIONS sessions, smtp-source flags '${SMTP_SOURCE_FLAGS}'"
+machine_info
+for r in $(seq 1 "$RUNS"); do
+  pochta_run "$r"
+  [ "$SKIP_PEERS" = 1 ] || peer_run "$r"
+done
+
+pa=$(median "${P_ACC[@]}"); pe=$(median "${P_E2E[@]}"); pr=$(median "${P_RSS[@]}")
+prmax=$(printf '%s\n' "${P_RSS[@]}" | sort -n | tail -1)
+echo
+echo "== medians over $RUNS runs ($MSGS msgs x ${BYTES} B, $SESSIONS sessions, flags '${SMTP_SOURCE_FLAGS}')"
+echo "| measure | pochta | Postfix + Dovecot | pochta / peers |"
+echo "| --- | ---: | ---: | ---: |"
+if [ "$SKIP_PEERS" = 1 ]; then
+  echo "| SMTP acceptance, msg/s | $pa | (skipped) | - |"
+  echo "| end-to-end into the mailbox, msg/s | $pe | (skipped) | - |"
+else
+  qa=$(median "${Q_ACC[@]}"); qe=$(median "${Q_E2E[@]}")
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a/b}'; }
+  echo "| SMTP acceptance, msg/s | $pa | $qa | $(ratio "$pa" "$qa") |"
+  echo "| end-to-end into the mailbox, msg/s | $pe | $qe | $(ratio "$pe" "$qe") |"
+fi
+echo "| pochta peak RSS (VmHWM), MiB | $pr (max $prmax) | - | - |"
+echo "| pochta CPU per run, s | $(median "${P_CPU[@]}") | - | - |"
