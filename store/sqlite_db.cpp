@@ -95,6 +95,9 @@ Db::Db(const std::filesystem::path& file, Role role) {
     }
     try {
         sqlite3_extended_result_codes(db_, 1);
+        // Before any PRAGMA: switching to WAL needs a lock another process
+        // (a server beside a CLI command) may hold for a moment.
+        sqlite3_busy_timeout(db_, role == Role::checkpointer ? 200 : 10000);
         exec("PRAGMA foreign_keys=ON");
         switch (role) {
         case Role::writer:
@@ -104,17 +107,15 @@ Db::Db(const std::filesystem::path& file, Role role) {
             exec("PRAGMA journal_mode=WAL");
             exec("PRAGMA synchronous=FULL");
             exec("PRAGMA wal_autocheckpoint=0");
-            sqlite3_busy_timeout(db_, 10000);
             break;
         case Role::reader:
             exec("PRAGMA query_only=1");
-            sqlite3_busy_timeout(db_, 10000);
             break;
         case Role::checkpointer:
             exec("PRAGMA synchronous=FULL");
             exec("PRAGMA wal_autocheckpoint=0");
-            // A TRUNCATE checkpoint waits for readers; give up quickly and retry later.
-            sqlite3_busy_timeout(db_, 200);
+            // A TRUNCATE checkpoint waits for readers: its short busy timeout
+            // (above) makes it give up quickly and retry later.
             break;
         }
     } catch (...) {
