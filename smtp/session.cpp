@@ -44,8 +44,8 @@ Session::Session(SessionContext& ctx, Listener listener) : ctx_(ctx), listener_(
 std::weak_ptr<net::Connection> Session::weak_conn() { return conn_->shared_from_this(); }
 
 void Session::reply(const std::string& text) {
-    conn_->write(text);
-    conn_->write("\r\n");
+    // One write per reply: with TLS each write becomes a record of its own.
+    conn_->write(text + "\r\n");
 }
 
 void Session::on_open(net::Connection& conn) {

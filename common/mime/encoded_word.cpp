@@ -1,0 +1,104 @@
+#include "common/mime/encoded_word.hpp"
+
+#include <optional>
+
+#include "common/mime/charset.hpp"
+#include "common/mime/transfer_encoding.hpp"
+
+namespace pochta::mime {
+
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string decode_q(std::string_view text) {
+    std::string out;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '_') {
+            out.push_back(' ');
+        } else if (c == '=' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+struct Word {
+    size_t length;        // bytes of "=?...?=" in the input
+    std::string decoded;  // UTF-8
+};
+
+// An encoded word starting at text[pos] ("=?"), decoded; nullopt when it is
+// malformed or its charset is unknown.
+std::optional<Word> read_word(std::string_view text, size_t pos) {
+    size_t q1 = text.find('?', pos + 2);
+    if (q1 == std::string_view::npos || q1 + 2 >= text.size() || text[q1 + 2] != '?') return std::nullopt;
+    std::string_view charset = text.substr(pos + 2, q1 - pos - 2);
+    char encoding = text[q1 + 1];
+    size_t data_start = q1 + 3;
+    size_t close = text.find("?=", data_start);
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view data = text.substr(data_start, close - data_start);
+    for (char c : charset)
+        if (is_space(c)) return std::nullopt;
+    for (char c : data)
+        if (is_space(c)) return std::nullopt;
+    if (size_t star = charset.find('*'); star != std::string_view::npos) charset = charset.substr(0, star);
+    if (charset.empty()) return std::nullopt;
+
+    std::string bytes;
+    if (encoding == 'B' || encoding == 'b') {
+        bytes = decode_base64(data);
+    } else if (encoding == 'Q' || encoding == 'q') {
+        bytes = decode_q(data);
+    } else {
+        return std::nullopt;
+    }
+    auto utf8 = to_utf8(bytes, charset);
+    if (!utf8) return std::nullopt;
+    return Word{close + 2 - pos, std::move(*utf8)};
+}
+
+}  // namespace
+
+std::string decode_encoded_words(std::string_view text) {
+    std::string out;
+    bool after_word = false;
+    size_t plain_start = 0;
+    size_t pos = 0;
+    auto flush_plain = [&](size_t until) {
+        if (until > plain_start) out += sanitize_utf8(text.substr(plain_start, until - plain_start));
+    };
+    while (pos < text.size()) {
+        if (text[pos] == '=' && pos + 1 < text.size() && text[pos + 1] == '?') {
+            if (auto word = read_word(text, pos)) {
+                // after_word still set: only whitespace since the last word, which RFC 2047 drops.
+                if (!after_word) flush_plain(pos);
+                out += word->decoded;
+                pos += word->length;
+                plain_start = pos;
+                after_word = true;
+                continue;
+            }
+        }
+        if (!is_space(text[pos])) after_word = false;
+        ++pos;
+    }
+    flush_plain(text.size());
+    return out;
+}
+
+}  // namespace pochta::mime

@@ -1,0 +1,73 @@
+#include "common/mime/header.hpp"
+
+#include "common/util/strings.hpp"
+
+namespace pochta::mime {
+
+namespace {
+
+// Length of the line starting at pos, line end included (up to `end`).
+uint64_t line_length(std::string_view raw, uint64_t pos, uint64_t end) {
+    size_t lf = raw.substr(0, end).find('\n', pos);
+    return lf == std::string_view::npos ? end - pos : lf + 1 - pos;
+}
+
+bool is_blank_line(std::string_view line) {
+    return line == "\n" || line == "\r\n";
+}
+
+}  // namespace
+
+uint64_t find_header_end(std::string_view raw, uint64_t start, uint64_t end) {
+    if (end > raw.size()) end = raw.size();
+    uint64_t pos = start;
+    while (pos < end) {
+        uint64_t len = line_length(raw, pos, end);
+        std::string_view line = raw.substr(pos, len);
+        pos += len;
+        if (is_blank_line(line)) return pos;
+    }
+    return end;
+}
+
+std::string unfold(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        if (c == '\n') continue;
+        if (c == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
+        out.push_back(c);
+    }
+    return out;
+}
+
+void for_each_field(std::string_view header, uint32_t max_value,
+                    const std::function<bool(std::string_view, std::string)>& field) {
+    size_t pos = 0;
+    while (pos < header.size()) {
+        // A field is its first line plus every following line that starts with WSP.
+        size_t start = pos;
+        size_t stop = start;
+        do {
+            size_t lf = header.find('\n', stop);
+            stop = lf == std::string_view::npos ? header.size() : lf + 1;
+        } while (stop < header.size() && (header[stop] == ' ' || header[stop] == '\t'));
+        pos = stop;
+
+        std::string_view text = header.substr(start, stop - start);
+        if (is_blank_line(text)) break;
+        size_t colon = text.find(':');
+        size_t first_lf = text.find('\n');
+        if (colon == std::string_view::npos || (first_lf != std::string_view::npos && colon > first_lf))
+            continue;  // not a field (no colon on its first line)
+        std::string_view name = trim(text.substr(0, colon));
+        if (name.empty() || text.front() == ' ' || text.front() == '\t') continue;
+        std::string_view raw_value = text.substr(colon + 1);
+        if (raw_value.size() > max_value) raw_value = raw_value.substr(0, max_value);
+        std::string value = unfold(raw_value);
+        if (!field(name, std::string(trim(value)))) return;
+    }
+}
+
+}  // namespace pochta::mime
