@@ -1,0 +1,102 @@
+// DNS lookups for outbound mail: c-ares driven by the libuv loop, so a slow
+// name server never blocks the thread that also runs the SMTP sessions.
+// Only what delivery needs: MX records and a host's A and AAAA addresses.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/loop.hpp"
+
+namespace pochta::dns {
+
+// What went wrong, in the terms the delivery decision needs: an answer that
+// is final (nxdomain, nodata, bad_name) against one worth retrying later.
+enum class Error {
+    none,
+    nxdomain,   // the name does not exist
+    nodata,     // the name exists but has no record of that type
+    temporary,  // SERVFAIL, timeout, refused, network trouble: try again later
+    bad_name,   // not a name we are willing to look up
+};
+
+// "none", "nxdomain", ... for logs and tests.
+std::string_view error_name(Error error);
+
+struct MxRecord {
+    uint16_t preference = 0;
+    std::string host;   // without the trailing dot; "" for the root (null MX)
+};
+
+struct MxResult {
+    Error error = Error::none;
+    std::string message;             // readable reason when error != none
+    std::vector<MxRecord> records;   // in the order the server sent them
+};
+
+struct AddressResult {
+    Error error = Error::none;
+    std::string message;
+    std::vector<std::string> ipv6;   // textual, no brackets
+    std::vector<std::string> ipv4;
+};
+
+struct ResolverOptions {
+    // "ip:port" (IPv6 as "[::1]:53"); empty = the system resolver
+    // configuration (/etc/resolv.conf).
+    std::vector<std::string> servers;
+    std::chrono::milliseconds timeout{5000};   // per try and server
+    int tries = 3;
+};
+
+// Lives on the loop thread and must be used from it only. Callbacks run on
+// the loop, never from inside the resolve_* call itself. Destroying the
+// Resolver (also from inside one of its callbacks) drops the callbacks of
+// lookups still running; it must go before its EventLoop.
+class Resolver {
+public:
+    // Throws std::runtime_error when c-ares cannot start or a server entry
+    // is malformed.
+    Resolver(net::EventLoop& loop, ResolverOptions options);
+    ~Resolver();
+    Resolver(const Resolver&) = delete;
+    Resolver& operator=(const Resolver&) = delete;
+
+    void resolve_mx(std::string_view domain, std::function<void(MxResult)> done);
+    // Queries A and AAAA at once; succeeds when either has addresses.
+    void resolve_addresses(std::string_view host, std::function<void(AddressResult)> done);
+
+    // Lookups started and not yet reported (for tests and shutdown).
+    size_t pending() const { return pending_; }
+
+    struct Poll;    // one watched c-ares socket
+    struct Query;   // one ares_query in flight
+
+private:
+    static void sock_state_cb(void* data, int fd, int readable, int writable);
+    void watch_socket(int fd, bool readable, bool writable);
+    void on_socket_event(int fd, int status, int events);
+    void process(int read_fd, int write_fd);
+    void rearm_timer();
+    void finish(std::function<void()> report);
+    void flush_ready();
+    void flush_later();
+    void start_query(const std::string& name, int type, std::function<void(int, const unsigned char*, int)> parse);
+
+    net::EventLoop& loop_;
+    void* channel_ = nullptr;   // ares_channel, kept opaque so users need no c-ares headers
+    std::map<int, Poll*> polls_;
+    std::unique_ptr<net::EventLoop::Timer> timer_;
+    std::vector<std::function<void()>> ready_;   // results waiting to be reported
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    size_t pending_ = 0;
+    bool destroying_ = false;
+};
+
+}  // namespace pochta::dns
