@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -35,6 +36,7 @@ public:
     }
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& other) noexcept : fd_(other.release()) {}
     int get() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
 
@@ -133,8 +135,10 @@ void BlobFiles::write(std::string_view sha256, std::string_view data) const {
     }
 }
 
-std::string BlobFiles::read(std::string_view sha256, uint64_t expected_size) const {
-    const fs::path path = path_for(sha256);
+namespace {
+
+// Opens a blob file and checks it has the size the index recorded.
+Fd open_blob(const fs::path& path, uint64_t expected_size) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) fail_errno("open blob", path);
     struct stat st;
@@ -142,16 +146,52 @@ std::string BlobFiles::read(std::string_view sha256, uint64_t expected_size) con
     if (static_cast<uint64_t>(st.st_size) != expected_size)
         throw StoreError(fmt::format("blob {} has {} bytes, index says {}", path.string(),
                                      static_cast<uint64_t>(st.st_size), expected_size));
-    std::string out(expected_size, '\0');
+    return fd;
+}
+
+// Fills `out` from `offset` with pread; throws if the file ends early.
+void pread_all(int fd, std::string& out, uint64_t offset, const fs::path& path) {
     size_t got = 0;
     while (got < out.size()) {
-        ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+        ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) fail_errno("read blob", path);
         if (n == 0) throw StoreError(fmt::format("blob {} shrank while reading", path.string()));
         got += static_cast<size_t>(n);
     }
+}
+
+}  // namespace
+
+std::string BlobFiles::read(std::string_view sha256, uint64_t expected_size) const {
+    const fs::path path = path_for(sha256);
+    Fd fd = open_blob(path, expected_size);
+    std::string out(expected_size, '\0');
+    pread_all(fd.get(), out, 0, path);
     return out;
+}
+
+std::string BlobFiles::read_range(std::string_view sha256, uint64_t expected_size, uint64_t offset,
+                                  uint64_t length) const {
+    const fs::path path = path_for(sha256);
+    Fd fd = open_blob(path, expected_size);
+    if (offset >= expected_size) return {};
+    std::string out(std::min(length, expected_size - offset), '\0');
+    pread_all(fd.get(), out, offset, path);
+    return out;
+}
+
+void BlobFiles::scan(std::string_view sha256, uint64_t expected_size,
+                     const std::function<void(std::string_view)>& fn) const {
+    constexpr uint64_t chunk = 1024 * 1024;
+    const fs::path path = path_for(sha256);
+    Fd fd = open_blob(path, expected_size);
+    std::string buf;
+    for (uint64_t offset = 0; offset < expected_size; offset += chunk) {
+        buf.resize(std::min(chunk, expected_size - offset));
+        pread_all(fd.get(), buf, offset, path);
+        fn(buf);
+    }
 }
 
 void BlobFiles::remove(std::string_view sha256) const {

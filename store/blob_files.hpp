@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,15 @@ public:
     // Whole content of a blob file; throws StoreError when it is missing or
     // its size differs from `expected_size`.
     std::string read(std::string_view sha256, uint64_t expected_size) const;
+
+    // Up to `length` bytes from `offset` (fewer at the end of the file,
+    // none past it), read with pread so a large file is never loaded whole.
+    std::string read_range(std::string_view sha256, uint64_t expected_size, uint64_t offset,
+                           uint64_t length) const;
+
+    // Calls fn with successive pieces (at most 1 MiB each) of the file.
+    void scan(std::string_view sha256, uint64_t expected_size,
+              const std::function<void(std::string_view)>& fn) const;
 
     // Unlinks a blob file if present; errors are logged, not thrown, since
     // a leftover is only wasted space and is collected at the next open.

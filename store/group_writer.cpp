@@ -13,17 +13,34 @@ namespace {
 
 // Callbacks belong to other modules; one that throws must not take the
 // writer thread (and with it every later delivery) down.
-template <typename Fn, typename Arg>
-void call_safely(const Fn& fn, Arg&& arg) {
+template <typename Fn, typename... Args>
+void call_safely(const Fn& fn, Args&&... args) {
     if (!fn) return;
     try {
-        fn(std::forward<Arg>(arg));
+        fn(std::forward<Args>(args)...);
     } catch (const std::exception& e) {
-        log::error("store: completion callback threw: {}", e.what());
+        log::error("store: callback threw: {}", e.what());
     } catch (...) {
-        log::error("store: completion callback threw");
+        log::error("store: callback threw");
     }
 }
+
+std::string message_of(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown error";
+    }
+}
+
+template <typename... Fns>
+struct Overloaded : Fns... {
+    using Fns::operator()...;
+};
+template <typename... Fns>
+Overloaded(Fns...) -> Overloaded<Fns...>;
 
 }  // namespace
 
@@ -42,28 +59,46 @@ GroupWriter::~GroupWriter() {
     thread_.join();
 }
 
-void GroupWriter::submit(Delivery delivery, DeliveryDone done) {
-    {
-        std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            queue_.push_back(DeliveryJob{std::move(delivery), std::move(done)});
-            wake_.notify_one();
-            return;
-        }
-    }
-    call_safely(done, std::string("store is closing"));
+void GroupWriter::submit(Delivery delivery, DeliveryDone done, PreparedMessage prepared) {
+    enqueue(DeliveryJob{std::move(delivery), std::move(done), std::move(prepared)});
 }
 
-void GroupWriter::submit(Task task, TaskDone done) {
+void GroupWriter::submit(AppendRequest request, AppendDone done, PreparedMessage prepared) {
+    enqueue(AppendJob{std::move(request), std::move(done), std::move(prepared), {}});
+}
+
+void GroupWriter::submit(Task task, TaskDone done) { enqueue(TaskJob{std::move(task), std::move(done)}); }
+
+void GroupWriter::enqueue(Job job) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
-            queue_.push_back(TaskJob{std::move(task), std::move(done)});
+            queue_.push_back(std::move(job));
             wake_.notify_one();
             return;
         }
     }
-    call_safely(done, std::make_exception_ptr(StoreError("store is closing")));
+    std::vector<Job> refused;
+    refused.push_back(std::move(job));
+    fail_unanswered(refused, "store is closing");
+}
+
+void GroupWriter::set_listener(Listener listener) {
+    auto shared = std::make_shared<const Listener>(std::move(listener));
+    std::lock_guard lock(mutex_);
+    listener_ = std::move(shared);
+}
+
+void GroupWriter::publish() {
+    const std::vector<ChangeEvent> events = ops_.take_events();
+    if (events.empty()) return;
+    std::shared_ptr<const Listener> listener;
+    {
+        std::lock_guard lock(mutex_);
+        listener = listener_;
+    }
+    // Called without the queue lock, so a listener may submit more work.
+    if (listener) call_safely(*listener, events);
 }
 
 Stats GroupWriter::stats() const {
@@ -85,13 +120,13 @@ bool GroupWriter::take(std::vector<Job>& out) {
     std::unique_lock lock(mutex_);
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return false;  // stopping, and everything queued is done
-    // A task runs alone; deliveries are taken as one run, in arrival order.
+    // A task runs alone; deliveries and appends are taken as one run, in arrival order.
     if (std::holds_alternative<TaskJob>(queue_.front())) {
         out.push_back(std::move(queue_.front()));
         queue_.pop_front();
         return true;
     }
-    while (!queue_.empty() && out.size() < max_batch && std::holds_alternative<DeliveryJob>(queue_.front())) {
+    while (!queue_.empty() && out.size() < max_batch && !std::holds_alternative<TaskJob>(queue_.front())) {
         out.push_back(std::move(queue_.front()));
         queue_.pop_front();
     }
@@ -117,27 +152,32 @@ void GroupWriter::run() {
 }
 
 void GroupWriter::fail_unanswered(std::vector<Job>& jobs, const std::string& reason) {
-    for (auto& job : jobs) {
-        if (auto* d = std::get_if<DeliveryJob>(&job))
-            call_safely(std::exchange(d->done, nullptr), reason);
-        else if (auto* t = std::get_if<TaskJob>(&job))
-            call_safely(std::exchange(t->done, nullptr), std::make_exception_ptr(StoreError(reason)));
-    }
+    const auto error = std::make_exception_ptr(StoreError(reason));
+    for (auto& job : jobs)
+        std::visit(Overloaded{
+                       [&](DeliveryJob& d) { call_safely(std::exchange(d.done, nullptr), reason); },
+                       [&](AppendJob& a) { call_safely(std::exchange(a.done, nullptr), AppendResult{}, error); },
+                       [&](TaskJob& t) { call_safely(std::exchange(t.done, nullptr), error); },
+                   },
+                   job);
 }
 
 void GroupWriter::run_task(TaskJob& job) {
     std::exception_ptr error;
+    ops_.drop_events_from(0);
     try {
         Txn txn(*db_, Txn::Kind::immediate);
         job.task(ops_);
         txn.commit();
-        note_commit();
     } catch (...) {
         error = std::current_exception();
     }
     if (error) {
         ops_.forget_dead_files();
+        ops_.drop_events_from(0);
     } else {
+        note_commit();
+        publish();
         try {
             ops_.remove_dead_files(ops_.take_dead_files());
         } catch (const std::exception& e) {
@@ -148,35 +188,59 @@ void GroupWriter::run_task(TaskJob& job) {
     call_safely(std::exchange(job.done, nullptr), error);
 }
 
-// Hashes each message and writes large blobs before the transaction, so the
-// index write lock is not held across those fsyncs.
+namespace {
+
+std::string_view data_of(const Delivery& d) { return d.data; }
+std::string_view data_of(const AppendRequest& r) { return r.data; }
+
+}  // namespace
+
+// Hashes and parses each message and writes large blobs before the
+// transaction, so the index write lock is not held across that work.
 void GroupWriter::prepare(std::vector<Item>& items) {
     std::set<std::string> written;
     for (auto& item : items) {
-        const Delivery& d = item.job->delivery;
-        item.error = check_delivery(d);
-        if (!item.error.empty()) continue;
         try {
-            item.sha256 = sha256_hex(d.data);
-            if (!ops_.is_inline(d.data.size()) && !written.count(item.sha256) && !files_.exists(item.sha256)) {
-                files_.write(item.sha256, d.data);
-                written.insert(item.sha256);
+            auto [data, prepared] = std::visit(
+                Overloaded{
+                    [](DeliveryJob& d) {
+                        if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e);
+                        return std::pair{data_of(d.delivery), &d.prepared};
+                    },
+                    [](AppendJob& a) { return std::pair{data_of(a.request), &a.prepared}; },
+                    [](TaskJob&) -> std::pair<std::string_view, PreparedMessage*> {
+                        throw StoreError("task in a delivery batch");
+                    },
+                },
+                *item.job);
+            if (!prepared->ready) *prepared = prepare_message(data);
+            const std::string& sha = prepared->sha256;
+            if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
+                files_.write(sha, data);
+                written.insert(sha);
             }
-        } catch (const std::exception& e) {
-            item.error = e.what();
+        } catch (...) {
+            item.error = std::current_exception();
         }
     }
+}
+
+void GroupWriter::apply(Item& item) {
+    if (auto* d = std::get_if<DeliveryJob>(item.job))
+        ops_.deliver(d->delivery, d->prepared);
+    else if (auto* a = std::get_if<AppendJob>(item.job))
+        a->result = ops_.append(a->request, a->prepared);
 }
 
 void GroupWriter::run_batch(std::vector<Job>& jobs) {
     std::vector<Item> items;
     items.reserve(jobs.size());
-    for (auto& job : jobs) items.push_back(Item{&std::get<DeliveryJob>(job), {}, {}});
+    for (auto& job : jobs) items.push_back(Item{&job, nullptr});
     prepare(items);
 
     std::vector<Item*> ready;
     for (auto& item : items)
-        if (item.error.empty()) ready.push_back(&item);
+        if (!item.error) ready.push_back(&item);
     if (!ready.empty()) {
         {
             std::lock_guard lock(mutex_);
@@ -184,65 +248,96 @@ void GroupWriter::run_batch(std::vector<Job>& jobs) {
             stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, ready.size());
         }
         // When the shared transaction fails after it began (I/O error, disk
-        // full), each delivery gets its own chance, so one cannot sink the
+        // full), each item gets its own chance, so one cannot sink the
         // rest. If it could not even begin (the lock stayed busy), trying
         // each alone would only multiply the wait.
-        if (commit_together(ready) == Outcome::retry_alone)
+        switch (commit_together(ready)) {
+        case Outcome::committed:
+            publish();
+            break;
+        case Outcome::retry_alone:
             for (Item* item : ready) commit_alone(*item);
+            break;
+        case Outcome::failed:
+            break;
+        }
     }
     finish(items);
 }
 
 GroupWriter::Outcome GroupWriter::commit_together(std::vector<Item*>& items) {
+    ops_.drop_events_from(0);
     std::optional<Txn> txn;
     try {
         txn.emplace(*db_, Txn::Kind::immediate);
-    } catch (const std::exception& e) {
-        log::warn("store: cannot begin a transaction for {} deliveries: {}", items.size(), e.what());
-        for (Item* item : items) item->error = e.what();
+    } catch (...) {
+        log::warn("store: cannot begin a transaction for {} messages: {}", items.size(),
+                  message_of(std::current_exception()));
+        for (Item* item : items) item->error = std::current_exception();
         return Outcome::failed;
     }
     try {
         for (Item* item : items) {
+            const size_t mark = ops_.event_mark();
             try {
                 Savepoint sp(*db_);
-                ops_.deliver(item->job->delivery, item->sha256);
+                apply(*item);
                 sp.release();
-            } catch (const std::exception& e) {
-                item->error = e.what();
+            } catch (...) {
+                item->error = std::current_exception();
+                ops_.drop_events_from(mark);
                 // Some errors (I/O, full disk) make SQLite abandon the whole
                 // transaction; what came before is then gone too.
                 if (sqlite3_get_autocommit(db_->handle())) throw;
             }
         }
         txn->commit();
-        note_commit();
-        return Outcome::committed;
-    } catch (const std::exception& e) {
-        log::warn("store: group commit of {} deliveries failed ({}); retrying one by one", items.size(), e.what());
+    } catch (...) {
+        log::warn("store: group commit of {} messages failed ({}); retrying one by one", items.size(),
+                  message_of(std::current_exception()));
         txn.reset();
-        for (Item* item : items) item->error.clear();
+        ops_.drop_events_from(0);
+        for (Item* item : items) item->error = nullptr;
         return Outcome::retry_alone;
     }
+    // Past the commit nothing may send the batch round again.
+    note_commit();
+    return Outcome::committed;
 }
 
 void GroupWriter::commit_alone(Item& item) {
+    ops_.drop_events_from(0);
     try {
         Txn txn(*db_, Txn::Kind::immediate);
-        ops_.deliver(item.job->delivery, item.sha256);
+        apply(item);
         txn.commit();
-        note_commit();
-    } catch (const std::exception& e) {
-        item.error = e.what();
+    } catch (...) {
+        item.error = std::current_exception();
+        ops_.drop_events_from(0);
+        return;
     }
+    note_commit();
+    publish();
 }
 
 void GroupWriter::finish(std::vector<Item>& items) {
-    // A failed delivery may have left its freshly written blob file behind.
+    // A failed item may have left its freshly written blob file behind.
     std::vector<std::string> unused_files;
-    for (const auto& item : items)
-        if (!item.error.empty() && !item.sha256.empty() && !ops_.is_inline(item.job->delivery.data.size()))
-            unused_files.push_back(item.sha256);
+    for (const auto& item : items) {
+        if (!item.error) continue;
+        std::visit(Overloaded{
+                       [&](const DeliveryJob& d) {
+                           if (d.prepared.ready && !ops_.is_inline(d.delivery.data.size()))
+                               unused_files.push_back(d.prepared.sha256);
+                       },
+                       [&](const AppendJob& a) {
+                           if (a.prepared.ready && !ops_.is_inline(a.request.data.size()))
+                               unused_files.push_back(a.prepared.sha256);
+                       },
+                       [](const TaskJob&) {},
+                   },
+                   *item.job);
+    }
     try {
         ops_.remove_dead_files(unused_files);
     } catch (const std::exception& e) {
@@ -250,12 +345,18 @@ void GroupWriter::finish(std::vector<Item>& items) {
     }
     {
         std::lock_guard lock(mutex_);
-        for (const auto& item : items) ++(item.error.empty() ? stats_.deliveries_ok : stats_.deliveries_failed);
+        for (const auto& item : items)
+            if (std::holds_alternative<DeliveryJob>(*item.job))
+                ++(item.error ? stats_.deliveries_failed : stats_.deliveries_ok);
     }
     for (auto& item : items) {
-        if (!item.error.empty())
-            log::warn("store: delivery {} failed: {}", item.job->delivery.queue_id, item.error);
-        call_safely(std::exchange(item.job->done, nullptr), std::move(item.error));
+        if (auto* d = std::get_if<DeliveryJob>(item.job)) {
+            std::string error = item.error ? message_of(item.error) : std::string();
+            if (!error.empty()) log::warn("store: delivery {} failed: {}", d->delivery.queue_id, error);
+            call_safely(std::exchange(d->done, nullptr), std::move(error));
+        } else if (auto* a = std::get_if<AppendJob>(item.job)) {
+            call_safely(std::exchange(a->done, nullptr), a->result, item.error);
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <vector>
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "store/message_prep.hpp"
 
 namespace pochta::store {
 
@@ -95,6 +97,72 @@ CREATE TABLE queue_rcpts (
 );
 )sql";
 
+// Migration 2: what IMAP needs beyond delivery and POP3.
+// - crlf_size is per message row (not per blob) so list_messages needs no join.
+// - The MIME structure is per blob: identical bytes have one structure, and
+//   a message sent to 500 users is parsed once. NULL = not parsed yet.
+// - Subscriptions are names, not mailbox rows: they may outlive or predate
+//   the mailbox (RFC 3501 6.3.6), so the old mailboxes.subscribed goes.
+// - recent_floor: UIDs at or above it are still \Recent (see claim_recent).
+// - mailbox_id_last / message_id_last: new rows take ids from these, so an
+//   id is never reused after its row went (SQLite would reuse the largest);
+//   a session holding a stale id then finds nothing instead of another row.
+constexpr const char* migration_2 = R"sql(
+ALTER TABLE messages ADD COLUMN crlf_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE blobs ADD COLUMN structure BLOB;
+ALTER TABLE mailboxes ADD COLUMN recent_floor INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE subscriptions (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name    TEXT NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+INSERT INTO subscriptions(user_id, name) SELECT user_id, name FROM mailboxes WHERE subscribed <> 0;
+ALTER TABLE mailboxes DROP COLUMN subscribed;
+
+CREATE INDEX messages_by_modseq ON messages(mailbox_id, modseq);
+
+INSERT INTO meta(key, value) VALUES
+    ('mailbox_id_last', (SELECT coalesce(max(id), 0) FROM mailboxes)),
+    ('message_id_last', (SELECT coalesce(max(id), 0) FROM messages));
+)sql";
+
+// Fills crlf_size of the rows migration 2 found, once per distinct blob;
+// file blobs are read in pieces. A blob that cannot be read keeps its
+// plain size: that only skews a size report, and reading it fails anyway.
+void fill_crlf_sizes(Db& db, const BlobFiles& files) {
+    struct Pending {
+        int64_t id;
+        uint64_t crlf;
+    };
+    std::vector<Pending> done;
+    {
+        auto q = db.cached(
+            "SELECT id, sha256, size, inline_data FROM blobs WHERE id IN (SELECT blob_id FROM messages)");
+        while (q->step()) {
+            const auto size = static_cast<uint64_t>(q->int64(2));
+            uint64_t crlf = size;
+            if (auto data = q->blob(3)) {
+                crlf = crlf_size_of(*data);
+            } else {
+                try {
+                    CrlfCounter counter;
+                    files.scan(q->text(1), size, [&](std::string_view piece) { counter.feed(piece); });
+                    crlf = counter.total();
+                } catch (const std::exception& e) {
+                    log::warn("store: migration cannot read blob {}: {}", q->text(1), e.what());
+                }
+            }
+            done.push_back({q->int64(0), crlf});
+        }
+    }
+    auto q = db.cached("UPDATE messages SET crlf_size = ?2 WHERE blob_id = ?1");
+    for (const auto& p : done) {
+        q->reset();
+        q->bind(1, p.id).bind(2, static_cast<int64_t>(p.crlf)).run();
+    }
+}
+
 // Seeds meta. The tag is random per store, so UIDLs of a store built anew
 // after a loss never collide with ones a POP3 client remembers.
 void seed_meta(Db& db) {
@@ -106,12 +174,16 @@ void seed_meta(Db& db) {
     }
 }
 
-using Migration = void (*)(Db&);
+using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 1> migrations{{
-    [](Db& db) {
+const std::array<Migration, 2> migrations{{
+    [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
+    },
+    [](Db& db, const BlobFiles& files) {
+        db.exec(migration_2);
+        fill_crlf_sizes(db, files);
     },
 }};
 
@@ -119,18 +191,19 @@ const std::array<Migration, 1> migrations{{
 
 int schema_version() { return static_cast<int>(migrations.size()); }
 
-void migrate(Db& db) {
+void migrate(Db& db, const BlobFiles& files, int target) {
+    if (target < 0 || target > schema_version()) throw StoreError(fmt::format("no schema version {}", target));
     // IMMEDIATE: two processes opening a fresh store must not both migrate.
     Txn txn(db, Txn::Kind::immediate);
     const int64_t current = db.query_int("PRAGMA user_version");
     if (current > schema_version())
         throw StoreError(fmt::format("index.db has schema version {}, this pochta knows up to {}",
                                      current, schema_version()));
-    if (current == schema_version()) return;  // the Txn rolls back an empty transaction
-    for (int64_t v = current; v < schema_version(); ++v) migrations[static_cast<size_t>(v)](db);
-    db.exec(fmt::format("PRAGMA user_version={}", schema_version()).c_str());
+    if (current >= target) return;  // the Txn rolls back an empty transaction
+    for (int64_t v = current; v < target; ++v) migrations[static_cast<size_t>(v)](db, files);
+    db.exec(fmt::format("PRAGMA user_version={}", target).c_str());
     txn.commit();
-    log::info("store: index schema migrated from version {} to {}", current, schema_version());
+    log::info("store: index schema migrated from version {} to {}", current, target);
 }
 
 }  // namespace pochta::store

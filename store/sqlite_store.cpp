@@ -11,6 +11,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "store/message_prep.hpp"
 #include "store/schema.hpp"
 
 namespace pochta::store {
@@ -28,36 +29,6 @@ void make_private_dir(const fs::path& dir) {
     if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
         throw StoreError(fmt::format("mkdir {}: {}", dir.string(), std::strerror(errno)));
 }
-
-std::vector<std::string> split_keywords(const std::string& s) {
-    std::vector<std::string> out;
-    for (auto part : split(s, ' '))
-        if (!part.empty()) out.emplace_back(part);
-    return out;
-}
-
-// Columns 0..6 of the mailbox queries below, plus the two counts.
-MailboxInfo mailbox_from(Stmt& q) {
-    MailboxInfo m;
-    m.id = q.int64(0);
-    m.name = q.text(1);
-    const int64_t use = q.int64(2);
-    m.special_use = use >= 0 && use <= static_cast<int64_t>(SpecialUse::archive) ? static_cast<SpecialUse>(use)
-                                                                                 : SpecialUse::none;
-    m.subscribed = q.int64(3) != 0;
-    m.uidvalidity = static_cast<uint32_t>(q.int64(4));
-    m.uidnext = static_cast<uint32_t>(q.int64(5));
-    m.highestmodseq = static_cast<uint64_t>(q.int64(6));
-    m.messages = static_cast<uint32_t>(q.int64(7));
-    m.unseen = static_cast<uint32_t>(q.int64(8));
-    return m;
-}
-
-#define POCHTA_MAILBOX_COLUMNS                                                                        \
-    "SELECT m.id, m.name, m.special_use, m.subscribed, m.uidvalidity, m.uidnext, m.highestmodseq, " \
-    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id), "                                       \
-    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0) "                    \
-    "FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 "
 
 }  // namespace
 
@@ -77,7 +48,7 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
 
     const fs::path index = data_dir_ / "index.db";
     auto db = std::make_unique<Db>(index, Db::Role::writer);
-    migrate(*db);
+    migrate(*db, files_);
     if (options_.maintenance && lock_->exclusive()) clean_leftovers(*db);
     lock_->share();
 
@@ -109,7 +80,13 @@ void SqliteStore::clean_leftovers(Db& db) {
                   orphans);
 }
 
+void SqliteStore::refuse_on_writer_thread() const {
+    if (writer_->on_writer_thread())
+        throw StoreError("blocking store write from the writer thread (change listener or callback)");
+}
+
 void SqliteStore::write(std::function<void(WriteOps&)> fn) {
+    refuse_on_writer_thread();
     std::promise<void> finished;
     auto result = finished.get_future();
     writer_->submit(std::move(fn), [&finished](std::exception_ptr error) {
@@ -121,10 +98,15 @@ void SqliteStore::write(std::function<void(WriteOps&)> fn) {
     result.get();
 }
 
+// The blocking forms hash and parse on the caller's (worker) thread, so the
+// writer thread only does what must be serial.
 void SqliteStore::deliver(const Delivery& delivery) {
+    refuse_on_writer_thread();
+    PreparedMessage prepared = prepare_message(delivery.data);
     std::promise<std::string> finished;
     auto result = finished.get_future();
-    writer_->submit(delivery, [&finished](std::string error) { finished.set_value(std::move(error)); });
+    writer_->submit(
+        delivery, [&finished](std::string error) { finished.set_value(std::move(error)); }, std::move(prepared));
     if (auto error = result.get(); !error.empty()) throw StoreError(error);
 }
 
@@ -154,95 +136,92 @@ void SqliteStore::flush_queue() {
 
 Stats SqliteStore::stats() const { return writer_->stats(); }
 
-std::vector<MailboxInfo> SqliteStore::list_mailboxes(const std::string& user) {
-    auto db = readers_->acquire();
-    auto q = db->cached(POCHTA_MAILBOX_COLUMNS "ORDER BY m.name <> 'INBOX', m.name");
-    q->bind(1, user);
-    std::vector<MailboxInfo> out;
-    while (q->step()) out.push_back(mailbox_from(*q));
-    return out;
+void SqliteStore::set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) {
+    writer_->set_listener(std::move(listener));
 }
 
-std::optional<MailboxInfo> SqliteStore::find_mailbox(const std::string& user, const std::string& name) {
-    // INBOX is case-insensitive (RFC 3501 5.1); every other name is exact.
-    const std::string key = iequals(name, "INBOX") ? std::string("INBOX") : name;
-    auto db = readers_->acquire();
-    auto q = db->cached(POCHTA_MAILBOX_COLUMNS "AND m.name = ?2");
-    q->bind(1, user).bind(2, key);
-    if (!q->step()) return std::nullopt;
-    return mailbox_from(*q);
+MailboxInfo SqliteStore::create_mailbox(const std::string& user, const std::string& name, SpecialUse use) {
+    MailboxInfo info;
+    write([&](WriteOps& ops) { info = ops.create_mailbox(user, name, use); });
+    return info;
 }
 
-std::vector<MessageInfo> SqliteStore::list_messages(int64_t mailbox_id) {
-    auto db = readers_->acquire();
-    auto q = db->cached(
-        "SELECT id, uid, modseq, flags, keywords, internal_date, size, pop3_uidl "
-        "FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
-    q->bind(1, mailbox_id);
-    std::vector<MessageInfo> out;
-    while (q->step()) {
-        MessageInfo m;
-        m.id = q->int64(0);
-        m.uid = static_cast<uint32_t>(q->int64(1));
-        m.modseq = static_cast<uint64_t>(q->int64(2));
-        m.flags = static_cast<uint32_t>(q->int64(3));
-        m.keywords = split_keywords(q->text(4));
-        m.internal_date = q->int64(5);
-        m.size = static_cast<uint64_t>(q->int64(6));
-        m.pop3_uidl = q->text(7);
-        out.push_back(std::move(m));
-    }
-    return out;
+void SqliteStore::delete_mailbox(const std::string& user, const std::string& name) {
+    write([&](WriteOps& ops) { ops.delete_mailbox(user, name); });
 }
 
-std::string SqliteStore::read_message(int64_t message_id) {
-    std::string sha;
-    uint64_t size = 0;
+void SqliteStore::rename_mailbox(const std::string& user, const std::string& from, const std::string& to) {
+    write([&](WriteOps& ops) { ops.rename_mailbox(user, from, to); });
+}
+
+void SqliteStore::set_subscribed(const std::string& user, const std::string& name, bool subscribed) {
+    write([&](WriteOps& ops) { ops.set_subscribed(user, name, subscribed); });
+}
+
+AppendResult SqliteStore::append(const AppendRequest& request) {
+    refuse_on_writer_thread();
+    PreparedMessage prepared = prepare_message(request.data);
+    std::promise<AppendResult> finished;
+    auto result = finished.get_future();
+    writer_->submit(
+        request,
+        [&finished](AppendResult r, std::exception_ptr error) {
+            if (error)
+                finished.set_exception(error);
+            else
+                finished.set_value(r);
+        },
+        std::move(prepared));
+    return result.get();
+}
+
+FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& update) {
+    FlagResult result;
+    write([&](WriteOps& ops) { result = ops.update_flags(mailbox_id, update); });
+    return result;
+}
+
+CopyResult SqliteStore::copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
+                                      bool move) {
+    CopyResult result;
+    write([&](WriteOps& ops) { result = ops.copy_messages(from_mailbox, uids, to_mailbox, move); });
+    return result;
+}
+
+std::vector<uint32_t> SqliteStore::expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                           bool only_deleted) {
+    std::vector<uint32_t> removed;
+    write([&](WriteOps& ops) { removed = ops.expunge(mailbox_id, uids, only_deleted); });
+    return removed;
+}
+
+uint32_t SqliteStore::claim_recent(int64_t mailbox_id) {
+    uint32_t first = 0;
+    write([&](WriteOps& ops) { first = ops.claim_recent(mailbox_id); });
+    return first;
+}
+
+void SqliteStore::cache_structure(const std::string& sha256, const std::string& structure) {
     {
-        auto db = readers_->acquire();
-        auto q = db->cached(
-            "SELECT b.sha256, b.size, b.inline_data FROM messages m JOIN blobs b ON b.id = m.blob_id "
-            "WHERE m.id = ?1");
-        q->bind(1, message_id);
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
-        if (auto data = q->blob(2)) return std::move(*data);
-        sha = q->text(0);
-        size = static_cast<uint64_t>(q->int64(1));
+        std::lock_guard lock(structures_mutex_);
+        const bool idle = pending_structures_.empty();
+        pending_structures_.insert_or_assign(sha256, structure);
+        if (!idle) return;  // the queued task will take this one too
     }
-    // Blob files are immutable, so reading after the snapshot ended is
-    // safe; if the message was purged meanwhile the read fails cleanly.
-    return files_.read(sha, size);
+    // Fire and forget: the caller already has its structure; losing the
+    // cache entry (store closing, disk full) only means parsing again.
+    writer_->submit(
+        [this](WriteOps& ops) {
+            std::map<std::string, std::string> batch;
+            {
+                std::lock_guard lock(structures_mutex_);
+                batch.swap(pending_structures_);
+            }
+            for (const auto& [sha, bytes] : batch) ops.cache_structure(sha, bytes);
+        },
+        [](std::exception_ptr error) {
+            if (error) log::debug("store: MIME structure not cached");
+        });
 }
-
-std::vector<QueueEntry> SqliteStore::list_queue() {
-    auto db = readers_->acquire();
-    // One snapshot for the entries and their recipients.
-    Txn txn(*db, Txn::Kind::deferred);
-    std::vector<QueueEntry> out;
-    {
-        auto q = db->cached(
-            "SELECT id, envelope_from, attempts, next_attempt, last_reply, created FROM queue "
-            "ORDER BY created, id");
-        while (q->step()) {
-            QueueEntry e;
-            e.id = q->text(0);
-            e.envelope_from = q->text(1);
-            e.attempts = static_cast<unsigned>(q->int64(2));
-            e.next_attempt = q->int64(3);
-            e.last_reply = q->text(4);
-            e.created = q->int64(5);
-            out.push_back(std::move(e));
-        }
-    }
-    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state = 'pending' ORDER BY rowid");
-    for (auto& e : out) {
-        q->reset();
-        q->bind(1, e.id);
-        while (q->step()) e.pending_rcpts.push_back(q->text(0));
-    }
-    return out;
-}
-
-#undef POCHTA_MAILBOX_COLUMNS
 
 }  // namespace pochta::store

@@ -1,11 +1,14 @@
 // The SQLite + files backend of Store: index.db (WAL) for everything but
 // large message bodies, content-addressed blob files for those. Writes go
 // through one GroupWriter thread, reads through a pool of connections.
+// Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp.
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "store/blob_files.hpp"
 #include "store/checkpointer.hpp"
@@ -18,6 +21,9 @@ namespace pochta::store {
 
 class SqliteStore final : public Store {
 public:
+    // read_range returns at most this much per call.
+    static constexpr uint64_t max_read_range = 16 * 1024 * 1024;
+
     SqliteStore(const std::filesystem::path& data_dir, Options options);
     ~SqliteStore() override;
 
@@ -38,17 +44,44 @@ public:
 
     Stats stats() const override;
 
+    MailboxInfo create_mailbox(const std::string& user, const std::string& name, SpecialUse use) override;
+    void delete_mailbox(const std::string& user, const std::string& name) override;
+    void rename_mailbox(const std::string& user, const std::string& from, const std::string& to) override;
+    void set_subscribed(const std::string& user, const std::string& name, bool subscribed) override;
+    std::vector<std::string> subscriptions(const std::string& user) override;
+
+    AppendResult append(const AppendRequest& request) override;
+    FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) override;
+    CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
+                             bool move) override;
+    std::vector<uint32_t> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids, bool only_deleted) override;
+    std::string read_range(int64_t message_id, uint64_t offset, uint64_t length) override;
+    std::string message_structure(int64_t message_id) override;
+    std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
+    std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
+    uint32_t claim_recent(int64_t mailbox_id) override;
+
+    void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
+
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it
     // committed and rethrows what it threw.
     void write(std::function<void(WriteOps&)> fn);
+    // The blocking writes would wait for the very thread that calls them.
+    void refuse_on_writer_thread() const;
     void clean_leftovers(Db& db);
+    // Queues a structure computed on demand for the index. Requests that
+    // arrive while one write is pending share it, so a client fetching
+    // BODYSTRUCTURE of 5,000 migrated messages causes a few commits, not 5,000.
+    void cache_structure(const std::string& sha256, const std::string& structure);
 
     std::filesystem::path data_dir_;
     Options options_;
     BlobFiles files_;
     std::unique_ptr<DirLock> lock_;
     std::unique_ptr<ReadPool> readers_;
+    std::mutex structures_mutex_;
+    std::map<std::string, std::string> pending_structures_;  // sha256 -> serialized structure
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
 };

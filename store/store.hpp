@@ -25,6 +25,20 @@ class StoreError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+// Mailbox-level refusals the protocols answer with NO [NONEXISTENT] / NO [ALREADYEXISTS] etc.
+class MailboxNotFound : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+class MailboxExists : public StoreError {
+public:
+    using StoreError::StoreError;
+};
+// The operation is not allowed on this mailbox (e.g. deleting INBOX).
+class MailboxRefused : public StoreError {
+public:
+    using StoreError::StoreError;
+};
 
 enum class SpecialUse { none, drafts, sent, trash, junk, archive };
 
@@ -53,7 +67,53 @@ struct MessageInfo {
     std::vector<std::string> keywords;
     int64_t internal_date = 0;   // unix seconds
     uint64_t size = 0;           // octets of the stored message
+    uint64_t crlf_size = 0;      // octets with every bare LF sent as CRLF (POP3 LIST, IMAP RFC822.SIZE)
     std::string pop3_uidl;       // stable forever, unique per user
+};
+
+// What a commit changed, for sessions that must hear of it (IMAP IDLE and
+// untagged updates, POP3 not at all during a session).
+struct ChangeEvent {
+    enum class Kind { appended, flags, expunged, mailbox_created, mailbox_deleted, mailbox_renamed };
+    Kind kind = Kind::appended;
+    std::string user;
+    int64_t mailbox_id = 0;
+    uint64_t modseq = 0;         // the mailbox's highestmodseq after the change
+};
+
+enum class FlagOp { add, remove, replace };
+
+struct FlagUpdate {
+    std::vector<uint32_t> uids;              // messages to change (by UID)
+    FlagOp op = FlagOp::add;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+    std::optional<uint64_t> unchanged_since; // CONDSTORE UNCHANGEDSINCE
+};
+
+struct FlagResult {
+    std::vector<MessageInfo> changed;        // with their new flags and modseq (only those that changed)
+    std::vector<uint32_t> modified;          // UIDs refused by UNCHANGEDSINCE (the MODIFIED response code)
+};
+
+struct AppendRequest {
+    std::string user;
+    std::string mailbox;
+    std::string data;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+    int64_t internal_date = 0;               // 0 = now
+};
+
+struct AppendResult {
+    uint32_t uidvalidity = 0;
+    uint32_t uid = 0;
+};
+
+struct CopyResult {
+    uint32_t uidvalidity = 0;                // of the destination
+    std::vector<uint32_t> source_uids;       // in order, paired with dest_uids (COPYUID)
+    std::vector<uint32_t> dest_uids;
 };
 
 // One accepted message and where it goes. `data` is the message exactly as
@@ -137,6 +197,60 @@ public:
     virtual void flush_queue() = 0;
 
     virtual Stats stats() const = 0;
+
+    // ---- Mailboxes (names are rows, never paths; '/' is the hierarchy delimiter).
+    // Throws MailboxExists / MailboxNotFound / MailboxRefused; StoreError for
+    // a name the store cannot keep (empty, NUL, leading/trailing '/', "//",
+    // over 1,000 bytes). Parents are not created implicitly. Mailbox and
+    // message ids are never reused, so a stale id finds nothing.
+    virtual MailboxInfo create_mailbox(const std::string& user, const std::string& name,
+                                       SpecialUse use = SpecialUse::none) = 0;
+    // Refuses INBOX and a mailbox that has inferiors (MailboxRefused); the
+    // subscription of the name stays.
+    virtual void delete_mailbox(const std::string& user, const std::string& name) = 0;
+    // Renaming INBOX moves its messages into a new mailbox and leaves INBOX
+    // empty (RFC 3501 6.3.5; INBOX keeps UIDVALIDITY and UIDNEXT, its
+    // inferiors stay); renaming a parent renames its children. A renamed
+    // mailbox keeps its id and UIDVALIDITY, and its subscription follows it.
+    virtual void rename_mailbox(const std::string& user, const std::string& from, const std::string& to) = 0;
+    // Subscriptions are kept by name and may name mailboxes that do not exist.
+    virtual void set_subscribed(const std::string& user, const std::string& name, bool subscribed) = 0;
+    virtual std::vector<std::string> subscriptions(const std::string& user) = 0;
+
+    // ---- Messages.
+    virtual AppendResult append(const AppendRequest& request) = 0;
+    virtual FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) = 0;
+    // COPY / MOVE (RFC 6851: a move keeps the POP3 UIDL and expunges the
+    // source in the same transaction). UIDs that no longer exist are skipped.
+    // Both mailboxes must belong to one user (MailboxRefused otherwise).
+    virtual CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
+                                     bool move) = 0;
+    // Removes the given messages (only those with \Deleted when only_deleted),
+    // records them for QRESYNC, returns the UIDs removed in ascending order.
+    // An empty list removes nothing.
+    virtual std::vector<uint32_t> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                          bool only_deleted) = 0;
+    // Part of a stored message, for streaming large messages in pieces: at
+    // most 16 MiB per call (SqliteStore::max_read_range), fewer at the end,
+    // empty at or past it.
+    virtual std::string read_range(int64_t message_id, uint64_t offset, uint64_t length) = 0;
+    // The MIME structure cached at delivery/APPEND (common/mime's serialized form).
+    virtual std::string message_structure(int64_t message_id) = 0;
+    // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
+    // expunged since then.
+    virtual std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) = 0;
+    virtual std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) = 0;
+    // \Recent, cheaply: returns the first UID that is recent for the caller
+    // and marks everything below the mailbox's uidnext as no longer recent
+    // for later callers (the first session to select a mailbox gets them).
+    virtual uint32_t claim_recent(int64_t mailbox_id) = 0;
+
+    // Called on the writer thread after each commit with what it changed,
+    // before the callers of that commit return; must be quick (post to a
+    // loop). It may read the store, but a blocking write from inside it
+    // throws StoreError (it would wait for its own thread). One listener;
+    // set before serving.
+    virtual void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) = 0;
 };
 
 }  // namespace pochta::store

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -101,19 +102,21 @@ std::string WriteOps::next_uidl() {
     return fmt::format("{}.{}", uidl_tag_, q->int64(0));
 }
 
+int64_t WriteOps::next_id(const char* counter) {
+    auto q = db_.cached("UPDATE meta SET value = value + 1 WHERE key = ?1 RETURNING value");
+    q->bind(1, counter);
+    if (!q->step()) throw StoreError(fmt::format("meta row {} missing", counter));
+    return q->int64(0);
+}
+
 int64_t WriteOps::ensure_user(const std::string& user) {
     if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e);
-    int64_t user_id = 0;
-    {
-        auto q = db_.cached("SELECT id FROM users WHERE address = ?1");
-        q->bind(1, user);
-        if (q->step()) user_id = q->int64(0);
-    }
-    if (user_id == 0) {
+    int64_t uid = user_id(user);
+    if (uid == 0) {
         auto q = db_.cached("INSERT INTO users(address, created) VALUES (?1, ?2) RETURNING id");
         q->bind(1, user).bind(2, unix_now());
         q->step();
-        user_id = q->int64(0);
+        uid = q->int64(0);
     }
     // A special-use role counts as present wherever it lives, so a user who
     // renamed "Sent" does not get a second \Sent folder.
@@ -123,7 +126,7 @@ int64_t WriteOps::ensure_user(const std::string& user) {
         auto q = db_.cached(
             "SELECT id, name, special_use FROM mailboxes WHERE user_id = ?1 "
             "AND (name = 'INBOX' OR special_use <> 0)");
-        q->bind(1, user_id);
+        q->bind(1, uid);
         while (q->step()) {
             if (q->text(1) == "INBOX") inbox = q->int64(0);
             uses.insert(static_cast<int>(q->int64(2)));
@@ -133,55 +136,71 @@ int64_t WriteOps::ensure_user(const std::string& user) {
         const bool present = mb.use == SpecialUse::none ? inbox != 0 : uses.count(static_cast<int>(mb.use)) > 0;
         if (present) continue;
         // A plain folder already named like the role takes the role.
-        auto q = db_.cached(
-            "INSERT INTO mailboxes(user_id, name, uidvalidity, special_use, subscribed) "
-            "VALUES (?1, ?2, ?3, ?4, 1) "
-            "ON CONFLICT(user_id, name) DO UPDATE SET special_use = excluded.special_use RETURNING id");
-        q->bind(1, user_id).bind(2, mb.name).bind(3, next_uidvalidity()).bind(4, static_cast<int64_t>(mb.use));
-        q->step();
-        if (mb.use == SpecialUse::none) inbox = q->int64(0);
+        int64_t id = 0;
+        {
+            auto q = db_.cached(
+                "INSERT INTO mailboxes(id, user_id, name, uidvalidity, special_use) VALUES (?1, ?2, ?3, ?4, ?5) "
+                "ON CONFLICT(user_id, name) DO UPDATE SET special_use = excluded.special_use RETURNING id");
+            q->bind(1, next_id("mailbox_id_last")).bind(2, uid).bind(3, mb.name);
+            q->bind(4, next_uidvalidity()).bind(5, static_cast<int64_t>(mb.use));
+            q->step();
+            id = q->int64(0);
+        }
+        auto q = db_.cached("INSERT OR IGNORE INTO subscriptions(user_id, name) VALUES (?1, ?2)");
+        q->bind(1, uid).bind(2, mb.name).run();
+        if (mb.use == SpecialUse::none) inbox = id;
     }
     return inbox;
 }
 
-int64_t WriteOps::blob_id(const std::string& sha256, std::string_view data) {
+int64_t WriteOps::blob_id(const PreparedMessage& prepared, std::string_view data) {
     {
-        auto q = db_.cached("SELECT id FROM blobs WHERE sha256 = ?1");
-        q->bind(1, sha256);
-        if (q->step()) return q->int64(0);
+        auto q = db_.cached("SELECT id, structure IS NULL FROM blobs WHERE sha256 = ?1");
+        q->bind(1, prepared.sha256);
+        if (q->step()) {
+            const int64_t id = q->int64(0);
+            const bool missing_structure = q->int64(1) != 0;
+            q->reset();
+            if (missing_structure && prepared.structure) cache_structure(prepared.sha256, *prepared.structure);
+            return id;
+        }
     }
     const bool inline_blob = is_inline(data.size());
     // Under the write lock now: no other writer can drop this file between
     // this check and our commit, since dropping needs the lock too.
-    if (!inline_blob && !files_.exists(sha256)) files_.write(sha256, data);
-    auto q = db_.cached("INSERT INTO blobs(sha256, size, inline_data) VALUES (?1, ?2, ?3) RETURNING id");
-    q->bind(1, sha256).bind(2, static_cast<int64_t>(data.size()));
+    if (!inline_blob && !files_.exists(prepared.sha256)) files_.write(prepared.sha256, data);
+    auto q = db_.cached(
+        "INSERT INTO blobs(sha256, size, inline_data, structure) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+    q->bind(1, prepared.sha256).bind(2, static_cast<int64_t>(data.size()));
     if (inline_blob)
         q->bind_blob(3, data);
     else
         q->bind_null(3);
+    if (prepared.structure)
+        q->bind_blob(4, *prepared.structure);
+    else
+        q->bind_null(4);
     q->step();
     return q->int64(0);
 }
 
-void WriteOps::add_to_mailbox(int64_t mailbox_id, int64_t blob, int64_t internal_date, uint64_t size) {
-    int64_t uid = 0, modseq = 0;
-    {
-        auto q = db_.cached(
-            "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 "
-            "WHERE id = ?1 RETURNING uidnext - 1, highestmodseq");
-        q->bind(1, mailbox_id);
-        if (!q->step()) throw StoreError("mailbox vanished during delivery");
-        uid = q->int64(0);
-        modseq = q->int64(1);
-    }
-    if (uid > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted");
-    auto q = db_.cached(
-        "INSERT INTO messages(mailbox_id, uid, modseq, flags, keywords, internal_date, size, blob_id, pop3_uidl) "
-        "VALUES (?1, ?2, ?3, 0, '', ?4, ?5, ?6, ?7)");
-    q->bind(1, mailbox_id).bind(2, uid).bind(3, modseq).bind(4, internal_date);
-    q->bind(5, static_cast<int64_t>(size)).bind(6, blob).bind(7, next_uidl());
-    q->run();
+void WriteOps::cache_structure(const std::string& sha256, const std::string& structure) {
+    auto q = db_.cached("UPDATE blobs SET structure = ?2 WHERE sha256 = ?1 AND structure IS NULL");
+    q->bind(1, sha256).bind_blob(2, structure).run();
+}
+
+void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob, int64_t internal_date,
+                              uint64_t size, uint64_t crlf_size) {
+    const uint32_t uid = allocate_uids(mailbox_id, 1);
+    const uint64_t modseq = bump_modseq(mailbox_id);
+    MessageRow row;
+    row.internal_date = internal_date;
+    row.size = size;
+    row.crlf_size = crlf_size;
+    row.blob_id = blob;
+    row.pop3_uidl = next_uidl();
+    insert_message(mailbox_id, uid, modseq, row);
+    note(ChangeEvent::Kind::appended, user, mailbox_id, modseq);
 }
 
 void WriteOps::enqueue(const Delivery& d, int64_t blob) {
@@ -201,11 +220,11 @@ void WriteOps::enqueue(const Delivery& d, int64_t blob) {
     }
 }
 
-void WriteOps::deliver(const Delivery& d, const std::string& sha256) {
-    const int64_t blob = blob_id(sha256, d.data);
+void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
+    const int64_t blob = blob_id(prepared, d.data);
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
-        add_to_mailbox(ensure_user(user), blob, date, d.data.size());
+        add_to_mailbox(user, ensure_user(user), blob, date, d.data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
 }
 
@@ -223,25 +242,138 @@ void WriteOps::collect_blobs(const std::vector<int64_t>& ids) {
     }
 }
 
-bool WriteOps::purge_user(const std::string& user) {
-    int64_t user_id = 0;
-    {
-        auto q = db_.cached("SELECT id FROM users WHERE address = ?1");
-        q->bind(1, user);
-        if (!q->step()) return false;
-        user_id = q->int64(0);
+// ---- Shared steps of the mailbox and message operations.
+
+int64_t WriteOps::user_id(const std::string& user) {
+    auto q = db_.cached("SELECT id FROM users WHERE address = ?1");
+    q->bind(1, user);
+    return q->step() ? q->int64(0) : 0;
+}
+
+#define POCHTA_MAILBOX_ROW                                                                              \
+    "SELECT m.id, m.user_id, u.address, m.name, m.uidvalidity, m.uidnext, m.highestmodseq, m.special_use " \
+    "FROM mailboxes m JOIN users u ON u.id = m.user_id "
+
+namespace {
+
+template <typename Row>
+Row mailbox_row_from(Stmt& q) {
+    Row r;
+    r.id = q.int64(0);
+    r.user_id = q.int64(1);
+    r.user = q.text(2);
+    r.name = q.text(3);
+    r.uidvalidity = static_cast<uint32_t>(q.int64(4));
+    r.uidnext = static_cast<uint32_t>(q.int64(5));
+    r.highestmodseq = static_cast<uint64_t>(q.int64(6));
+    const int64_t use = q.int64(7);
+    r.special_use = use >= 0 && use <= static_cast<int64_t>(SpecialUse::archive) ? static_cast<SpecialUse>(use)
+                                                                                 : SpecialUse::none;
+    return r;
+}
+
+}  // namespace
+
+std::optional<WriteOps::MailboxRow> WriteOps::mailbox_row(int64_t id) {
+    auto q = db_.cached(POCHTA_MAILBOX_ROW "WHERE m.id = ?1");
+    q->bind(1, id);
+    if (!q->step()) return std::nullopt;
+    return mailbox_row_from<MailboxRow>(*q);
+}
+
+std::optional<WriteOps::MailboxRow> WriteOps::mailbox_row(const std::string& user, const std::string& name) {
+    auto q = db_.cached(POCHTA_MAILBOX_ROW "WHERE u.address = ?1 AND m.name = ?2");
+    q->bind(1, user).bind(2, name);
+    if (!q->step()) return std::nullopt;
+    return mailbox_row_from<MailboxRow>(*q);
+}
+
+#undef POCHTA_MAILBOX_ROW
+
+WriteOps::MailboxRow WriteOps::require_mailbox(int64_t id) {
+    auto row = mailbox_row(id);
+    if (!row) throw MailboxNotFound(fmt::format("no mailbox with id {}", id));
+    return std::move(*row);
+}
+
+uint32_t WriteOps::allocate_uids(int64_t mailbox_id, size_t count) {
+    auto q = db_.cached("UPDATE mailboxes SET uidnext = uidnext + ?2 WHERE id = ?1 RETURNING uidnext");
+    q->bind(1, mailbox_id).bind(2, static_cast<int64_t>(count));
+    if (!q->step()) throw MailboxNotFound("mailbox vanished");
+    // uidnext itself must stay a valid UID (RFC 3501: 32-bit, non-zero).
+    const int64_t next = q->int64(0);
+    if (next > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted");
+    return static_cast<uint32_t>(next - static_cast<int64_t>(count));
+}
+
+uint64_t WriteOps::bump_modseq(int64_t mailbox_id) {
+    auto q = db_.cached("UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ?1 RETURNING highestmodseq");
+    q->bind(1, mailbox_id);
+    if (!q->step()) throw MailboxNotFound("mailbox vanished");
+    return static_cast<uint64_t>(q->int64(0));
+}
+
+void WriteOps::insert_message(int64_t mailbox_id, uint32_t uid, uint64_t modseq, const MessageRow& row) {
+    auto q = db_.cached(
+        "INSERT INTO messages(id, mailbox_id, uid, modseq, flags, keywords, internal_date, size, crlf_size, "
+        "blob_id, pop3_uidl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    q->bind(1, next_id("message_id_last")).bind(2, mailbox_id).bind(3, int64_t{uid});
+    q->bind(4, static_cast<int64_t>(modseq)).bind(5, int64_t{row.flags}).bind(6, row.keywords);
+    q->bind(7, row.internal_date).bind(8, static_cast<int64_t>(row.size));
+    q->bind(9, static_cast<int64_t>(row.crlf_size)).bind(10, row.blob_id).bind(11, row.pop3_uidl);
+    q->run();
+}
+
+void WriteOps::record_expunged(int64_t mailbox_id, const std::vector<uint32_t>& uids, uint64_t modseq) {
+    auto q = db_.cached("INSERT OR REPLACE INTO expunged(mailbox_id, uid, modseq) VALUES (?1, ?2, ?3)");
+    for (uint32_t uid : uids) {
+        q->reset();
+        q->bind(1, mailbox_id).bind(2, int64_t{uid}).bind(3, static_cast<int64_t>(modseq)).run();
     }
+}
+
+void WriteOps::note(ChangeEvent::Kind kind, const std::string& user, int64_t mailbox_id, uint64_t modseq) {
+    events_.push_back(ChangeEvent{kind, user, mailbox_id, modseq});
+}
+
+std::vector<ChangeEvent> WriteOps::take_events() {
+    // One event per (kind, mailbox) and commit, at the place of its first
+    // occurrence, carrying the last modseq: a batch of 200 deliveries to one
+    // INBOX wakes its sessions once.
+    std::vector<ChangeEvent> out;
+    std::map<std::pair<int, int64_t>, size_t> seen;
+    for (auto& e : events_) {
+        auto [it, fresh] = seen.try_emplace({static_cast<int>(e.kind), e.mailbox_id}, out.size());
+        if (fresh)
+            out.push_back(std::move(e));
+        else
+            out[it->second].modseq = std::max(out[it->second].modseq, e.modseq);
+    }
+    events_.clear();
+    return out;
+}
+
+bool WriteOps::purge_user(const std::string& user) {
+    const int64_t id = user_id(user);
+    if (id == 0) return false;
     std::vector<int64_t> blobs;
     {
         auto q = db_.cached(
             "SELECT DISTINCT blob_id FROM messages WHERE mailbox_id IN "
             "(SELECT id FROM mailboxes WHERE user_id = ?1)");
-        q->bind(1, user_id);
+        q->bind(1, id);
         while (q->step()) blobs.push_back(q->int64(0));
     }
-    // Mailboxes, messages and the expunge log go with the user (ON DELETE CASCADE).
+    {
+        auto q = db_.cached("SELECT id, highestmodseq FROM mailboxes WHERE user_id = ?1");
+        q->bind(1, id);
+        while (q->step())
+            note(ChangeEvent::Kind::mailbox_deleted, user, q->int64(0), static_cast<uint64_t>(q->int64(1)));
+    }
+    // Mailboxes, messages, subscriptions and the expunge log go with the
+    // user (ON DELETE CASCADE).
     auto q = db_.cached("DELETE FROM users WHERE id = ?1");
-    q->bind(1, user_id).run();
+    q->bind(1, id).run();
     collect_blobs(blobs);
     return true;
 }

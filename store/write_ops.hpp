@@ -1,13 +1,18 @@
 // The write side of the index: every change the store makes, as steps that
 // run on the writer thread inside a transaction the caller opened. Nothing
 // here commits; the group-commit writer decides what shares a transaction.
+// Split by concept: write_ops.cpp (users, delivery, blobs, queue, events),
+// mailbox_ops.cpp (mailboxes, subscriptions), message_ops.cpp (APPEND,
+// flags, COPY/MOVE, EXPUNGE, \Recent).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "store/blob_files.hpp"
+#include "store/message_prep.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -22,18 +27,45 @@ class WriteOps {
 public:
     WriteOps(Db& db, const BlobFiles& files, size_t inline_limit);
 
-    // Creates the user and any missing default mailbox; returns INBOX's id.
+    // Creates the user and any missing default mailbox (subscribed); returns INBOX's id.
     int64_t ensure_user(const std::string& user);
 
-    // Stores one checked delivery whose data hashes to `sha256`. A large
-    // blob's file is normally written before the transaction began; if it
-    // is missing now (under the write lock) it is written here.
-    void deliver(const Delivery& delivery, const std::string& sha256);
+    // Stores one checked delivery; `prepared` holds its hash, crlf_size and
+    // structure. A large blob's file is normally written before the
+    // transaction began; if it is missing now (under the write lock) it is
+    // written here.
+    void deliver(const Delivery& delivery, const PreparedMessage& prepared);
 
     // True when the user existed.
     bool purge_user(const std::string& user);
     bool delete_queue_entry(const std::string& id);
     void flush_queue();
+
+    // ---- Mailboxes and subscriptions (mailbox_ops.cpp); semantics as in store.hpp.
+    MailboxInfo create_mailbox(const std::string& user, const std::string& name, SpecialUse use);
+    // Refuses INBOX and mailboxes with inferiors (MailboxRefused).
+    void delete_mailbox(const std::string& user, const std::string& name);
+    void rename_mailbox(const std::string& user, const std::string& from, const std::string& to);
+    void set_subscribed(const std::string& user, const std::string& name, bool subscribed);
+
+    // ---- Messages (message_ops.cpp).
+    AppendResult append(const AppendRequest& request, const PreparedMessage& prepared);
+    FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update);
+    CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
+                             bool move);
+    std::vector<uint32_t> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids, bool only_deleted);
+    uint32_t claim_recent(int64_t mailbox_id);
+    // Fills in a structure computed on demand, unless one arrived meanwhile.
+    // Keyed by content hash, so a blob row dropped and re-created meanwhile
+    // still gets the structure of its own bytes.
+    void cache_structure(const std::string& sha256, const std::string& structure);
+
+    // ---- Change events of the open transaction, in order, one per
+    // (kind, mailbox) with the latest modseq. The writer publishes them
+    // after the commit and drops them on rollback.
+    size_t event_mark() const { return events_.size(); }
+    void drop_events_from(size_t mark) { events_.resize(std::min(mark, events_.size())); }
+    std::vector<ChangeEvent> take_events();
 
     // Blob files whose last reference the current transaction dropped;
     // they may be unlinked only once it committed (remove_dead_files).
@@ -48,10 +80,53 @@ public:
     Db& db() { return db_; }
 
 private:
-    int64_t blob_id(const std::string& sha256, std::string_view data);
-    void add_to_mailbox(int64_t mailbox_id, int64_t blob_id, int64_t internal_date, uint64_t size);
+    struct MailboxRow {
+        int64_t id = 0;
+        int64_t user_id = 0;
+        std::string user;
+        std::string name;
+        uint32_t uidvalidity = 0;
+        uint32_t uidnext = 1;
+        uint64_t highestmodseq = 0;
+        SpecialUse special_use = SpecialUse::none;
+    };
+    // A message row as COPY/MOVE carries it over.
+    struct MessageRow {
+        int64_t id = 0;
+        uint32_t uid = 0;
+        uint32_t flags = 0;
+        std::string keywords;
+        int64_t internal_date = 0;
+        uint64_t size = 0;
+        uint64_t crlf_size = 0;
+        int64_t blob_id = 0;
+        std::string pop3_uidl;
+    };
+
+    // 0 when the user does not exist.
+    int64_t user_id(const std::string& user);
+    std::optional<MailboxRow> mailbox_row(int64_t id);
+    std::optional<MailboxRow> mailbox_row(const std::string& user, const std::string& name);
+    MailboxRow require_mailbox(int64_t id);
+    bool has_inferiors(int64_t user_id, const std::string& name);
+    int64_t insert_mailbox(int64_t user_id, const std::string& name, SpecialUse use);
+    void rename_inbox(const MailboxRow& inbox, const std::string& to);
+
+    // Takes `count` UIDs from the mailbox's uidnext; returns the first.
+    uint32_t allocate_uids(int64_t mailbox_id, size_t count);
+    uint64_t bump_modseq(int64_t mailbox_id);
+    void insert_message(int64_t mailbox_id, uint32_t uid, uint64_t modseq, const MessageRow& row);
+    void record_expunged(int64_t mailbox_id, const std::vector<uint32_t>& uids, uint64_t modseq);
+    void note(ChangeEvent::Kind kind, const std::string& user, int64_t mailbox_id, uint64_t modseq);
+
+    int64_t blob_id(const PreparedMessage& prepared, std::string_view data);
+    void add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob_id, int64_t internal_date,
+                        uint64_t size, uint64_t crlf_size);
     void enqueue(const Delivery& delivery, int64_t blob_id);
     std::string next_uidl();
+    // Row ids for mailboxes and messages come from counters in meta, never
+    // reused: a session holding a stale id must not reach another row.
+    int64_t next_id(const char* counter);
     uint32_t next_uidvalidity();
     // Deletes blob rows among `ids` that nothing references any more.
     void collect_blobs(const std::vector<int64_t>& ids);
@@ -61,6 +136,7 @@ private:
     size_t inline_limit_;
     std::string uidl_tag_;
     std::vector<std::string> dead_files_;
+    std::vector<ChangeEvent> events_;
 };
 
 }  // namespace pochta::store

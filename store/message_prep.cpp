@@ -1,0 +1,50 @@
+#include "store/message_prep.hpp"
+
+#include <algorithm>
+
+#include "common/mime/structure.hpp"
+#include "common/util/log.hpp"
+#include "store/blob_files.hpp"
+
+namespace pochta::store {
+
+void CrlfCounter::feed(std::string_view chunk) {
+    if (chunk.empty()) return;
+    total_ += chunk.size();
+    // An LF at the start of this chunk pairs with a CR ending the previous one.
+    size_t pos = 0;
+    while ((pos = chunk.find('\n', pos)) != std::string_view::npos) {
+        const bool after_cr = pos > 0 ? chunk[pos - 1] == '\r' : last_was_cr_;
+        if (!after_cr) ++total_;
+        ++pos;
+    }
+    last_was_cr_ = chunk.back() == '\r';
+}
+
+uint64_t crlf_size_of(std::string_view data) {
+    CrlfCounter counter;
+    counter.feed(data);
+    return counter.total();
+}
+
+std::optional<std::string> parse_structure(std::string_view data) {
+    try {
+        return mime::serialize(mime::parse_message(data));
+    } catch (const std::exception& e) {
+        // Only resource exhaustion should get here; the structure is then
+        // computed again when first asked for.
+        log::warn("store: MIME structure not parsed: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+PreparedMessage prepare_message(std::string_view data) {
+    PreparedMessage p;
+    p.sha256 = sha256_hex(data);
+    p.crlf_size = crlf_size_of(data);
+    p.structure = parse_structure(data);
+    p.ready = true;
+    return p;
+}
+
+}  // namespace pochta::store

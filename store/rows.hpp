@@ -1,0 +1,28 @@
+// Reading index rows into the interface's structs, shared by the read side
+// (SqliteStore) and the write side (WriteOps), so both see the same columns.
+#pragma once
+
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+// The columns message_from() expects, in order, from table `messages`.
+#define POCHTA_MESSAGE_COLUMNS "id, uid, modseq, flags, keywords, internal_date, size, crlf_size, pop3_uidl"
+
+// The columns mailbox_from() expects, from `mailboxes m` joined with
+// `users u`; the counts and the subscription come from subqueries.
+#define POCHTA_MAILBOX_COLUMNS                                                                       \
+    "m.id, m.name, m.special_use, "                                                                  \
+    "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "      \
+    "m.uidvalidity, m.uidnext, m.highestmodseq, "                                                    \
+    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id), "                                      \
+    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0)"
+
+namespace pochta::store {
+
+MessageInfo message_from(Stmt& q);
+MailboxInfo mailbox_from(Stmt& q);
+
+// Flag bits the store keeps; anything else a caller passes is dropped.
+constexpr uint32_t all_flags = flag_seen | flag_answered | flag_flagged | flag_deleted | flag_draft;
+
+}  // namespace pochta::store

@@ -1,0 +1,163 @@
+// The read side of SqliteStore: every query runs on a pooled read-only
+// connection in its own snapshot, beside the writer (WAL).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "store/mailbox_names.hpp"
+#include "store/message_prep.hpp"
+#include "store/rows.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace pochta::store {
+
+std::vector<MailboxInfo> SqliteStore::list_mailboxes(const std::string& user) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS
+                        " FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 "
+                        "ORDER BY m.name <> 'INBOX', m.name");
+    q->bind(1, user);
+    std::vector<MailboxInfo> out;
+    while (q->step()) out.push_back(mailbox_from(*q));
+    return out;
+}
+
+std::optional<MailboxInfo> SqliteStore::find_mailbox(const std::string& user, const std::string& name) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS
+                        " FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 AND m.name = ?2");
+    q->bind(1, user).bind(2, canonical_mailbox_name(name));
+    if (!q->step()) return std::nullopt;
+    return mailbox_from(*q);
+}
+
+std::vector<std::string> SqliteStore::subscriptions(const std::string& user) {
+    auto db = readers_->acquire();
+    auto q = db->cached(
+        "SELECT s.name FROM subscriptions s JOIN users u ON u.id = s.user_id WHERE u.address = ?1 "
+        "ORDER BY s.name <> 'INBOX', s.name");
+    q->bind(1, user);
+    std::vector<std::string> out;
+    while (q->step()) out.push_back(q->text(0));
+    return out;
+}
+
+// One query, keywords in one column: 5,000 messages are one index range scan.
+std::vector<MessageInfo> SqliteStore::list_messages(int64_t mailbox_id) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT " POCHTA_MESSAGE_COLUMNS " FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+    q->bind(1, mailbox_id);
+    std::vector<MessageInfo> out;
+    while (q->step()) out.push_back(message_from(*q));
+    return out;
+}
+
+std::vector<MessageInfo> SqliteStore::changed_since(int64_t mailbox_id, uint64_t modseq) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT " POCHTA_MESSAGE_COLUMNS
+                        " FROM messages WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+    q->bind(1, mailbox_id).bind(2, static_cast<int64_t>(std::min<uint64_t>(modseq, INT64_MAX)));
+    std::vector<MessageInfo> out;
+    while (q->step()) out.push_back(message_from(*q));
+    return out;
+}
+
+std::vector<uint32_t> SqliteStore::expunged_since(int64_t mailbox_id, uint64_t modseq) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT uid FROM expunged WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
+    q->bind(1, mailbox_id).bind(2, static_cast<int64_t>(std::min<uint64_t>(modseq, INT64_MAX)));
+    std::vector<uint32_t> out;
+    while (q->step()) out.push_back(static_cast<uint32_t>(q->int64(0)));
+    return out;
+}
+
+std::string SqliteStore::read_message(int64_t message_id) {
+    std::string sha;
+    uint64_t size = 0;
+    {
+        auto db = readers_->acquire();
+        auto q = db->cached(
+            "SELECT b.sha256, b.size, b.inline_data FROM messages m JOIN blobs b ON b.id = m.blob_id "
+            "WHERE m.id = ?1");
+        q->bind(1, message_id);
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (auto data = q->blob(2)) return std::move(*data);
+        sha = q->text(0);
+        size = static_cast<uint64_t>(q->int64(1));
+    }
+    // Blob files are immutable, so reading after the snapshot ended is
+    // safe; if the message was purged meanwhile the read fails cleanly.
+    return files_.read(sha, size);
+}
+
+std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_t length) {
+    length = std::min(length, max_read_range);
+    std::string sha;
+    uint64_t size = 0;
+    {
+        auto db = readers_->acquire();
+        // substr() on the blob copies only the slice out of the page cache.
+        auto q = db->cached(
+            "SELECT b.sha256, b.size, b.inline_data IS NULL, "
+            "CASE WHEN b.inline_data IS NULL THEN NULL ELSE substr(b.inline_data, ?2, ?3) END "
+            "FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
+        const uint64_t first = std::min<uint64_t>(offset, INT64_MAX - 1) + 1;  // substr counts from 1
+        q->bind(1, message_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(length));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        size = static_cast<uint64_t>(q->int64(1));
+        if (offset >= size || length == 0) return {};
+        if (q->int64(2) == 0) return q->blob(3).value_or(std::string());
+        sha = q->text(0);
+    }
+    return files_.read_range(sha, size, offset, length);
+}
+
+std::string SqliteStore::message_structure(int64_t message_id) {
+    std::string sha;
+    {
+        auto db = readers_->acquire();
+        auto q = db->cached(
+            "SELECT b.sha256, b.structure FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
+        q->bind(1, message_id);
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (auto cached = q->blob(1)) return std::move(*cached);
+        sha = q->text(0);
+    }
+    // Not parsed yet (a message from before schema 2, or a parse that ran
+    // out of memory): parse now and keep the result for next time.
+    auto structure = parse_structure(read_message(message_id));
+    if (!structure) throw StoreError(fmt::format("cannot parse the structure of message {}", message_id));
+    cache_structure(sha, *structure);
+    return std::move(*structure);
+}
+
+std::vector<QueueEntry> SqliteStore::list_queue() {
+    auto db = readers_->acquire();
+    // One snapshot for the entries and their recipients.
+    Txn txn(*db, Txn::Kind::deferred);
+    std::vector<QueueEntry> out;
+    {
+        auto q = db->cached(
+            "SELECT id, envelope_from, attempts, next_attempt, last_reply, created FROM queue "
+            "ORDER BY created, id");
+        while (q->step()) {
+            QueueEntry e;
+            e.id = q->text(0);
+            e.envelope_from = q->text(1);
+            e.attempts = static_cast<unsigned>(q->int64(2));
+            e.next_attempt = q->int64(3);
+            e.last_reply = q->text(4);
+            e.created = q->int64(5);
+            out.push_back(std::move(e));
+        }
+    }
+    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state = 'pending' ORDER BY rowid");
+    for (auto& e : out) {
+        q->reset();
+        q->bind(1, e.id);
+        while (q->step()) e.pending_rcpts.push_back(q->text(0));
+    }
+    return out;
+}
+
+}  // namespace pochta::store
