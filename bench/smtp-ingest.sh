@@ -45,16 +45,19 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-bench.XXXXXX")
 chmod 755 "$WORK"  # Postfix and Dovecot run as their own users and must reach the peer ROOT inside
 POCHTA_PID=""
 PEER_ROOT=""
+BG_PID=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  # a load generator still running: its whole process group (timeout, smtp-source)
+  if [ -n "$BG_PID" ]; then kill -TERM -- -"$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
   if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
     kill -TERM "$POCHTA_PID" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$POCHTA_PID" 2>/dev/null || true
   fi
   if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
+  if [ "${KEEP:-0}" = 1 ] || { [ "$rc" -ne 0 ] && [ -n "$(ls -A "$WORK")" ]; }; then
     echo "smtp-ingest: files kept in $WORK" >&2
   else
     rm -rf "$WORK"
@@ -66,6 +69,17 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- helpers
+# Runs a long command in its own process group and waits for it: a signal to
+# this script then interrupts the wait at once (bash defers traps while a
+# foreground child runs) and cleanup can stop the whole group.
+run_bg() {
+  setsid "$@" &
+  BG_PID=$!
+  local rc=0
+  wait "$BG_PID" || rc=$?
+  BG_PID=""
+  return "$rc"
+}
 now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
@@ -150,11 +164,15 @@ inbox_count() {  # conf
   "$POCHTA" mailbox list "$RCPT" -c "$1" | awk '$1 == "INBOX" {print $2; found=1} END {if (!found) print 0}'
 }
 
-cpu_seconds() {  # pid: user+system time so far
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+# pid -> "CPU-seconds runqueue-wait-seconds" summed over its threads so far
+# (schedstat: time on a CPU, time runnable but waiting for one). The wait
+# shows how much a busy shared machine held the server back.
+sched_seconds() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{c += $1; w += $2} END {printf "%.2f %.2f", c/1e9, w/1e9}'
 }
 
 start_pochta() {  # dir -> sets POCHTA_PID, POCHTA_PORT
+  : > "$1/serve.log"
   "$POCHTA" serve -c "$1/pochta.toml" 2>"$1/serve.log" &
   POCHTA_PID=$!
   POCHTA_PORT=""
@@ -177,17 +195,17 @@ stop_pochta() {
   [ "$rc" -eq 0 ] || echo "warning: pochta serve exited with status $rc on SIGTERM" >&2
 }
 
-P_ACC=(); P_E2E=(); P_RSS=(); P_CPU=()
+P_ACC=(); P_E2E=(); P_RSS=(); P_CPU=(); P_WAIT=()
 pochta_run() {  # run number
-  local dir="$WORK/pochta-$1" t0 t1 t2 n cpu0 cpu1 hwm rc=0
+  local dir="$WORK/pochta-$1" t0 t1 t2 n cpu0 cpu1 wait0 wait1 hwm rc=0
   mkdir -p "$dir"
   write_config "$dir"
   start_pochta "$dir"
   sync; sleep 1  # the same settling the peers' bench-smtp.sh gives its runs
-  cpu0=$(cpu_seconds "$POCHTA_PID")
+  read -r cpu0 wait0 <<<"$(sched_seconds "$POCHTA_PID")"
   t0=$(now)
   # shellcheck disable=SC2086  # SMTP_SOURCE_FLAGS is a list of flags
-  timeout 600 "$SMTP_SOURCE" $SMTP_SOURCE_FLAGS -s "$SESSIONS" -m "$MSGS" -l "$BYTES" \
+  run_bg timeout 600 "$SMTP_SOURCE" $SMTP_SOURCE_FLAGS -s "$SESSIONS" -m "$MSGS" -l "$BYTES" \
     -M bench.example.test -f bench@example.test -t "$RCPT" -S "$SUBJECT" \
     "inet:127.0.0.1:$POCHTA_PORT" || rc=$?
   t1=$(now)
@@ -205,15 +223,16 @@ pochta_run() {  # run number
   t2=$(now)
   [ "$n" -eq "$MSGS" ] || die "pochta run $1: $n messages in INBOX, expected exactly $MSGS"
   hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$POCHTA_PID/status")
-  cpu1=$(cpu_seconds "$POCHTA_PID")
+  read -r cpu1 wait1 <<<"$(sched_seconds "$POCHTA_PID")"
   stop_pochta
-  local acc e2e cpu
+  local acc e2e cpu waited
   acc=$(rate "$t0" "$t1"); e2e=$(rate "$t0" "$t2")
   cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.2f", b-a}')
-  printf 'pochta run %d: smtp accepted %d msgs in %ss (%s msg/s); all %d in INBOX after %ss (%s msg/s end-to-end); peak RSS %s MiB; pochta CPU %ss (%s%% of one core)\n' \
+  waited=$(awk -v a="$wait0" -v b="$wait1" 'BEGIN{printf "%.2f", b-a}')
+  printf 'pochta run %d: smtp accepted %d msgs in %ss (%s msg/s); all %d in INBOX after %ss (%s msg/s end-to-end); peak RSS %s MiB; pochta CPU %ss (%s%% of one core), runnable but waiting for a CPU %ss\n' \
     "$1" "$MSGS" "$(secs "$t0" "$t1")" "$acc" "$n" "$(secs "$t0" "$t2")" "$e2e" "$hwm" "$cpu" \
-    "$(awk -v c="$cpu" -v a="$t0" -v b="$t2" 'BEGIN{printf "%.0f", 100*c/(b-a)}')"
-  P_ACC+=("$acc"); P_E2E+=("$e2e"); P_RSS+=("$hwm"); P_CPU+=("$cpu")
+    "$(awk -v c="$cpu" -v a="$t0" -v b="$t2" 'BEGIN{printf "%.0f", 100*c/(b-a)}')" "$waited"
+  P_ACC+=("$acc"); P_E2E+=("$e2e"); P_RSS+=("$hwm"); P_CPU+=("$cpu"); P_WAIT+=("$waited")
   [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
 }
 
@@ -221,9 +240,10 @@ pochta_run() {  # run number
 start_peers() {
   [ -n "$PEERS" ] && [ -x "$PEERS/start.sh" ] || die "peer scripts not found next to the repo (../shared/peers); use SKIP_PEERS=1"
   [ "$(id -u)" = 0 ] || die "the peer stack needs root (start.sh); use SKIP_PEERS=1 to measure pochta alone"
-  PEER_SMTP_PORT=${PEER_SMTP_PORT:-$(free_port 3525)}
-  PEER_IMAP_PORT=${PEER_IMAP_PORT:-$(free_port 3143)}
-  PEER_POP3_PORT=${PEER_POP3_PORT:-$(free_port 3110)}
+  [ -n "${PEER_SMTP_PORT:-}" ] || PEER_SMTP_PORT=$(free_port 3525) || exit 1
+  [ -n "${PEER_IMAP_PORT:-}" ] || PEER_IMAP_PORT=$(free_port 3143) || exit 1
+  [ -n "${PEER_POP3_PORT:-}" ] || PEER_POP3_PORT=$(free_port 3110) || exit 1
+  for v in PEER_SMTP_PORT PEER_IMAP_PORT PEER_POP3_PORT; do is_uint "${!v}" || die "$v must be a port number"; done
   PEER_ROOT="$WORK/peer"
   echo "starting Postfix + Dovecot under $PEER_ROOT (SMTP 127.0.0.1:$PEER_SMTP_PORT)"
   SMTP_PORT=$PEER_SMTP_PORT IMAP_PORT=$PEER_IMAP_PORT POP3_PORT=$PEER_POP3_PORT \
@@ -235,7 +255,7 @@ Q_ACC=(); Q_E2E=()
 peer_run() {  # run number; one run of the peers' own bench-smtp.sh
   local out="$WORK/peer-run-$1.log" line acc e2e
   SMTP_PORT=$PEER_SMTP_PORT SMTP_SOURCE_FLAGS=$SMTP_SOURCE_FLAGS \
-    "$PEERS/bench-smtp.sh" "$PEER_ROOT" 1 "$MSGS" "$SESSIONS" "$BYTES" >"$out" 2>&1 ||
+    run_bg "$PEERS/bench-smtp.sh" "$PEER_ROOT" 1 "$MSGS" "$SESSIONS" "$BYTES" >"$out" 2>&1 ||
     { cat "$out" >&2; die "peer run $1 failed"; }
   line=$(grep '^run 1:' "$out") || { cat "$out" >&2; die "peer run $1: no result line"; }
   acc=$(sed -n 's/.*(\([0-9.]*\) msg\/s);.*/\1/p' <<<"$line")
@@ -273,4 +293,4 @@ else
   echo "| end-to-end into the mailbox, msg/s | $pe | $qe | $(ratio "$pe" "$qe") |"
 fi
 echo "| pochta peak RSS (VmHWM), MiB | $pr (max $prmax) | - | - |"
-echo "| pochta CPU per run, s | $(median "${P_CPU[@]}") | - | - |"
+echo "| pochta CPU per run, s (runnable but waiting for a CPU, s) | $(median "${P_CPU[@]}") ($(median "${P_WAIT[@]}")) | - | - |"

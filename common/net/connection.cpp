@@ -198,6 +198,7 @@ void Connection::Private::service() {
         if (deliver() && tls && tls->has_buffered_input()) service_again = true;
     } while (service_again && !self.closing_);
     in_service = false;
+    flush_queued();
     if (tls && !self.closing_ && tls->established()) tls->trim();
     // The peer has finished: once the session has taken what it can (and is
     // not in the middle of something, i.e. paused), close after the replies.
@@ -304,11 +305,20 @@ void Connection::Private::flush_tls() {
 void Connection::Private::queue_raw(std::string bytes) {
     if (!tcp || tcp->closing() || bytes.empty()) return;
     self.pending_output_ += bytes.size();
-    if (write_in_flight) {
+    // While the session handles input (a pipelined batch of commands), its
+    // replies are gathered and leave in one write at the end of service().
+    if (write_in_flight || in_service) {
         queued.append(bytes);
         return;
     }
     start_write(std::move(bytes));
+}
+
+void Connection::Private::flush_queued() {
+    if (write_in_flight || queued.empty() || !tcp || tcp->closing()) return;
+    std::string next;
+    next.swap(queued);
+    start_write(std::move(next));
 }
 
 // `bytes` are already counted in pending_output_.

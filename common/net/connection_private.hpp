@@ -74,6 +74,7 @@ struct Connection::Private {
 
     // Output.
     void queue_raw(std::string bytes);
+    void flush_queued();  // starts the write of what queue_raw gathered
     void start_write(std::string bytes);
     void write_done(size_t bytes, int status);
     void output_drained();
