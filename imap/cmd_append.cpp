@@ -1,0 +1,107 @@
+// APPEND (RFC 3501 6.3.11) with flags, date-time and APPENDUID (UIDPLUS).
+// The message is stored byte for byte as given. LITERAL+ literals and the
+// size check before the "+" come from the parser and on_continuation().
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "common/util/log.hpp"
+#include "common/util/strings.hpp"
+#include "imap/flags.hpp"
+#include "imap/session.hpp"
+#include "imap/store_outcome.hpp"
+
+namespace pochta::imap {
+namespace {
+
+// "dd-Mon-yyyy hh:mm:ss +zzzz" (day may be space-padded); unix seconds.
+std::optional<int64_t> parse_date_time(std::string_view s) {
+    static const char* months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                   "jul", "aug", "sep", "oct", "nov", "dec"};
+    auto num = [](std::string_view t) -> std::optional<int> {
+        auto v = parse_uint(t);
+        if (!v || *v > 100000) return std::nullopt;
+        return static_cast<int>(*v);
+    };
+    std::string text(s);
+    if (!text.empty() && text[0] == ' ') text.erase(0, 1);     // space-padded day
+    if (text.size() == 25 && text[1] == '-') text.insert(0, "0");  // one-digit day
+    if (text.size() != 26) return std::nullopt;
+    if (text[2] != '-' || text[6] != '-' || text[11] != ' ' || text[14] != ':' || text[17] != ':' || text[20] != ' ')
+        return std::nullopt;
+    auto day = num(text.substr(0, 2)), year = num(text.substr(7, 4)), hour = num(text.substr(12, 2)),
+         minute = num(text.substr(15, 2)), second = num(text.substr(18, 2)), zone = num(text.substr(22, 4));
+    if (!day || !year || !hour || !minute || !second || !zone) return std::nullopt;
+    int month = -1;
+    for (int i = 0; i < 12; i++)
+        if (iequals(text.substr(3, 3), months[i])) month = i;
+    char sign = text[21];
+    if (month < 0 || (sign != '+' && sign != '-') || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+        *second > 60 || *zone % 100 > 59)
+        return std::nullopt;
+    struct tm tm {};
+    tm.tm_year = *year - 1900;
+    tm.tm_mon = month;
+    tm.tm_mday = *day;
+    tm.tm_hour = *hour;
+    tm.tm_min = *minute;
+    tm.tm_sec = *second;
+    int64_t t = timegm(&tm);
+    int64_t offset = (*zone / 100) * 3600 + (*zone % 100) * 60;
+    return sign == '+' ? t - offset : t + offset;
+}
+
+}  // namespace
+
+void Session::cmd_append(Command& cmd) {
+    if (cmd.args.size() < 2 || cmd.args.size() > 4) return bad("APPEND needs a mailbox and a message");
+    auto name = name_arg(cmd.args[0]);
+    if (!name) return bad("Invalid mailbox name");
+    store::AppendRequest request;
+    size_t i = 1;
+    if (i < cmd.args.size() - 1 && cmd.args[i].is_list()) {
+        std::string error;
+        auto flags = parse_flags(cmd.args[i].children, error);
+        if (!flags) return bad(error);
+        request.flags = flags->flags;
+        request.keywords = std::move(flags->keywords);
+        i++;
+    }
+    if (i < cmd.args.size() - 1) {
+        auto date = cmd.args[i].type == Token::Type::quoted ? parse_date_time(cmd.args[i].text) : std::nullopt;
+        if (!date) return bad("Invalid date-time");
+        request.internal_date = *date;
+        i++;
+    }
+    if (i != cmd.args.size() - 1 || cmd.args[i].type != Token::Type::literal)
+        return bad("APPEND takes one message as a literal");
+    if (cmd.args[i].text.empty()) return no("Empty message");
+    if (cmd.args[i].text.size() > ctx_.max_message_size) return no("Message too big", "TOOBIG");
+    request.user = user_;
+    request.mailbox = *name;
+    request.data = std::move(cmd.args[i].text);
+    struct Appended {
+        Outcome outcome;
+        store::AppendResult result;
+    };
+    run_store<Appended>(
+        [request = std::move(request)](store::Store& store) {
+            Appended a;
+            a.outcome = guarded([&] { a.result = store.append(request); });
+            return a;
+        },
+        [target = *name](Session& self, Appended a, std::string error) {
+            if (a.outcome.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "TRYCREATE");
+            if (!error.empty() || !a.outcome.ok()) {
+                log::warn("imap user={} append failed: {}{}", self.user_, error, a.outcome.message);
+                return self.no("APPEND failed", "SERVERBUG");
+            }
+            std::string code = fmt::format("APPENDUID {} {}", a.result.uidvalidity, a.result.uid);
+            // Into the selected mailbox: EXISTS goes out with the OK.
+            if (self.selected_ && self.selected_->name == target)
+                return self.refresh([&self, code] { self.ok("APPEND completed", code); });
+            self.ok("APPEND completed", code);
+        });
+}
+
+}  // namespace pochta::imap

@@ -1,0 +1,184 @@
+// Commands valid in any state and before login: CAPABILITY, NOOP, LOGOUT,
+// STARTTLS, LOGIN, AUTHENTICATE (PLAIN, LOGIN; SASL-IR), ID, ENABLE, NAMESPACE.
+#include <fmt/format.h>
+
+#include "common/auth/password.hpp"
+#include "common/auth/sasl.hpp"
+#include "common/util/log.hpp"
+#include "common/util/strings.hpp"
+#include "imap/session.hpp"
+
+namespace pochta::imap {
+
+PasswordCheck directory_password_check(auth::Directory& directory) {
+    return [&directory](const std::string& username, const std::string& password) -> std::string {
+        auto snapshot = directory.current();
+        const auth::UserEntry* entry = snapshot->find_user(username);
+        if (entry && auth::verify_password(*entry, password)) return entry->address;
+        return {};
+    };
+}
+
+void Session::cmd_capability() {
+    send(fmt::format("* CAPABILITY {}\r\n", capabilities()));
+    ok("CAPABILITY completed");
+}
+
+void Session::cmd_noop() {
+    if (!selected_) return ok(name_ + " completed");
+    // Ask the store rather than wait for the notifier: a client that just
+    // saw another session's OK expects NOOP to show the change.
+    refresh([this] { ok(name_ + " completed"); });
+}
+
+void Session::cmd_logout() {
+    send("* BYE Logging out\r\n");
+    state_ = State::logout;
+    ok("LOGOUT completed");
+    conn_->close();
+}
+
+void Session::cmd_starttls() {
+    if (!ctx_.tls) return no("STARTTLS not available");
+    if (conn_->tls_active()) return bad("TLS already active");
+    send(status_line(tag_, Status::ok, "", "Begin TLS negotiation now"));
+    // The command stays "busy" until the handshake is done, so nothing is
+    // read meanwhile; buffered plaintext is dropped (RFC 3501 6.2.1).
+    parser_.reset();
+    conn_->pause_input();
+    conn_->start_tls_server(ctx_.tls, [weak = weak_conn()](bool ok) {
+        auto conn = weak.lock();
+        if (!ok || !conn || conn->closing()) return;
+        auto* self = static_cast<Session*>(conn->handler());
+        self->parser_.reset();
+        self->busy_ = false;
+        self->update_pause();
+    });
+}
+
+void Session::cmd_login(const Command& cmd) {
+    if (!tls_ok()) return no("LOGIN is disabled before STARTTLS", "PRIVACYREQUIRED");
+    if (cmd.args.size() != 2 || !cmd.args[0].astring() || !cmd.args[1].astring())
+        return bad("LOGIN needs a user name and a password");
+    verify_credentials(cmd.args[0].text, cmd.args[1].text);
+}
+
+void Session::cmd_authenticate(const Command& cmd) {
+    if (cmd.args.empty() || cmd.args.size() > 2 || !cmd.args[0].is_atom()) return bad("AUTHENTICATE needs a mechanism");
+    if (!tls_ok()) return no("Authentication is disabled before STARTTLS", "PRIVACYREQUIRED");
+    std::string mechanism = to_lower(cmd.args[0].text);
+    if (mechanism != "plain" && mechanism != "login") return no("Unsupported authentication mechanism");
+    auth_mechanism_ = mechanism;
+    auth_step_ = 0;
+    input_ = Input::auth_response;
+    if (cmd.args.size() == 2) {  // SASL-IR (RFC 4959): "=" is an empty response
+        if (!cmd.args[1].is_atom()) {
+            input_ = Input::command;
+            return bad("Invalid initial response");
+        }
+        return on_auth_response(cmd.args[1].text);
+    }
+    send(mechanism == "plain" ? "+ \r\n" : "+ VXNlcm5hbWU6\r\n");  // "Username:"
+}
+
+void Session::on_auth_response(const std::string& line) {
+    input_ = Input::command;
+    if (line == "*") return bad("Authentication cancelled");
+    std::string data = line == "=" ? std::string() : line;
+    if (auth_mechanism_ == "plain") {
+        auto credentials = auth::decode_sasl_plain(data);
+        if (!credentials) return bad("Invalid AUTHENTICATE PLAIN response");
+        if (!credentials->authzid.empty() && !iequals(credentials->authzid, credentials->username))
+            return no("Authentication failed", "AUTHORIZATIONFAILED");
+        return verify_credentials(std::move(credentials->username), std::move(credentials->password));
+    }
+    auto decoded = base64_decode(data);
+    if (!decoded) return bad("Invalid base64 in response");
+    if (auth_step_ == 0) {
+        auth_login_user_ = std::move(*decoded);
+        auth_step_ = 1;
+        input_ = Input::auth_response;
+        return send("+ UGFzc3dvcmQ6\r\n");  // "Password:"
+    }
+    verify_credentials(std::exchange(auth_login_user_, {}), std::move(*decoded));
+}
+
+// The hash check is slow on purpose, so it runs off the loop; a failure is
+// answered late, the later the more often this IP failed.
+void Session::verify_credentials(std::string username, std::string password) {
+    struct Check {
+        std::string username, password, user;
+    };
+    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}});
+    conn_->loop().offload([check, fn = ctx_.check_password] { check->user = fn(check->username, check->password); },
+                          [check, weak = weak_conn()] {
+                              auto conn = weak.lock();
+                              if (!conn || conn->closing()) return;
+                              auto* self = static_cast<Session*>(conn->handler());
+                              self->on_credentials_checked(check->username, check->user);
+                          });
+}
+
+void Session::on_credentials_checked(const std::string& username, const std::string& user) {
+    if (!user.empty()) {
+        ctx_.throttle.record_success(conn_->peer_ip());
+        return login_succeeded(user);
+    }
+    log::info("imap client={} user={} authentication failed", conn_->peer_ip(), response_text(username));
+    auto delay = ctx_.throttle.record_failure(conn_->peer_ip());
+    auth_delay_ = conn_->loop().start_timer(delay, [weak = weak_conn()] {
+        auto conn = weak.lock();
+        if (!conn || conn->closing()) return;
+        static_cast<Session*>(conn->handler())->no("Authentication failed", "AUTHENTICATIONFAILED");
+    });
+}
+
+void Session::login_succeeded(const std::string& user) {
+    std::string u = user;
+    run_store<bool>(
+        [u](store::Store& store) {
+            store.ensure_user(u);  // INBOX and the special-use folders exist from the first login
+            return true;
+        },
+        [u](Session& self, bool, std::string error) {
+            if (!error.empty()) {
+                log::error("imap user={} cannot prepare mailboxes: {}", u, error);
+                return self.no("Mail store unavailable, try again later", "UNAVAILABLE");
+            }
+            self.user_ = u;
+            self.state_ = State::authenticated;
+            self.parser_ = CommandParser(ParserLimits{});
+            self.notifier_id_ = self.ctx_.notifier.add(u, [weak = self.weak_conn()](const store::ChangeEvent& e) {
+                auto conn = weak.lock();
+                if (!conn || conn->closing()) return;
+                static_cast<Session*>(conn->handler())->on_store_change(e);
+            });
+            log::info("imap client={} user={} logged in ({})", self.conn_->peer_ip(), u,
+                      self.conn_->tls_active() ? self.conn_->tls_description() : "no TLS");
+            // K-9 and others read the new list here and never ask again.
+            self.ok("Logged in", "CAPABILITY " + self.capabilities());
+        });
+}
+
+void Session::cmd_id(const Command& cmd) {
+    if (cmd.args.size() != 1 || !(cmd.args[0].is_nil() || cmd.args[0].is_list())) return bad("ID needs a list or NIL");
+    send("* ID (\"name\" \"pochta\" \"vendor\" \"pochta\")\r\n");
+    ok("ID completed");
+}
+
+void Session::cmd_enable(const Command& cmd) {
+    if (cmd.args.empty()) return bad("ENABLE needs capability names");
+    for (const auto& arg : cmd.args)
+        if (!arg.is_atom()) return bad("ENABLE takes atoms");
+    // Nothing this server offers needs enabling yet; unknown names are
+    // ignored (RFC 5161 section 3.1), so the ENABLED list is empty.
+    send("* ENABLED\r\n");
+    ok("ENABLE completed");
+}
+
+void Session::cmd_namespace() {
+    send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+    ok("NAMESPACE completed");
+}
+
+}  // namespace pochta::imap

@@ -1,0 +1,39 @@
+// What every IMAP session of one server shares.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/auth/directory.hpp"
+#include "common/auth/login_throttle.hpp"
+#include "common/net/tls.hpp"
+#include "imap/notifier.hpp"
+#include "store/async_store.hpp"
+
+namespace pochta::imap {
+
+// Runs on a worker thread (it is slow on purpose): the canonical user for
+// these credentials, or "" when they are wrong.
+using PasswordCheck = std::function<std::string(const std::string& username, const std::string& password)>;
+
+// The check against the users file, through the directory's current snapshot.
+PasswordCheck directory_password_check(auth::Directory& directory);
+
+struct SessionContext {
+    std::string hostname;
+    PasswordCheck check_password;
+    auth::LoginThrottle& throttle;
+    store::AsyncStore& store;
+    Notifier& notifier;
+    std::shared_ptr<net::TlsContext> tls;   // null: no STARTTLS (and no login unless plaintext_auth)
+    uint64_t max_message_size = 26214400;   // APPEND limit
+    // Accept credentials without TLS. Off in the server (INTERFACE.md).
+    bool plaintext_auth = false;
+    // RFC 3501 5.4: the autologout timer is at least 30 minutes.
+    std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);
+};
+
+}  // namespace pochta::imap

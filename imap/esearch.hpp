@@ -1,0 +1,46 @@
+// SEARCH results as responses: the classic "* SEARCH 1 2 3" (RFC 3501,
+// with CONDSTORE's "(MODSEQ n)", RFC 7162 3.1.5) and ESEARCH (RFC 4731,
+// "* ESEARCH (TAG "A1") UID MIN 2 MAX 9 COUNT 5 ALL 2:4,9"), plus what
+// RETURN (SAVE) keeps (RFC 5182).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imap/search_query.hpp"
+
+namespace pochta::imap {
+
+// One matching message: its sequence number or UID (whatever the command
+// reports), and its MODSEQ.
+struct SearchHit {
+    uint32_t number = 0;
+    uint64_t modseq = 0;
+};
+
+// "* SEARCH 2 3 5\r\n" in the order given (ascending for SEARCH). With
+// `with_modseq` (the query had a MODSEQ key) and at least one hit,
+// " (MODSEQ n)" is appended, n the highest modseq of the hits.
+std::string format_search_response(const std::vector<SearchHit>& hits, bool with_modseq);
+
+// True unless SAVE is the only RETURN option: then RFC 5182 says no
+// ESEARCH response is sent.
+bool esearch_has_response(const SearchReturn& options);
+
+// The ESEARCH response for `hits` (ascending by number). MIN, MAX and ALL
+// are left out when nothing matched; COUNT is always given when asked for.
+// With `with_modseq` and a non-empty result, MODSEQ is the highest modseq
+// of the messages reported: those of MIN/MAX when only they were asked
+// for, otherwise of every hit (RFC 7162 3.1.5).
+std::string format_esearch_response(std::string_view tag, bool uid, const SearchReturn& options,
+                                    const std::vector<SearchHit>& hits, bool with_modseq);
+
+// The numbers RETURN (SAVE ...) keeps as "$" (RFC 5182 2.1): only the
+// MIN and/or MAX message when SAVE comes with MIN or MAX but not ALL or
+// COUNT, otherwise every hit. Empty when SAVE was not asked for.
+std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits);
+
+}  // namespace pochta::imap

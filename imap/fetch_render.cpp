@@ -1,0 +1,205 @@
+#include "imap/fetch_render.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+#include <optional>
+
+#include "common/mime/section.hpp"
+#include "common/mime/structure.hpp"
+#include "common/util/strings.hpp"
+#include "imap/bodystructure.hpp"
+#include "imap/envelope.hpp"
+#include "imap/flags.hpp"
+#include "imap/response.hpp"
+#include "store/store.hpp"
+
+namespace pochta::imap {
+namespace {
+
+constexpr uint64_t read_chunk = 8 << 20;
+
+std::string read_bytes(store::Store& store, int64_t id, uint64_t begin, uint64_t end) {
+    std::string out;
+    while (begin < end) {
+        std::string part = store.read_range(id, begin, std::min(end - begin, read_chunk));
+        if (part.empty()) break;
+        begin += part.size();
+        out += part;
+    }
+    return out;
+}
+
+// Renders one message; holds the structure once parsed.
+class Renderer {
+public:
+    Renderer(store::Store& store, const FetchMessage& m) : store_(store), m_(m) {
+        same_bytes_ = m.info.size == m.info.crlf_size;
+    }
+
+    std::vector<FetchPiece> run(const std::vector<FetchItem>& items) {
+        pieces_.push_back({});
+        text() += fmt::format("* {} FETCH (", m_.seq);
+        bool first = true;
+        bool flags_done = false;
+        for (const auto& item : items) {
+            if (!first) text() += ' ';
+            first = false;
+            if (item.kind == FetchItem::Kind::flags) flags_done = true;
+            item_(item);
+        }
+        if (m_.report_flags && !flags_done) {
+            if (!first) text() += ' ';
+            flags();
+        }
+        text() += ")\r\n";
+        return std::move(pieces_);
+    }
+
+private:
+    std::string& text() { return pieces_.back().text; }
+
+    void flags() { text() += "FLAGS " + flag_list(flag_names(m_.info.flags, m_.info.keywords, m_.recent)); }
+
+    const mime::Part& root() {
+        if (!structure_) {
+            auto s = mime::deserialize(store_.message_structure(m_.info.id));
+            if (!s) throw store::StoreError("unreadable message structure");
+            structure_ = std::move(*s);
+        }
+        return structure_->root;
+    }
+
+    void item_(const FetchItem& item) {
+        using K = FetchItem::Kind;
+        switch (item.kind) {
+            case K::flags: return flags();
+            case K::uid: text() += fmt::format("UID {}", m_.info.uid); return;
+            case K::modseq: text() += fmt::format("MODSEQ ({})", m_.info.modseq); return;
+            case K::internaldate: text() += "INTERNALDATE \"" + format_internaldate(m_.info.internal_date) + "\""; return;
+            case K::rfc822_size: text() += fmt::format("RFC822.SIZE {}", m_.info.crlf_size); return;
+            case K::envelope: text() += "ENVELOPE " + render_envelope(root()); return;
+            case K::body: text() += "BODY " + render_bodystructure(root(), false); return;
+            case K::bodystructure: text() += "BODYSTRUCTURE " + render_bodystructure(root(), true); return;
+            case K::rfc822: text() += "RFC822 "; return content(0, m_.info.size, std::nullopt);
+            case K::rfc822_header: {
+                text() += "RFC822.HEADER ";
+                return content(root().header_start, root().body_start, std::nullopt);
+            }
+            case K::rfc822_text: text() += "RFC822.TEXT "; return content(root().body_start, root().end, std::nullopt);
+            case K::body_section: return section(item);
+            default: text() += "NIL"; return;  // BINARY items are refused before rendering
+        }
+    }
+
+    void section(const FetchItem& item) {
+        text() += item.response_name() + ' ';
+        const FetchSection& s = item.section;
+        if (s.part.empty() && s.text == FetchSection::Text::none) return content(0, m_.info.size, item.partial);
+        using T = FetchSection::Text;
+        mime::SectionText which = s.text == T::text ? mime::SectionText::text
+                                  : s.text == T::mime ? mime::SectionText::mime
+                                  : s.text == T::none ? mime::SectionText::all
+                                                      : mime::SectionText::header;
+        auto range = mime::section_range(root(), s.part, which);
+        if (!range) {
+            text() += "\"\"";  // a part that does not exist is empty (RFC 3501 6.4.5)
+            return;
+        }
+        if (s.text == T::header_fields || s.text == T::header_fields_not) {
+            std::string header = to_crlf(read_bytes(store_, m_.info.id, range->begin, range->end));
+            return literal(filter_header(header, s.fields, s.text == T::header_fields_not), item.partial);
+        }
+        content(range->begin, range->end, item.partial);
+    }
+
+    // Stored bytes [begin, end) as a literal, partial applied to the wire form.
+    void content(uint64_t begin, uint64_t end, const std::optional<FetchPartial>& partial) {
+        end = std::max(begin, std::min(end, m_.info.size));
+        if (!same_bytes_) return literal(to_crlf(read_bytes(store_, m_.info.id, begin, end)), partial);
+        if (partial) {
+            begin = std::min(end, begin + partial->origin);
+            end = std::min(end, begin + partial->count);
+        }
+        uint64_t length = end - begin;
+        if (length > kStreamThreshold) {
+            text() += fmt::format("{{{}}}\r\n", length);
+            pieces_.back().message_id = m_.info.id;
+            pieces_.back().offset = begin;
+            pieces_.back().length = length;
+            pieces_.push_back({});
+            return;
+        }
+        std::string bytes = read_bytes(store_, m_.info.id, begin, end);
+        text() += fmt::format("{{{}}}\r\n", bytes.size());
+        text() += bytes;
+    }
+
+    void literal(std::string data, const std::optional<FetchPartial>& partial) {
+        if (partial) data = data.substr(std::min<uint64_t>(partial->origin, data.size()), partial->count);
+        text() += fmt::format("{{{}}}\r\n", data.size());
+        text() += data;
+    }
+
+    store::Store& store_;
+    const FetchMessage& m_;
+    bool same_bytes_ = true;
+    std::optional<mime::Structure> structure_;
+    std::vector<FetchPiece> pieces_;
+};
+
+}  // namespace
+
+std::vector<FetchPiece> render_fetch(store::Store& store, const FetchMessage& message,
+                                     const std::vector<FetchItem>& items) {
+    return Renderer(store, message).run(items);
+}
+
+std::string format_internaldate(int64_t unix_seconds) {
+    static const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = static_cast<time_t>(unix_seconds);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    return fmt::format("{:02}-{}-{:04} {:02}:{:02}:{:02} +0000", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+std::string filter_header(std::string_view header, const std::vector<std::string>& fields, bool exclude) {
+    std::string out;
+    bool keep = false;
+    size_t pos = 0;
+    while (pos < header.size()) {
+        size_t eol = header.find('\n', pos);
+        size_t next = eol == std::string_view::npos ? header.size() : eol + 1;
+        std::string_view line = header.substr(pos, next - pos);
+        pos = next;
+        std::string_view bare = line;
+        while (!bare.empty() && (bare.back() == '\n' || bare.back() == '\r')) bare.remove_suffix(1);
+        if (bare.empty()) break;  // the blank line ending the header
+        if (line.front() != ' ' && line.front() != '\t') {
+            size_t colon = bare.find(':');
+            std::string_view name = trim(bare.substr(0, colon == std::string_view::npos ? 0 : colon));
+            bool listed = false;
+            for (const auto& f : fields)
+                if (!name.empty() && iequals(f, name)) listed = true;
+            keep = colon != std::string_view::npos && listed != exclude;
+        }
+        if (keep) out += line;
+    }
+    if (!out.empty() && out.back() != '\n') out += "\r\n";
+    out += "\r\n";
+    return out;
+}
+
+std::string to_crlf(std::string_view data) {
+    std::string out;
+    out.reserve(data.size() + data.size() / 32);
+    for (size_t i = 0; i < data.size(); i++) {
+        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) out += '\r';
+        out += data[i];
+    }
+    return out;
+}
+
+}  // namespace pochta::imap

@@ -1,0 +1,31 @@
+// Message flags between the wire and the store: system flags as bits,
+// keywords as strings (RFC 3501 2.3.2).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imap/parser.hpp"
+
+namespace pochta::imap {
+
+// "\Seen", "\Answered", ... then the keywords, then "\Recent" when recent.
+std::vector<std::string> flag_names(uint32_t flags, const std::vector<std::string>& keywords, bool recent);
+
+// What SELECT announces as FLAGS and PERMANENTFLAGS.
+inline constexpr const char* kSystemFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft)";
+inline constexpr const char* kPermanentFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)";
+
+struct FlagSet {
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;
+};
+
+// A flag list "(\Seen foo)" or, for STORE, bare flags given as separate
+// tokens. nullopt with `error` for \Recent, unknown system flags and
+// anything that is not a flag atom.
+std::optional<FlagSet> parse_flags(const std::vector<Token>& tokens, std::string& error);
+
+}  // namespace pochta::imap

@@ -1,0 +1,91 @@
+// The selected mailbox as one session sees it (RFC 3501 section 7.4.1): the
+// sequence-number <-> UID map the client knows, each message's flags and
+// MODSEQ, and the changes other sessions made that the client has not been
+// told about yet. Message numbers only change when an EXPUNGE is announced,
+// and EXPUNGE may only be announced where the protocol allows it (not
+// during FETCH, STORE or SEARCH without UID), so a message that disappeared
+// from the store keeps its number, marked expunged, until then.
+// Loop thread only; no store access here (the session feeds it).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imap/seqset.hpp"
+#include "store/store.hpp"
+
+namespace pochta::imap {
+
+struct ViewMessage {
+    store::MessageInfo info;
+    bool recent = false;
+    bool expunged = false;       // gone from the store, EXPUNGE not announced yet
+    bool flags_pending = false;  // changed elsewhere: announce an untagged FETCH FLAGS
+};
+
+// What a session must tell the client, in this order.
+struct Announcements {
+    std::vector<uint32_t> expunged;       // sequence numbers, each valid when its line is sent
+    std::optional<uint32_t> exists;       // new EXISTS count
+    std::optional<uint32_t> recent;       // RECENT count (sent with EXISTS)
+    std::vector<uint32_t> flag_changes;   // sequence numbers (after the expunges above)
+    bool empty() const { return expunged.empty() && !exists && flag_changes.empty(); }
+};
+
+class MailboxView {
+public:
+    // A fresh selection. `first_recent_uid`: messages at or above it are
+    // \Recent for this session (0 = none).
+    void load(const store::MailboxInfo& box, std::vector<store::MessageInfo> messages, uint32_t first_recent_uid);
+
+    int64_t mailbox_id() const { return mailbox_id_; }
+    uint32_t uidvalidity() const { return uidvalidity_; }
+    uint32_t uidnext() const { return uidnext_; }
+    // The highest MODSEQ this view has caught up with: changes above it
+    // still have to be fetched (changed_since / expunged_since).
+    uint64_t modseq() const { return modseq_; }
+
+    // Messages as the client numbers them (pending expunges included).
+    uint32_t exists() const { return static_cast<uint32_t>(messages_.size()); }
+    uint32_t recent_count() const;
+    // Sequence number of the first message without \Seen, 0 if none.
+    uint32_t first_unseen() const;
+    uint32_t max_uid() const { return messages_.empty() ? 0 : messages_.back().info.uid; }
+
+    ViewMessage& at(uint32_t seq) { return messages_.at(seq - 1); }
+    const ViewMessage& at(uint32_t seq) const { return messages_.at(seq - 1); }
+    std::optional<uint32_t> seq_of(uint32_t uid) const;
+
+    // The sequence numbers a set names, ascending. For message numbers a
+    // number above exists() is an error (nullopt), as RFC 3501 asks; for
+    // UIDs, UIDs not in the view are simply left out ('*' is the highest UID).
+    std::optional<std::vector<uint32_t>> resolve(const SeqSet& set, bool uid) const;
+
+    // Changes read from the store since modseq(): messages with a MODSEQ
+    // above it (new ones and flag changes) and UIDs expunged since then;
+    // `highestmodseq` and `uidnext` are the mailbox's values read before them.
+    // `first_recent_uid`: new messages at or above it are \Recent here.
+    void apply(const std::vector<store::MessageInfo>& changed, const std::vector<uint32_t>& expunged,
+               uint64_t highestmodseq, uint32_t uidnext, uint32_t first_recent_uid = 0);
+    // This session's own STORE result: known to the client through the
+    // command's own response, so nothing is announced.
+    void set_flags(const store::MessageInfo& changed);
+    // This session's own EXPUNGE/MOVE: removes them now and returns their
+    // sequence numbers in the order to announce them (each valid when sent).
+    std::vector<uint32_t> remove(const std::vector<uint32_t>& uids);
+
+    // Everything pending; expunges only when `allow_expunge`.
+    Announcements take(bool allow_expunge);
+
+private:
+    int64_t mailbox_id_ = 0;
+    uint32_t uidvalidity_ = 0;
+    uint32_t uidnext_ = 1;
+    uint64_t modseq_ = 0;
+    uint32_t announced_ = 0;  // the EXISTS count the client has
+    std::vector<ViewMessage> messages_;
+};
+
+}  // namespace pochta::imap

@@ -1,0 +1,358 @@
+#include "imap/session.hpp"
+
+#include <fmt/format.h>
+
+#include "common/util/log.hpp"
+#include "common/util/strings.hpp"
+#include "imap/mutf7.hpp"
+
+namespace pochta::imap {
+namespace {
+
+constexpr unsigned max_errors = 50;          // BADs in a row before the session is dropped
+constexpr size_t max_response_line = 8192;   // AUTHENTICATE responses and IDLE's DONE
+
+// Before login nothing large has any business arriving.
+ParserLimits pre_auth_limits() {
+    ParserLimits limits;
+    limits.max_line = 8192;
+    limits.max_literal = 8192;
+    limits.max_literal_total = 16384;
+    limits.max_tokens = 100;
+    return limits;
+}
+
+}  // namespace
+
+Session::Session(SessionContext& ctx) : ctx_(ctx), parser_(pre_auth_limits()) {}
+
+Session::~Session() {
+    if (notifier_id_) ctx_.notifier.remove(notifier_id_);
+}
+
+std::weak_ptr<net::Connection> Session::weak_conn() { return conn_->shared_from_this(); }
+
+bool Session::tls_ok() const { return conn_->tls_active() || ctx_.plaintext_auth; }
+
+void Session::send(std::string_view text) { conn_->write(text); }
+
+std::string Session::capabilities() const {
+    std::string caps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE";
+    if (state_ == State::not_authenticated) {
+        if (!conn_->tls_active() && ctx_.tls) caps += " STARTTLS";
+        if (tls_ok()) caps += " AUTH=PLAIN AUTH=LOGIN";
+        else caps += " LOGINDISABLED";
+        return caps;
+    }
+    caps += " IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE ESEARCH";
+    return caps;
+}
+
+void Session::on_open(net::Connection& conn) {
+    conn_ = &conn;
+    conn.set_idle_timeout(ctx_.idle_timeout);
+    send(fmt::format("* OK [CAPABILITY {}] pochta ready\r\n", capabilities()));
+}
+
+void Session::bye_and_close(std::string_view text) {
+    send(fmt::format("* BYE {}\r\n", response_text(text)));
+    state_ = State::logout;
+    conn_->close();
+}
+
+void Session::on_timeout(net::Connection&) { bye_and_close("Autologout; idle for too long"); }
+
+void Session::on_shutdown(net::Connection&) {
+    if (busy_ && input_ != Input::idle) {
+        shutting_down_ = true;  // say goodbye once the command under way has its answer
+        return;
+    }
+    bye_and_close("Server shutting down");
+}
+
+void Session::on_closed(net::Connection&) {
+    if (notifier_id_) ctx_.notifier.remove(notifier_id_);
+    notifier_id_ = 0;
+    fetch_.reset();
+}
+
+void Session::on_input(net::Connection&) { process_input(); }
+
+bool Session::reading() const {
+    return !refreshing_ && !waiting_drain_ && (!busy_ || input_ != Input::command);
+}
+
+void Session::update_pause() {
+    if (conn_->closing()) return;
+    if (!reading()) {
+        if (!conn_->input_paused()) conn_->pause_input();
+    } else if (conn_->input_paused()) {
+        conn_->resume_input();
+    }
+}
+
+void Session::process_input() {
+    auto& in = conn_->input();
+    while (!conn_->closing() && reading() && !in.empty()) {
+        if (input_ != Input::command) {
+            std::string line;
+            if (!read_line(line)) return;
+            if (input_ == Input::auth_response) on_auth_response(line);
+            else on_idle_line(line);
+            continue;
+        }
+        size_t used = 0;
+        ParseResult r = parser_.feed(in.view(), used);
+        in.consume(used);
+        if (r.status == ParseResult::Status::need_more) {
+            if (r.continuation) on_continuation(r.literal_size);
+            if (used == 0) break;
+            continue;
+        }
+        if (r.status == ParseResult::Status::error) {
+            on_parse_error(r.error);
+            continue;
+        }
+        execute(std::move(r.command));
+    }
+    update_pause();
+}
+
+// One line for AUTHENTICATE or IDLE, without its line ending. An overlong
+// line ends the exchange with BAD.
+bool Session::read_line(std::string& line) {
+    auto& in = conn_->input();
+    size_t length = in.line_length();
+    if (length == 0) {
+        if (in.size() > max_response_line) {
+            in.clear();
+            input_ = Input::command;
+            bad("Line too long");
+        }
+        return false;
+    }
+    std::string_view raw = in.view().substr(0, length);
+    raw.remove_suffix(1);
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    line.assign(raw);
+    in.consume(length);
+    if (line.size() > max_response_line) {
+        input_ = Input::command;
+        bad("Line too long");
+        return false;
+    }
+    return true;
+}
+
+void Session::on_continuation(uint64_t size) {
+    std::string_view name = parser_.pending_name();
+    if (name == "APPEND" && size > ctx_.max_message_size) {
+        // Refused before the client sends a byte (RFC 7888 section 4).
+        send(status_line(parser_.pending_tag(), Status::no, "TOOBIG", "Message too big"));
+        parser_.reset();
+        return;
+    }
+    send("+ Ready for literal data\r\n");
+}
+
+void Session::on_parse_error(const ParseError& error) {
+    std::string tag = error.tag.empty() ? "*" : error.tag;
+    bool toobig = error.kind == ParseErrorKind::literal_too_big;
+    Status status = toobig && !error.close && !error.tag.empty() ? Status::no : Status::bad;
+    send(status_line(tag, status, toobig ? "TOOBIG" : "", error.reason));
+    if (error.close) return bye_and_close("Too much data; closing");
+    count_error();
+}
+
+void Session::count_error() {
+    if (++errors_ < max_errors) return;
+    bye_and_close("Too many invalid commands");
+}
+
+bool Session::allowed(const Command& cmd) const {
+    const std::string& n = cmd.name;
+    if (n == "CAPABILITY" || n == "NOOP" || n == "LOGOUT" || n == "ID") return true;
+    if (n == "STARTTLS" || n == "LOGIN" || n == "AUTHENTICATE") return state_ == State::not_authenticated;
+    if (state_ == State::not_authenticated) return false;
+    if (n == "CHECK" || n == "CLOSE" || n == "UNSELECT" || n == "EXPUNGE" || n == "SEARCH" || n == "FETCH" ||
+        n == "STORE" || n == "COPY" || n == "MOVE")
+        return state_ == State::selected;
+    return true;
+}
+
+void Session::execute(Command cmd) {
+    tag_ = std::move(cmd.tag);
+    name_ = cmd.name;
+    uid_ = cmd.uid;
+    busy_ = true;
+    if (!allowed(cmd)) {
+        if (state_ == State::not_authenticated && cmd.name != "STARTTLS" && cmd.name != "LOGIN" &&
+            cmd.name != "AUTHENTICATE")
+            return bad("Not authenticated");
+        return bad(state_ == State::not_authenticated ? "Command not valid in this state"
+                                                      : "Command valid only in the selected state or before login");
+    }
+    // New messages and flag changes learnt since the last command go out
+    // first, so every number this command uses is one the client knows.
+    if (selected_) send_announcements(selected_->view.take(false));
+    dispatch(cmd);
+}
+
+void Session::dispatch(Command& cmd) {
+    const std::string& n = cmd.name;
+    if (cmd.uid && n != "FETCH" && n != "STORE" && n != "COPY" && n != "MOVE" && n != "SEARCH" && n != "EXPUNGE")
+        return bad("Unknown UID command");
+    if (n == "CAPABILITY") return cmd_capability();
+    if (n == "NOOP") return cmd_noop();
+    if (n == "LOGOUT") return cmd_logout();
+    if (n == "STARTTLS") return cmd_starttls();
+    if (n == "LOGIN") return cmd_login(cmd);
+    if (n == "AUTHENTICATE") return cmd_authenticate(cmd);
+    if (n == "ID") return cmd_id(cmd);
+    if (n == "ENABLE") return cmd_enable(cmd);
+    if (n == "NAMESPACE") return cmd_namespace();
+    if (n == "LIST") return cmd_list(cmd, false);
+    if (n == "LSUB") return cmd_list(cmd, true);
+    if (n == "CREATE") return cmd_create(cmd);
+    if (n == "DELETE") return cmd_delete(cmd);
+    if (n == "RENAME") return cmd_rename(cmd);
+    if (n == "SUBSCRIBE") return cmd_subscribe(cmd, true);
+    if (n == "UNSUBSCRIBE") return cmd_subscribe(cmd, false);
+    if (n == "STATUS") return cmd_status(cmd);
+    if (n == "SELECT") return cmd_select(cmd, false);
+    if (n == "EXAMINE") return cmd_select(cmd, true);
+    if (n == "CLOSE") return cmd_close(true);
+    if (n == "UNSELECT") return cmd_close(false);
+    if (n == "CHECK") return cmd_noop();
+    if (n == "EXPUNGE") return cmd_expunge(cmd);
+    if (n == "FETCH") return cmd_fetch(cmd);
+    if (n == "STORE") return cmd_store(cmd);
+    if (n == "COPY") return cmd_copy(cmd, false);
+    if (n == "MOVE") return cmd_copy(cmd, true);
+    if (n == "APPEND") return cmd_append(cmd);
+    if (n == "IDLE") return cmd_idle();
+    if (n == "SEARCH") return cmd_search(cmd);
+    bad("Unknown command");
+}
+
+void Session::complete(Status status, std::string_view code, std::string_view text) {
+    if (!busy_ || conn_->closing()) return;
+    if (selected_) {
+        // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their
+        // UID forms allow it), so message numbers stay put for the client.
+        bool quiet = !uid_ && (name_ == "FETCH" || name_ == "STORE" || name_ == "SEARCH");
+        announce(!quiet);
+    }
+    send(status_line(tag_, status, code, text));
+    busy_ = false;
+    if (status == Status::bad) count_error();
+    else errors_ = 0;
+    if (conn_->closing()) return;
+    if (shutting_down_) return bye_and_close("Server shutting down");
+    if (dirty_) maybe_refresh();
+    update_pause();
+}
+
+void Session::announce(bool allow_expunge) {
+    if (selected_) send_announcements(selected_->view.take(allow_expunge));
+}
+
+void Session::send_announcements(const Announcements& a) {
+    std::string out;
+    for (uint32_t seq : a.expunged) out += fmt::format("* {} EXPUNGE\r\n", seq);
+    if (a.exists) {
+        out += fmt::format("* {} EXISTS\r\n", *a.exists);
+        out += fmt::format("* {} RECENT\r\n", a.recent.value_or(0));
+    }
+    for (uint32_t seq : a.flag_changes) out += fetch_flags_line(seq);
+    if (!out.empty()) send(out);
+}
+
+std::string Session::wire_name(std::string_view utf8) const {
+    return astring(mailbox_to_wire(utf8, utf8_enabled_), utf8_enabled_);
+}
+
+// A mailbox argument in UTF-8; "inbox" in any case is INBOX.
+std::optional<std::string> Session::name_arg(const Token& token) const {
+    auto text = token.astring();
+    if (!text) return std::nullopt;
+    if (iequals(*text, "INBOX")) return std::string("INBOX");
+    auto name = mailbox_from_wire(*text, utf8_enabled_);
+    if (!name) return std::nullopt;
+    if (istarts_with(*name, "INBOX/")) name->replace(0, 5, "INBOX");
+    return name;
+}
+
+// ---- Changes made elsewhere.
+
+void Session::on_store_change(const store::ChangeEvent& event) {
+    if (!selected_ || event.mailbox_id != selected_->view.mailbox_id()) return;
+    dirty_ = true;
+    maybe_refresh();
+}
+
+// Refreshes now when nothing else runs; otherwise complete() does it after
+// the command. In IDLE the result goes out at once.
+void Session::maybe_refresh() {
+    if (!dirty_ || refreshing_ || !selected_ || conn_->closing()) return;
+    if (busy_ && input_ != Input::idle) return;
+    refresh([this] {
+        if (input_ == Input::idle) announce(true);
+    });
+}
+
+void Session::refresh(std::function<void()> then) {
+    struct Delta {
+        bool gone = false;
+        store::MailboxInfo box;
+        std::vector<store::MessageInfo> changed;
+        std::vector<uint32_t> expunged;
+        uint32_t first_recent = 0;
+    };
+    refreshing_ = true;
+    dirty_ = false;
+    update_pause();
+    const MailboxView& view = selected_->view;
+    int64_t id = view.mailbox_id();
+    uint64_t since = view.modseq();
+    uint32_t max_uid = view.max_uid();
+    bool claim = !selected_->read_only;
+    std::string user = user_;
+    run_store<Delta>(
+        [=](store::Store& store) {
+            Delta d;
+            // The mailbox's MODSEQ first: anything committed after this read
+            // is above it and is fetched again next time, never lost.
+            bool found = false;
+            for (auto& box : store.list_mailboxes(user))
+                if (box.id == id) {
+                    d.box = std::move(box);
+                    found = true;
+                }
+            if (!found) {
+                d.gone = true;
+                return d;
+            }
+            d.changed = store.changed_since(id, since);
+            d.expunged = store.expunged_since(id, since);
+            bool new_mail = !d.changed.empty() && d.changed.back().uid > max_uid;
+            if (claim && new_mail) d.first_recent = store.claim_recent(id);
+            return d;
+        },
+        [id, then = std::move(then)](Session& self, Delta d, std::string error) {
+            self.refreshing_ = false;
+            if (!error.empty()) log::warn("imap user={} refresh failed: {}", self.user_, error);
+            if (self.selected_ && self.selected_->view.mailbox_id() == id) {
+                if (d.gone) return self.bye_and_close("Selected mailbox was deleted");
+                if (error.empty())
+                    self.selected_->view.apply(d.changed, d.expunged, d.box.highestmodseq, d.box.uidnext,
+                                               d.first_recent);
+            }
+            if (then) then();
+            if (self.conn_->closing()) return;
+            self.update_pause();
+            if (self.dirty_) self.maybe_refresh();
+        });
+}
+
+}  // namespace pochta::imap

@@ -1,0 +1,179 @@
+// One IMAP4rev1 server session (RFC 3501 with the extensions listed in
+// capabilities()) on the imap (STARTTLS) or imaps listener. The command
+// families live in cmd_*.cpp; this class holds the state they share:
+// connection state, the parser, the selected mailbox and the command under
+// way. Runs on the loop thread only: every store call and password check
+// goes off the loop and comes back through a weak_ptr to the connection.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/connection.hpp"
+#include "imap/context.hpp"
+#include "imap/fetch_items.hpp"
+#include "imap/mailbox_view.hpp"
+#include "imap/parser.hpp"
+#include "imap/response.hpp"
+
+namespace pochta::imap {
+
+class Session : public net::Handler {
+public:
+    explicit Session(SessionContext& ctx);
+    ~Session() override;
+
+    void on_open(net::Connection& conn) override;
+    void on_input(net::Connection& conn) override;
+    void on_timeout(net::Connection& conn) override;
+    void on_shutdown(net::Connection& conn) override;
+    void on_drained(net::Connection& conn) override;
+    void on_closed(net::Connection& conn) override;
+
+    // The CAPABILITY list for the current state (without "CAPABILITY").
+    std::string capabilities() const;
+
+private:
+    enum class State { not_authenticated, authenticated, selected, logout };
+    // What the next input is: a command, an AUTHENTICATE response line, or
+    // IDLE's "DONE".
+    enum class Input { command, auth_response, idle };
+
+    struct FetchJob;
+    struct Selected {
+        std::string name;  // UTF-8, as stored
+        bool read_only = false;
+        MailboxView view;
+    };
+
+    // ---- session.cpp: input, dispatch, replies, untagged updates.
+    void send(std::string_view text);
+    void process_input();
+    bool read_line(std::string& line);
+    void on_continuation(uint64_t size);
+    void on_parse_error(const ParseError& error);
+    void execute(Command cmd);
+    bool allowed(const Command& cmd) const;
+    void dispatch(Command& cmd);
+    // Ends the current command: pending untagged updates, then the tagged
+    // status; resumes input if the command went asynchronous.
+    void complete(Status status, std::string_view code, std::string_view text);
+    void ok(std::string_view text, std::string_view code = {}) { complete(Status::ok, code, text); }
+    void no(std::string_view text, std::string_view code = {}) { complete(Status::no, code, text); }
+    void bad(std::string_view text, std::string_view code = {}) { complete(Status::bad, code, text); }
+    void announce(bool allow_expunge);
+    void send_announcements(const Announcements& a);
+    std::string fetch_flags_line(uint32_t seq);
+    void update_pause();
+    bool reading() const;
+    std::weak_ptr<net::Connection> weak_conn();
+    bool tls_ok() const;
+    std::string wire_name(std::string_view utf8) const;
+    std::optional<std::string> name_arg(const Token& token) const;
+    void count_error();
+    void on_store_change(const store::ChangeEvent& event);
+    // Reads what changed in the selected mailbox since the view's MODSEQ,
+    // applies it, then calls `then` (on the loop, session alive).
+    void refresh(std::function<void()> then);
+    void maybe_refresh();
+    void bye_and_close(std::string_view text);
+
+    template <typename Result>
+    void run_store(std::function<Result(store::Store&)> work, std::function<void(Session&, Result, std::string)> done);
+
+    // ---- cmd_auth.cpp: any-state and not-authenticated commands.
+    void cmd_capability();
+    void cmd_logout();
+    void cmd_starttls();
+    void cmd_login(const Command& cmd);
+    void cmd_authenticate(const Command& cmd);
+    void on_auth_response(const std::string& line);
+    void verify_credentials(std::string username, std::string password);
+    void on_credentials_checked(const std::string& username, const std::string& user);
+    void login_succeeded(const std::string& user);
+    void cmd_id(const Command& cmd);
+    void cmd_enable(const Command& cmd);
+    void cmd_namespace();
+    void cmd_noop();
+
+    // ---- cmd_mailbox.cpp: LIST, LSUB, CREATE, DELETE, RENAME, (UN)SUBSCRIBE, STATUS.
+    void cmd_list(const Command& cmd, bool lsub);
+    void cmd_create(const Command& cmd);
+    void cmd_delete(const Command& cmd);
+    void cmd_rename(const Command& cmd);
+    void cmd_subscribe(const Command& cmd, bool subscribe);
+    void cmd_status(const Command& cmd);
+
+    // ---- cmd_select.cpp: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE.
+    void cmd_select(const Command& cmd, bool read_only);
+    void cmd_close(bool expunge);
+    void cmd_expunge(const Command& cmd);
+    void finish_expunge(const std::vector<uint32_t>& removed, std::string_view code);
+
+    // ---- cmd_fetch.cpp: FETCH, UID FETCH.
+    void cmd_fetch(const Command& cmd);
+    void start_fetch(std::shared_ptr<FetchJob> job);
+    void pump_fetch();
+
+    // ---- cmd_store.cpp: STORE, COPY, MOVE.
+    void cmd_store(const Command& cmd);
+    void cmd_copy(const Command& cmd, bool move);
+
+    // ---- cmd_append.cpp.
+    void cmd_append(Command& cmd);
+
+    // ---- cmd_idle.cpp.
+    void cmd_idle();
+    void on_idle_line(const std::string& line);
+
+    // ---- cmd_search.cpp.
+    void cmd_search(const Command& cmd);
+
+    SessionContext& ctx_;
+    net::Connection* conn_ = nullptr;
+    State state_ = State::not_authenticated;
+    Input input_ = Input::command;
+    CommandParser parser_;
+    bool authenticated_parser_ = false;  // the parser has the post-login limits
+
+    // The command under way.
+    std::string tag_;
+    std::string name_;
+    bool uid_ = false;
+    bool busy_ = false;             // a command is running (maybe asynchronously)
+    bool refreshing_ = false;       // a refresh of the selected mailbox is running
+    bool dirty_ = false;            // the store changed the selected mailbox since the last refresh
+    bool shutting_down_ = false;
+    bool waiting_drain_ = false;    // a FETCH waits for the output to drain
+    unsigned errors_ = 0;
+
+    std::string user_;
+    uint64_t notifier_id_ = 0;
+    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    std::string auth_mechanism_;
+    std::string auth_login_user_;
+    int auth_step_ = 0;
+
+    bool utf8_enabled_ = false;
+    bool condstore_enabled_ = false;
+
+    std::optional<Selected> selected_;
+    std::shared_ptr<FetchJob> fetch_;
+};
+
+template <typename Result>
+void Session::run_store(std::function<Result(store::Store&)> work,
+                        std::function<void(Session&, Result, std::string)> done) {
+    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, std::string e) {
+        auto conn = weak.lock();
+        if (!conn || conn->closing()) return;
+        done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
+    });
+}
+
+}  // namespace pochta::imap
