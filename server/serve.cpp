@@ -16,6 +16,7 @@
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
 #include "imap/session.hpp"
+#include "pop3/session.hpp"
 #include "server/cli.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
@@ -79,6 +80,18 @@ void add_smtp_listeners(net::Server& server, const Config& config,
     add("submissions", config.listen.submissions, smtp::Listener::submissions, true);
 }
 
+void add_pop3_listeners(net::Server& server, const Config& config,
+                        const std::unique_ptr<pop3::SessionContext>& context) {
+    auto add = [&](const char* name, const std::optional<ListenAddress>& address, bool tls) {
+        if (!address) return;
+        server.add_listener(net::ListenerSpec{name, *address, tls, [&context](net::Connection&) {
+                                                  return std::make_unique<pop3::Session>(*context);
+                                              }});
+    };
+    add("pop3", config.listen.pop3, false);
+    add("pop3s", config.listen.pop3s, true);
+}
+
 void add_imap_listeners(net::Server& server, const Config& config,
                         const std::unique_ptr<imap::SessionContext>& context) {
     auto add = [&](const char* name, const std::optional<ListenAddress>& address, bool tls) {
@@ -89,13 +102,6 @@ void add_imap_listeners(net::Server& server, const Config& config,
     };
     add("imap", config.listen.imap, false);
     add("imaps", config.listen.imaps, true);
-}
-
-void warn_unserved_listeners(const Config& config) {
-    const std::pair<const char*, const std::optional<ListenAddress>*> pending[] = {
-        {"pop3", &config.listen.pop3}, {"pop3s", &config.listen.pop3s}};
-    for (const auto& [name, address] : pending)
-        if (*address) log::warn("listener {} ({}) is configured but this build does not serve it yet", name, (*address)->text);
 }
 
 }  // namespace
@@ -127,11 +133,12 @@ int serve(const Config& config) {
 
     auth::LoginThrottle throttle;
     std::unique_ptr<smtp::SessionContext> smtp_context;
+    std::unique_ptr<pop3::SessionContext> pop3_context;
     std::unique_ptr<imap::SessionContext> imap_context;
     imap::Notifier notifier(loop);  // outlives the store, whose writer thread posts to it
     add_smtp_listeners(server, config, smtp_context);
+    add_pop3_listeners(server, config, pop3_context);
     add_imap_listeners(server, config, imap_context);
-    warn_unserved_listeners(config);
 
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir);
@@ -139,6 +146,13 @@ int serve(const Config& config) {
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     smtp_context = std::make_unique<smtp::SessionContext>(
         smtp::SessionContext{config, directory, throttle, *async_store, tls});
+    pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
+        .hostname = config.hostname,
+        .check_password = pop3::directory_password_check(directory),
+        .throttle = throttle,
+        .store = *async_store,
+        .tls = tls,
+    });
     imap_context = std::make_unique<imap::SessionContext>(imap::SessionContext{
         .hostname = config.hostname,
         .check_password = imap::directory_password_check(directory),

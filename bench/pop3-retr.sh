@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# POP3 download benchmark: pochta against Dovecot's POP3, on the same machine
+# in the same invocation, under the same load: CLIENTS clients (one user
+# each) log in over STLS and RETR every one of their MSGS messages of BYTES.
+#
+#   usage: bench/pop3-retr.sh [RUNS [MSGS [CLIENTS [BYTES]]]]
+#
+# Env (arguments win over env):
+#   RUNS=3 MSGS=1000 CLIENTS=10 BYTES=4096   the load, per run
+#   WINDOW=50             RETR commands a client keeps in flight (PIPELINING; 1 = one at a time)
+#   SKIP_PEERS=1          measure pochta only (no root needed then)
+#   POCHTA_BIN=PATH       use this binary instead of building one in Release
+#   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
+#   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
+#   KEEP=1                keep the temporary folder for inspection
+#
+# Both servers get the same message bytes: pochta over SMTP, Dovecot as
+# Maildir files written straight into the peer root (Postfix would take
+# minutes for 10,000 messages and measure nothing POP3). One untimed warm-up
+# run per server first (Dovecot builds its indexes, pochta writes \Seen);
+# then each round runs pochta, then Dovecot, so drift hits both alike.
+# Prints messages per second (all clients together) and the ratio.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
+
+RUNS=${1:-${RUNS:-3}}
+MSGS=${2:-${MSGS:-1000}}
+CLIENTS=${3:-${CLIENTS:-10}}
+BYTES=${4:-${BYTES:-4096}}
+WINDOW=${WINDOW:-50}
+SKIP_PEERS=${SKIP_PEERS:-0}
+BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
+PYTHON=/usr/bin/python3
+
+die() { echo "pop3-retr: $*" >&2; exit 1; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+for v in RUNS MSGS CLIENTS BYTES WINDOW; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-pop3bench.XXXXXX")
+chmod 755 "$WORK"
+POCHTA_PID=""
+PEER_ROOT=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
+    kill -TERM "$POCHTA_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$POCHTA_PID" 2>/dev/null || true
+  fi
+  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
+  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "pop3-retr: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
+port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
+free_port() {
+  local p=$1
+  while port_busy "$p"; do p=$((p + 1000)); [ "$p" -lt 65000 ] || die "no free port near $1"; done
+  echo "$p"
+}
+user_name() { echo "pop$1@example.test"; }
+
+build_pochta() {
+  if [ -n "${POCHTA_BIN:-}" ]; then
+    [ -x "$POCHTA_BIN" ] || die "POCHTA_BIN=$POCHTA_BIN is not executable"
+    POCHTA=$(realpath "$POCHTA_BIN")
+    return
+  fi
+  echo "building pochta (Release) in $BUILD_DIR"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
+    cmake --build "$BUILD_DIR" -j 2 --target pochta >>"$WORK/build.log" 2>&1 ||
+    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
+  POCHTA=$BUILD_DIR/pochta
+}
+
+# ---------------------------------------------------------------- the client
+# One process per client (no GIL between them): log in over STLS, send RETR
+# commands with WINDOW in flight, count the replies' terminators. Prints
+# "messages seconds" for all clients together.
+cat > "$WORK/client.py" <<'PY'
+import multiprocessing, socket, ssl, sys, time
+
+host, port, first_user, clients, msgs, window = sys.argv[1], int(sys.argv[2]), sys.argv[3], *map(int, sys.argv[4:7])
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+
+def expect(sock, buf, prefix):
+    while b"\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk: raise SystemExit("server closed")
+        buf += chunk
+    line, buf = buf.split(b"\r\n", 1)
+    if not line.startswith(prefix): raise SystemExit(f"unexpected reply {line!r}")
+    return buf
+
+def client(i, start, results):
+    sock = socket.create_connection((host, port), timeout=60)
+    buf = expect(sock, b"", b"+OK")
+    sock.sendall(b"STLS\r\n"); buf = expect(sock, buf, b"+OK")
+    sock = ctx.wrap_socket(sock)
+    user = first_user.replace("0@", f"{i}@")
+    sock.sendall(f"USER {user}\r\nPASS secret\r\n".encode())
+    buf = expect(sock, b"", b"+OK"); buf = expect(sock, buf, b"+OK")
+    start.wait()
+    t0 = time.monotonic()
+    sent = done = 0
+    tail = b"\r\n"
+    while done < msgs:
+        if sent < msgs and sent - done < window:
+            batch = min(window - (sent - done), msgs - sent)
+            sock.sendall(b"".join(b"RETR %d\r\n" % (sent + k + 1) for k in range(batch)))
+            sent += batch
+        chunk = sock.recv(1 << 20)
+        if not chunk: raise SystemExit("server closed")
+        if b"-ERR" in chunk: raise SystemExit(f"error reply: {chunk[:200]!r}")
+        done += (tail + chunk).count(b"\r\n.\r\n")
+        tail = (tail + chunk)[-4:]
+    results.put(time.monotonic() - t0)
+    sock.sendall(b"QUIT\r\n")
+    sock.close()
+
+if __name__ == "__main__":
+    start = multiprocessing.Barrier(clients + 1)
+    results = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=client, args=(i, start, results)) for i in range(clients)]
+    for p in procs: p.start()
+    start.wait()
+    t0 = time.monotonic()
+    times = [results.get(timeout=600) for _ in procs]
+    elapsed = time.monotonic() - t0
+    for p in procs:
+        p.join()
+        if p.exitcode != 0: sys.exit(f"a client failed ({p.exitcode})")
+    print(clients * msgs, f"{elapsed:.3f}")
+PY
+
+# The same message bytes for both servers: headers, then text lines to BYTES.
+cat > "$WORK/message.py" <<'PY'
+import sys
+n, size, user = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+head = f"From: <bench@remote.example>\r\nTo: <{user}>\r\nSubject: pop3 bench {n}\r\n\r\n"
+line = "The quick brown fox jumps over the lazy dog. 0123456789 abcdefghijklmnop\r\n"
+body = (line * (size // len(line) + 1))[: max(0, size - len(head) - 2)] + "\r\n"
+sys.stdout.write(head + body)
+PY
+
+# Fills pochta over SMTP, one connection per user, all users at once.
+cat > "$WORK/fill.py" <<'PY'
+import smtplib, subprocess, sys, threading
+port, clients, msgs, size, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+def fill(i):
+    user = f"pop{i}@example.test"
+    template = subprocess.run([sys.executable, f"{work}/message.py", "0", str(size), user], capture_output=True).stdout
+    s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+    for n in range(msgs):
+        s.sendmail("bench@remote.example", [user], template.replace(b"pop3 bench 0\r\n", f"pop3 bench {n}\r\n".encode()))
+    s.quit()
+threads = [threading.Thread(target=fill, args=(i,)) for i in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+PY
+
+# ---------------------------------------------------------------- pochta
+start_pochta() {
+  local dir=$WORK/pochta
+  mkdir -p "$dir/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null || die "openssl req failed"
+  cat > "$dir/pochta.toml" <<TOML
+hostname   = "bench.example.test"
+data_dir   = "data"
+domains    = ["example.test"]
+users_file = "users"
+
+[tls]
+cert = "tls/cert.pem"
+key  = "tls/key.pem"
+
+[listen]
+smtp = "127.0.0.1:0"
+pop3 = "127.0.0.1:0"
+TOML
+  : > "$dir/users"; chmod 600 "$dir/users"
+  for i in $(seq 0 $((CLIENTS - 1))); do echo "$(user_name "$i"):{PLAIN}secret" >> "$dir/users"; done
+  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
+  POCHTA_PID=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; die "pochta serve exited at start"; }
+    grep -q 'pochta ready' "$dir/serve.log" && break
+    sleep 0.1
+  done
+  POCHTA_SMTP=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
+  POCHTA_POP3=$(sed -n 's/.*listening pop3 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
+  [ -n "$POCHTA_POP3" ] || { cat "$dir/serve.log" >&2; die "pochta did not log its pop3 listener"; }
+  echo "filling pochta: $CLIENTS users x $MSGS messages over SMTP"
+  "$PYTHON" "$WORK/fill.py" "$POCHTA_SMTP" "$CLIENTS" "$MSGS" "$BYTES" "$WORK" || die "filling pochta failed"
+}
+
+# ---------------------------------------------------------------- Dovecot
+start_peers() {
+  [ -d "$PEERS" ] || die "peer stack scripts not found at $REPO/../shared/peers (or set SKIP_PEERS=1)"
+  [ "$(id -u)" = 0 ] || die "the peer stack needs root (or set SKIP_PEERS=1)"
+  PEER_ROOT=$WORK/peer
+  SMTP_PORT=$(free_port "${PEER_SMTP_PORT:-3525}") IMAP_PORT=$(free_port "${PEER_IMAP_PORT:-3143}") \
+    POP3_PORT=$(free_port "${PEER_POP3_PORT:-3110}") PEER_POP3=""
+  export SMTP_PORT IMAP_PORT POP3_PORT
+  PEER_POP3=$POP3_PORT
+  "$PEERS/start.sh" "$PEER_ROOT" > "$WORK/peer-start.log" 2>&1 || { cat "$WORK/peer-start.log" >&2; die "peer start failed"; }
+  echo "filling Dovecot: $CLIENTS users x $MSGS messages as Maildir files"
+  local users=$PEER_ROOT/etc/dovecot/users
+  for i in $(seq 0 $((CLIENTS - 1))); do
+    local u; u=$(user_name "$i")
+    grep -q "^$u:" "$users" || echo "$u:{PLAIN}secret::::::" >> "$users"
+    local md=$PEER_ROOT/mail/example.test/pop$i/Maildir
+    mkdir -p "$md"/{cur,new,tmp}
+    "$PYTHON" - "$md/new" "$MSGS" "$BYTES" "$u" "$WORK" <<'PY'
+import subprocess, sys
+folder, msgs, size, user, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+template = subprocess.run([sys.executable, f"{work}/message.py", "0", str(size), user], capture_output=True).stdout
+for n in range(msgs):
+    data = template.replace(b"pop3 bench 0\r\n", f"pop3 bench {n}\r\n".encode())
+    with open(f"{folder}/{1700000000 + n}.M{n}P1.bench", "wb") as f:
+        f.write(data)
+PY
+  done
+  chown -R vmail:vmail "$PEER_ROOT/mail"
+}
+
+# ---------------------------------------------------------------- runs
+# CPU seconds (user+system) used so far by a process tree: the living
+# processes plus what reaped children left in their parents' counters, so
+# Dovecot's per-session pop3 processes are counted after they exit.
+tree_cpu() {  # root pid
+  local pids; pids=$(ps -o pid= --ppid "$1" 2>/dev/null; echo "$1")
+  local all="$1"
+  for p in $pids; do all="$all $(ps -o pid= --ppid "$p" 2>/dev/null)"; done
+  for p in $all; do cat /proc/"$p"/stat 2>/dev/null; done |
+    awk -v hz="$(getconf CLK_TCK)" '{sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15} END {printf "%.3f", t/hz}'
+}
+cpu_us_per_msg() {  # before after -> microseconds per message
+  awk -v a="$1" -v b="$2" -v n=$((CLIENTS * MSGS)) 'BEGIN{printf "%.0f", (b-a)*1e6/n}'
+}
+
+run_client() {  # port -> "msgs seconds"
+  "$PYTHON" "$WORK/client.py" 127.0.0.1 "$1" "$(user_name 0)" "$CLIENTS" "$MSGS" "$WINDOW"
+}
+rate_of() { awk '{printf "%.0f", $1/$2}' <<<"$1"; }
+
+build_pochta
+echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "pochta:  $("$POCHTA" version | head -1)"
+echo "load:    $CLIENTS clients x $MSGS RETR of ~$BYTES bytes, STLS, $WINDOW in flight, $RUNS runs"
+start_pochta
+[ "$SKIP_PEERS" = 1 ] || { start_peers; echo "dovecot: $(dovecot --version 2>/dev/null)"; }
+
+echo "warm-up run (untimed)"
+run_client "$POCHTA_POP3" >/dev/null || die "pochta run failed"
+[ "$SKIP_PEERS" = 1 ] || run_client "$PEER_POP3" >/dev/null || die "dovecot run failed"
+
+# Server CPU per message is printed beside the rate: on a shared, busy
+# machine it is the steadier figure of the two.
+DOVECOT_PID=""
+[ "$SKIP_PEERS" = 1 ] || DOVECOT_PID=$(cat "$PEER_ROOT/run/dovecot/master.pid")
+P=(); D=(); PC=(); DC=()
+for r in $(seq 1 "$RUNS"); do
+  c0=$(tree_cpu "$POCHTA_PID")
+  out=$(run_client "$POCHTA_POP3") || die "pochta run failed"
+  c1=$(tree_cpu "$POCHTA_PID")
+  P+=("$(rate_of "$out")"); PC+=("$(cpu_us_per_msg "$c0" "$c1")")
+  line="run $r: pochta $(rate_of "$out") msg/s (${PC[-1]} us CPU/msg)"
+  if [ "$SKIP_PEERS" != 1 ]; then
+    c0=$(tree_cpu "$DOVECOT_PID")
+    out=$(run_client "$PEER_POP3") || die "dovecot run failed"
+    sleep 0.5  # let the master reap the pop3 processes
+    c1=$(tree_cpu "$DOVECOT_PID")
+    D+=("$(rate_of "$out")"); DC+=("$(cpu_us_per_msg "$c0" "$c1")")
+    line="$line, dovecot $(rate_of "$out") msg/s (${DC[-1]} us CPU/msg)"
+  fi
+  echo "$line"
+done
+pm=$(median "${P[@]}")
+echo "median: pochta $pm msg/s, $(median "${PC[@]}") us server CPU per message"
+if [ "$SKIP_PEERS" != 1 ]; then
+  dm=$(median "${D[@]}")
+  echo "median: dovecot $dm msg/s, $(median "${DC[@]}") us server CPU per message"
+  echo "ratio:  $(awk -v a="$pm" -v b="$dm" 'BEGIN{printf "%.2f", a/b}') x messages per second (goal: at least 3 x)"
+fi

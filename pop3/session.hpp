@@ -1,0 +1,155 @@
+// One POP3 server session (RFC 1939 with CAPA, STLS and SASL: RFC 2449,
+// 2595, 5034) on the pop3 or pop3s listener, serving the user's INBOX.
+// AUTHORIZATION -> TRANSACTION -> UPDATE; the maildrop is locked from login
+// to the end of the session. Runs on the loop thread only; every store call
+// and password check goes off the loop and comes back through a weak_ptr.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/auth/directory.hpp"
+#include "common/auth/login_throttle.hpp"
+#include "common/net/connection.hpp"
+#include "pop3/command.hpp"
+#include "pop3/maildrop.hpp"
+#include "pop3/maildrop_lock.hpp"
+#include "pop3/retr_stream.hpp"
+#include "store/async_store.hpp"
+
+namespace pochta::pop3 {
+
+// Runs on a worker thread (it is slow on purpose): the canonical user for
+// these credentials, or "" when they are wrong.
+using PasswordCheck = std::function<std::string(const std::string& username, const std::string& password)>;
+
+// The check against the users file, through the directory's current snapshot.
+PasswordCheck directory_password_check(auth::Directory& directory);
+
+// What every POP3 session of one server shares. Needs no Directory, so
+// tests can hand in any PasswordCheck.
+struct SessionContext {
+    std::string hostname;
+    PasswordCheck check_password;
+    auth::LoginThrottle& throttle;
+    store::AsyncStore& store;
+    std::shared_ptr<net::TlsContext> tls;        // null: no STLS (and no login unless plaintext_auth)
+    std::shared_ptr<MaildropLocks> locks = std::make_shared<MaildropLocks>();
+    std::shared_ptr<MessageTails> tails = std::make_shared<MessageTails>();
+    // Accept credentials without TLS. Off in the server (INTERFACE.md);
+    // tests turn it on.
+    bool plaintext_auth = false;
+    // RFC 1939 section 3: at least 10 minutes.
+    std::chrono::milliseconds idle_timeout = std::chrono::minutes(10);
+};
+
+class Session : public net::Handler {
+public:
+    explicit Session(SessionContext& ctx);
+    ~Session() override;
+
+    void on_open(net::Connection& conn) override;
+    void on_input(net::Connection& conn) override;
+    void on_timeout(net::Connection& conn) override;
+    void on_shutdown(net::Connection& conn) override;
+    void on_drained(net::Connection& conn) override;
+    void on_closed(net::Connection& conn) override;
+
+private:
+    enum class State { authorization, transaction, update };
+    // What the next input line is: a command, a SASL response, or nothing
+    // yet (a password check, store call or transfer is under way).
+    enum class Input { command, auth_plain, auth_login_user, auth_login_password, busy };
+
+    // A RETR or TOP being streamed from the store.
+    struct Transfer {
+        const MaildropMessage* message = nullptr;
+        uint64_t number = 0;
+        bool retr = true;            // RETR sets \Seen; TOP does not
+        uint64_t offset = 0;         // next stored byte to read
+        bool reading = false;
+        bool started = false;        // "+OK" has gone out
+        WireEncoder encoder;
+        explicit Transfer(std::optional<uint64_t> lines) : encoder(lines) {}
+    };
+
+    // ---- session.cpp: lines, dispatch, the simple commands.
+    void reply(std::string_view text);
+    void write(std::string_view data);
+    void flush();
+    void close();
+    void process_commands();
+    bool read_line(std::string& line);
+    void dispatch(const Command& cmd);
+    bool allowed_in_state(Verb verb) const;
+    void count_error();
+    void busy();
+    void resume();
+    std::weak_ptr<net::Connection> weak_conn();
+    bool tls_ok() const;
+    void handle_capa();
+    void handle_stls();
+    void handle_stat();
+    void handle_listing(const Command& cmd, bool uidl);
+    void handle_dele(const Command& cmd);
+    void handle_rset();
+    bool lookup(uint64_t number, const MaildropMessage*& out);
+
+    // ---- session_auth.cpp: USER/PASS, AUTH, the login.
+    void handle_user(const Command& cmd);
+    void handle_pass(const Command& cmd);
+    void handle_auth(const Command& cmd);
+    void handle_auth_response(const std::string& line);
+    void verify_credentials(std::string username, std::string password);
+    void on_credentials_checked(const std::string& username, const std::string& user);
+    void auth_failed(std::string text, bool slow);
+    void load_maildrop(const std::string& user);
+
+    // ---- session_transfer.cpp: RETR/TOP streaming, \Seen, QUIT/UPDATE.
+    void start_transfer(const Command& cmd, bool retr);
+    void read_ahead(uint64_t number);
+    void serve_whole(std::string data);
+    void pump_transfer();
+    void on_chunk(std::string chunk, std::string error);
+    void finish_transfer();
+    void complete_transfer();
+    void queue_seen(uint32_t uid);
+    void flush_seen();
+    void handle_quit();
+    void run_update();
+    void on_update_done(size_t removed, const std::string& error);
+
+    SessionContext& ctx_;
+    net::Connection* conn_ = nullptr;
+    State state_ = State::authorization;
+    Input input_ = Input::command;
+    bool discarding_long_line_ = false;
+    bool shutting_down_ = false;
+    bool waiting_for_drain_ = false;   // too much output queued: commands wait
+    bool batching_ = false;            // inside process_commands: replies collect in out_
+    std::string out_;
+    unsigned errors_ = 0;
+
+    std::string user_name_;            // from USER, until PASS
+    std::string auth_login_user_;
+    std::string user_;                 // the authenticated user
+    std::unique_ptr<MaildropLocks::Guard> lock_;
+    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+
+    int64_t mailbox_id_ = 0;
+    Maildrop maildrop_;
+    std::optional<Transfer> transfer_;
+    // Small messages read ahead of the RETR that will want them (clients
+    // fetch in order), so most RETRs need no store round trip.
+    std::unordered_map<uint64_t, std::string> read_ahead_;
+    std::vector<uint32_t> seen_pending_;  // RETR'd messages whose \Seen is not yet written
+    bool seen_in_flight_ = false;
+};
+
+}  // namespace pochta::pop3
