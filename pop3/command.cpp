@@ -34,33 +34,6 @@ Verb lookup_verb(std::string_view word) {
     return Verb::unknown;
 }
 
-std::string printable(std::string_view text) {
-    std::string out(text.substr(0, max_verb_text));
-    for (char& c : out)
-        if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
-    return out;
-}
-
-// NUL, bare CR, LF and other controls would reach logs and replies. Tab is
-// allowed (a password may hold one).
-bool has_control_chars(std::string_view line) {
-    for (unsigned char c : line)
-        if ((c < 32 && c != '\t') || c == 127) return true;
-    return false;
-}
-
-std::vector<std::string_view> words(std::string_view text) {
-    std::vector<std::string_view> out;
-    for (;;) {
-        while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-        if (text.empty()) return out;
-        size_t end = text.find(' ');
-        out.push_back(text.substr(0, end));
-        if (end == std::string_view::npos) return out;
-        text.remove_prefix(end);
-    }
-}
-
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
     for (char c : s)
@@ -82,7 +55,7 @@ bool is_mechanism_char(unsigned char c) {
 }
 
 void parse_arguments(Command& c, std::string_view rest) {
-    auto args = words(rest);
+    auto args = split_words(rest);
     auto expect = [&](size_t min, size_t max) {
         if (args.size() < min) c.syntax_error = "missing argument";
         else if (args.size() > max) c.syntax_error = "too many arguments";
@@ -151,7 +124,7 @@ Command parse_command(std::string_view line) {
     std::string_view keyword = line.substr(0, space);
     std::string_view rest = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
     c.verb = lookup_verb(keyword);
-    c.verb_text = printable(keyword);
+    c.verb_text = printable_prefix(keyword, max_verb_text);
     if (c.verb == Verb::unknown) return c;
     if (has_control_chars(line)) {
         c.syntax_error = "control characters in command";

@@ -35,36 +35,8 @@ Verb lookup_verb(std::string_view word) {
     return Verb::unknown;
 }
 
-std::string printable(std::string_view text) {
-    std::string out(text.substr(0, max_verb_text));
-    for (char& c : out)
-        if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
-    return out;
-}
-
-// Control characters (NUL, bare CR or LF, ...) have no place in a command;
-// letting them through would reach logs and Received fields. Tab is spacing.
-bool has_control_chars(std::string_view line) {
-    for (unsigned char c : line)
-        if ((c < 32 && c != '\t') || c == 127) return true;
-    return false;
-}
-
 void skip_spaces(std::string_view& in) {
     while (!in.empty() && in.front() == ' ') in.remove_prefix(1);
-}
-
-// Splits on runs of spaces, dropping empty words.
-std::vector<std::string_view> words(std::string_view text) {
-    std::vector<std::string_view> out;
-    for (;;) {
-        skip_spaces(text);
-        if (text.empty()) return out;
-        size_t end = text.find(' ');
-        out.push_back(text.substr(0, end));
-        if (end == std::string_view::npos) return out;
-        text.remove_prefix(end);
-    }
 }
 
 bool is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
@@ -111,7 +83,7 @@ struct Parameter {
 // Splits the ESMTP parameters after a path, checking their general shape
 // and refusing repeats. Returns false with command.syntax_error set.
 bool split_parameters(std::string_view text, Command& command, std::vector<Parameter>& out) {
-    for (std::string_view word : words(text)) {
+    for (std::string_view word : split_words(text)) {
         if (out.size() == max_parameters) {
             command.syntax_error = "Too many parameters";
             return false;
@@ -212,7 +184,7 @@ void parse_rcpt(Command& command) {
 }
 
 void parse_bdat(Command& command) {
-    auto parts = words(command.argument);
+    auto parts = split_words(command.argument);
     std::optional<uint64_t> size = parts.empty() ? std::nullopt : parse_uint(parts[0]);
     if (!size || parts.size() > 2 || (parts.size() == 2 && !iequals(parts[1], "LAST"))) {
         command.syntax_error = "Syntax: BDAT <size> [LAST]";
@@ -237,7 +209,7 @@ bool is_base64_text(std::string_view s) {
 
 // "AUTH PLAIN  xxx" (two spaces) comes from Windows Mail: spacing is free.
 void parse_auth(Command& command) {
-    auto parts = words(command.argument);
+    auto parts = split_words(command.argument);
     if (parts.empty() || parts.size() > 2) {
         command.syntax_error = "Syntax: AUTH <mechanism> [initial-response]";
         return;
@@ -295,7 +267,7 @@ Command parse_command(std::string_view line) {
     size_t space = line.find(' ');
     std::string_view verb = line.substr(0, space);
     command.verb = lookup_verb(verb);
-    command.verb_text = command.verb == Verb::unknown ? printable(verb) : std::string(verb);
+    command.verb_text = command.verb == Verb::unknown ? printable_prefix(verb, max_verb_text) : std::string(verb);
     if (space != std::string_view::npos) command.argument.assign(trim(line.substr(space + 1)));
     if (command.verb == Verb::unknown) return command;
     // Until a path is parsed there is none: a caller that looks at

@@ -48,6 +48,31 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     }
 }
 
+std::vector<std::string_view> split_words(std::string_view s) {
+    std::vector<std::string_view> out;
+    for (;;) {
+        while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+        if (s.empty()) return out;
+        size_t end = s.find(' ');
+        out.push_back(s.substr(0, end));
+        if (end == std::string_view::npos) return out;
+        s.remove_prefix(end);
+    }
+}
+
+bool has_control_chars(std::string_view s) {
+    for (unsigned char c : s)
+        if ((c < 32 && c != '\t') || c == 127) return true;
+    return false;
+}
+
+std::string printable_prefix(std::string_view s, size_t max) {
+    std::string out(s.substr(0, max));
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 32 || static_cast<unsigned char>(c) > 126) c = '?';
+    return out;
+}
+
 std::optional<uint64_t> parse_uint(std::string_view s) {
     if (s.empty() || s.size() > 19) return std::nullopt;
     uint64_t value = 0;

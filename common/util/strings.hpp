@@ -15,6 +15,17 @@ bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
 std::vector<std::string_view> split(std::string_view s, char sep);
 
+// Splits on runs of spaces; no empty words.
+std::vector<std::string_view> split_words(std::string_view s);
+
+// Control characters (NUL, bare CR or LF, DEL...) other than tab: they have
+// no place in a protocol command and would reach logs and replies.
+bool has_control_chars(std::string_view s);
+
+// At most `max` bytes of `s` with every byte outside printable ASCII
+// replaced by '?': safe to echo an unknown command in a log or reply.
+std::string printable_prefix(std::string_view s, size_t max);
+
 // Parses a decimal number made only of digits; nullopt on anything else or overflow.
 std::optional<uint64_t> parse_uint(std::string_view s);
 
