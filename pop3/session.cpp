@@ -8,15 +8,6 @@
 
 namespace pochta::pop3 {
 
-PasswordCheck directory_password_check(auth::Directory& directory) {
-    return [&directory](const std::string& username, const std::string& password) -> std::string {
-        auto snapshot = directory.current();
-        const auth::UserEntry* entry = snapshot->find_user(username);
-        if (entry && auth::verify_password(*entry, password)) return entry->address;
-        return {};
-    };
-}
-
 Session::Session(SessionContext& ctx) : ctx_(ctx) {}
 
 // The lock goes with the session, whatever ended it.

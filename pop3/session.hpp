@@ -16,6 +16,7 @@
 
 #include "common/auth/directory.hpp"
 #include "common/auth/login_throttle.hpp"
+#include "common/auth/password.hpp"
 #include "common/net/connection.hpp"
 #include "pop3/command.hpp"
 #include "pop3/maildrop.hpp"
@@ -25,12 +26,7 @@
 
 namespace pochta::pop3 {
 
-// Runs on a worker thread (it is slow on purpose): the canonical user for
-// these credentials, or "" when they are wrong.
-using PasswordCheck = std::function<std::string(const std::string& username, const std::string& password)>;
-
-// The check against the users file, through the directory's current snapshot.
-PasswordCheck directory_password_check(auth::Directory& directory);
+using auth::PasswordCheck;
 
 // What every POP3 session of one server shares. Needs no Directory, so
 // tests can hand in any PasswordCheck.

@@ -148,7 +148,7 @@ int serve(const Config& config) {
         smtp::SessionContext{config, directory, throttle, *async_store, tls});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
-        .check_password = pop3::directory_password_check(directory),
+        .check_password = auth::directory_password_check(directory),
         .throttle = throttle,
         .store = *async_store,
         .tls = tls,

@@ -74,4 +74,13 @@ std::string hash_password(std::string_view password) {
     return std::string("{SHA512-CRYPT}") + out;
 }
 
+PasswordCheck directory_password_check(Directory& directory) {
+    return [&directory](const std::string& username, const std::string& password) -> std::string {
+        auto snapshot = directory.current();
+        const UserEntry* entry = snapshot->find_user(username);
+        if (entry && verify_password(*entry, password)) return entry->address;
+        return {};
+    };
+}
+
 }  // namespace pochta::auth

@@ -3,6 +3,7 @@
 // Both are slow on purpose: never call them on the loop thread.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,14 @@ bool verify_password(const UserEntry& user, std::string_view password);
 
 // "{SHA512-CRYPT}$6$..." with a fresh random salt.
 std::string hash_password(std::string_view password);
+
+// A login check as the protocol sessions use it. Runs on a worker thread
+// (it is slow on purpose): the canonical user for these credentials, or ""
+// when they are wrong. Sessions take it as a function so tests can hand in
+// any check.
+using PasswordCheck = std::function<std::string(const std::string& username, const std::string& password)>;
+
+// The check against the users file, through the directory's current snapshot.
+PasswordCheck directory_password_check(Directory& directory);
 
 }  // namespace pochta::auth
