@@ -18,6 +18,7 @@
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "server/cli.hpp"
+#include "smtp/queue_runner.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
@@ -118,11 +119,13 @@ int serve(const Config& config) {
 
     // Signals are watched before anything slow happens, so a SIGTERM during
     // start-up still ends in a clean exit once the loop runs.
+    std::unique_ptr<smtp::QueueRunner> queue_runner;  // created once the store is open
     bool stopping = false;
     auto stop = [&] {
         if (stopping) return;
         stopping = true;
         log::info("shutting down");
+        if (queue_runner) queue_runner->stop();
         server.shutdown(shutdown_grace, [&loop] { loop.stop(); });
     };
     SignalWatch term(loop, SIGTERM, stop);
@@ -167,9 +170,13 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
 
+    queue_runner = std::make_unique<smtp::QueueRunner>(loop, *async_store, smtp::queue_runner_options(config, directory));
+    queue_runner->start();
+
     log::info("pochta ready");
     loop.run();
     reload_timer.reset();
+    queue_runner.reset();
     async_store.reset();
     store.reset();
     log::info("pochta stopped");

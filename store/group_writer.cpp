@@ -89,16 +89,26 @@ void GroupWriter::set_listener(Listener listener) {
     listener_ = std::move(shared);
 }
 
+void GroupWriter::set_queue_listener(std::function<void()> listener) {
+    auto shared = std::make_shared<const std::function<void()>>(std::move(listener));
+    std::lock_guard lock(mutex_);
+    queue_listener_ = std::move(shared);
+}
+
 void GroupWriter::publish() {
+    const bool queued = ops_.take_queued();
     const std::vector<ChangeEvent> events = ops_.take_events();
-    if (events.empty()) return;
+    if (events.empty() && !queued) return;
     std::shared_ptr<const Listener> listener;
+    std::shared_ptr<const std::function<void()>> queue_listener;
     {
         std::lock_guard lock(mutex_);
         listener = listener_;
+        queue_listener = queue_listener_;
     }
     // Called without the queue lock, so a listener may submit more work.
-    if (listener) call_safely(*listener, events);
+    if (listener && !events.empty()) call_safely(*listener, events);
+    if (queued && queue_listener) call_safely(*queue_listener);
 }
 
 Stats GroupWriter::stats() const {

@@ -54,6 +54,8 @@ public:
     // Runs on the writer thread after each commit, before the submitters
     // of that commit hear of it, with no lock of the writer held.
     void set_listener(Listener listener);
+    // Likewise, after a commit that added queue entries.
+    void set_queue_listener(std::function<void()> listener);
 
     // True on the writer thread itself (inside the listener or a callback),
     // where waiting for the writer would wait forever.
@@ -111,6 +113,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> queue_;
+    std::shared_ptr<const std::function<void()>> queue_listener_;
     bool stopping_ = false;
     Stats stats_;
     std::shared_ptr<const Listener> listener_;

@@ -1,7 +1,8 @@
 // The SQLite + files backend of Store: index.db (WAL) for everything but
 // large message bodies, content-addressed blob files for those. Writes go
 // through one GroupWriter thread, reads through a pool of connections.
-// Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp.
+// Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
+// the outbound queue in queue_ops.cpp.
 #pragma once
 
 #include <filesystem>
@@ -41,6 +42,10 @@ public:
     std::vector<QueueEntry> list_queue() override;
     bool delete_queue_entry(const std::string& id) override;
     void flush_queue() override;
+    std::vector<QueuedMessage> due_queue(int64_t now, size_t max_entries, size_t max_bytes,
+                                         const std::vector<std::string>& skip) override;
+    std::vector<bool> update_queue(const std::vector<QueueUpdate>& updates) override;
+    void set_queue_listener(std::function<void()> listener) override;
 
     Stats stats() const override;
 

@@ -151,7 +151,8 @@ std::vector<QueueEntry> SqliteStore::list_queue() {
             out.push_back(std::move(e));
         }
     }
-    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state = 'pending' ORDER BY rowid");
+    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state IN ('pending', 'deferred') "
+                        "ORDER BY rowid");
     for (auto& e : out) {
         q->reset();
         q->bind(1, e.id);

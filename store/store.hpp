@@ -140,6 +140,38 @@ struct QueueEntry {
     int64_t created = 0;
 };
 
+// A queue entry as the queue runner needs it for one delivery attempt.
+struct QueuedMessage {
+    std::string id;
+    std::string envelope_from;
+    std::vector<std::string> rcpts;          // still to deliver (pending or deferred), in order
+    unsigned attempts = 0;
+    int64_t created = 0;                     // unix seconds
+    std::string data;                        // the message as relayed: without its Return-Path line
+};
+
+// What one attempt did for one recipient.
+struct RcptOutcome {
+    enum class State { delivered, deferred, failed };
+    std::string rcpt;
+    State state = State::deferred;
+    std::string reply;                       // the remote reply or our reason
+};
+
+// The outcome of (part of) one delivery attempt of a queue entry, written
+// in one transaction so that a recipient that got a 250 is never sent to
+// again and a failure and its bounce are stored together.
+struct QueueUpdate {
+    std::string id;
+    std::vector<RcptOutcome> rcpts;          // recipients no longer pending are left as they are
+    // The attempt is over: attempts + 1, next_attempt and last_reply set;
+    // the entry (and its blob reference) goes when nothing is left pending.
+    bool attempt_done = false;
+    int64_t next_attempt = 0;                // unix seconds
+    std::string last_reply;
+    std::optional<Delivery> bounce;          // stored with it, only while the entry still exists
+};
+
 // Counters of the group-commit writer, for tests, benchmarks and logs.
 struct Stats {
     uint64_t deliveries_ok = 0;      // deliveries committed
@@ -195,6 +227,18 @@ public:
     virtual bool delete_queue_entry(const std::string& id) = 0;
     // Makes every queue entry due now.
     virtual void flush_queue() = 0;
+    // Entries due at `now` (oldest due first) that are not in `skip` (the
+    // runner's entries in flight), at most `max_entries`, and no more than
+    // `max_bytes` of message data (always at least one entry when any is due).
+    virtual std::vector<QueuedMessage> due_queue(int64_t now, size_t max_entries, size_t max_bytes,
+                                                 const std::vector<std::string>& skip) = 0;
+    // Applies the updates in one transaction; for each, whether its entry
+    // still existed (an admin may have deleted it meanwhile). Throws StoreError.
+    virtual std::vector<bool> update_queue(const std::vector<QueueUpdate>& updates) = 0;
+    // Called on the writer thread after a commit that added queue entries
+    // (mail to remote recipients, bounces); must be quick (post to a loop).
+    // It may occasionally be called when nothing was added. One listener.
+    virtual void set_queue_listener(std::function<void()> listener) = 0;
 
     virtual Stats stats() const = 0;
 

@@ -205,6 +205,7 @@ void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64
 
 void WriteOps::enqueue(const Delivery& d, int64_t blob) {
     const int64_t now = unix_now();
+    queued_ = true;
     {
         auto q = db_.cached(
             "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "

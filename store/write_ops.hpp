@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "store/blob_files.hpp"
@@ -40,6 +41,11 @@ public:
     bool purge_user(const std::string& user);
     bool delete_queue_entry(const std::string& id);
     void flush_queue();
+    // One attempt's outcome (queue_ops.cpp); false when the entry is gone.
+    bool update_queue(const QueueUpdate& update);
+    // Whether a queue entry was added since the last call (a transaction
+    // rolled back may leave it set: a spurious wake-up, nothing worse).
+    bool take_queued() { return std::exchange(queued_, false); }
 
     // ---- Mailboxes and subscriptions (mailbox_ops.cpp); semantics as in store.hpp.
     MailboxInfo create_mailbox(const std::string& user, const std::string& name, SpecialUse use);
@@ -137,6 +143,7 @@ private:
     std::string uidl_tag_;
     std::vector<std::string> dead_files_;
     std::vector<ChangeEvent> events_;
+    bool queued_ = false;
 };
 
 }  // namespace pochta::store

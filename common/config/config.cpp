@@ -253,6 +253,14 @@ private:
                 }
             } else if (k == "max_queue_time") {
                 d.max_queue_time = get_duration(node, full);
+            } else if (k == "retry_schedule") {
+                d.retry_schedule = get_duration_list(node, full);
+            } else if (k == "max_connections_per_domain") {
+                d.max_connections_per_domain = static_cast<unsigned>(get_int(node, full, 1, 1000));
+            } else if (k == "max_connections") {
+                d.max_connections = static_cast<unsigned>(get_int(node, full, 1, 100000));
+            } else if (k == "smtp_timeout") {
+                d.smtp_timeout = get_duration(node, full);
             } else {
                 unknown(key, "delivery.");
             }
@@ -271,6 +279,27 @@ private:
         if (parsed.port == 0) fail(node.source(), fmt::format("{} \"{}\": port 0 is not usable", key, text));
         if (ip_only && is_valid_hostname(parsed.host))
             fail(node.source(), fmt::format("{} \"{}\": expected \"ip:port\"", key, text));
+    }
+
+    // "1m, 5m, 1h": durations separated by commas, at most 100 of them.
+    std::vector<std::chrono::seconds> get_duration_list(const toml::node& node, std::string_view key) const {
+        const std::string text = get_string(node, key);
+        std::vector<std::chrono::seconds> out;
+        size_t start = 0;
+        while (start <= text.size()) {
+            size_t comma = text.find(',', start);
+            if (comma == std::string::npos) comma = text.size();
+            std::string_view item(text.data() + start, comma - start);
+            while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+            while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+            auto value = parse_duration(item);
+            if (!value || value->count() <= 0)
+                fail(node.source(), fmt::format("{}: '{}' is not a duration longer than zero", key, item));
+            if (out.size() == 100) fail(node.source(), fmt::format("{} has more than 100 entries", key));
+            out.push_back(*value);
+            start = comma + 1;
+        }
+        return out;
     }
 
     std::chrono::seconds get_duration(const toml::node& node, std::string_view key) const {

@@ -59,6 +59,14 @@ struct Config {
         std::string relay_user;
         std::filesystem::path relay_password_file; // resolved; empty = none
         std::chrono::seconds max_queue_time{5 * 24 * 3600};
+        // Delays before the 1st, 2nd, ... retry; the last one repeats.
+        // Empty = the built-in schedule (5m, 10m, 20m, 40m, 80m, then 2h).
+        std::vector<std::chrono::seconds> retry_schedule;
+        unsigned max_connections_per_domain = 5;   // per destination (domain or relay)
+        unsigned max_connections = 100;            // outbound, in total
+        // Upper bound for every wait of the SMTP client (connect, greeting,
+        // each reply); the RFC 5321 timeouts apply when they are shorter.
+        std::chrono::seconds smtp_timeout{600};
     } delivery;
 
     // Where some keys were written, so check_config_files() can point at

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Outbound relay benchmark: messages submitted to pochta for a remote domain
+# whose MX (from a small DNS responder on loopback) is Postfix's smtp-sink,
+# against the peers' Postfix relaying to the same kind of sink through
+# `relayhost`, in the same invocation. Both keep fsync on.
+#
+#   usage: bench/smtp-relay.sh [RUNS [MSGS [SESSIONS [BYTES]]]]
+#
+# Env (arguments win over env):
+#   RUNS=3 MSGS=5000 SESSIONS=20 BYTES=4096   the load, per run
+#   CONCURRENCY=20        outbound connections per destination, both sides
+#                         (pochta max_connections_per_domain; Postfix's
+#                         default_destination_concurrency_limit is 20 too)
+#   SKIP_PEERS=1          measure pochta only
+#   POCHTA_BIN=PATH       use this binary instead of building one in Release
+#   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
+#   WAIT_LIMIT=300        seconds to wait after smtp-source for the sink's count
+#   KEEP=1                keep the temporary folder
+#
+# The rate is MSGS divided by the time from the start of smtp-source to the
+# moment the sink has counted the last message ("." received), so queueing,
+# DNS, outbound connections and both fsyncs all count. Only 127.0.0.1.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
+
+RUNS=${1:-${RUNS:-3}}
+MSGS=${2:-${MSGS:-5000}}
+SESSIONS=${3:-${SESSIONS:-20}}
+BYTES=${4:-${BYTES:-4096}}
+CONCURRENCY=${CONCURRENCY:-20}
+SKIP_PEERS=${SKIP_PEERS:-0}
+WAIT_LIMIT=${WAIT_LIMIT:-300}
+BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
+SMTP_SOURCE=/usr/sbin/smtp-source
+SMTP_SINK=/usr/sbin/smtp-sink
+REMOTE_DOMAIN=remote.test
+FORWARD=fwd@example.test          # pochta's alias for bench@remote.test
+REMOTE_RCPT=bench@$REMOTE_DOMAIN
+
+die() { echo "smtp-relay: $*" >&2; exit 1; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT CONCURRENCY; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
+[ -x "$SMTP_SOURCE" ] && [ -x "$SMTP_SINK" ] || die "smtp-source/smtp-sink missing: install the Debian package postfix"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-relay.XXXXXX")
+chmod 755 "$WORK"
+POCHTA_PID="" SINK_PID="" DNS_PID="" PEER_ROOT="" BG_PID=""
+stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$BG_PID" ]; then kill -TERM -- -"$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
+  stop_pid "$POCHTA_PID"; stop_pid "$SINK_PID"; stop_pid "$DNS_PID"
+  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
+  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "smtp-relay: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+run_bg() { setsid "$@" & BG_PID=$!; local rc=0; wait "$BG_PID" || rc=$?; BG_PID=""; return "$rc"; }
+now() { echo "$EPOCHREALTIME"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
+rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
+free_tcp_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+build_pochta() {
+  if [ -n "${POCHTA_BIN:-}" ]; then POCHTA=$(realpath "$POCHTA_BIN"); return; fi
+  echo "building pochta (Release) in $BUILD_DIR"
+  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
+    cmake --build "$BUILD_DIR" -j 2 --target pochta >>"$WORK/build.log" 2>&1 ||
+    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
+  POCHTA=$BUILD_DIR/pochta
+}
+
+# A DNS responder for the remote domain: MX 10 mx.remote.test, A 127.0.0.1.
+start_dns() {
+  cat > "$WORK/dns.py" <<'PY'
+import socket, struct, sys
+zone = {"remote.test": (15, struct.pack("!H", 10) + b"\x02mx\x06remote\x04test\x00"),
+        "mx.remote.test": (1, socket.inet_aton("127.0.0.1"))}
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    data, peer = s.recvfrom(2048)
+    if len(data) < 17:
+        continue
+    pos, labels = 12, []
+    while pos < len(data) and data[pos]:
+        labels.append(data[pos + 1:pos + 1 + data[pos]].decode("ascii", "replace")); pos += 1 + data[pos]
+    qtype = struct.unpack("!H", data[pos + 1:pos + 3])[0]
+    name = ".".join(labels).lower()
+    rec = zone.get(name)
+    answers = [rec] if rec and rec[0] == qtype else []
+    rcode = 0 if rec else 3
+    out = data[:2] + struct.pack("!HHHHH", 0x8180 | rcode, 1, len(answers), 0, 0) + data[12:pos + 5]
+    for t, rdata in answers:
+        out += struct.pack("!HHHIH", 0xC00C, t, 1, 60, len(rdata)) + rdata
+    s.sendto(out, peer)
+PY
+  /usr/bin/python3 "$WORK/dns.py" > "$WORK/dns.port" &
+  DNS_PID=$!
+  for _ in $(seq 1 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
+  DNS_PORT=$(cat "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
+}
+
+start_sink() {  # -> SINK_PORT, SINK_PID, SINK_OUT
+  SINK_PORT=$(free_tcp_port)
+  SINK_OUT="$WORK/sink-$SINK_PORT.out"
+  local as_user=(); [ "$(id -u)" = 0 ] && as_user=(-u nobody)
+  "$SMTP_SINK" -c "${as_user[@]}" "127.0.0.1:$SINK_PORT" 1024 > "$SINK_OUT" 2>&1 &
+  SINK_PID=$!
+  sleep 0.3
+  kill -0 "$SINK_PID" 2>/dev/null || { cat "$SINK_OUT" >&2; die "smtp-sink did not start"; }
+}
+sink_count() { tr '\r' '\n' < "$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | grep . || echo 0; }
+stop_sink() { stop_pid "$SINK_PID"; SINK_PID=""; }
+
+wait_for_sink() {  # label t1 -> sets T_DONE
+  local n
+  n=$(sink_count)
+  while [ "$n" -lt "$MSGS" ]; do
+    awk -v a="$(now)" -v b="$2" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
+      die "$1: only $n of $MSGS messages reached the sink ${WAIT_LIMIT}s after smtp-source finished"
+    sleep 0.05
+    n=$(sink_count)
+  done
+  T_DONE=$(now)
+}
+
+make_cert() {
+  mkdir -p "$WORK/tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
+    -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null || die "openssl req failed"
+}
+
+P_RATE=(); P_ACC=()
+pochta_run() {  # run number
+  local dir="$WORK/pochta-$1" t0 t1 rc=0
+  mkdir -p "$dir"
+  start_sink
+  cat > "$dir/pochta.toml" <<TOML
+hostname     = "bench.example.test"
+data_dir     = "data"
+domains      = ["example.test"]
+users_file   = "users"
+aliases_file = "aliases"
+
+[tls]
+cert = "$WORK/tls/cert.pem"
+key  = "$WORK/tls/key.pem"
+
+[listen]
+smtp = "127.0.0.1:0"
+
+[delivery]
+dns_servers = ["127.0.0.1:$DNS_PORT"]
+smtp_port = $SINK_PORT
+max_connections_per_domain = $CONCURRENCY
+TOML
+  : > "$dir/users"
+  echo "$FORWARD: $REMOTE_RCPT" > "$dir/aliases"
+  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
+  POCHTA_PID=$!
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
+    grep -q 'pochta ready' "$dir/serve.log" && [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$dir/serve.log" >&2; die "pochta did not start"; }
+  sync; sleep 1
+  t0=$(now)
+  run_bg timeout 600 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MSGS" -l "$BYTES" -M bench.example.test \
+    -f sender@elsewhere.test -t "$FORWARD" "inet:127.0.0.1:$port" || rc=$?
+  t1=$(now)
+  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
+  wait_for_sink "pochta run $1" "$t1"
+  kill -TERM "$POCHTA_PID"; wait "$POCHTA_PID" || true; POCHTA_PID=""
+  stop_sink
+  printf 'pochta run %d: %d msgs accepted in %ss (%s msg/s); all at the sink after %ss: %s msg/s relayed\n' \
+    "$1" "$MSGS" "$(secs "$t0" "$t1")" "$(rate "$t0" "$t1")" "$(secs "$t0" "$T_DONE")" "$(rate "$t0" "$T_DONE")"
+  P_RATE+=("$(rate "$t0" "$T_DONE")"); P_ACC+=("$(rate "$t0" "$t1")")
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
+}
+
+start_peers() {
+  [ -n "$PEERS" ] && [ -x "$PEERS/start.sh" ] || die "peer scripts not found (../shared/peers); use SKIP_PEERS=1"
+  [ "$(id -u)" = 0 ] || die "the peer stack needs root; use SKIP_PEERS=1"
+  PEER_ROOT="$WORK/peer"
+  PEER_SMTP_PORT=$(free_tcp_port)
+  echo "starting the peer Postfix under $PEER_ROOT (SMTP 127.0.0.1:$PEER_SMTP_PORT)"
+  SMTP_PORT=$PEER_SMTP_PORT IMAP_PORT=$(free_tcp_port) POP3_PORT=$(free_tcp_port) \
+    "$PEERS/start.sh" "$PEER_ROOT" >"$WORK/peer-start.log" 2>&1 ||
+    { cat "$WORK/peer-start.log" >&2; die "peer stack did not start"; }
+}
+
+Q_RATE=(); Q_ACC=()
+peer_run() {  # run number
+  local t0 t1 rc=0 pconf="$PEER_ROOT/etc/postfix"
+  start_sink
+  postconf -c "$pconf" -e "relayhost = [127.0.0.1]:$SINK_PORT" "mynetworks = 127.0.0.0/8" \
+    "relay_domains = $REMOTE_DOMAIN" "relay_transport = relay" "default_transport = smtp" \
+    "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
+    "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination" \
+    "default_destination_concurrency_limit = $CONCURRENCY" || die "postconf failed"
+  postfix -c "$pconf" reload >/dev/null 2>&1 || die "postfix reload failed"
+  postsuper -c "$pconf" -d ALL >/dev/null 2>&1 || true
+  sync; sleep 1
+  t0=$(now)
+  run_bg timeout 600 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MSGS" -l "$BYTES" -M bench.example.test \
+    -f sender@elsewhere.test -t "$REMOTE_RCPT" "inet:127.0.0.1:$PEER_SMTP_PORT" || rc=$?
+  t1=$(now)
+  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
+  wait_for_sink "postfix run $1" "$t1"
+  stop_sink
+  printf 'postfix run %d: %d msgs accepted in %ss (%s msg/s); all at the sink after %ss: %s msg/s relayed\n' \
+    "$1" "$MSGS" "$(secs "$t0" "$t1")" "$(rate "$t0" "$t1")" "$(secs "$t0" "$T_DONE")" "$(rate "$t0" "$T_DONE")"
+  Q_RATE+=("$(rate "$t0" "$T_DONE")"); Q_ACC+=("$(rate "$t0" "$t1")")
+}
+
+[ "$SKIP_PEERS" = 1 ] || start_peers
+build_pochta
+make_cert
+start_dns
+echo "== SMTP relay: $RUNS runs x $MSGS msgs x $BYTES B, $SESSIONS inbound sessions, $CONCURRENCY outbound connections"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); cpu: $(nproc); pochta: $("$POCHTA" version | head -1); postfix: $(postconf -d -h mail_version 2>/dev/null || echo '?')"
+for r in $(seq 1 "$RUNS"); do
+  pochta_run "$r"
+  [ "$SKIP_PEERS" = 1 ] || peer_run "$r"
+done
+echo
+echo "== medians over $RUNS runs"
+echo "| measure | pochta | Postfix | pochta / Postfix |"
+echo "| --- | ---: | ---: | ---: |"
+pr=$(median "${P_RATE[@]}"); pa=$(median "${P_ACC[@]}")
+if [ "$SKIP_PEERS" = 1 ]; then
+  echo "| relayed to the sink, msg/s | $pr | (skipped) | - |"
+  echo "| SMTP acceptance, msg/s | $pa | (skipped) | - |"
+else
+  qr=$(median "${Q_RATE[@]}"); qa=$(median "${Q_ACC[@]}")
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a/b}'; }
+  echo "| relayed to the sink, msg/s | $pr | $qr | $(ratio "$pr" "$qr") |"
+  echo "| SMTP acceptance, msg/s | $pa | $qa | $(ratio "$pa" "$qa") |"
+fi

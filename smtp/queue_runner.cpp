@@ -1,0 +1,258 @@
+#include "smtp/queue_runner.hpp"
+
+#include <fstream>
+#include <map>
+#include <stdexcept>
+
+#include "common/util/log.hpp"
+#include "smtp/dsn.hpp"
+#include "smtp/queue_parts.hpp"
+
+namespace pochta::smtp {
+
+namespace {
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+std::string read_first_line(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    if (!in || !std::getline(in, line)) throw std::runtime_error("cannot read " + file.string());
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+template <typename Duration>
+Duration at_most(Duration value, std::chrono::seconds bound) {
+    return std::min(value, std::chrono::duration_cast<Duration>(bound));
+}
+
+}  // namespace
+
+QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& directory) {
+    const auto& d = config.delivery;
+    QueueRunnerOptions o;
+    o.hostname = config.hostname;
+    o.relay = d.relay;
+    o.smtp_port = d.smtp_port;
+    o.dns_servers = d.dns_servers;
+    if (!d.retry_schedule.empty()) o.schedule = RetrySchedule(d.retry_schedule);
+    o.max_queue_time = d.max_queue_time;
+    o.per_destination = d.max_connections_per_domain;
+    o.total_connections = d.max_connections;
+    if (!d.relay.empty() && !d.relay_user.empty())
+        o.relay_auth = ClientCredentials{d.relay_user, read_first_line(d.relay_password_file)};
+    auto& t = o.timeouts;
+    for (auto* timeout : {&t.greeting, &t.command, &t.mail, &t.rcpt, &t.data_init, &t.data_block, &t.data_final})
+        *timeout = at_most(*timeout, d.smtp_timeout);
+    o.connect_timeout = at_most(o.connect_timeout, d.smtp_timeout);
+    o.bounce_route.is_local_domain = [&config](std::string_view domain) { return config.is_local_domain(domain); };
+    o.bounce_route.resolve_local = [&directory](std::string_view address) {
+        return directory.current()->resolve(address);
+    };
+    return o;
+}
+
+QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRunnerOptions options)
+    : loop_(loop),
+      store_(store),
+      options_(std::move(options)),
+      tls_(net::TlsContext::client()),
+      slots_(options_.per_destination, options_.total_connections) {
+    // Also with a relay: it may be given by name.
+    dns::ResolverOptions r;
+    r.servers = options_.dns_servers;
+    resolver_ = std::make_unique<dns::Resolver>(loop_, r);
+}
+
+QueueRunner::~QueueRunner() {
+    alive_.reset();
+    store_.store().set_queue_listener(nullptr);
+    // Sessions still open belong to their connections now; their results
+    // are not recorded, so those recipients are tried again next time.
+    for (auto& [key, dest] : destinations_)
+        for (auto& session : dest->idle) session->client->quit();
+}
+
+void QueueRunner::start() {
+    std::weak_ptr<bool> alive = alive_;
+    net::EventLoop* loop = &loop_;
+    store_.store().set_queue_listener([loop, alive, this] {
+        loop->post([alive, this] {
+            if (!alive.expired()) wake();
+        });
+    });
+    poll_timer_ = loop_.start_repeating(options_.poll_period, [this] {
+        // Forget destinations nobody uses, so the map does not grow forever.
+        const auto now = std::chrono::steady_clock::now();
+        std::erase_if(destinations_, [now](const auto& item) {
+            const Destination& d = *item.second;
+            return d.jobs.empty() && d.idle.empty() && d.sessions == 0 && !d.resolving && now >= d.targets_until;
+        });
+        wake();
+    });
+    log::info("queue: runner started ({})", options_.relay.empty() ? "delivery by MX" : "relay " + options_.relay);
+    wake();
+}
+
+void QueueRunner::stop() {
+    stopping_ = true;
+    poll_timer_.reset();
+    for (auto& [key, dest] : destinations_) {
+        auto idle = std::move(dest->idle);
+        dest->idle.clear();
+        for (auto& session : idle) close_session(*dest, session);
+    }
+}
+
+void QueueRunner::wake() {
+    if (stopping_) return;
+    if (fetching_) {
+        fetch_again_ = true;
+        return;
+    }
+    fetch();
+}
+
+void QueueRunner::fetch() {
+    fetch_again_ = false;
+    if (entries_.size() >= options_.max_in_flight) {
+        more_due_ = true;  // looked at again when entries finish
+        return;
+    }
+    fetching_ = true;
+    std::vector<std::string> skip;
+    skip.reserve(entries_.size());
+    for (const auto& [id, entry] : entries_) skip.push_back(id);
+    const size_t room = options_.max_in_flight - entries_.size();
+    const size_t bytes = options_.max_fetch_bytes;
+    const int64_t now = unix_now();
+    std::weak_ptr<bool> alive = alive_;
+    store_.run<std::vector<store::QueuedMessage>>(
+        [now, room, bytes, skip = std::move(skip)](store::Store& s) { return s.due_queue(now, room, bytes, skip); },
+        [this, alive, room](std::vector<store::QueuedMessage> messages, std::string error) {
+            if (alive.expired()) return;
+            fetching_ = false;
+            size_t total = 0;
+            for (const auto& m : messages) total += m.data.size();
+            more_due_ = messages.size() >= room || total >= options_.max_fetch_bytes;
+            on_fetched(std::move(messages), error);
+        });
+}
+
+void QueueRunner::on_fetched(std::vector<store::QueuedMessage> messages, const std::string& error) {
+    if (!error.empty()) log::error("queue: reading due entries failed: {}", error);
+    for (auto& message : messages) {
+        if (stopping_ || entries_.count(message.id)) continue;
+        auto entry = std::make_shared<Entry>();
+        entry->data = std::make_shared<const std::string>(std::move(message.data));
+        message.data.clear();
+        entry->message = std::move(message);
+        dispatch(std::move(entry));
+    }
+    if (error.empty() && (fetch_again_ || more_due_)) wake();
+}
+
+void QueueRunner::dispatch(std::shared_ptr<Entry> entry) {
+    const auto& m = entry->message;
+    entries_[m.id] = entry;
+    if (is_mail_loop(*entry->data)) {
+        log::warn("queue {}: mail loop (more than {} Received fields), bouncing", m.id, max_received_hops);
+        std::vector<RecipientReport> reports;
+        for (const auto& rcpt : m.rcpts)
+            reports.push_back({rcpt, Outcome::permanent, "554 5.4.6 Mail loop: too many Received header fields", ""});
+        entry->open_jobs = 1;
+        return job_finished(entry, std::move(reports));
+    }
+    entry->needs = analyze_message(m.envelope_from, m.rcpts, *entry->data);
+    std::map<std::string, std::vector<std::string>> groups;
+    std::vector<RecipientReport> unroutable;
+    for (const auto& rcpt : m.rcpts) {
+        std::string domain = recipient_domain(rcpt);
+        if (!options_.relay.empty())
+            groups[relay_key].push_back(rcpt);
+        else if (domain.empty())
+            unroutable.push_back({rcpt, Outcome::permanent, "550 5.1.3 Recipient address has no domain", ""});
+        else
+            groups[domain].push_back(rcpt);
+    }
+    entry->open_jobs = groups.size() + (unroutable.empty() ? 0 : 1);
+    if (entry->open_jobs == 0) {  // nothing left to send: the entry goes
+        entry->open_jobs = 1;
+        return job_finished(entry, {});
+    }
+    if (!unroutable.empty()) job_finished(entry, std::move(unroutable));
+    for (auto& [key, rcpts] : groups) {
+        Destination& dest = destination_for(key);
+        dest.jobs.push_back(Job{entry, std::move(rcpts), 0});
+        pump(dest);
+    }
+}
+
+void QueueRunner::job_finished(const std::shared_ptr<Entry>& entry, std::vector<RecipientReport> reports) {
+    if (--entry->open_jobs > 0) {
+        // Other destinations are still under way: make this one's 250s
+        // durable now, so that a crash meanwhile cannot send them twice.
+        store::QueueUpdate delivered;
+        delivered.id = entry->message.id;
+        for (const auto& r : reports)
+            if (r.outcome == Outcome::delivered)
+                delivered.rcpts.push_back({r.rcpt, store::RcptOutcome::State::delivered, r.reply});
+        if (!delivered.rcpts.empty()) record(std::move(delivered), nullptr);
+        for (auto& r : reports) entry->reports.push_back(std::move(r));
+        return;
+    }
+    for (auto& r : reports) entry->reports.push_back(std::move(r));
+    finish_entry(entry);
+}
+
+void QueueRunner::finish_entry(const std::shared_ptr<Entry>& entry) {
+    AttemptDecision decision =
+        decide_attempt(entry->message, entry->reports, Clock::now(), options_.schedule, options_.max_queue_time);
+    if (!decision.failed.empty()) {
+        store::QueuedMessage original = entry->message;
+        original.data = *entry->data;
+        decision.update.bounce = make_bounce(original, decision.failed, options_.hostname, options_.bounce_route);
+        if (decision.update.bounce)
+            log::info("queue {}: {} recipient(s) failed, bounce {} to <{}>", original.id, decision.failed.size(),
+                      decision.update.bounce->queue_id, original.envelope_from);
+    }
+    record(std::move(decision.update), entry);
+}
+
+void QueueRunner::record(store::QueueUpdate update, std::shared_ptr<Entry> done_entry) {
+    pending_writes_.emplace_back(std::move(update), std::move(done_entry));
+    write_pending();
+}
+
+// One write at a time; what arrives meanwhile shares the next one (and
+// its fsync), so a busy queue does not pay one commit per message.
+void QueueRunner::write_pending() {
+    if (writing_ || pending_writes_.empty()) return;
+    writing_ = true;
+    auto batch = std::make_shared<std::vector<std::pair<store::QueueUpdate, std::shared_ptr<Entry>>>>(
+        std::move(pending_writes_));
+    pending_writes_.clear();
+    std::vector<store::QueueUpdate> updates;
+    updates.reserve(batch->size());
+    for (auto& item : *batch) updates.push_back(std::move(item.first));
+    std::weak_ptr<bool> alive = alive_;
+    store_.run<std::vector<bool>>(
+        [updates = std::move(updates)](store::Store& s) { return s.update_queue(updates); },
+        [this, alive, batch](std::vector<bool>, std::string error) {
+            if (alive.expired()) return;
+            writing_ = false;
+            // On failure the entries stay due in the store and are tried
+            // again; recipients that got a 250 may then get the mail twice,
+            // which is still better than losing it.
+            if (!error.empty()) log::error("queue: recording delivery results failed: {}", error);
+            for (auto& item : *batch)
+                if (item.second) entries_.erase(item.second->message.id);
+            write_pending();
+            if (more_due_) wake();
+        });
+}
+
+}  // namespace pochta::smtp

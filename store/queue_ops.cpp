@@ -1,0 +1,132 @@
+// The outbound queue in the store: due entries for the queue runner, and
+// the outcome of each attempt. A queue entry is one message (one blob
+// reference) with a row per recipient whose state is pending, deferred,
+// delivered or failed; "still to deliver" means pending or deferred.
+#include <algorithm>
+#include <set>
+
+#include "store/message_prep.hpp"
+#include "store/sqlite_store.hpp"
+#include "store/write_ops.hpp"
+
+namespace pochta::store {
+
+namespace {
+
+// Statements are cached by the address of their literal text.
+#define POCHTA_OPEN_STATES "('pending', 'deferred')"
+
+const char* state_name(RcptOutcome::State state) {
+    switch (state) {
+        case RcptOutcome::State::delivered: return "delivered";
+        case RcptOutcome::State::failed: return "failed";
+        case RcptOutcome::State::deferred: break;
+    }
+    return "deferred";
+}
+
+// Replies come from remote servers: keep them one bounded line.
+std::string clean_reply(std::string_view reply) {
+    constexpr size_t max_reply = 1000;
+    std::string out;
+    for (char c : reply.substr(0, max_reply)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+    return out;
+}
+
+}  // namespace
+
+bool WriteOps::update_queue(const QueueUpdate& u) {
+    {
+        auto q = db_.cached("SELECT 1 FROM queue WHERE id = ?1");
+        q->bind(1, u.id);
+        if (!q->step()) return false;
+    }
+    {
+        auto q = db_.cached("UPDATE queue_rcpts SET state = ?3, last_reply = ?4 "
+                            "WHERE queue_id = ?1 AND rcpt = ?2 AND state IN " POCHTA_OPEN_STATES);
+        for (const auto& r : u.rcpts) {
+            q->reset();
+            q->bind(1, u.id).bind(2, r.rcpt).bind(3, state_name(r.state)).bind(4, clean_reply(r.reply)).run();
+        }
+    }
+    if (u.bounce) {
+        if (auto error = check_delivery(*u.bounce); !error.empty()) throw StoreError("bounce: " + error);
+        deliver(*u.bounce, prepare_message(u.bounce->data));
+    }
+    if (!u.attempt_done) return true;
+    int64_t open = 0;
+    {
+        auto q = db_.cached("SELECT count(*) FROM queue_rcpts WHERE queue_id = ?1 AND state IN " POCHTA_OPEN_STATES);
+        q->bind(1, u.id);
+        if (q->step()) open = q->int64(0);
+    }
+    if (open == 0) return delete_queue_entry(u.id);
+    auto q = db_.cached("UPDATE queue SET attempts = attempts + 1, next_attempt = ?2, last_reply = ?3 WHERE id = ?1");
+    q->bind(1, u.id).bind(2, u.next_attempt).bind(3, clean_reply(u.last_reply)).run();
+    return true;
+}
+
+std::vector<QueuedMessage> SqliteStore::due_queue(int64_t now, size_t max_entries, size_t max_bytes,
+                                                  const std::vector<std::string>& skip) {
+    const std::set<std::string> busy(skip.begin(), skip.end());
+    auto db = readers_->acquire();
+    Txn txn(*db, Txn::Kind::deferred);  // one snapshot for entries, recipients and inline bodies
+    std::vector<std::string> ids;
+    {
+        auto q = db->cached("SELECT id FROM queue WHERE next_attempt <= ?1 ORDER BY next_attempt, created, id");
+        q->bind(1, now);
+        while (ids.size() < max_entries && q->step()) {
+            std::string id = q->text(0);
+            if (!busy.count(id)) ids.push_back(std::move(id));
+        }
+    }
+    std::vector<QueuedMessage> out;
+    size_t bytes = 0;
+    auto entry = db->cached(
+        "SELECT q.envelope_from, q.attempts, q.created, q.relay_skip, b.sha256, b.size, "
+        "CASE WHEN b.inline_data IS NULL THEN NULL ELSE substr(b.inline_data, q.relay_skip + 1) END "
+        "FROM queue q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?1");
+    auto rcpts = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state IN " POCHTA_OPEN_STATES
+                            " ORDER BY rowid");
+    for (const auto& id : ids) {
+        if (!out.empty() && bytes >= max_bytes) break;
+        entry->reset();
+        entry->bind(1, id);
+        if (!entry->step()) continue;
+        QueuedMessage m;
+        m.id = id;
+        m.envelope_from = entry->text(0);
+        m.attempts = static_cast<unsigned>(entry->int64(1));
+        m.created = entry->int64(2);
+        const auto skip_bytes = static_cast<uint64_t>(entry->int64(3));
+        if (auto inline_data = entry->blob(6)) {
+            m.data = std::move(*inline_data);
+        } else {
+            // Blob files are immutable, and the snapshot keeps this one referenced.
+            m.data = files_.read(entry->text(4), static_cast<uint64_t>(entry->int64(5)));
+            m.data.erase(0, std::min<uint64_t>(skip_bytes, m.data.size()));
+        }
+        rcpts->reset();
+        rcpts->bind(1, id);
+        while (rcpts->step()) m.rcpts.push_back(rcpts->text(0));
+        bytes += m.data.size();
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::vector<bool> SqliteStore::update_queue(const std::vector<QueueUpdate>& updates) {
+    std::vector<bool> existed;
+    if (updates.empty()) return existed;
+    write([&](WriteOps& ops) {
+        existed.clear();  // a retried transaction starts over
+        for (const auto& u : updates) existed.push_back(ops.update_queue(u));
+    });
+    return existed;
+}
+
+void SqliteStore::set_queue_listener(std::function<void()> listener) {
+    writer_->set_queue_listener(std::move(listener));
+}
+
+}  // namespace pochta::store
