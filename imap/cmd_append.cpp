@@ -54,6 +54,17 @@ std::optional<int64_t> parse_date_time(std::string_view s) {
 }  // namespace
 
 void Session::cmd_append(Command& cmd) {
+    // RFC 6855 4: "UTF8 (~{n}...)" carries a message with UTF-8 headers;
+    // unwrapped, it is an APPEND like any other.
+    size_t n = cmd.args.size();
+    if (n >= 3 && cmd.args[n - 2].is_atom() && iequals(cmd.args[n - 2].text, "UTF8")) {
+        const Token& wrapped = cmd.args[n - 1];
+        if (!wrapped.is_list() || wrapped.children.size() != 1 || !wrapped.children[0].binary)
+            return bad("UTF8 needs a parenthesized ~{n} literal");
+        Token message = wrapped.children[0];
+        cmd.args.pop_back();
+        cmd.args.back() = std::move(message);
+    }
     if (cmd.args.size() < 2 || cmd.args.size() > 4) return bad("APPEND needs a mailbox and a message");
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");

@@ -170,9 +170,24 @@ void Session::cmd_enable(const Command& cmd) {
     if (cmd.args.empty()) return bad("ENABLE needs capability names");
     for (const auto& arg : cmd.args)
         if (!arg.is_atom()) return bad("ENABLE takes atoms");
-    // Nothing this server offers needs enabling yet; unknown names are
-    // ignored (RFC 5161 section 3.1), so the ENABLED list is empty.
-    send("* ENABLED\r\n");
+    // Unknown names are ignored (RFC 5161 section 3.1); only what this
+    // command newly enabled is listed.
+    std::string enabled;
+    for (const auto& arg : cmd.args) {
+        std::string name = to_lower(arg.text);
+        if (name == "condstore" && !condstore_enabled_) {
+            enable_condstore();
+            enabled += " CONDSTORE";
+        } else if (name == "qresync" && !qresync_enabled_) {
+            qresync_enabled_ = true;  // implies CONDSTORE (RFC 7162 3.2.3)
+            enable_condstore();
+            enabled += " QRESYNC";
+        } else if (name == "utf8=accept" && !utf8_enabled_) {
+            utf8_enabled_ = true;  // names as raw UTF-8 from now on (RFC 6855 3)
+            enabled += " UTF8=ACCEPT";
+        }
+    }
+    send("* ENABLED" + enabled + "\r\n");
     ok("ENABLE completed");
 }
 

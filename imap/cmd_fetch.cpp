@@ -31,6 +31,21 @@ struct Session::FetchJob {
     bool reading = false;                 // a render or a chunk read is under way
 };
 
+namespace {
+
+bool has_item(const std::vector<FetchItem>& items, FetchItem::Kind kind) {
+    return std::any_of(items.begin(), items.end(), [kind](const FetchItem& i) { return i.kind == kind; });
+}
+
+void add_item(std::vector<FetchItem>& items, FetchItem::Kind kind, bool front) {
+    if (has_item(items, kind)) return;
+    FetchItem item;
+    item.kind = kind;
+    items.insert(front ? items.begin() : items.end(), item);
+}
+
+}  // namespace
+
 void Session::cmd_fetch(const Command& cmd) {
     if (cmd.args.size() < 2 || !cmd.args[0].is_atom()) return bad("FETCH needs a sequence set and items");
     auto set = SeqSet::parse(cmd.args[0].text);
@@ -38,7 +53,7 @@ void Session::cmd_fetch(const Command& cmd) {
     std::string error;
     auto request = parse_fetch(std::span<const Token>(cmd.args).subspan(1), cmd.uid, error);
     if (!request) return bad(error.empty() ? "Invalid FETCH items" : error);
-    if (request->changedsince || request->vanished) return bad("CHANGEDSINCE needs CONDSTORE");
+    if (request->vanished && !qresync_enabled_) return bad("VANISHED needs QRESYNC enabled");
     bool sets_seen = false;
     for (const auto& item : request->items) {
         if (item.kind == FetchItem::Kind::binary || item.kind == FetchItem::Kind::binary_size)
@@ -48,22 +63,49 @@ void Session::cmd_fetch(const Command& cmd) {
     MailboxView& view = selected_->view;
     auto seqs = view.resolve(*set, cmd.uid);
     if (!seqs) return bad("Invalid message sequence number");
+    // CHANGEDSINCE and the MODSEQ item are CONDSTORE-enabling (RFC 7162 3.1).
+    if (request->changedsince || has_item(request->items, FetchItem::Kind::modseq)) enable_condstore();
     auto job = std::make_shared<FetchJob>();
     job->mailbox_id = view.mailbox_id();
     job->items = std::move(request->items);
-    bool has_uid = std::any_of(job->items.begin(), job->items.end(),
-                               [](const FetchItem& i) { return i.kind == FetchItem::Kind::uid; });
-    if (cmd.uid && !has_uid) {
-        FetchItem uid_item;
-        uid_item.kind = FetchItem::Kind::uid;
-        job->items.insert(job->items.begin(), uid_item);
-    }
+    if (condstore_enabled_ && (request->changedsince || sets_seen || has_item(job->items, FetchItem::Kind::flags)))
+        add_item(job->items, FetchItem::Kind::modseq, false);
+    if (cmd.uid || condstore_enabled_) add_item(job->items, FetchItem::Kind::uid, true);
+    // CHANGEDSINCE n: only messages whose (wire) MODSEQ is above n.
+    std::optional<uint64_t> since;
+    if (request->changedsince) since = stored_modseq(*request->changedsince);
     for (uint32_t seq : *seqs) {
         const ViewMessage& m = view.at(seq);
         if (m.expunged) continue;  // gone: nothing to read (RFC 2180 4.1.2)
-        job->messages.push_back(FetchMessage{seq, m.info, m.recent, false});
+        if (since && *request->changedsince != 0 && m.info.modseq <= *since) continue;
+        FetchMessage fm{seq, m.info, m.recent, false};
+        fm.info.modseq = wire_modseq(fm.info.modseq);
+        job->messages.push_back(std::move(fm));
     }
+    if (!request->vanished) return fetch_set_seen(job, sets_seen);
 
+    // UID FETCH (CHANGEDSINCE n VANISHED): the UIDs of the set expunged since
+    // n, as one VANISHED (EARLIER) before the FETCH responses (RFC 7162 3.2.6).
+    int64_t id = job->mailbox_id;
+    uint64_t from = *since;
+    uint32_t max = std::max(view.uidnext() - 1, view.max_uid());
+    SeqSet uids = *set;
+    run_store<std::vector<uint32_t>>(
+        [id, from](store::Store& store) { return store.expunged_since(id, from); },
+        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, std::string error) {
+            if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
+            std::vector<uint32_t> vanished;
+            for (uint32_t uid : expunged)
+                if (uids.contains(uid, max)) vanished.push_back(uid);
+            if (!vanished.empty())
+                self.send(fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str()));
+            self.fetch_set_seen(job, sets_seen);
+        });
+}
+
+// A non-PEEK body fetch sets \Seen first (read-write only), so the FETCH
+// responses can report the new flags; then the rendering starts.
+void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
     std::vector<uint32_t> unseen;
     if (sets_seen && !selected_->read_only)
         for (const auto& m : job->messages)
@@ -86,7 +128,7 @@ void Session::cmd_fetch(const Command& cmd) {
                     if (m.info.uid == changed.uid) {
                         m.info.flags = changed.flags;
                         m.info.keywords = changed.keywords;
-                        m.info.modseq = changed.modseq;
+                        m.info.modseq = wire_modseq(changed.modseq);
                         m.report_flags = true;
                     }
             }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/util/log.hpp"
+#include "imap/esearch.hpp"
 #include "imap/search_eval.hpp"
 #include "imap/session.hpp"
 
@@ -27,7 +28,7 @@ std::vector<size_t> evaluate(store::Store& store, const SearchQuery& query, cons
         SearchMessage m;
         m.seq = c.seq;
         m.uid = c.info.uid;
-        m.modseq = c.info.modseq;
+        m.modseq = wire_modseq(c.info.modseq);
         m.flags = c.info.flags;
         m.keywords = &c.info.keywords;
         m.internal_date = c.info.internal_date;
@@ -73,31 +74,29 @@ void Session::cmd_search(const Command& cmd) {
         if (!m.expunged) candidates.push_back(Candidate{seq, m.info, m.recent});
     }
     bool uid = cmd.uid;
+    bool with_modseq = uses_modseq(*query);
+    if (with_modseq) enable_condstore();  // a CONDSTORE-enabling command (RFC 7162 3.1)
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
     run_store<std::vector<size_t>>(
         [q, context, c](store::Store& store) { return evaluate(store, *q, context, *c); },
-        [q, c, uid](Session& self, std::vector<size_t> hits, std::string error) {
+        [q, c, uid, with_modseq](Session& self, std::vector<size_t> hits, std::string error) {
             if (!error.empty()) {
                 log::warn("imap user={} search failed: {}", self.user_, error);
                 return self.no("SEARCH failed", "SERVERBUG");
             }
-            std::vector<uint32_t> numbers;
-            for (size_t i : hits) numbers.push_back(uid ? (*c)[i].info.uid : (*c)[i].seq);
-            const SearchReturn& r = q->options;
-            std::string out;
-            if (!r.requested) {
-                out = "* SEARCH";
-                for (uint32_t n : numbers) out += fmt::format(" {}", n);
-            } else {
-                out = fmt::format("* ESEARCH (TAG {}){}", imap::quoted(self.tag_), uid ? " UID" : "");
-                bool all = r.all || !(r.min || r.max || r.count);
-                if (r.min && !numbers.empty()) out += fmt::format(" MIN {}", numbers.front());
-                if (r.max && !numbers.empty()) out += fmt::format(" MAX {}", numbers.back());
-                if (r.count) out += fmt::format(" COUNT {}", numbers.size());
-                if (all && !numbers.empty()) out += " ALL " + SeqSet::from_numbers(numbers).str();
+            std::vector<SearchHit> found;
+            for (size_t i : hits) {
+                const Candidate& m = (*c)[i];
+                found.push_back(SearchHit{uid ? m.info.uid : m.seq, wire_modseq(m.info.modseq)});
             }
-            self.send(out + "\r\n");
+            SearchReturn r = q->options;
+            if (!r.requested) {
+                self.send(format_search_response(found, with_modseq));
+            } else {
+                r.all = r.all || !(r.min || r.max || r.count);  // RETURN () means ALL
+                self.send(format_esearch_response(self.tag_, uid, r, found, with_modseq));
+            }
             self.ok(uid ? "UID SEARCH completed" : "SEARCH completed");
         });
 }

@@ -2,27 +2,97 @@
 #include <fmt/format.h>
 
 #include "common/util/log.hpp"
+#include "common/util/strings.hpp"
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
 
 namespace pochta::imap {
 
+// SELECT's QRESYNC parameter (RFC 7162 3.2.5): what the client knew.
+struct Qresync {
+    uint32_t uidvalidity = 0;
+    uint64_t modseq = 0;              // wire value
+    std::optional<SeqSet> known_uids;
+};
+
+namespace {
+
+struct SelectParams {
+    bool condstore = false;
+    std::optional<Qresync> qresync;
+};
+
+std::optional<uint64_t> number(const Token& t) { return t.is_atom() ? parse_uint(t.text) : std::nullopt; }
+
+// "(CONDSTORE)" / "(QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]]))".
+// The sequence-match data is accepted and not needed: the store keeps
+// every expunged UID, so the answer is exact without it.
+bool parse_select_params(const Token& list, SelectParams& out, std::string& error) {
+    const auto& items = list.children;
+    for (size_t i = 0; i < items.size(); i++) {
+        if (!items[i].is_atom()) return (error = "Invalid SELECT parameter", false);
+        std::string name = to_lower(items[i].text);
+        if (name == "condstore") {
+            out.condstore = true;
+            continue;
+        }
+        if (name != "qresync" || i + 1 >= items.size() || !items[i + 1].is_list())
+            return (error = "Unknown SELECT parameter", false);
+        const auto& q = items[++i].children;
+        if (q.size() < 2 || q.size() > 4) return (error = "Invalid QRESYNC parameter", false);
+        auto uidvalidity = number(q[0]);
+        auto modseq = number(q[1]);
+        if (!uidvalidity || !modseq || *uidvalidity == 0 || *uidvalidity > UINT32_MAX)
+            return (error = "Invalid QRESYNC parameter", false);
+        Qresync r{static_cast<uint32_t>(*uidvalidity), *modseq, std::nullopt};
+        size_t next = 2;
+        if (q.size() > next && q[next].is_atom()) {
+            r.known_uids = SeqSet::parse(q[next].text);
+            if (!r.known_uids) return (error = "Invalid known UIDs", false);
+            next++;
+        }
+        if (q.size() > next) {
+            const Token& match = q[next];
+            if (!match.is_list() || match.children.size() != 2 || !match.children[0].is_atom() ||
+                !match.children[1].is_atom() || !SeqSet::parse(match.children[0].text) ||
+                !SeqSet::parse(match.children[1].text))
+                return (error = "Invalid QRESYNC sequence match data", false);
+            next++;
+        }
+        if (next != q.size()) return (error = "Invalid QRESYNC parameter", false);
+        out.qresync = r;
+    }
+    return true;
+}
+
+}  // namespace
+
 void Session::cmd_select(const Command& cmd, bool read_only) {
-    if (cmd.args.size() != 1) return bad("Mailbox name expected");
+    if (cmd.args.empty() || cmd.args.size() > 2 || (cmd.args.size() == 2 && !cmd.args[1].is_list()))
+        return bad("Mailbox name expected");
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
-    // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
+    SelectParams params;
+    std::string error;
+    if (cmd.args.size() == 2 && !parse_select_params(cmd.args[1], params, error)) return bad(error);
+    if (params.qresync && !qresync_enabled_) return bad("QRESYNC must be enabled first");
+    // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1); the
+    // client hears of the implicit close before anything of the new one.
+    if (selected_) send("* OK [CLOSED] Previous mailbox closed\r\n");
     selected_.reset();
     dirty_ = false;
     state_ = State::authenticated;
+    if (params.condstore) condstore_enabled_ = true;
     struct Loaded {
         std::optional<store::MailboxInfo> box;
         std::vector<store::MessageInfo> messages;
         uint32_t first_recent = 0;
+        std::vector<uint32_t> vanished;  // QRESYNC: expunged since the client's MODSEQ
     };
     std::string user = user_, n = *name;
+    auto qresync = params.qresync;
     run_store<Loaded>(
-        [user, n, read_only](store::Store& store) {
+        [user, n, read_only, qresync](store::Store& store) {
             Loaded l;
             l.box = store.find_mailbox(user, n);
             if (!l.box) return l;
@@ -35,9 +105,11 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             }
             if (!l.box) return l;
             l.messages = store.list_messages(l.box->id);
+            if (qresync && qresync->uidvalidity == l.box->uidvalidity)
+                l.vanished = store.expunged_since(l.box->id, stored_modseq(qresync->modseq));
             return l;
         },
-        [read_only](Session& self, Loaded l, std::string error) {
+        [read_only, qresync](Session& self, Loaded l, std::string error) {
             if (!error.empty()) {
                 log::warn("imap user={} select failed: {}", self.user_, error);
                 return self.no("Cannot open the mailbox", "SERVERBUG");
@@ -47,18 +119,39 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             sel.name = l.box->name;
             sel.read_only = read_only;
             sel.view.load(*l.box, std::move(l.messages), l.first_recent);
-            const MailboxView& v = sel.view;
-            std::string out = fmt::format("* FLAGS {}\r\n", kSystemFlags);
-            out += fmt::format("* OK [PERMANENTFLAGS {}] Limited\r\n", read_only ? "()" : kPermanentFlags);
+            self.selected_ = std::move(sel);
+            const MailboxView& v = self.selected_->view;
+            std::string out = self.flags_lines(true);
             out += fmt::format("* {} EXISTS\r\n* {} RECENT\r\n", v.exists(), v.recent_count());
             if (uint32_t unseen = v.first_unseen()) out += fmt::format("* OK [UNSEEN {}] First unseen\r\n", unseen);
             out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.uidvalidity());
             out += fmt::format("* OK [UIDNEXT {}] Predicted next UID\r\n", v.uidnext());
+            out += fmt::format("* OK [HIGHESTMODSEQ {}] Highest\r\n", wire_modseq(v.modseq()));
             self.send(out);
-            self.selected_ = std::move(sel);
             self.state_ = State::selected;
+            if (qresync && qresync->uidvalidity == v.uidvalidity()) self.send_qresync(*qresync, l.vanished);
             self.ok(read_only ? "EXAMINE completed" : "SELECT completed", read_only ? "READ-ONLY" : "READ-WRITE");
         });
+}
+
+// What changed since the client's last visit: the UIDs expunged since its
+// MODSEQ, then the flags of every message changed since (both limited to
+// the UIDs it says it knows).
+void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged) {
+    const MailboxView& v = selected_->view;
+    uint32_t max = std::max(v.uidnext(), v.max_uid() + 1);
+    auto known = [&](uint32_t uid) { return !q.known_uids || q.known_uids->contains(uid, max); };
+    std::vector<uint32_t> vanished;
+    for (uint32_t uid : expunged)
+        if (known(uid)) vanished.push_back(uid);
+    std::string out;
+    if (!vanished.empty()) out += fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str());
+    uint64_t since = stored_modseq(q.modseq);
+    for (uint32_t seq = 1; seq <= v.exists(); seq++) {
+        const ViewMessage& m = v.at(seq);
+        if ((q.modseq == 0 || m.info.modseq > since) && known(m.info.uid)) out += fetch_flags_line(seq);
+    }
+    send(out);
 }
 
 void Session::cmd_close(bool expunge) {
@@ -114,10 +207,16 @@ void Session::cmd_expunge(const Command& cmd) {
 // Announces this session's own expunges at once (they are allowed here),
 // then completes the command.
 void Session::finish_expunge(const std::vector<uint32_t>& removed, std::string_view code) {
-    std::string out;
-    for (uint32_t seq : selected_->view.remove(removed)) out += fmt::format("* {} EXPUNGE\r\n", seq);
-    send(out);
-    ok(name_ + " completed", code);
+    send_announcements(selected_->view.remove(removed));
+    if (!condstore_enabled_ || !code.empty()) return ok(name_ + " completed", code);
+    // RFC 7162 3.2.10 (and what Dovecot does for CONDSTORE too): the new
+    // HIGHESTMODSEQ in the tagged OK, so a client that stores it does not
+    // ask for these expunges again. The store bumped it; read it back.
+    int64_t id = selected_->view.mailbox_id();
+    refresh([this, id] {
+        if (!selected_ || selected_->view.mailbox_id() != id) return ok(name_ + " completed");
+        ok(name_ + " completed", fmt::format("HIGHESTMODSEQ {}", wire_modseq(selected_->view.modseq())));
+    });
 }
 
 }  // namespace pochta::imap

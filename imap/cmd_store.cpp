@@ -1,6 +1,8 @@
 // STORE / UID STORE, COPY / UID COPY (UIDPLUS COPYUID), MOVE / UID MOVE (RFC 6851).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "imap/flags.hpp"
@@ -12,17 +14,37 @@ namespace pochta::imap {
 std::string Session::fetch_flags_line(uint32_t seq) {
     const ViewMessage& m = selected_->view.at(seq);
     std::string items = "FLAGS " + flag_list(flag_names(m.info.flags, m.info.keywords, m.recent));
-    if (uid_) items = fmt::format("UID {} {}", m.info.uid, items);
+    // RFC 7162 3.1 / 3.2: once CONDSTORE is on, every FETCH carries UID and MODSEQ.
+    if (condstore_enabled_) items += fmt::format(" MODSEQ ({})", wire_modseq(m.info.modseq));
+    if (uid_ || condstore_enabled_) items = fmt::format("UID {} {}", m.info.uid, items);
     return fmt::format("* {} FETCH ({})\r\n", seq, items);
 }
 
+namespace {
+
+// "(UNCHANGEDSINCE n)" (RFC 7162 3.1.3); nullopt for anything else.
+std::optional<uint64_t> parse_store_modifiers(const Token& list) {
+    if (list.children.size() != 2 || !list.children[0].is_atom() || !list.children[1].is_atom() ||
+        !iequals(list.children[0].text, "UNCHANGEDSINCE"))
+        return std::nullopt;
+    return parse_uint(list.children[1].text);
+}
+
+}  // namespace
+
 void Session::cmd_store(const Command& cmd) {
-    if (cmd.args.size() < 3 || !cmd.args[0].is_atom() || !cmd.args[1].is_atom())
-        return bad(cmd.args.size() >= 2 && cmd.args[1].is_list() ? "UNCHANGEDSINCE needs CONDSTORE"
-                                                                  : "STORE needs a set, an item and flags");
-    auto set = SeqSet::parse(cmd.args[0].text);
+    std::vector<Token> args = cmd.args;
+    std::optional<uint64_t> unchanged_since;
+    if (args.size() >= 2 && args[1].is_list()) {
+        unchanged_since = parse_store_modifiers(args[1]);
+        if (!unchanged_since) return bad("Invalid STORE modifier");
+        args.erase(args.begin() + 1);
+    }
+    if (args.size() < 3 || !args[0].is_atom() || !args[1].is_atom())
+        return bad("STORE needs a set, an item and flags");
+    auto set = SeqSet::parse(args[0].text);
     if (!set) return bad("Invalid sequence set");
-    std::string item = to_lower(cmd.args[1].text);
+    std::string item = to_lower(args[1].text);
     bool silent = item.size() > 7 && item.substr(item.size() - 7) == ".silent";
     if (silent) item.resize(item.size() - 7);
     store::FlagUpdate update;
@@ -31,21 +53,34 @@ void Session::cmd_store(const Command& cmd) {
     else if (item == "-flags") update.op = store::FlagOp::remove;
     else return bad("Unknown STORE item");
     std::vector<Token> flag_tokens;
-    if (cmd.args.size() == 3 && cmd.args[2].is_list()) flag_tokens = cmd.args[2].children;
-    else flag_tokens.assign(cmd.args.begin() + 2, cmd.args.end());
+    if (args.size() == 3 && args[2].is_list()) flag_tokens = args[2].children;
+    else flag_tokens.assign(args.begin() + 2, args.end());
     std::string error;
     auto flags = parse_flags(flag_tokens, error);
     if (!flags) return bad(error);
     if (selected_->read_only) return no("Mailbox is read-only", "READ-ONLY");
     auto seqs = selected_->view.resolve(*set, cmd.uid);
     if (!seqs) return bad("Invalid message sequence number");
+    if (unchanged_since) {
+        enable_condstore();
+        update.unchanged_since = stored_modseq(*unchanged_since);
+    }
     std::vector<uint32_t> targets;  // sequence numbers of messages that still exist
     for (uint32_t seq : *seqs) {
         if (selected_->view.at(seq).expunged) continue;
+        // UNCHANGEDSINCE 0 fails for every message (RFC 7162 3.1.3).
+        if (unchanged_since && *unchanged_since == 0) continue;
         targets.push_back(seq);
         update.uids.push_back(selected_->view.at(seq).info.uid);
     }
-    if (targets.empty()) return ok("STORE completed");
+    std::vector<uint32_t> zero_refused;
+    if (unchanged_since && *unchanged_since == 0)
+        for (uint32_t seq : *seqs)
+            if (!selected_->view.at(seq).expunged) zero_refused.push_back(cmd.uid ? selected_->view.at(seq).info.uid : seq);
+    if (targets.empty()) {
+        if (zero_refused.empty()) return ok("STORE completed");
+        return ok("Conditional STORE failed", "MODIFIED " + SeqSet::from_numbers(zero_refused).str());
+    }
     update.flags = flags->flags;
     update.keywords = std::move(flags->keywords);
     int64_t id = selected_->view.mailbox_id();
@@ -54,15 +89,38 @@ void Session::cmd_store(const Command& cmd) {
         [id, silent, targets](Session& self, store::FlagResult result, std::string error) {
             if (!error.empty()) return self.no("STORE failed", "SERVERBUG");
             if (!self.selected_ || self.selected_->view.mailbox_id() != id) return self.ok("STORE completed");
-            MailboxView& view = self.selected_->view;
-            for (const auto& changed : result.changed) view.set_flags(changed);
-            if (!silent) {
-                std::string out;
-                for (uint32_t seq : targets) out += self.fetch_flags_line(seq);
-                self.send(out);
-            }
-            self.ok("STORE completed");
+            self.finish_store(targets, result, silent);
         });
+}
+
+// The FETCH responses of a STORE and its MODIFIED code. Messages refused
+// by UNCHANGEDSINCE get no FETCH here (their new flags come as an
+// unsolicited update once the view catches up); with CONDSTORE even .SILENT
+// reports the new MODSEQ of what changed (RFC 7162 3.1.3).
+void Session::finish_store(const std::vector<uint32_t>& targets, const store::FlagResult& result, bool silent) {
+    MailboxView& view = selected_->view;
+    for (const auto& changed : result.changed) view.set_flags(changed);
+    std::vector<uint32_t> modified;
+    std::string out = flags_lines(false);
+    for (uint32_t seq : targets) {
+        const ViewMessage& m = view.at(seq);
+        bool refused = std::find(result.modified.begin(), result.modified.end(), m.info.uid) != result.modified.end();
+        if (refused) {
+            modified.push_back(uid_ ? m.info.uid : seq);
+            continue;
+        }
+        if (!silent) {
+            out += fetch_flags_line(seq);
+        } else if (condstore_enabled_) {
+            bool changed = std::any_of(result.changed.begin(), result.changed.end(),
+                                       [&](const store::MessageInfo& c) { return c.uid == m.info.uid; });
+            if (changed)
+                out += fmt::format("* {} FETCH (UID {} MODSEQ ({}))\r\n", seq, m.info.uid, wire_modseq(m.info.modseq));
+        }
+    }
+    send(out);
+    if (modified.empty()) return ok("STORE completed");
+    ok("Conditional STORE failed", "MODIFIED " + SeqSet::from_numbers(modified).str());
 }
 
 void Session::cmd_copy(const Command& cmd, bool move) {

@@ -14,10 +14,6 @@ namespace pochta::imap {
 // "\Seen", "\Answered", ... then the keywords, then "\Recent" when recent.
 std::vector<std::string> flag_names(uint32_t flags, const std::vector<std::string>& keywords, bool recent);
 
-// What SELECT announces as FLAGS and PERMANENTFLAGS.
-inline constexpr const char* kSystemFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft)";
-inline constexpr const char* kPermanentFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)";
-
 struct FlagSet {
     uint32_t flags = 0;
     std::vector<std::string> keywords;

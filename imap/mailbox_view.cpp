@@ -96,10 +96,10 @@ void MailboxView::set_flags(const store::MessageInfo& changed) {
     v.flags_pending = false;
 }
 
-std::vector<uint32_t> MailboxView::remove(const std::vector<uint32_t>& uids) {
+Announcements MailboxView::remove(const std::vector<uint32_t>& uids) {
     for (uint32_t uid : uids)
         if (auto seq = seq_of(uid)) at(*seq).expunged = true;
-    return take(true).expunged;
+    return take(true);
 }
 
 Announcements MailboxView::take(bool allow_expunge) {
@@ -111,6 +111,7 @@ Announcements MailboxView::take(bool allow_expunge) {
             // One the client never heard of goes without a word.
             if (i < announced_) {
                 out.expunged.push_back(static_cast<uint32_t>(i + 1));
+                out.expunged_uids.push_back(messages_[i].info.uid);
                 announced_--;
             }
             messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(i));

@@ -28,11 +28,18 @@ struct ViewMessage {
 // What a session must tell the client, in this order.
 struct Announcements {
     std::vector<uint32_t> expunged;       // sequence numbers, each valid when its line is sent
+    std::vector<uint32_t> expunged_uids;  // the same messages' UIDs (QRESYNC's VANISHED)
     std::optional<uint32_t> exists;       // new EXISTS count
     std::optional<uint32_t> recent;       // RECENT count (sent with EXISTS)
     std::vector<uint32_t> flag_changes;   // sequence numbers (after the expunges above)
     bool empty() const { return expunged.empty() && !exists && flag_changes.empty(); }
 };
+
+// MODSEQ on the wire is the store's value plus one: the store starts a
+// mailbox at 0, but RFC 7162 makes a HIGHESTMODSEQ of 0 invalid. The
+// mapping keeps every comparison intact (CHANGEDSINCE n is "store > n-1").
+inline uint64_t wire_modseq(uint64_t stored) { return stored + 1; }
+inline uint64_t stored_modseq(uint64_t wire) { return wire ? wire - 1 : 0; }
 
 class MailboxView {
 public:
@@ -73,8 +80,9 @@ public:
     // command's own response, so nothing is announced.
     void set_flags(const store::MessageInfo& changed);
     // This session's own EXPUNGE/MOVE: removes them now and returns their
-    // sequence numbers in the order to announce them (each valid when sent).
-    std::vector<uint32_t> remove(const std::vector<uint32_t>& uids);
+    // expunges to announce (sequence numbers in order, each valid when sent)
+    // with anything else pending, as take(true) does.
+    Announcements remove(const std::vector<uint32_t>& uids);
 
     // Everything pending; expunges only when `allow_expunge`.
     Announcements take(bool allow_expunge);

@@ -44,7 +44,8 @@ std::string Session::capabilities() const {
         else caps += " LOGINDISABLED";
         return caps;
     }
-    caps += " IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE ESEARCH";
+    caps += " IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE ESEARCH CONDSTORE QRESYNC"
+            " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT";
     return caps;
 }
 
@@ -257,9 +258,38 @@ void Session::announce(bool allow_expunge) {
     if (selected_) send_announcements(selected_->view.take(allow_expunge));
 }
 
-void Session::send_announcements(const Announcements& a) {
+std::string Session::expunge_lines(const Announcements& a) const {
+    if (a.expunged.empty()) return {};
+    if (qresync_enabled_) return fmt::format("* VANISHED {}\r\n", SeqSet::from_numbers(a.expunged_uids).str());
     std::string out;
     for (uint32_t seq : a.expunged) out += fmt::format("* {} EXPUNGE\r\n", seq);
+    return out;
+}
+
+void Session::enable_condstore() {
+    if (condstore_enabled_) return;
+    condstore_enabled_ = true;
+    if (selected_)
+        send(fmt::format("* OK [HIGHESTMODSEQ {}] Highest\r\n", wire_modseq(selected_->view.modseq())));
+}
+
+std::string Session::flags_lines(bool force) {
+    std::set<std::string> keywords = selected_->keywords;
+    for (uint32_t seq = 1; seq <= selected_->view.exists(); seq++)
+        for (const auto& k : selected_->view.at(seq).info.keywords) keywords.insert(k);
+    if (!force && keywords.size() == selected_->keywords.size()) return {};
+    selected_->keywords = keywords;
+    std::string list = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const auto& k : keywords) list += " " + k;
+    std::string out = fmt::format("* FLAGS ({})\r\n", list);
+    out += fmt::format("* OK [PERMANENTFLAGS {}] Limited\r\n",
+                       selected_->read_only ? std::string("()") : "(" + list + " \\*)");
+    return out;
+}
+
+void Session::send_announcements(const Announcements& a) {
+    std::string out = expunge_lines(a);
+    if (a.exists || !a.flag_changes.empty()) out += flags_lines(false);
     if (a.exists) {
         out += fmt::format("* {} EXISTS\r\n", *a.exists);
         out += fmt::format("* {} RECENT\r\n", a.recent.value_or(0));

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,8 +21,11 @@
 #include "imap/mailbox_view.hpp"
 #include "imap/parser.hpp"
 #include "imap/response.hpp"
+#include "imap/status_items.hpp"
 
 namespace pochta::imap {
+
+struct Qresync;  // SELECT's QRESYNC parameter (cmd_select.cpp)
 
 class Session : public net::Handler {
 public:
@@ -49,6 +53,7 @@ private:
         std::string name;  // UTF-8, as stored
         bool read_only = false;
         MailboxView view;
+        std::set<std::string> keywords;  // as announced in the last FLAGS line
     };
 
     // ---- session.cpp: input, dispatch, replies, untagged updates.
@@ -69,6 +74,14 @@ private:
     void announce(bool allow_expunge);
     void send_announcements(const Announcements& a);
     std::string fetch_flags_line(uint32_t seq);
+    // "* FLAGS" and PERMANENTFLAGS with the keywords in use, when `force`
+    // or when a keyword the client has not heard of appeared.
+    std::string flags_lines(bool force);
+    // "* n EXPUNGE" lines, or one "* VANISHED uids" with QRESYNC.
+    std::string expunge_lines(const Announcements& a) const;
+    // The first CONDSTORE-enabling command: with a mailbox selected, its
+    // HIGHESTMODSEQ goes out now (RFC 7162 3.1).
+    void enable_condstore();
     void update_pause();
     bool reading() const;
     std::weak_ptr<net::Connection> weak_conn();
@@ -101,27 +114,34 @@ private:
     void cmd_namespace();
     void cmd_noop();
 
-    // ---- cmd_mailbox.cpp: LIST, LSUB, CREATE, DELETE, RENAME, (UN)SUBSCRIBE, STATUS.
+    // ---- cmd_list.cpp: LIST (with LIST-EXTENDED and LIST-STATUS), LSUB.
     void cmd_list(const Command& cmd, bool lsub);
+
+    // ---- cmd_mailbox.cpp: CREATE, DELETE, RENAME, (UN)SUBSCRIBE, STATUS.
     void cmd_create(const Command& cmd);
     void cmd_delete(const Command& cmd);
     void cmd_rename(const Command& cmd);
     void cmd_subscribe(const Command& cmd, bool subscribe);
     void cmd_status(const Command& cmd);
+    std::string status_response(const store::MailboxInfo& box, const StatusCounts& counts,
+                                const std::vector<std::string>& items) const;
 
     // ---- cmd_select.cpp: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE.
     void cmd_select(const Command& cmd, bool read_only);
+    void send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged);
     void cmd_close(bool expunge);
     void cmd_expunge(const Command& cmd);
     void finish_expunge(const std::vector<uint32_t>& removed, std::string_view code);
 
     // ---- cmd_fetch.cpp: FETCH, UID FETCH.
     void cmd_fetch(const Command& cmd);
+    void fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen);
     void start_fetch(std::shared_ptr<FetchJob> job);
     void pump_fetch();
 
     // ---- cmd_store.cpp: STORE, COPY, MOVE.
     void cmd_store(const Command& cmd);
+    void finish_store(const std::vector<uint32_t>& targets, const store::FlagResult& result, bool silent);
     void cmd_copy(const Command& cmd, bool move);
 
     // ---- cmd_append.cpp.
@@ -160,7 +180,8 @@ private:
     int auth_step_ = 0;
 
     bool utf8_enabled_ = false;
-    bool condstore_enabled_ = false;
+    bool condstore_enabled_ = false;  // RFC 7162: MODSEQ in every FETCH that reports flags
+    bool qresync_enabled_ = false;    // VANISHED instead of EXPUNGE
 
     std::optional<Selected> selected_;
     std::shared_ptr<FetchJob> fetch_;

@@ -109,11 +109,25 @@ TEST_CASE("Own changes are not announced again") {
     CHECK(v.at(2).info.flags == store::flag_deleted);
     v.apply({msg(2, 140, store::flag_deleted)}, {}, 140, 4);
     CHECK(v.take(true).empty());
-    CHECK(v.remove({1, 3}) == std::vector<uint32_t>{3, 1});
+    Announcements removed = v.remove({1, 3});
+    CHECK(removed.expunged == std::vector<uint32_t>{3, 1});
+    CHECK(removed.expunged_uids == std::vector<uint32_t>{3, 1});
     CHECK(v.exists() == 1);
     v.apply({}, {1, 3}, 141, 4);  // the store reports them too: nothing new
     CHECK(v.take(true).empty());
     CHECK(v.exists() == 1);
+}
+
+TEST_CASE("Expunges carry the UIDs for QRESYNC's VANISHED") {
+    MailboxView v = view_of({3, 5, 8, 9});
+    v.apply({}, {5, 9}, 120, 10);
+    Announcements a = v.take(true);
+    CHECK(a.expunged == std::vector<uint32_t>{4, 2});
+    CHECK(a.expunged_uids == std::vector<uint32_t>{9, 5});
+    // Held back (FETCH without UID): nothing yet, both later.
+    v.apply({}, {3}, 121, 10);
+    CHECK(v.take(false).expunged_uids.empty());
+    CHECK(v.take(true).expunged_uids == std::vector<uint32_t>{3});
 }
 
 TEST_CASE("A message expunged before it was announced is never shown") {
