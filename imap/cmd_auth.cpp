@@ -10,15 +10,6 @@
 
 namespace pochta::imap {
 
-PasswordCheck directory_password_check(auth::Directory& directory) {
-    return [&directory](const std::string& username, const std::string& password) -> std::string {
-        auto snapshot = directory.current();
-        const auth::UserEntry* entry = snapshot->find_user(username);
-        if (entry && auth::verify_password(*entry, password)) return entry->address;
-        return {};
-    };
-}
-
 void Session::cmd_capability() {
     send(fmt::format("* CAPABILITY {}\r\n", capabilities()));
     ok("CAPABILITY completed");

@@ -9,18 +9,14 @@
 
 #include "common/auth/directory.hpp"
 #include "common/auth/login_throttle.hpp"
+#include "common/auth/password.hpp"
 #include "common/net/tls.hpp"
 #include "imap/notifier.hpp"
 #include "store/async_store.hpp"
 
 namespace pochta::imap {
 
-// Runs on a worker thread (it is slow on purpose): the canonical user for
-// these credentials, or "" when they are wrong.
-using PasswordCheck = std::function<std::string(const std::string& username, const std::string& password)>;
-
-// The check against the users file, through the directory's current snapshot.
-PasswordCheck directory_password_check(auth::Directory& directory);
+using auth::PasswordCheck;
 
 struct SessionContext {
     std::string hostname;

@@ -158,7 +158,7 @@ int serve(const Config& config) {
     });
     imap_context = std::make_unique<imap::SessionContext>(imap::SessionContext{
         .hostname = config.hostname,
-        .check_password = imap::directory_password_check(directory),
+        .check_password = auth::directory_password_check(directory),
         .throttle = throttle,
         .store = *async_store,
         .notifier = notifier,

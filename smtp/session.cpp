@@ -462,13 +462,11 @@ void Session::verify_credentials(std::string username, std::string password) {
     conn_->pause_input();
     struct Check {
         std::string username, password, user;
-        std::shared_ptr<const auth::Snapshot> snapshot;
     };
-    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}, ctx_.directory.current()});
+    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}});
     conn_->loop().offload(
-        [check] {
-            const auth::UserEntry* entry = check->snapshot->find_user(check->username);
-            if (entry && auth::verify_password(*entry, check->password)) check->user = entry->address;
+        [check, verify = auth::directory_password_check(ctx_.directory)] {
+            check->user = verify(check->username, check->password);
         },
         [check, weak = weak_conn()] {
             auto conn = weak.lock();
