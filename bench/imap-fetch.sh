@@ -28,6 +28,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
@@ -41,7 +43,6 @@ USER_NAME=alice@example.test   # exists in the peer stack too
 PASSWORD=secret
 
 die() { echo "imap-fetch: $*" >&2; exit 1; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in RUNS MSGS CLIENTS BYTES; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-imapfetch.XXXXXX")
@@ -64,13 +65,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-free_port() {
-  local p=$1
-  while port_busy "$p"; do p=$((p + 1000)); [ "$p" -lt 65000 ] || die "no free port near $1"; done
-  echo "$p"
-}
 
 build_pochta() {
   if [ -n "${POCHTA_BIN:-}" ]; then

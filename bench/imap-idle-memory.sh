@@ -33,6 +33,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 POCHTA_CONNS=${1:-${POCHTA_CONNS:-5000}}
@@ -47,7 +49,6 @@ USER_NAME=alice@example.test
 PASSWORD=secret
 
 die() { echo "imap-idle-memory: $*" >&2; exit 1; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in POCHTA_CONNS DOVECOT_CONNS HOLD SEED; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
 case $DOVECOT_TLS in none|starttls|both) ;; *) die "DOVECOT_TLS must be none, starttls or both";; esac
 
@@ -76,12 +77,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-free_port() {
-  local p=$1
-  while port_busy "$p"; do p=$((p + 1000)); [ "$p" -lt 65000 ] || die "no free port near $1"; done
-  echo "$p"
-}
 
 build_pochta() {
   if [ -n "${POCHTA_BIN:-}" ]; then

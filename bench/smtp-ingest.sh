@@ -21,6 +21,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
@@ -37,7 +39,6 @@ RCPT=alice@example.test
 SUBJECT="peer bench"
 
 die() { echo "smtp-ingest: $*" >&2; exit 1; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
 
 # ---------------------------------------------------------------- cleanup
@@ -83,13 +84,6 @@ run_bg() {
 now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
-free_port() {  # first free port from $1 upwards
-  local p=$1
-  while port_busy "$p"; do p=$((p + 1000)); [ "$p" -lt 65000 ] || die "no free port near $1"; done
-  echo "$p"
-}
 
 # smtp-source comes with Postfix. The peers' start.sh installs it without
 # starting the system Postfix; with SKIP_PEERS the same is done here.

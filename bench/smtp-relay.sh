@@ -24,6 +24,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
@@ -41,7 +43,6 @@ FORWARD=fwd@example.test          # pochta's alias for bench@remote.test
 REMOTE_RCPT=bench@$REMOTE_DOMAIN
 
 die() { echo "smtp-relay: $*" >&2; exit 1; }
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
 for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT CONCURRENCY; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
 [ -x "$SMTP_SOURCE" ] && [ -x "$SMTP_SINK" ] || die "smtp-source/smtp-sink missing: install the Debian package postfix"
 
@@ -66,7 +67,6 @@ run_bg() { setsid "$@" & BG_PID=$!; local rc=0; wait "$BG_PID" || rc=$?; BG_PID=
 now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END{ if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2 }'; }
 free_tcp_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 build_pochta() {
