@@ -26,7 +26,6 @@ enum class PathError {
     none,
     syntax,          // not a valid path
     too_long,        // local part > 64, domain > 255, path > 256 octets (RFC 5321 4.5.3.1)
-    source_route,    // never returned: routes are accepted and ignored, see PathResult::had_source_route
     utf8_not_allowed // non-ASCII without SMTPUTF8
 };
 
