@@ -5,6 +5,7 @@ its fixture ends, whatever the test did."""
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,17 +76,28 @@ class ServerFactory:
         return problems
 
 
-@pytest.fixture(scope="module")
-def server(pochta_bin, tls_cert, default_users, tmp_path_factory):
-    """The default server, shared by the tests of one module; tests keep
-    apart by unique Subject/Message-ID tokens."""
-    factory = ServerFactory(pochta_bin, tls_cert, default_users, tmp_path_factory.mktemp("srv"))
-    srv = factory()
+@contextmanager
+def shared_server(pochta_bin, tls_cert, users, folder, pool=(), **config):
+    """One server for the tests of a module. `pool` lists users handed out
+    one per test (srv.pool.pop()), so tests that delete mail keep apart. On
+    exit the server is stopped and a crash, an unclean exit or a sanitizer
+    report fails the module."""
+    factory = ServerFactory(pochta_bin, tls_cert, users, folder)
+    srv = factory(**config)
+    srv.pool = list(pool)
     try:
         yield srv
     finally:
         problems = factory.finish()
     assert not problems, "\n".join(problems) + "\n" + srv.log_text()[-4000:]
+
+
+@pytest.fixture(scope="module")
+def server(pochta_bin, tls_cert, default_users, tmp_path_factory):
+    """The default server, shared by the tests of one module; tests keep
+    apart by unique Subject/Message-ID tokens."""
+    with shared_server(pochta_bin, tls_cert, default_users, tmp_path_factory.mktemp("srv")) as srv:
+        yield srv
 
 
 @pytest.fixture

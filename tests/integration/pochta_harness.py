@@ -431,6 +431,14 @@ class RawClient:
         return self.reply()
 
 
+def deliver(server, user, message: bytes):
+    """Puts one message into user's INBOX over the MX listener."""
+    with server.raw("smtp") as c:
+        c.ehlo()
+        r = c.transaction(REMOTE_SENDER, [user], message)
+        assert r.code == 250, r
+
+
 def dot_stuff(message: bytes) -> bytes:
     """Wire form of a message: leading dots doubled, ending in CRLF."""
     if not message.endswith(b"\r\n"):

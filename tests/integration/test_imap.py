@@ -14,7 +14,8 @@ import time
 import pytest
 
 import pochta_harness as h
-from conftest import ServerFactory
+from pochta_harness import deliver
+from conftest import shared_server
 
 LISTEN = ("smtp", "imap", "imaps")
 USERS = [f"imap{i}@example.test" for i in range(40)]
@@ -24,26 +25,15 @@ USERS = [f"imap{i}@example.test" for i in range(40)]
 def imap_server(pochta_bin, tls_cert, tmp_path_factory):
     users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
     users[h.ALICE] = "{SHA512-CRYPT}" + h.sha512_crypt(h.PASSWORD)
-    factory = ServerFactory(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("imap"))
-    srv = factory(listen=LISTEN, limits={"max_message_size": 10_000_000})
-    srv.pool = list(USERS)
-    try:
+    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("imap"), pool=USERS,
+                       listen=LISTEN, limits={"max_message_size": 10_000_000}) as srv:
         yield srv
-    finally:
-        problems = factory.finish()
-    assert not problems, "\n".join(problems) + "\n" + srv.log_text()[-4000:]
 
 
 @pytest.fixture
 def user(imap_server):
     return imap_server.pool.pop()
 
-
-def deliver(server, user, message: bytes):
-    with server.raw("smtp") as c:
-        c.ehlo()
-        r = c.transaction(h.REMOTE_SENDER, [user], message)
-        assert r.code == 250, r
 
 
 def mail(subject, body="Hello there.\r\n", extra=""):

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import pochta_harness as h
-from conftest import ServerFactory
+from pochta_harness import deliver
+from conftest import shared_server
 
 LISTEN = ("smtp", "imap", "imaps")
 USERS = [f"client{i}@example.test" for i in range(30)]
@@ -27,15 +28,10 @@ SPECIAL = ("Drafts", "Sent", "Trash", "Junk", "Archive")
 @pytest.fixture(scope="module")
 def imap_server(pochta_bin, tls_cert, tmp_path_factory):
     users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    factory = ServerFactory(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("clients"))
-    srv = factory(listen=LISTEN, limits={"max_message_size": 10_000_000})
-    srv.pool = list(USERS)
-    srv.cert = tls_cert[0]
-    try:
+    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("clients"), pool=USERS,
+                       listen=LISTEN, limits={"max_message_size": 10_000_000}) as srv:
+        srv.cert = tls_cert[0]
         yield srv
-    finally:
-        problems = factory.finish()
-    assert not problems, "\n".join(problems) + "\n" + srv.log_text()[-4000:]
 
 
 @pytest.fixture
@@ -55,12 +51,6 @@ def need(tool):
     if not shutil.which(tool):
         pytest.skip(f"{tool} not installed")
 
-
-def deliver(server, user, message: bytes):
-    with server.raw("smtp") as c:
-        c.ehlo()
-        r = c.transaction(h.REMOTE_SENDER, [user], message)
-        assert r.code == 250, r
 
 
 def mail(subject, body="Hello there.\r\n", extra=""):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import pochta_harness as h
-from conftest import ServerFactory
+from conftest import shared_server
 from test_imap import Raw, deliver, mail
 
 USERS = [f"cs{i}@example.test" for i in range(20)]
@@ -15,14 +15,9 @@ USERS = [f"cs{i}@example.test" for i in range(20)]
 @pytest.fixture(scope="module")
 def server(pochta_bin, tls_cert, tmp_path_factory):
     users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    factory = ServerFactory(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("condstore"))
-    srv = factory(listen=("smtp", "imaps"))
-    srv.pool = list(USERS)
-    try:
+    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("condstore"), pool=USERS,
+                       listen=("smtp", "imaps")) as srv:
         yield srv
-    finally:
-        problems = factory.finish()
-    assert not problems, "\n".join(problems) + "\n" + srv.log_text()[-4000:]
 
 
 @pytest.fixture

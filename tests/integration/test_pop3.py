@@ -16,7 +16,8 @@ import time
 import pytest
 
 import pochta_harness as h
-from conftest import ServerFactory
+from pochta_harness import deliver
+from conftest import shared_server
 
 LISTEN = ("smtp", "pop3", "pop3s")
 PASSWORD = h.PASSWORD
@@ -29,26 +30,15 @@ BIG_LIMIT = 60 * 1024 * 1024
 def pop_server(pochta_bin, tls_cert, tmp_path_factory):
     users = {u: "{PLAIN}" + PASSWORD for u in USERS}
     users[h.ALICE] = "{SHA512-CRYPT}" + h.sha512_crypt(PASSWORD)
-    factory = ServerFactory(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("pop3"))
-    srv = factory(listen=LISTEN, limits={"max_message_size": BIG_LIMIT})
-    srv.pool = list(USERS)
-    try:
+    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("pop3"), pool=USERS,
+                       listen=LISTEN, limits={"max_message_size": BIG_LIMIT}) as srv:
         yield srv
-    finally:
-        problems = factory.finish()
-    assert not problems, "\n".join(problems) + "\n" + srv.log_text()[-4000:]
 
 
 @pytest.fixture
 def user(pop_server):
     return pop_server.pool.pop()
 
-
-def deliver(server, user, message: bytes):
-    with server.raw("smtp") as c:
-        c.ehlo()
-        r = c.transaction(h.REMOTE_SENDER, [user], message)
-        assert r.code == 250, r
 
 
 def deliver_bdat(server, user, message: bytes):
