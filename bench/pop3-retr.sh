@@ -62,19 +62,6 @@ trap 'exit 143' TERM
 
 user_name() { echo "pop$1@example.test"; }
 
-build_pochta() {
-  if [ -n "${POCHTA_BIN:-}" ]; then
-    [ -x "$POCHTA_BIN" ] || die "POCHTA_BIN=$POCHTA_BIN is not executable"
-    POCHTA=$(realpath "$POCHTA_BIN")
-    return
-  fi
-  echo "building pochta (Release) in $BUILD_DIR"
-  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
-    cmake --build "$BUILD_DIR" -j 2 --target pochta >>"$WORK/build.log" 2>&1 ||
-    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
-  POCHTA=$BUILD_DIR/pochta
-}
-
 # ---------------------------------------------------------------- the client
 # One process per client (no GIL between them): log in over STLS, send RETR
 # commands with WINDOW in flight, count the replies' terminators. Prints

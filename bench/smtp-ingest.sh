@@ -102,19 +102,6 @@ ensure_smtp_source() {
   [ -x "$SMTP_SOURCE" ] || die "postfix installed but $SMTP_SOURCE is still missing"
 }
 
-build_pochta() {
-  if [ -n "${POCHTA_BIN:-}" ]; then
-    [ -x "$POCHTA_BIN" ] || die "POCHTA_BIN=$POCHTA_BIN is not executable"
-    POCHTA=$(realpath "$POCHTA_BIN")
-    return
-  fi
-  echo "building pochta (Release) in $BUILD_DIR"
-  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
-    cmake --build "$BUILD_DIR" -j "$(( $(nproc) < 2 ? $(nproc) : 2 ))" --target pochta >>"$WORK/build.log" 2>&1 ||
-    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
-  POCHTA=$BUILD_DIR/pochta
-}
-
 machine_info() {
   echo "date:      $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "cpu:       $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1)"

@@ -69,15 +69,6 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
 rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
 free_tcp_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-build_pochta() {
-  if [ -n "${POCHTA_BIN:-}" ]; then POCHTA=$(realpath "$POCHTA_BIN"); return; fi
-  echo "building pochta (Release) in $BUILD_DIR"
-  cmake -S "$REPO" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPOCHTA_TESTS=OFF >"$WORK/build.log" 2>&1 &&
-    cmake --build "$BUILD_DIR" -j 2 --target pochta >>"$WORK/build.log" 2>&1 ||
-    { tail -30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
-  POCHTA=$BUILD_DIR/pochta
-}
-
 # A DNS responder for the remote domain: MX 10 mx.remote.test, A 127.0.0.1.
 start_dns() {
   cat > "$WORK/dns.py" <<'PY'
