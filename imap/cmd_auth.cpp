@@ -176,6 +176,13 @@ void Session::cmd_enable(const Command& cmd) {
         } else if (name == "utf8=accept" && !utf8_enabled_) {
             utf8_enabled_ = true;  // names as raw UTF-8 from now on (RFC 6855 3)
             enabled += " UTF8=ACCEPT";
+        } else if (name == "imap4rev2" && !imap4rev2_ && !selected_) {
+            // RFC 9051 appendix A. Not with a mailbox selected (ENABLE
+            // belongs before SELECT, RFC 5161 3.1): its view already holds
+            // \Recent messages that rev2 must never show.
+            imap4rev2_ = true;
+            utf8_enabled_ = true;  // mailbox names in UTF-8 on the wire (RFC 9051 5.1)
+            enabled += " IMAP4rev2";
         }
     }
     send("* ENABLED" + enabled + "\r\n");

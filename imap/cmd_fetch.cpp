@@ -1,12 +1,16 @@
 // FETCH and UID FETCH. Non-PEEK body fetches set \Seen first (read-write
-// only), then the responses are rendered in batches on a worker thread;
-// large literals are streamed from the store in chunks, each waiting for
-// the socket to drain, so memory stays bounded whatever the message size.
+// only); then the responses are rendered on a worker thread in batches, each
+// batch from one read of the store (Store::message_rows), one batch ahead of
+// the socket so that rendering and writing overlap. Large literals are
+// streamed from the store in chunks, each waiting for the socket to drain,
+// so memory stays bounded whatever the message size.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "common/util/log.hpp"
+#include "imap/binary_section.hpp"
 #include "imap/fetch_render.hpp"
 #include "imap/session.hpp"
 
@@ -15,7 +19,7 @@ namespace {
 
 constexpr size_t batch_messages = 200;
 constexpr size_t batch_bytes = 1 << 20;
-constexpr uint64_t stream_chunk = 256 * 1024;
+constexpr uint64_t stream_chunk_size = 256 * 1024;
 constexpr size_t max_queued_output = 1 << 20;  // then wait for on_drained
 
 }  // namespace
@@ -23,12 +27,15 @@ constexpr size_t max_queued_output = 1 << 20;  // then wait for on_drained
 struct Session::FetchJob {
     int64_t mailbox_id = 0;
     std::vector<FetchItem> items;
+    store::RowParts parts;
     std::vector<FetchMessage> messages;
-    size_t next = 0;                      // first message not rendered yet
-    std::vector<FetchPiece> pieces;       // rendered, not yet written
-    size_t piece = 0;
-    uint64_t streamed = 0;                // of pieces[piece]'s content
-    bool reading = false;                 // a render or a chunk read is under way
+    std::optional<uint64_t> changed_since;  // stored MODSEQ: rows at or below it are left out
+    size_t next = 0;                        // first message not rendered yet
+    std::deque<FetchPiece> pieces;          // rendered, not yet written
+    size_t buffered = 0;                    // text bytes in `pieces`
+    uint64_t streamed = 0;                  // of pieces.front()'s content
+    bool rendering = false;                 // a batch is being rendered
+    bool streaming = false;                 // a chunk of a large literal is being read
 };
 
 namespace {
@@ -55,11 +62,7 @@ void Session::cmd_fetch(const Command& cmd) {
     if (!request) return bad(error.empty() ? "Invalid FETCH items" : error);
     if (request->vanished && !qresync_enabled_) return bad("VANISHED needs QRESYNC enabled");
     bool sets_seen = false;
-    for (const auto& item : request->items) {
-        if (item.kind == FetchItem::Kind::binary || item.kind == FetchItem::Kind::binary_size)
-            return bad("BINARY is not supported");
-        sets_seen |= item.sets_seen();
-    }
+    for (const auto& item : request->items) sets_seen |= item.sets_seen();
     MailboxView& view = selected_->view;
     auto seqs = view.resolve(*set, cmd.uid);
     if (!seqs) return bad("Invalid message sequence number");
@@ -71,16 +74,16 @@ void Session::cmd_fetch(const Command& cmd) {
     if (condstore_enabled_ && (request->changedsince || sets_seen || has_item(job->items, FetchItem::Kind::flags)))
         add_item(job->items, FetchItem::Kind::modseq, false);
     if (cmd.uid || condstore_enabled_) add_item(job->items, FetchItem::Kind::uid, true);
+    job->parts = row_parts(job->items);
     // CHANGEDSINCE n: only messages whose (wire) MODSEQ is above n.
     std::optional<uint64_t> since;
     if (request->changedsince) since = stored_modseq(*request->changedsince);
+    if (request->changedsince && *request->changedsince != 0) job->changed_since = since;
+    job->messages.reserve(seqs->size());
     for (uint32_t seq : *seqs) {
-        const ViewMessage& m = view.at(seq);
-        if (m.expunged) continue;  // gone: nothing to read (RFC 2180 4.1.2)
-        if (since && *request->changedsince != 0 && m.info.modseq <= *since) continue;
-        FetchMessage fm{seq, m.info, m.recent, false};
-        fm.info.modseq = wire_modseq(fm.info.modseq);
-        job->messages.push_back(std::move(fm));
+        uint32_t uid = view.uid_at(seq);
+        if (view.is_expunged(uid)) continue;  // gone: nothing to read (RFC 2180 4.1.2)
+        job->messages.push_back(FetchMessage{seq, uid, view.is_recent(uid), false});
     }
     if (!request->vanished) return fetch_set_seen(job, sets_seen);
 
@@ -104,16 +107,12 @@ void Session::cmd_fetch(const Command& cmd) {
 }
 
 // A non-PEEK body fetch sets \Seen first (read-write only), so the FETCH
-// responses can report the new flags; then the rendering starts.
+// responses can report the new flags; then the rendering starts. The store
+// changes only messages without \Seen and reports those.
 void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
-    std::vector<uint32_t> unseen;
-    if (sets_seen && !selected_->read_only)
-        for (const auto& m : job->messages)
-            if (!(m.info.flags & store::flag_seen)) unseen.push_back(m.info.uid);
-    if (unseen.empty()) return start_fetch(job);
-
+    if (!sets_seen || selected_->read_only || job->messages.empty()) return start_fetch(job);
     store::FlagUpdate update;
-    update.uids = std::move(unseen);
+    for (const auto& m : job->messages) update.uids.push_back(m.uid);
     update.op = store::FlagOp::add;
     update.flags = store::flag_seen;
     int64_t id = job->mailbox_id;
@@ -124,13 +123,9 @@ void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
             for (const auto& changed : result.changed) {
                 if (self.selected_ && self.selected_->view.mailbox_id() == job->mailbox_id)
                     self.selected_->view.set_flags(changed);
-                for (auto& m : job->messages)
-                    if (m.info.uid == changed.uid) {
-                        m.info.flags = changed.flags;
-                        m.info.keywords = changed.keywords;
-                        m.info.modseq = wire_modseq(changed.modseq);
-                        m.report_flags = true;
-                    }
+                auto it = std::lower_bound(job->messages.begin(), job->messages.end(), changed.uid,
+                                           [](const FetchMessage& m, uint32_t uid) { return m.uid < uid; });
+                if (it != job->messages.end() && it->uid == changed.uid) it->report_flags = true;
             }
             self.start_fetch(job);
         });
@@ -141,94 +136,131 @@ void Session::start_fetch(std::shared_ptr<FetchJob> job) {
     pump_fetch();
 }
 
-// Moves the FETCH forward as far as it can without blocking: writes what is
-// rendered, streams content, asks the worker for the next batch.
+// Moves the FETCH forward as far as it can without blocking: keeps a batch
+// rendering ahead, writes what is rendered, streams large content.
 void Session::pump_fetch() {
-    while (fetch_ && !fetch_->reading && !conn_->closing()) {
+    while (fetch_ && !conn_->closing()) {
         FetchJob& job = *fetch_;
+        render_next_batch();
+        if (job.streaming) return;  // the chunk's callback comes back here
         if (conn_->pending_output() > max_queued_output) {
             waiting_drain_ = true;  // on_drained() calls back
             return;
         }
-        if (job.piece < job.pieces.size()) {
-            FetchPiece& p = job.pieces[job.piece];
-            if (job.streamed == 0 && !p.text.empty()) {
-                send(p.text);
-                p.text.clear();
-            }
-            if (job.streamed >= p.length) {
-                job.piece++;
-                job.streamed = 0;
-                continue;
-            }
-            job.reading = true;
-            int64_t id = p.message_id;
-            uint64_t offset = p.offset + job.streamed;
-            uint64_t length = std::min(stream_chunk, p.length - job.streamed);
-            run_store<std::string>(
-                [id, offset, length](store::Store& store) { return store.read_range(id, offset, length); },
-                [](Session& self, std::string chunk, std::string error) {
-                    if (!self.fetch_) return;
-                    self.fetch_->reading = false;
-                    if (!error.empty() || chunk.empty()) {
-                        // The literal was announced: the stream cannot be repaired.
-                        log::error("imap user={} message read failed: {}", self.user_, error);
-                        return self.bye_and_close("Internal error reading a message");
-                    }
-                    self.fetch_->streamed += chunk.size();
-                    self.send(chunk);
-                    self.pump_fetch();
-                });
-            return;
-        }
-        if (job.next >= job.messages.size()) {
+        if (job.pieces.empty()) {
+            if (job.rendering) return;  // the batch's callback comes back here
             fetch_.reset();
             return ok(name_ == "FETCH" && uid_ ? "UID FETCH completed" : "FETCH completed");
         }
-        // Render the next batch on a worker.
-        size_t end = std::min(job.messages.size(), job.next + batch_messages);
-        std::vector<FetchMessage> batch(job.messages.begin() + static_cast<std::ptrdiff_t>(job.next),
-                                        job.messages.begin() + static_cast<std::ptrdiff_t>(end));
-        job.reading = true;
-        auto items = job.items;
-        run_store<std::pair<std::vector<FetchPiece>, size_t>>(
-            [batch = std::move(batch), items](store::Store& store) {
-                std::pair<std::vector<FetchPiece>, size_t> out;
-                size_t bytes = 0;
-                for (const auto& m : batch) {
-                    std::vector<FetchPiece> pieces;
-                    try {
-                        pieces = render_fetch(store, m, items);
-                    } catch (const store::StoreError&) {
-                        // Expunged by another session meanwhile: skip it.
-                        out.second++;
-                        continue;
-                    }
-                    for (auto& p : pieces) {
-                        bytes += p.text.size();
-                        out.first.push_back(std::move(p));
-                    }
-                    out.second++;
-                    if (bytes > batch_bytes) break;
-                }
-                return out;
-            },
-            [](Session& self, std::pair<std::vector<FetchPiece>, size_t> rendered, std::string error) {
-                if (!self.fetch_) return;
-                FetchJob& job = *self.fetch_;
-                job.reading = false;
-                if (!error.empty()) {
-                    self.fetch_.reset();
-                    return self.no("FETCH failed", "SERVERBUG");
-                }
-                job.pieces = std::move(rendered.first);
-                job.piece = 0;
-                job.streamed = 0;
-                job.next += std::max<size_t>(rendered.second, 1);
-                self.pump_fetch();
-            });
+        FetchPiece& p = job.pieces.front();
+        if (job.streamed == 0 && !p.text.empty()) {
+            job.buffered -= p.text.size();
+            send(p.text);
+            p.text.clear();
+        }
+        if (job.streamed >= p.length) {
+            job.pieces.pop_front();
+            job.streamed = 0;
+            continue;
+        }
+        stream_chunk(p);
         return;
     }
+}
+
+// Reads the next chunk of a large literal; the session writes it and pumps on.
+void Session::stream_chunk(const FetchPiece& p) {
+    fetch_->streaming = true;
+    int64_t id = p.message_id;
+    uint64_t offset = p.offset + fetch_->streamed;
+    uint64_t length = std::min(stream_chunk_size, p.length - fetch_->streamed);
+    run_store<std::string>(
+        [id, offset, length](store::Store& store) { return store.read_range(id, offset, length); },
+        [](Session& self, std::string chunk, std::string error) {
+            if (!self.fetch_) return;
+            self.fetch_->streaming = false;
+            if (!error.empty() || chunk.empty()) {
+                // The literal was announced: the stream cannot be repaired.
+                log::error("imap user={} message read failed: {}", self.user_, error);
+                return self.bye_and_close("Internal error reading a message");
+            }
+            self.fetch_->streamed += chunk.size();
+            self.send(chunk);
+            self.pump_fetch();
+        });
+}
+
+namespace {
+
+struct RenderedBatch {
+    std::vector<FetchPiece> pieces;
+    size_t consumed = 0;  // messages of the batch rendered or skipped
+};
+
+// One batch on a worker: one read of the store, then each message rendered.
+RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::vector<FetchMessage>& batch,
+                           const std::vector<FetchItem>& items, store::RowParts parts,
+                           std::optional<uint64_t> changed_since) {
+    std::vector<uint32_t> uids;
+    uids.reserve(batch.size());
+    for (const auto& m : batch) uids.push_back(m.uid);
+    std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, parts);
+    RenderedBatch out;
+    size_t bytes = 0;
+    auto row = rows.begin();
+    for (const auto& m : batch) {
+        out.consumed++;
+        while (row != rows.end() && row->info.uid < m.uid) ++row;
+        // Expunged by another session meanwhile: nothing to send (RFC 2180 4.1.2).
+        if (row == rows.end() || row->info.uid != m.uid) continue;
+        if (changed_since && row->info.modseq <= *changed_since && !m.report_flags) continue;
+        std::vector<FetchPiece> pieces;
+        try {
+            pieces = render_fetch(store, m, *row, items);
+        } catch (const store::StoreError&) {
+            continue;  // its blob went with an expunge meanwhile
+        }
+        for (auto& p : pieces) {
+            bytes += p.text.size();
+            out.pieces.push_back(std::move(p));
+        }
+        if (bytes > batch_bytes) break;
+    }
+    return out;
+}
+
+}  // namespace
+
+// Asks a worker for the next batch unless one is under way, all are done,
+// or a batch's worth of text already waits to be written.
+void Session::render_next_batch() {
+    FetchJob& job = *fetch_;
+    if (job.rendering || job.next >= job.messages.size() || job.buffered > batch_bytes) return;
+    size_t end = std::min(job.messages.size(), job.next + batch_messages);
+    std::vector<FetchMessage> batch(job.messages.begin() + static_cast<std::ptrdiff_t>(job.next),
+                                    job.messages.begin() + static_cast<std::ptrdiff_t>(end));
+    job.rendering = true;
+    run_store<RenderedBatch>(
+        [batch = std::move(batch), items = job.items, parts = job.parts, id = job.mailbox_id,
+         since = job.changed_since](store::Store& store) {
+            return render_batch(store, id, batch, items, parts, since);
+        },
+        [](Session& self, RenderedBatch rendered, std::string error) {
+            if (!self.fetch_) return;
+            FetchJob& job = *self.fetch_;
+            job.rendering = false;
+            if (!error.empty()) {
+                self.fetch_.reset();
+                if (error == kUnknownCteError) return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
+                return self.no("FETCH failed", "SERVERBUG");
+            }
+            job.next += std::max<size_t>(rendered.consumed, 1);
+            for (auto& p : rendered.pieces) {
+                job.buffered += p.text.size();
+                job.pieces.push_back(std::move(p));
+            }
+            if (!self.waiting_drain_) self.pump_fetch();
+        });
 }
 
 void Session::on_drained(net::Connection&) {

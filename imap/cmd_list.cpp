@@ -186,6 +186,14 @@ bool lsub_keeps(const Entry& e, const ListOptions&) { return e.subscribed || e.s
 
 }  // namespace
 
+// The attributes are what the row says: the special use. Children are not
+// known without reading every mailbox, and RFC 9051 6.3.2 asks only that
+// what is given be accurate.
+std::string Session::mailbox_list_line(const store::MailboxInfo& box) const {
+    const char* use = special_use_attribute(box.special_use);
+    return fmt::format("* LIST ({}) \"/\" {}\r\n", use ? use : "", wire_name(box.name));
+}
+
 void Session::cmd_list(const Command& cmd, bool lsub) {
     ListOptions o;
     std::string error;

@@ -69,8 +69,10 @@ void Session::cmd_delete(const Command& cmd) {
                        [n](Session& self, Outcome o, std::string error) {
                            if (!error.empty()) return self.no("Cannot delete mailbox", "SERVERBUG");
                            if (o.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "NONEXISTENT");
+                           // RFC 9051 6.3.4 names the code; rev1 clients keep the old one.
                            if (o.kind == Outcome::Kind::refused)
-                               return self.no("Mailbox has inferior hierarchical names", "INUSE");
+                               return self.no("Mailbox has inferior hierarchical names",
+                                              self.imap4rev2_ ? "HASCHILDREN" : "INUSE");
                            if (!o.ok()) return self.no("Cannot delete mailbox: " + o.message, mailbox_error_code(o.kind));
                            self.ok("DELETE completed");
                        });

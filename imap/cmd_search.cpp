@@ -1,6 +1,7 @@
-// SEARCH / UID SEARCH with ESEARCH's RETURN options (RFC 4731). The query
-// is evaluated on a worker thread (imap/search_eval); message content is
-// read only when a key needs it.
+// SEARCH / UID SEARCH with ESEARCH's RETURN options (RFC 4731), SEARCHRES's
+// SAVE and "$" (RFC 5182), and IMAP4rev2's ESEARCH-only answers (RFC 9051
+// 6.4.4). The query is evaluated on a worker thread (imap/search_eval);
+// message content is read only when a key needs it.
 #include <fmt/format.h>
 
 #include "common/util/log.hpp"
@@ -13,40 +14,55 @@ namespace {
 
 struct Candidate {
     uint32_t seq = 0;
-    store::MessageInfo info;
+    uint32_t uid = 0;
     bool recent = false;
 };
 
-std::vector<size_t> evaluate(store::Store& store, const SearchQuery& query, const SearchContext& context,
-                             const std::vector<Candidate>& candidates) {
+struct Hit {
+    uint32_t seq = 0;
+    uint32_t uid = 0;
+    uint64_t modseq = 0;  // wire value
+};
+
+// The view holds only UIDs: each candidate's flags, dates and sizes come
+// from one read of the store's rows, in the same snapshot.
+std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query,
+                          const SearchContext& context, const std::vector<Candidate>& candidates) {
+    std::vector<uint32_t> uids;
+    uids.reserve(candidates.size());
+    for (const auto& c : candidates) uids.push_back(c.uid);
+    std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
     SearchEvaluator evaluator(query, context);
-    std::vector<size_t> hits;
-    for (size_t i = 0; i < candidates.size(); i++) {
-        const Candidate& c = candidates[i];
+    std::vector<Hit> hits;
+    auto row = rows.begin();
+    for (const Candidate& candidate : candidates) {
+        while (row != rows.end() && row->info.uid < candidate.uid) ++row;
+        if (row == rows.end() || row->info.uid != candidate.uid) continue;  // expunged meanwhile
+        const store::MessageInfo& info = row->info;
         std::optional<mime::Structure> structure;
         std::optional<std::string> raw;
         SearchMessage m;
-        m.seq = c.seq;
-        m.uid = c.info.uid;
-        m.modseq = wire_modseq(c.info.modseq);
-        m.flags = c.info.flags;
-        m.keywords = &c.info.keywords;
-        m.internal_date = c.info.internal_date;
-        m.size = c.info.crlf_size;
-        m.recent = c.recent;
+        m.seq = candidate.seq;
+        m.uid = info.uid;
+        m.modseq = wire_modseq(info.modseq);
+        m.flags = info.flags;
+        m.keywords = &info.keywords;
+        m.internal_date = info.internal_date;
+        m.size = info.crlf_size;
+        m.recent = candidate.recent;
         m.structure = [&]() -> const mime::Structure& {
             if (!structure) {
-                auto parsed = mime::deserialize(store.message_structure(c.info.id));
+                auto parsed = mime::deserialize(store.message_structure(info.id));
                 structure = parsed ? std::move(*parsed) : mime::Structure{};
             }
             return *structure;
         };
         m.raw = [&]() -> std::string_view {
-            if (!raw) raw = store.read_message(c.info.id);
+            if (!raw) raw = store.read_message(info.id);
             return *raw;
         };
         try {
-            if (evaluator.matches(m)) hits.push_back(i);
+            if (evaluator.matches(m)) hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
         } catch (const store::StoreError&) {
             // expunged by another session while we searched: not a match
         }
@@ -58,47 +74,61 @@ std::vector<size_t> evaluate(store::Store& store, const SearchQuery& query, cons
 
 void Session::cmd_search(const Command& cmd) {
     SearchError error;
-    auto query = parse_search(cmd.args, error);
+    auto query = parse_search_saved(cmd.args, error);
     if (!query) {
-        if (error.kind == SearchError::Kind::bad_charset) return no(error.reason, "BADCHARSET (UTF-8 US-ASCII)");
+        if (error.kind == SearchError::Kind::bad_charset) {
+            if (requests_save(cmd.args)) selected_->saved_uids = {};  // a NO empties "$" (RFC 5182 2.1)
+            return no(error.reason, "BADCHARSET (UTF-8 US-ASCII)");
+        }
         return bad(error.reason.empty() ? "Invalid SEARCH" : error.reason);
     }
-    if (query->options.save) return bad("SEARCHRES is not supported");
+    // "$" is the result saved before this command, even if it saves anew.
+    substitute_saved(query->root, selected_->saved_uids);
     MailboxView& view = selected_->view;
     SearchContext context;
     context.message_count = view.exists();
     context.max_uid = view.max_uid();
     std::vector<Candidate> candidates;
+    candidates.reserve(view.exists());
     for (uint32_t seq = 1; seq <= view.exists(); seq++) {
-        const ViewMessage& m = view.at(seq);
-        if (!m.expunged) candidates.push_back(Candidate{seq, m.info, m.recent});
+        uint32_t uid = view.uid_at(seq);
+        if (!view.is_expunged(uid)) candidates.push_back(Candidate{seq, uid, view.is_recent(uid)});
     }
+    int64_t mailbox_id = view.mailbox_id();
     bool uid = cmd.uid;
     bool with_modseq = uses_modseq(*query);
     if (with_modseq) enable_condstore();  // a CONDSTORE-enabling command (RFC 7162 3.1)
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
-    run_store<std::vector<size_t>>(
-        [q, context, c](store::Store& store) { return evaluate(store, *q, context, *c); },
-        [q, c, uid, with_modseq](Session& self, std::vector<size_t> hits, std::string error) {
+    run_store<std::vector<Hit>>(
+        [q, context, c, mailbox_id](store::Store& store) { return evaluate(store, mailbox_id, *q, context, *c); },
+        [q, uid, with_modseq](Session& self, std::vector<Hit> hits, std::string error) {
             if (!error.empty()) {
                 log::warn("imap user={} search failed: {}", self.user_, error);
+                if (q->options.save && self.selected_) self.selected_->saved_uids = {};
                 return self.no("SEARCH failed", "SERVERBUG");
             }
-            std::vector<SearchHit> found;
-            for (size_t i : hits) {
-                const Candidate& m = (*c)[i];
-                found.push_back(SearchHit{uid ? m.info.uid : m.seq, wire_modseq(m.info.modseq)});
+            std::vector<SearchHit> found, found_uids;
+            for (const Hit& hit : hits) {
+                found.push_back(SearchHit{uid ? hit.uid : hit.seq, hit.modseq});
+                found_uids.push_back(SearchHit{hit.uid, 0});
             }
-            SearchReturn r = q->options;
-            if (!r.requested) {
-                self.send(format_search_response(found, with_modseq));
-            } else {
-                r.all = r.all || !(r.min || r.max || r.count);  // RETURN () means ALL
-                self.send(format_esearch_response(self.tag_, uid, r, found, with_modseq));
-            }
+            self.send_search_result(q->options, uid, found, with_modseq);
+            // UIDs ascend with sequence numbers, so SAVE's MIN/MAX pick the same messages.
+            if (q->options.save && self.selected_)
+                self.selected_->saved_uids = SeqSet::from_numbers(saved_numbers(q->options, found_uids));
             self.ok(uid ? "UID SEARCH completed" : "SEARCH completed");
         });
+}
+
+// The untagged answer: "* SEARCH" for a rev1 SEARCH without RETURN,
+// otherwise ESEARCH, where rev2 reads a plain SEARCH as RETURN (ALL) and
+// RETURN (SAVE) alone has no answer at all (RFC 5182 2.1).
+void Session::send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found,
+                                 bool with_modseq) {
+    if (!options.requested && !imap4rev2_) return send(format_search_response(found, with_modseq));
+    if (!options.requested) options.all = true;
+    if (esearch_has_response(options)) send(format_esearch_response(tag_, uid, options, found, with_modseq));
 }
 
 }  // namespace pochta::imap

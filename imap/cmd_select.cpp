@@ -84,29 +84,30 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     state_ = State::authenticated;
     if (params.condstore) condstore_enabled_ = true;
     struct Loaded {
-        std::optional<store::MailboxInfo> box;
-        std::vector<store::MessageInfo> messages;
+        std::optional<store::MailboxSnapshot> snapshot;
         uint32_t first_recent = 0;
-        std::vector<uint32_t> vanished;  // QRESYNC: expunged since the client's MODSEQ
+        std::vector<uint32_t> vanished;              // QRESYNC: expunged since the client's MODSEQ
+        std::vector<store::MessageInfo> changed;     // QRESYNC: changed since the client's MODSEQ
     };
     std::string user = user_, n = *name;
     auto qresync = params.qresync;
     run_store<Loaded>(
-        [user, n, read_only, qresync](store::Store& store) {
+        [user, n, read_only = read_only || imap4rev2_, qresync](store::Store& store) {  // rev2: no \Recent to claim
             Loaded l;
-            l.box = store.find_mailbox(user, n);
-            if (!l.box) return l;
+            auto box = store.find_mailbox(user, n);
+            if (!box) return l;
             // Claim, then read the box and its messages: mail that arrives in
             // between is listed and also above the claimed floor, so it is
             // \Recent here; mail after the read comes with the next refresh.
-            if (!read_only) {
-                l.first_recent = store.claim_recent(l.box->id);
-                l.box = store.find_mailbox(user, n);
+            if (!read_only) l.first_recent = store.claim_recent(box->id);
+            l.snapshot = store.mailbox_snapshot(box->id);
+            if (!l.snapshot) return l;
+            if (qresync && qresync->uidvalidity == l.snapshot->box.uidvalidity) {
+                uint64_t since = stored_modseq(qresync->modseq);
+                l.vanished = store.expunged_since(box->id, since);
+                // MODSEQ 0 from the client: it knows nothing, every flag goes out.
+                l.changed = qresync->modseq == 0 ? store.list_messages(box->id) : store.changed_since(box->id, since);
             }
-            if (!l.box) return l;
-            l.messages = store.list_messages(l.box->id);
-            if (qresync && qresync->uidvalidity == l.box->uidvalidity)
-                l.vanished = store.expunged_since(l.box->id, stored_modseq(qresync->modseq));
             return l;
         },
         [read_only, qresync](Session& self, Loaded l, std::string error) {
@@ -114,22 +115,27 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
                 log::warn("imap user={} select failed: {}", self.user_, error);
                 return self.no("Cannot open the mailbox", "SERVERBUG");
             }
-            if (!l.box) return self.no("No such mailbox", "NONEXISTENT");
+            if (!l.snapshot) return self.no("No such mailbox", "NONEXISTENT");
+            const store::MailboxInfo& box = l.snapshot->box;
             Selected sel;
-            sel.name = l.box->name;
+            sel.name = box.name;
             sel.read_only = read_only;
-            sel.view.load(*l.box, std::move(l.messages), l.first_recent);
+            sel.view.load(*l.snapshot, l.first_recent);
             self.selected_ = std::move(sel);
             const MailboxView& v = self.selected_->view;
             std::string out = self.flags_lines(true);
-            out += fmt::format("* {} EXISTS\r\n* {} RECENT\r\n", v.exists(), v.recent_count());
-            if (uint32_t unseen = v.first_unseen()) out += fmt::format("* OK [UNSEEN {}] First unseen\r\n", unseen);
+            out += fmt::format("* {} EXISTS\r\n", v.exists());
+            if (self.imap4rev2_) out += self.mailbox_list_line(box);  // RFC 9051 6.3.2: LIST, no RECENT/UNSEEN
+            else out += fmt::format("* {} RECENT\r\n", v.recent_count());
+            uint32_t unseen = l.snapshot->first_unseen_uid;
+            if (unseen && !self.imap4rev2_)
+                out += fmt::format("* OK [UNSEEN {}] First unseen\r\n", *v.seq_of(unseen));
             out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.uidvalidity());
             out += fmt::format("* OK [UIDNEXT {}] Predicted next UID\r\n", v.uidnext());
             out += fmt::format("* OK [HIGHESTMODSEQ {}] Highest\r\n", wire_modseq(v.modseq()));
             self.send(out);
             self.state_ = State::selected;
-            if (qresync && qresync->uidvalidity == v.uidvalidity()) self.send_qresync(*qresync, l.vanished);
+            if (qresync && qresync->uidvalidity == v.uidvalidity()) self.send_qresync(*qresync, l.vanished, l.changed);
             self.ok(read_only ? "EXAMINE completed" : "SELECT completed", read_only ? "READ-ONLY" : "READ-WRITE");
         });
 }
@@ -137,7 +143,8 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
 // What changed since the client's last visit: the UIDs expunged since its
 // MODSEQ, then the flags of every message changed since (both limited to
 // the UIDs it says it knows).
-void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged) {
+void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged,
+                           const std::vector<store::MessageInfo>& changed) {
     const MailboxView& v = selected_->view;
     uint32_t max = std::max(v.uidnext(), v.max_uid() + 1);
     auto known = [&](uint32_t uid) { return !q.known_uids || q.known_uids->contains(uid, max); };
@@ -146,10 +153,9 @@ void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expung
         if (known(uid)) vanished.push_back(uid);
     std::string out;
     if (!vanished.empty()) out += fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str());
-    uint64_t since = stored_modseq(q.modseq);
-    for (uint32_t seq = 1; seq <= v.exists(); seq++) {
-        const ViewMessage& m = v.at(seq);
-        if ((q.modseq == 0 || m.info.modseq > since) && known(m.info.uid)) out += fetch_flags_line(seq);
+    for (const auto& m : changed) {
+        auto seq = v.seq_of(m.uid);
+        if (seq && known(m.uid)) out += fetch_flags_line(*seq, m);
     }
     send(out);
 }
@@ -157,11 +163,7 @@ void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expung
 void Session::cmd_close(bool expunge) {
     bool silent_expunge = expunge && !selected_->read_only;
     int64_t id = selected_->view.mailbox_id();
-    std::vector<uint32_t> deleted;
-    for (uint32_t seq = 1; seq <= selected_->view.exists(); seq++) {
-        const auto& m = selected_->view.at(seq);
-        if (!m.expunged && (m.info.flags & store::flag_deleted)) deleted.push_back(m.info.uid);
-    }
+    std::vector<uint32_t> deleted = selected_->view.live_uids();  // the store keeps those with \Deleted
     // No untagged responses after CLOSE/UNSELECT: forget the view first.
     selected_.reset();
     state_ = State::authenticated;
@@ -188,11 +190,10 @@ void Session::cmd_expunge(const Command& cmd) {
         seqs.emplace();
         for (uint32_t seq = 1; seq <= selected_->view.exists(); seq++) seqs->push_back(seq);
     }
+    // The store removes only those of them with \Deleted.
     std::vector<uint32_t> uids;
-    for (uint32_t seq : *seqs) {
-        const auto& m = selected_->view.at(seq);
-        if (!m.expunged && (m.info.flags & store::flag_deleted)) uids.push_back(m.info.uid);
-    }
+    for (uint32_t seq : *seqs)
+        if (uint32_t uid = selected_->view.uid_at(seq); !selected_->view.is_expunged(uid)) uids.push_back(uid);
     if (uids.empty()) return ok("EXPUNGE completed");
     int64_t id = selected_->view.mailbox_id();
     run_store<std::vector<uint32_t>>(

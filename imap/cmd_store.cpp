@@ -11,12 +11,12 @@
 
 namespace pochta::imap {
 
-std::string Session::fetch_flags_line(uint32_t seq) {
-    const ViewMessage& m = selected_->view.at(seq);
-    std::string items = "FLAGS " + flag_list(flag_names(m.info.flags, m.info.keywords, m.recent));
+std::string Session::fetch_flags_line(uint32_t seq, const store::MessageInfo& info) {
+    bool recent = selected_->view.is_recent(info.uid);
+    std::string items = "FLAGS " + flag_list(flag_names(info.flags, info.keywords, recent));
     // RFC 7162 3.1 / 3.2: once CONDSTORE is on, every FETCH carries UID and MODSEQ.
-    if (condstore_enabled_) items += fmt::format(" MODSEQ ({})", wire_modseq(m.info.modseq));
-    if (uid_ || condstore_enabled_) items = fmt::format("UID {} {}", m.info.uid, items);
+    if (condstore_enabled_) items += fmt::format(" MODSEQ ({})", wire_modseq(info.modseq));
+    if (uid_ || condstore_enabled_) items = fmt::format("UID {} {}", info.uid, items);
     return fmt::format("* {} FETCH ({})\r\n", seq, items);
 }
 
@@ -65,18 +65,20 @@ void Session::cmd_store(const Command& cmd) {
         enable_condstore();
         update.unchanged_since = stored_modseq(*unchanged_since);
     }
+    const MailboxView& view = selected_->view;
     std::vector<uint32_t> targets;  // sequence numbers of messages that still exist
-    for (uint32_t seq : *seqs) {
-        if (selected_->view.at(seq).expunged) continue;
-        // UNCHANGEDSINCE 0 fails for every message (RFC 7162 3.1.3).
-        if (unchanged_since && *unchanged_since == 0) continue;
-        targets.push_back(seq);
-        update.uids.push_back(selected_->view.at(seq).info.uid);
-    }
     std::vector<uint32_t> zero_refused;
-    if (unchanged_since && *unchanged_since == 0)
-        for (uint32_t seq : *seqs)
-            if (!selected_->view.at(seq).expunged) zero_refused.push_back(cmd.uid ? selected_->view.at(seq).info.uid : seq);
+    for (uint32_t seq : *seqs) {
+        uint32_t uid = view.uid_at(seq);
+        if (view.is_expunged(uid)) continue;
+        // UNCHANGEDSINCE 0 fails for every message (RFC 7162 3.1.3).
+        if (unchanged_since && *unchanged_since == 0) {
+            zero_refused.push_back(cmd.uid ? uid : seq);
+            continue;
+        }
+        targets.push_back(seq);
+        update.uids.push_back(uid);
+    }
     if (targets.empty()) {
         if (zero_refused.empty()) return ok("STORE completed");
         return ok("Conditional STORE failed", "MODIFIED " + SeqSet::from_numbers(zero_refused).str());
@@ -84,12 +86,19 @@ void Session::cmd_store(const Command& cmd) {
     update.flags = flags->flags;
     update.keywords = std::move(flags->keywords);
     int64_t id = selected_->view.mailbox_id();
-    run_store<store::FlagResult>(
-        [id, update](store::Store& store) { return store.update_flags(id, update); },
-        [id, silent, targets](Session& self, store::FlagResult result, std::string error) {
+    run_store<StoreOutcome>(
+        [id, update, silent](store::Store& store) {
+            StoreOutcome out;
+            out.result = store.update_flags(id, update);
+            // Without .SILENT every message gets its flags, changed or not:
+            // read them back (the view keeps no flags).
+            if (!silent) out.rows = store.message_rows(id, update.uids, {});
+            return out;
+        },
+        [id, targets](Session& self, StoreOutcome outcome, std::string error) {
             if (!error.empty()) return self.no("STORE failed", "SERVERBUG");
             if (!self.selected_ || self.selected_->view.mailbox_id() != id) return self.ok("STORE completed");
-            self.finish_store(targets, result, silent);
+            self.finish_store(targets, outcome);
         });
 }
 
@@ -97,25 +106,32 @@ void Session::cmd_store(const Command& cmd) {
 // by UNCHANGEDSINCE get no FETCH here (their new flags come as an
 // unsolicited update once the view catches up); with CONDSTORE even .SILENT
 // reports the new MODSEQ of what changed (RFC 7162 3.1.3).
-void Session::finish_store(const std::vector<uint32_t>& targets, const store::FlagResult& result, bool silent) {
+void Session::finish_store(const std::vector<uint32_t>& targets, const StoreOutcome& outcome) {
     MailboxView& view = selected_->view;
+    const store::FlagResult& result = outcome.result;
     for (const auto& changed : result.changed) view.set_flags(changed);
+    auto find = [](const std::vector<store::MessageInfo>& list, uint32_t uid) -> const store::MessageInfo* {
+        auto it = std::lower_bound(list.begin(), list.end(), uid,
+                                   [](const store::MessageInfo& m, uint32_t u) { return m.uid < u; });
+        return it != list.end() && it->uid == uid ? &*it : nullptr;
+    };
+    std::vector<store::MessageInfo> rows;
+    for (const auto& row : outcome.rows) rows.push_back(row.info);
+    std::vector<store::MessageInfo> changed = result.changed;
+    std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) { return a.uid < b.uid; });
     std::vector<uint32_t> modified;
     std::string out = flags_lines(false);
     for (uint32_t seq : targets) {
-        const ViewMessage& m = view.at(seq);
-        bool refused = std::find(result.modified.begin(), result.modified.end(), m.info.uid) != result.modified.end();
+        uint32_t uid = view.uid_at(seq);
+        bool refused = std::find(result.modified.begin(), result.modified.end(), uid) != result.modified.end();
         if (refused) {
-            modified.push_back(uid_ ? m.info.uid : seq);
+            modified.push_back(uid_ ? uid : seq);
             continue;
         }
-        if (!silent) {
-            out += fetch_flags_line(seq);
-        } else if (condstore_enabled_) {
-            bool changed = std::any_of(result.changed.begin(), result.changed.end(),
-                                       [&](const store::MessageInfo& c) { return c.uid == m.info.uid; });
-            if (changed)
-                out += fmt::format("* {} FETCH (UID {} MODSEQ ({}))\r\n", seq, m.info.uid, wire_modseq(m.info.modseq));
+        if (const store::MessageInfo* row = find(rows, uid)) {
+            out += fetch_flags_line(seq, *row);
+        } else if (const store::MessageInfo* c = find(changed, uid); c && condstore_enabled_) {
+            out += fmt::format("* {} FETCH (UID {} MODSEQ ({}))\r\n", seq, uid, wire_modseq(c->modseq));
         }
     }
     send(out);
@@ -134,7 +150,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
     if (!seqs) return bad("Invalid message sequence number");
     std::vector<uint32_t> uids;
     for (uint32_t seq : *seqs)
-        if (!selected_->view.at(seq).expunged) uids.push_back(selected_->view.at(seq).info.uid);
+        if (uint32_t uid = selected_->view.uid_at(seq); !selected_->view.is_expunged(uid)) uids.push_back(uid);
     struct Copied {
         bool found = false;
         Outcome outcome;

@@ -1,16 +1,19 @@
 // SEARCH results as responses: the classic "* SEARCH 1 2 3" (RFC 3501,
 // with CONDSTORE's "(MODSEQ n)", RFC 7162 3.1.5) and ESEARCH (RFC 4731,
 // "* ESEARCH (TAG "A1") UID MIN 2 MAX 9 COUNT 5 ALL 2:4,9"), plus what
-// RETURN (SAVE) keeps (RFC 5182).
+// RETURN (SAVE) keeps and how "$" is read in SEARCH criteria (RFC 5182).
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "imap/parser.hpp"
 #include "imap/search_query.hpp"
+#include "imap/seqset.hpp"
 
 namespace pochta::imap {
 
@@ -42,5 +45,26 @@ std::string format_esearch_response(std::string_view tag, bool uid, const Search
 // MIN and/or MAX message when SAVE comes with MIN or MAX but not ALL or
 // COUNT, otherwise every hit. Empty when SAVE was not asked for.
 std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits);
+
+// ---- "$" in SEARCH criteria (RFC 5182 2.1).
+//
+// The query parser (imap/search_query) reads "$" after UID, as a set that
+// SeqSet marks saved(), but not as a key of its own. This parses the
+// arguments with each "$" atom taken either as it is or as the key
+// "(UID $)", and keeps the one reading that parses: a key position fails
+// on a bare "$", an argument position ("SUBJECT $") fails on a list, so at
+// most one reading can succeed. Up to kMaxSavedMarkers "$" atoms are tried
+// every way; beyond that only "all as written" and "all as keys".
+inline constexpr size_t kMaxSavedMarkers = 6;
+std::optional<SearchQuery> parse_search_saved(std::span<const Token> args, SearchError& error);
+
+// Every set of `node`'s tree parsed from "$" becomes a UID key over
+// `saved_uids` (the session keeps the saved result as UIDs).
+void substitute_saved(SearchNode& node, const SeqSet& saved_uids);
+
+// Whether the arguments ask for RETURN (SAVE ...), read from the tokens so
+// it is known even when the criteria fail to parse: a SEARCH with SAVE that
+// ends in NO empties the saved result, one that ends in BAD leaves it.
+bool requests_save(std::span<const Token> args);
 
 }  // namespace pochta::imap

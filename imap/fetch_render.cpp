@@ -8,9 +8,12 @@
 #include "common/mime/section.hpp"
 #include "common/mime/structure.hpp"
 #include "common/util/strings.hpp"
+#include "imap/binary_section.hpp"
 #include "imap/bodystructure.hpp"
 #include "imap/envelope.hpp"
+#include "imap/fetch_summary.hpp"
 #include "imap/flags.hpp"
+#include "imap/mailbox_view.hpp"
 #include "imap/response.hpp"
 #include "store/store.hpp"
 
@@ -19,22 +22,12 @@ namespace {
 
 constexpr uint64_t read_chunk = 8 << 20;
 
-std::string read_bytes(store::Store& store, int64_t id, uint64_t begin, uint64_t end) {
-    std::string out;
-    while (begin < end) {
-        std::string part = store.read_range(id, begin, std::min(end - begin, read_chunk));
-        if (part.empty()) break;
-        begin += part.size();
-        out += part;
-    }
-    return out;
-}
-
-// Renders one message; holds the structure once parsed.
+// Renders one message from its row; holds the structure once parsed.
 class Renderer {
 public:
-    Renderer(store::Store& store, const FetchMessage& m) : store_(store), m_(m) {
-        same_bytes_ = m.info.size == m.info.crlf_size;
+    Renderer(store::Store& store, const FetchMessage& m, const store::MessageRow& row)
+        : store_(store), m_(m), row_(row), info_(row.info) {
+        same_bytes_ = info_.size == info_.crlf_size;
     }
 
     std::vector<FetchPiece> run(const std::vector<FetchItem>& items) {
@@ -59,43 +52,87 @@ public:
 private:
     std::string& text() { return pieces_.back().text; }
 
-    void flags() { text() += "FLAGS " + flag_list(flag_names(m_.info.flags, m_.info.keywords, m_.recent)); }
+    void flags() { text() += "FLAGS " + flag_list(flag_names(info_.flags, info_.keywords, m_.recent)); }
 
     const mime::Part& root() {
         if (!structure_) {
-            auto s = mime::deserialize(store_.message_structure(m_.info.id));
+            auto s = mime::deserialize(row_.structure.empty() ? store_.message_structure(info_.id) : row_.structure);
             if (!s) throw store::StoreError("unreadable message structure");
             structure_ = std::move(*s);
         }
         return structure_->root;
     }
 
+    // ENVELOPE and BODYSTRUCTURE come from the summary when it is usable.
+    void envelope() {
+        text() += "ENVELOPE ";
+        if (auto summary = parse_fetch_summary(row_.summary))
+            text() += summary->envelope;
+        else
+            text() += render_envelope(root());
+    }
+
+    void bodystructure() {
+        text() += "BODYSTRUCTURE ";
+        if (auto summary = parse_fetch_summary(row_.summary))
+            text() += summary->bodystructure;
+        else
+            text() += render_bodystructure(root(), true);
+    }
+
+    // Stored bytes [begin, end): from the row when the message is inline.
+    std::string read_bytes(uint64_t begin, uint64_t end) {
+        if (row_.content) {
+            begin = std::min<uint64_t>(begin, row_.content->size());
+            return row_.content->substr(begin, std::max(begin, end) - begin);
+        }
+        std::string out;
+        while (begin < end) {
+            std::string part = store_.read_range(info_.id, begin, std::min(end - begin, read_chunk));
+            if (part.empty()) break;
+            begin += part.size();
+            out += part;
+        }
+        return out;
+    }
+
     void item_(const FetchItem& item) {
         using K = FetchItem::Kind;
         switch (item.kind) {
             case K::flags: return flags();
-            case K::uid: text() += fmt::format("UID {}", m_.info.uid); return;
-            case K::modseq: text() += fmt::format("MODSEQ ({})", m_.info.modseq); return;
-            case K::internaldate: text() += "INTERNALDATE \"" + format_internaldate(m_.info.internal_date) + "\""; return;
-            case K::rfc822_size: text() += fmt::format("RFC822.SIZE {}", m_.info.crlf_size); return;
-            case K::envelope: text() += "ENVELOPE " + render_envelope(root()); return;
+            case K::uid: text() += fmt::format("UID {}", info_.uid); return;
+            case K::modseq: text() += fmt::format("MODSEQ ({})", wire_modseq(info_.modseq)); return;
+            case K::internaldate: text() += "INTERNALDATE \"" + format_internaldate(info_.internal_date) + "\""; return;
+            case K::rfc822_size: text() += fmt::format("RFC822.SIZE {}", info_.crlf_size); return;
+            case K::envelope: return envelope();
             case K::body: text() += "BODY " + render_bodystructure(root(), false); return;
-            case K::bodystructure: text() += "BODYSTRUCTURE " + render_bodystructure(root(), true); return;
-            case K::rfc822: text() += "RFC822 "; return content(0, m_.info.size, std::nullopt);
+            case K::bodystructure: return bodystructure();
+            case K::rfc822: text() += "RFC822 "; return content(0, info_.size, std::nullopt);
             case K::rfc822_header: {
                 text() += "RFC822.HEADER ";
                 return content(root().header_start, root().body_start, std::nullopt);
             }
             case K::rfc822_text: text() += "RFC822.TEXT "; return content(root().body_start, root().end, std::nullopt);
             case K::body_section: return section(item);
-            default: text() += "NIL"; return;  // BINARY items are refused before rendering
+            case K::binary:
+            case K::binary_size: return binary(item);
         }
+    }
+
+    // BINARY[...] and BINARY.SIZE[...]: decoding in imap/binary_section.
+    void binary(const FetchItem& item) {
+        std::string data = binary_content(root(), item.section.part, [this](uint64_t begin, uint64_t end) {
+            return read_bytes(begin, std::min(end, info_.size));
+        });
+        text() += item.response_name() + ' ';
+        if (item.kind == FetchItem::Kind::binary_size) text() += std::to_string(data.size());
+        else text() += binary_literal(std::move(data), item.partial);
     }
 
     void section(const FetchItem& item) {
         text() += item.response_name() + ' ';
         const FetchSection& s = item.section;
-        if (s.part.empty() && s.text == FetchSection::Text::none) return content(0, m_.info.size, item.partial);
+        if (s.part.empty() && s.text == FetchSection::Text::none) return content(0, info_.size, item.partial);
         using T = FetchSection::Text;
         mime::SectionText which = s.text == T::text ? mime::SectionText::text
                                   : s.text == T::mime ? mime::SectionText::mime
@@ -107,7 +144,7 @@ private:
             return;
         }
         if (s.text == T::header_fields || s.text == T::header_fields_not) {
-            std::string header = to_crlf(read_bytes(store_, m_.info.id, range->begin, range->end));
+            std::string header = to_crlf(read_bytes(range->begin, range->end));
             return literal(filter_header(header, s.fields, s.text == T::header_fields_not), item.partial);
         }
         content(range->begin, range->end, item.partial);
@@ -115,8 +152,8 @@ private:
 
     // Stored bytes [begin, end) as a literal, partial applied to the wire form.
     void content(uint64_t begin, uint64_t end, const std::optional<FetchPartial>& partial) {
-        end = std::max(begin, std::min(end, m_.info.size));
-        if (!same_bytes_) return literal(to_crlf(read_bytes(store_, m_.info.id, begin, end)), partial);
+        end = std::max(begin, std::min(end, info_.size));
+        if (!same_bytes_) return literal(to_crlf(read_bytes(begin, end)), partial);
         if (partial) {
             begin = std::min(end, begin + partial->origin);
             end = std::min(end, begin + partial->count);
@@ -124,13 +161,13 @@ private:
         uint64_t length = end - begin;
         if (length > kStreamThreshold) {
             text() += fmt::format("{{{}}}\r\n", length);
-            pieces_.back().message_id = m_.info.id;
+            pieces_.back().message_id = info_.id;
             pieces_.back().offset = begin;
             pieces_.back().length = length;
             pieces_.push_back({});
             return;
         }
-        std::string bytes = read_bytes(store_, m_.info.id, begin, end);
+        std::string bytes = read_bytes(begin, end);
         text() += fmt::format("{{{}}}\r\n", bytes.size());
         text() += bytes;
     }
@@ -143,6 +180,8 @@ private:
 
     store::Store& store_;
     const FetchMessage& m_;
+    const store::MessageRow& row_;
+    const store::MessageInfo& info_;
     bool same_bytes_ = true;
     std::optional<mime::Structure> structure_;
     std::vector<FetchPiece> pieces_;
@@ -150,9 +189,32 @@ private:
 
 }  // namespace
 
-std::vector<FetchPiece> render_fetch(store::Store& store, const FetchMessage& message,
+store::RowParts row_parts(const std::vector<FetchItem>& items) {
+    using K = FetchItem::Kind;
+    store::RowParts parts;
+    for (const auto& item : items) {
+        switch (item.kind) {
+            case K::envelope:
+            case K::bodystructure: parts.summary = true; break;
+            case K::body: parts.structure = true; break;
+            case K::rfc822: parts.content = true; break;
+            case K::rfc822_header:
+            case K::rfc822_text:
+            case K::body_section:
+            case K::binary:
+            case K::binary_size:
+                parts.structure = true;
+                parts.content = true;
+                break;
+            default: break;
+        }
+    }
+    return parts;
+}
+
+std::vector<FetchPiece> render_fetch(store::Store& store, const FetchMessage& message, const store::MessageRow& row,
                                      const std::vector<FetchItem>& items) {
-    return Renderer(store, message).run(items);
+    return Renderer(store, message, row).run(items);
 }
 
 std::string format_internaldate(int64_t unix_seconds) {

@@ -1,7 +1,8 @@
-// FETCH responses rendered on a worker thread (they read the store): one
-// "* n FETCH (...)" line per message, as pieces of text and, for large
-// message content, ranges of the stored message that the session streams
-// in chunks instead of holding them in memory.
+// FETCH responses rendered on a worker thread from the store's rows of a
+// batch (store::Store::message_rows): one "* n FETCH (...)" line per
+// message, as pieces of text and, for large message content, ranges of the
+// stored message that the session streams in chunks instead of holding
+// them in memory.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@ inline constexpr uint64_t kStreamThreshold = 1 << 20;
 
 struct FetchMessage {
     uint32_t seq = 0;
-    store::MessageInfo info;
+    uint32_t uid = 0;
     bool recent = false;
     bool report_flags = false;  // FLAGS go out even if not asked for (\Seen was just set)
 };
@@ -33,8 +34,12 @@ struct FetchPiece {
     uint64_t length = 0;
 };
 
-// The pieces of one message's FETCH response, CRLF included.
-std::vector<FetchPiece> render_fetch(store::Store& store, const FetchMessage& message,
+// What of each message's row the items need.
+store::RowParts row_parts(const std::vector<FetchItem>& items);
+
+// The pieces of one message's FETCH response, CRLF included. `row` was read
+// with row_parts(items); the store is read only for what the row lacks.
+std::vector<FetchPiece> render_fetch(store::Store& store, const FetchMessage& message, const store::MessageRow& row,
                                      const std::vector<FetchItem>& items);
 
 // "17-Jul-1996 02:44:25 +0000" (always UTC).

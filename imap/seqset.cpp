@@ -39,6 +39,10 @@ void normalize(std::vector<SeqRange>& ranges) {
 std::optional<SeqSet> SeqSet::parse(std::string_view text) {
     if (text.empty() || text.size() > kMaxText) return std::nullopt;
     SeqSet set;
+    if (text == "$") {
+        set.saved_ = true;
+        return set;
+    }
     size_t start = 0;
     while (start <= text.size()) {
         size_t comma = text.find(',', start);
@@ -134,6 +138,7 @@ uint32_t SeqSet::highest(uint32_t max) const {
 }
 
 std::string SeqSet::str() const {
+    if (saved_) return "$";
     std::string out = format_ranges(ranges_);
     if (has_star()) {
         if (!out.empty()) out += ',';

@@ -2,7 +2,9 @@
 // Parsed once into concrete ranges plus the part that depends on '*', so a
 // set can be resolved against any mailbox size later (the size changes while
 // a session runs). Also formats compact sets for COPYUID, APPENDUID and
-// VANISHED responses.
+// VANISHED responses. "$" (RFC 5182 SEARCHRES) parses to a marker set that
+// names nothing by itself: the session puts the saved search result in its
+// place before a command uses it.
 #pragma once
 
 #include <cstdint>
@@ -22,12 +24,16 @@ struct SeqRange {
 
 class SeqSet {
 public:
-    // The set's text is one token of one command line, so this is the line
-    // limit: a longer "set" is an attack, not a request.
-    static constexpr size_t kMaxText = 64 * 1024;
+    // A client's set is one token of one command line (64 KiB at most), but
+    // the session also parses the text of a saved search result put in place
+    // of "$", which can be longer: scattered messages of a large mailbox.
+    // Beyond this the text is an attack, not a request.
+    static constexpr size_t kMaxText = 4 * 1024 * 1024;
 
     // nullopt for anything that is not a sequence-set: empty parts, zero,
-    // leading zeros, numbers above 2^32-1, '$', spaces, over kMaxText.
+    // leading zeros, numbers above 2^32-1, spaces, over kMaxText. "$" alone
+    // is the saved-result marker (saved()); inside a list it is an error,
+    // as RFC 5182's grammar has it.
     static std::optional<SeqSet> parse(std::string_view text);
     // The compact set of the given numbers (any order, duplicates allowed, no zeros).
     static SeqSet from_numbers(std::vector<uint32_t> numbers);
@@ -36,6 +42,8 @@ public:
     void add(uint32_t first, uint32_t last);
     bool empty() const { return ranges_.empty() && !has_star(); }
     bool has_star() const { return star_low_ != kNoStar; }
+    // Parsed from "$": empty until the session substitutes the saved result.
+    bool saved() const { return saved_; }
 
     // The concrete ranges, with '*' standing for max: sorted, merged and
     // clipped to 1..max. "n:*" with n > max still yields max, as RFC 3501
@@ -54,7 +62,8 @@ public:
 
     // Ranges without '*', sorted and merged.
     const std::vector<SeqRange>& ranges() const { return ranges_; }
-    // Compact text, parseable again: "1:3,5,7:9", a '*' part last ("10:*", "*").
+    // Compact text, parseable again: "1:3,5,7:9", a '*' part last ("10:*",
+    // "*"); "$" for the saved-result marker.
     std::string str() const;
 
     bool operator==(const SeqSet&) const = default;
@@ -67,6 +76,7 @@ private:
 
     std::vector<SeqRange> ranges_;
     uint64_t star_low_ = kNoStar;
+    bool saved_ = false;
 };
 
 // "1:3,5,7:9" for sorted, merged ranges (what SeqSet::ranges() holds).

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "imap/mutf7.hpp"
@@ -37,7 +39,7 @@ bool Session::tls_ok() const { return conn_->tls_active() || ctx_.plaintext_auth
 void Session::send(std::string_view text) { conn_->write(text); }
 
 std::string Session::capabilities() const {
-    std::string caps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE";
+    std::string caps = "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ID ENABLE";
     if (state_ == State::not_authenticated) {
         if (!conn_->tls_active() && ctx_.tls) caps += " STARTTLS";
         if (tls_ok()) caps += " AUTH=PLAIN AUTH=LOGIN";
@@ -45,7 +47,7 @@ std::string Session::capabilities() const {
         return caps;
     }
     caps += " IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE ESEARCH CONDSTORE QRESYNC"
-            " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT";
+            " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT BINARY SEARCHRES";
     return caps;
 }
 
@@ -196,7 +198,26 @@ void Session::execute(Command cmd) {
     // New messages and flag changes learnt since the last command go out
     // first, so every number this command uses is one the client knows.
     if (selected_) send_announcements(selected_->view.take(false));
+    use_saved_result(cmd);
     dispatch(cmd);
+}
+
+// RFC 5182: "$" is the sequence set of FETCH, STORE, COPY, MOVE and UID
+// EXPUNGE (SEARCH reads it in imap/esearch). The saved UIDs become the
+// text of a set in the command's own numbering; an empty result leaves
+// "$", which parses to a set naming nothing, so the command does nothing.
+void Session::use_saved_result(Command& cmd) const {
+    const std::string& n = cmd.name;
+    bool takes_set = n == "FETCH" || n == "STORE" || n == "COPY" || n == "MOVE" || (n == "EXPUNGE" && cmd.uid);
+    if (!selected_ || !takes_set || cmd.args.empty() || !cmd.args[0].is_atom() || cmd.args[0].text != "$") return;
+    const SeqSet& uids = selected_->saved_uids;
+    if (uids.empty()) return;
+    if (cmd.uid) {
+        cmd.args[0].text = uids.str();
+        return;
+    }
+    auto seqs = selected_->view.resolve(uids, true);
+    if (seqs && !seqs->empty()) cmd.args[0].text = SeqSet::from_numbers(std::move(*seqs)).str();
 }
 
 void Session::dispatch(Command& cmd) {
@@ -275,8 +296,7 @@ void Session::enable_condstore() {
 
 std::string Session::flags_lines(bool force) {
     std::set<std::string> keywords = selected_->keywords;
-    for (uint32_t seq = 1; seq <= selected_->view.exists(); seq++)
-        for (const auto& k : selected_->view.at(seq).info.keywords) keywords.insert(k);
+    keywords.insert(selected_->view.keywords().begin(), selected_->view.keywords().end());
     if (!force && keywords.size() == selected_->keywords.size()) return {};
     selected_->keywords = keywords;
     std::string list = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
@@ -292,9 +312,13 @@ void Session::send_announcements(const Announcements& a) {
     if (a.exists || !a.flag_changes.empty()) out += flags_lines(false);
     if (a.exists) {
         out += fmt::format("* {} EXISTS\r\n", *a.exists);
-        out += fmt::format("* {} RECENT\r\n", a.recent.value_or(0));
+        if (!imap4rev2_) out += fmt::format("* {} RECENT\r\n", a.recent.value_or(0));
     }
-    for (uint32_t seq : a.flag_changes) out += fetch_flags_line(seq);
+    // RFC 9051 7.5.2: an unsolicited FETCH always carries the UID in rev2;
+    // fetch_flags_line() adds it when the command is a UID one.
+    bool uid = std::exchange(uid_, uid_ || imap4rev2_);
+    for (const FlagChange& change : a.flag_changes) out += fetch_flags_line(change.seq, change.info);
+    uid_ = uid;
     if (!out.empty()) send(out);
 }
 
@@ -346,7 +370,9 @@ void Session::refresh(std::function<void()> then) {
     int64_t id = view.mailbox_id();
     uint64_t since = view.modseq();
     uint32_t max_uid = view.max_uid();
-    bool claim = !selected_->read_only;
+    // A rev2 session has no \Recent (RFC 9051 appendix E): it leaves new
+    // mail to be claimed by rev1 sessions.
+    bool claim = !selected_->read_only && !imap4rev2_;
     std::string user = user_;
     run_store<Delta>(
         [=](store::Store& store) {

@@ -1,5 +1,6 @@
-// One IMAP4rev1 server session (RFC 3501 with the extensions listed in
-// capabilities()) on the imap (STARTTLS) or imaps listener. The command
+// One IMAP server session on the imap (STARTTLS) or imaps listener:
+// IMAP4rev1 (RFC 3501 with the extensions listed in capabilities()), and
+// IMAP4rev2 (RFC 9051) once the client sends ENABLE IMAP4rev2. The command
 // families live in cmd_*.cpp; this class holds the state they share:
 // connection state, the parser, the selected mailbox and the command under
 // way. Runs on the loop thread only: every store call and password check
@@ -17,6 +18,7 @@
 
 #include "common/net/connection.hpp"
 #include "imap/context.hpp"
+#include "imap/esearch.hpp"
 #include "imap/fetch_items.hpp"
 #include "imap/mailbox_view.hpp"
 #include "imap/parser.hpp"
@@ -26,6 +28,7 @@
 namespace pochta::imap {
 
 struct Qresync;  // SELECT's QRESYNC parameter (cmd_select.cpp)
+struct FetchPiece;  // fetch_render.hpp
 
 class Session : public net::Handler {
 public:
@@ -54,6 +57,10 @@ private:
         bool read_only = false;
         MailboxView view;
         std::set<std::string> keywords;  // as announced in the last FLAGS line
+        // SEARCHRES (RFC 5182): the last SEARCH RETURN (SAVE) result as UIDs,
+        // so expunged messages drop out by themselves. Starts empty with
+        // every SELECT/EXAMINE and goes with CLOSE/UNSELECT.
+        SeqSet saved_uids;
     };
 
     // ---- session.cpp: input, dispatch, replies, untagged updates.
@@ -64,6 +71,8 @@ private:
     void on_parse_error(const ParseError& error);
     void execute(Command cmd);
     bool allowed(const Command& cmd) const;
+    // Puts the saved search result in place of a "$" set argument.
+    void use_saved_result(Command& cmd) const;
     void dispatch(Command& cmd);
     // Ends the current command: pending untagged updates, then the tagged
     // status; resumes input if the command went asynchronous.
@@ -73,7 +82,7 @@ private:
     void bad(std::string_view text, std::string_view code = {}) { complete(Status::bad, code, text); }
     void announce(bool allow_expunge);
     void send_announcements(const Announcements& a);
-    std::string fetch_flags_line(uint32_t seq);
+    std::string fetch_flags_line(uint32_t seq, const store::MessageInfo& info);
     // "* FLAGS" and PERMANENTFLAGS with the keywords in use, when `force`
     // or when a keyword the client has not heard of appeared.
     std::string flags_lines(bool force);
@@ -116,6 +125,8 @@ private:
 
     // ---- cmd_list.cpp: LIST (with LIST-EXTENDED and LIST-STATUS), LSUB.
     void cmd_list(const Command& cmd, bool lsub);
+    // "* LIST (attributes) "/" name" for one mailbox: rev2's SELECT sends it.
+    std::string mailbox_list_line(const store::MailboxInfo& box) const;
 
     // ---- cmd_mailbox.cpp: CREATE, DELETE, RENAME, (UN)SUBSCRIBE, STATUS.
     void cmd_create(const Command& cmd);
@@ -128,7 +139,8 @@ private:
 
     // ---- cmd_select.cpp: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE.
     void cmd_select(const Command& cmd, bool read_only);
-    void send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged);
+    void send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged,
+                      const std::vector<store::MessageInfo>& changed);
     void cmd_close(bool expunge);
     void cmd_expunge(const Command& cmd);
     void finish_expunge(const std::vector<uint32_t>& removed, std::string_view code);
@@ -138,10 +150,16 @@ private:
     void fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen);
     void start_fetch(std::shared_ptr<FetchJob> job);
     void pump_fetch();
+    void render_next_batch();
+    void stream_chunk(const FetchPiece& piece);
 
     // ---- cmd_store.cpp: STORE, COPY, MOVE.
     void cmd_store(const Command& cmd);
-    void finish_store(const std::vector<uint32_t>& targets, const store::FlagResult& result, bool silent);
+    struct StoreOutcome {
+        store::FlagResult result;
+        std::vector<store::MessageRow> rows;  // without .SILENT: the targets' flags after the change
+    };
+    void finish_store(const std::vector<uint32_t>& targets, const StoreOutcome& outcome);
     void cmd_copy(const Command& cmd, bool move);
 
     // ---- cmd_append.cpp.
@@ -153,6 +171,7 @@ private:
 
     // ---- cmd_search.cpp.
     void cmd_search(const Command& cmd);
+    void send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found, bool with_modseq);
 
     SessionContext& ctx_;
     net::Connection* conn_ = nullptr;
@@ -182,6 +201,10 @@ private:
     bool utf8_enabled_ = false;
     bool condstore_enabled_ = false;  // RFC 7162: MODSEQ in every FETCH that reports flags
     bool qresync_enabled_ = false;    // VANISHED instead of EXPUNGE
+    // ENABLE IMAP4rev2 (RFC 9051 appendix A): UTF-8 names, no \Recent or
+    // RECENT, ESEARCH for every SEARCH, rev2's SELECT responses, UID in
+    // every unsolicited FETCH, HASCHILDREN for DELETE.
+    bool imap4rev2_ = false;
 
     std::optional<Selected> selected_;
     std::shared_ptr<FetchJob> fetch_;

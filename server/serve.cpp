@@ -15,6 +15,7 @@
 #include "common/net/server.hpp"
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
+#include "imap/fetch_summary.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "server/cli.hpp"
@@ -144,7 +145,9 @@ int serve(const Config& config) {
     add_imap_listeners(server, config, imap_context);
 
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
-    std::unique_ptr<store::Store> store = store::Store::open(config.data_dir);
+    store::Options store_options;
+    store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
+    std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     smtp_context = std::make_unique<smtp::SessionContext>(

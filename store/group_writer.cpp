@@ -44,9 +44,16 @@ Overloaded(Fns...) -> Overloaded<Fns...>;
 
 }  // namespace
 
-GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit)
-    : db_(std::move(db)), files_(files), ops_(*db_, files, inline_limit) {
+GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, Summarizer summarize)
+    : db_(std::move(db)), files_(files), ops_(*db_, files, inline_limit), summarize_(std::move(summarize)) {
     last_commit_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    sqlite3_wal_hook(
+        db_->handle(),
+        [](void* self, sqlite3*, const char*, int frames) {
+            static_cast<GroupWriter*>(self)->wal_frames_ = frames;
+            return SQLITE_OK;
+        },
+        this);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -158,7 +165,28 @@ void GroupWriter::run() {
             fail_unanswered(jobs, e.what());
         }
         jobs.clear();
+        rewind_wal();
     }
+}
+
+// The checkpointer copies the WAL into the database on its own thread, but
+// under a steady stream of commits it never finishes before the next one
+// begins, and SQLite only starts the WAL over when a write begins with
+// every frame copied: the WAL would grow for as long as the load lasts.
+// So once it is large, the writer finishes the copy itself between two
+// batches (little is left by then; readers are never blocked), and the
+// next commit starts the WAL from its beginning.
+void GroupWriter::rewind_wal() {
+    constexpr int rewind_above_frames = 16384;  // 64 MiB of 4 KiB pages
+    constexpr auto min_interval = std::chrono::milliseconds(100);
+    if (wal_frames_ < rewind_above_frames) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_rewind_ < min_interval) return;  // a long reader holds it back: don't retry every batch
+    last_rewind_ = now;
+    int log_frames = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("store: checkpoint on the writer failed: {}", sqlite3_errmsg(db_->handle()));
+    if (rc == SQLITE_OK && copied == log_frames) wal_frames_ = 0;
 }
 
 void GroupWriter::fail_unanswered(std::vector<Job>& jobs, const std::string& reason) {
@@ -223,7 +251,7 @@ void GroupWriter::prepare(std::vector<Item>& items) {
                     },
                 },
                 *item.job);
-            if (!prepared->ready) *prepared = prepare_message(data);
+            if (!prepared->ready) *prepared = prepare_message(data, summarize_);
             const std::string& sha = prepared->sha256;
             if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
                 files_.write(sha, data);

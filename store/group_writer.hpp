@@ -39,7 +39,7 @@ public:
 
     static constexpr size_t max_batch = 256;
 
-    GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit);
+    GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, Summarizer summarize);
     // Finishes everything already queued, then stops the thread.
     ~GroupWriter();
     GroupWriter(const GroupWriter&) = delete;
@@ -103,12 +103,16 @@ private:
     void commit_alone(Item& item);
     void finish(std::vector<Item>& items);
     void note_commit();
+    void rewind_wal();
     // Hands the committed transaction's events to the listener.
     void publish();
 
     std::unique_ptr<Db> db_;
     const BlobFiles& files_;
     WriteOps ops_;
+    Summarizer summarize_;
+    int wal_frames_ = 0;  // frames in the WAL after the last commit (sqlite3_wal_hook)
+    std::chrono::steady_clock::time_point last_rewind_{};
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;

@@ -185,17 +185,9 @@ std::vector<uint32_t> WriteOps::expunge(int64_t mailbox_id, const std::vector<ui
     return removed;
 }
 
-uint32_t WriteOps::claim_recent(int64_t mailbox_id) {
-    uint32_t floor = 0;
-    {
-        auto q = db_.cached("SELECT recent_floor FROM mailboxes WHERE id = ?1");
-        q->bind(1, mailbox_id);
-        if (!q->step()) throw MailboxNotFound(fmt::format("no mailbox with id {}", mailbox_id));
-        floor = static_cast<uint32_t>(q->int64(0));
-    }
-    auto q = db_.cached("UPDATE mailboxes SET recent_floor = uidnext WHERE id = ?1");
-    q->bind(1, mailbox_id).run();
-    return floor;
+void WriteOps::raise_recent_floor(int64_t mailbox_id, uint32_t floor) {
+    auto q = db_.cached("UPDATE mailboxes SET recent_floor = max(recent_floor, ?2) WHERE id = ?1");
+    q->bind(1, mailbox_id).bind(2, int64_t{floor}).run();
 }
 
 }  // namespace pochta::store

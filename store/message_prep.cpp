@@ -38,11 +38,22 @@ std::optional<std::string> parse_structure(std::string_view data) {
     }
 }
 
-PreparedMessage prepare_message(std::string_view data) {
+std::optional<std::string> summarize_structure(const Summarizer& summarize, const std::string& structure) {
+    if (!summarize) return std::nullopt;
+    try {
+        return summarize(structure);
+    } catch (const std::exception& e) {
+        log::warn("store: message summary not made: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize) {
     PreparedMessage p;
     p.sha256 = sha256_hex(data);
     p.crlf_size = crlf_size_of(data);
     p.structure = parse_structure(data);
+    if (p.structure) p.summary = summarize_structure(summarize, *p.structure);
     p.ready = true;
     return p;
 }

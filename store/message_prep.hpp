@@ -1,6 +1,6 @@
 // What the store derives from a message's bytes before it is indexed: the
 // content hash (blob identity), the size with bare LFs counted as CRLF, and
-// the serialized MIME structure. All of it is pure computation, so it runs
+// the serialized MIME structure with its summary. All of it is pure computation, so it runs
 // outside the index transaction: on the caller's thread for the blocking
 // calls, otherwise on the writer thread before the batch begins.
 #pragma once
@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "store/store.hpp"
 
 namespace pochta::store {
 
@@ -32,9 +34,13 @@ struct PreparedMessage {
     std::string sha256;
     uint64_t crlf_size = 0;
     std::optional<std::string> structure;  // nullopt: parsed on first request instead
+    std::optional<std::string> summary;    // nullopt: none (no summarizer, or no structure)
 };
 
-PreparedMessage prepare_message(std::string_view data);
+PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize);
+
+// The summary of a structure, nullopt without a summarizer.
+std::optional<std::string> summarize_structure(const Summarizer& summarize, const std::string& structure);
 
 // common/mime's serialized structure of a message; nullopt if the parser
 // failed unexpectedly (it is meant never to throw on bad input).

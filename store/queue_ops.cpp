@@ -51,7 +51,7 @@ bool WriteOps::update_queue(const QueueUpdate& u) {
     }
     if (u.bounce) {
         if (auto error = check_delivery(*u.bounce); !error.empty()) throw StoreError("bounce: " + error);
-        deliver(*u.bounce, prepare_message(u.bounce->data));
+        deliver(*u.bounce, prepare_message(u.bounce->data, {}));  // summarized on first read
     }
     if (!u.attempt_done) return true;
     int64_t open = 0;

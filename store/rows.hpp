@@ -7,6 +7,10 @@
 
 // The columns message_from() expects, in order, from table `messages`.
 #define POCHTA_MESSAGE_COLUMNS "id, uid, modseq, flags, keywords, internal_date, size, crlf_size, pop3_uidl"
+// The same from `messages m` in a join.
+#define POCHTA_MESSAGE_COLUMNS_M \
+    "m.id, m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.size, m.crlf_size, m.pop3_uidl"
+constexpr int message_column_count = 9;
 
 // The columns mailbox_from() expects, from `mailboxes m` joined with
 // `users u`; the counts and the subscription come from subqueries.

@@ -127,6 +127,12 @@ INSERT INTO meta(key, value) VALUES
     ('message_id_last', (SELECT coalesce(max(id), 0) FROM messages));
 )sql";
 
+// Migration 3: a protocol's summary per blob beside its structure (see
+// Options::summarize); NULL = not made yet, made on first read.
+constexpr const char* migration_3 = R"sql(
+ALTER TABLE blobs ADD COLUMN summary BLOB;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -176,7 +182,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 2> migrations{{
+const std::array<Migration, 3> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -185,6 +191,7 @@ const std::array<Migration, 2> migrations{{
         db.exec(migration_2);
         fill_crlf_sizes(db, files);
     },
+    [](Db& db, const BlobFiles&) { db.exec(migration_3); },
 }};
 
 }  // namespace

@@ -107,6 +107,9 @@ Db::Db(const std::filesystem::path& file, Role role) {
             exec("PRAGMA journal_mode=WAL");
             exec("PRAGMA synchronous=FULL");
             exec("PRAGMA wal_autocheckpoint=0");
+            // When the WAL starts over (GroupWriter::rewind_wal), its file is
+            // cut back to this size instead of keeping its largest.
+            exec("PRAGMA journal_size_limit=67108864");
             break;
         case Role::reader:
             exec("PRAGMA query_only=1");

@@ -53,7 +53,8 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
     lock_->share();
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
-    writer_ = std::make_unique<GroupWriter>(std::move(db), files_, options_.inline_blob_limit);
+    writer_ = std::make_unique<GroupWriter>(std::move(db), files_, options_.inline_blob_limit,
+                                            options_.summarize);
     checkpointer_ = std::make_unique<Checkpointer>(index, options_.checkpoint_interval,
                                                    [w = writer_.get()] { return w->last_commit(); });
 }
@@ -102,7 +103,7 @@ void SqliteStore::write(std::function<void(WriteOps&)> fn) {
 // writer thread only does what must be serial.
 void SqliteStore::deliver(const Delivery& delivery) {
     refuse_on_writer_thread();
-    PreparedMessage prepared = prepare_message(delivery.data);
+    PreparedMessage prepared = prepare_message(delivery.data, options_.summarize);
     std::promise<std::string> finished;
     auto result = finished.get_future();
     writer_->submit(
@@ -160,7 +161,7 @@ void SqliteStore::set_subscribed(const std::string& user, const std::string& nam
 
 AppendResult SqliteStore::append(const AppendRequest& request) {
     refuse_on_writer_thread();
-    PreparedMessage prepared = prepare_message(request.data);
+    PreparedMessage prepared = prepare_message(request.data, options_.summarize);
     std::promise<AppendResult> finished;
     auto result = finished.get_future();
     writer_->submit(
@@ -195,32 +196,56 @@ std::vector<uint32_t> SqliteStore::expunge(int64_t mailbox_id, const std::vector
     return removed;
 }
 
+// A read and a map update: the new floor is written behind (see
+// deferred_mutex_). The lock orders concurrent claims, so each message is
+// \Recent for one caller only.
 uint32_t SqliteStore::claim_recent(int64_t mailbox_id) {
-    uint32_t first = 0;
-    write([&](WriteOps& ops) { first = ops.claim_recent(mailbox_id); });
+    uint32_t stored_floor = 0, uidnext = 0;
+    {
+        auto db = readers_->acquire();
+        auto q = db->cached("SELECT recent_floor, uidnext FROM mailboxes WHERE id = ?1");
+        q->bind(1, mailbox_id);
+        if (!q->step()) throw MailboxNotFound(fmt::format("no mailbox with id {}", mailbox_id));
+        stored_floor = static_cast<uint32_t>(q->int64(0));
+        uidnext = static_cast<uint32_t>(q->int64(1));
+    }
+    std::lock_guard lock(deferred_mutex_);
+    uint32_t& floor = recent_floors_[mailbox_id];
+    floor = std::max(floor, stored_floor);
+    const uint32_t first = floor;
+    if (uidnext > floor) {
+        floor = uidnext;
+        pending_floors_[mailbox_id] = floor;
+        schedule_deferred_write();
+    }
     return first;
 }
 
-void SqliteStore::cache_structure(const std::string& sha256, const std::string& structure) {
-    {
-        std::lock_guard lock(structures_mutex_);
-        const bool idle = pending_structures_.empty();
-        pending_structures_.insert_or_assign(sha256, structure);
-        if (!idle) return;  // the queued task will take this one too
-    }
-    // Fire and forget: the caller already has its structure; losing the
-    // cache entry (store closing, disk full) only means parsing again.
+void SqliteStore::cache_derived(const std::string& sha256, DerivedData derived) {
+    std::lock_guard lock(deferred_mutex_);
+    pending_derived_.insert_or_assign(sha256, std::move(derived));
+    schedule_deferred_write();
+}
+
+void SqliteStore::schedule_deferred_write() {
+    if (std::exchange(deferred_scheduled_, true)) return;  // the queued task takes this too
+    // Fire and forget: losing it (store closing, disk full) only means
+    // parsing a structure again or a message being \Recent once more.
     writer_->submit(
         [this](WriteOps& ops) {
-            std::map<std::string, std::string> batch;
+            std::map<std::string, DerivedData> derived;
+            std::map<int64_t, uint32_t> floors;
             {
-                std::lock_guard lock(structures_mutex_);
-                batch.swap(pending_structures_);
+                std::lock_guard lock(deferred_mutex_);
+                derived.swap(pending_derived_);
+                floors.swap(pending_floors_);
+                deferred_scheduled_ = false;
             }
-            for (const auto& [sha, bytes] : batch) ops.cache_structure(sha, bytes);
+            for (const auto& [sha, d] : derived) ops.cache_derived(sha, d);
+            for (const auto& [id, floor] : floors) ops.raise_recent_floor(id, floor);
         },
         [](std::exception_ptr error) {
-            if (error) log::debug("store: MIME structure not cached");
+            if (error) log::debug("store: deferred cache and \\Recent writes failed");
         });
 }
 

@@ -17,6 +17,7 @@
 #include "store/group_writer.hpp"
 #include "store/read_pool.hpp"
 #include "store/store.hpp"
+#include "store/write_ops.hpp"
 
 namespace pochta::store {
 
@@ -37,6 +38,7 @@ public:
     std::vector<MailboxInfo> list_mailboxes(const std::string& user) override;
     std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) override;
     std::vector<MessageInfo> list_messages(int64_t mailbox_id) override;
+    std::optional<MailboxSnapshot> mailbox_snapshot(int64_t mailbox_id) override;
     std::string read_message(int64_t message_id) override;
 
     std::vector<QueueEntry> list_queue() override;
@@ -62,6 +64,8 @@ public:
     std::vector<uint32_t> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids, bool only_deleted) override;
     std::string read_range(int64_t message_id, uint64_t offset, uint64_t length) override;
     std::string message_structure(int64_t message_id) override;
+    std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                         RowParts parts) override;
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
     uint32_t claim_recent(int64_t mailbox_id) override;
@@ -75,18 +79,33 @@ private:
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
     void clean_leftovers(Db& db);
-    // Queues a structure computed on demand for the index. Requests that
-    // arrive while one write is pending share it, so a client fetching
-    // BODYSTRUCTURE of 5,000 migrated messages causes a few commits, not 5,000.
-    void cache_structure(const std::string& sha256, const std::string& structure);
+    // Queues a structure or summary computed on demand for the index.
+    // Requests that arrive while one write is pending share it, so a client
+    // fetching BODYSTRUCTURE of 5,000 migrated messages causes a few
+    // commits, not 5,000.
+    void cache_derived(const std::string& sha256, DerivedData derived);
+    // Writes what cache_derived and claim_recent left pending, in one
+    // fire-and-forget transaction queued behind the deliveries; requests
+    // made meanwhile join it. Call with deferred_mutex_ held.
+    void schedule_deferred_write();
+    // A row's structure (parsed now if it never was) and, when a summarizer
+    // is set, its summary (made now if missing); new ones are cached.
+    void fill_derived(MessageRow& row, const std::string& sha256, bool want_structure);
 
     std::filesystem::path data_dir_;
     Options options_;
     BlobFiles files_;
     std::unique_ptr<DirLock> lock_;
     std::unique_ptr<ReadPool> readers_;
-    std::mutex structures_mutex_;
-    std::map<std::string, std::string> pending_structures_;  // sha256 -> serialized structure
+    // Writes nobody waits for: caches, and \Recent floors, which this
+    // process keeps in memory (recent_floors_) and writes behind, so a
+    // SELECT never waits for a commit. A crash before the write only makes
+    // messages \Recent once more.
+    std::mutex deferred_mutex_;
+    bool deferred_scheduled_ = false;
+    std::map<std::string, DerivedData> pending_derived_;  // by sha256
+    std::map<int64_t, uint32_t> pending_floors_;          // mailbox id -> recent floor
+    std::map<int64_t, uint32_t> recent_floors_;           // every floor this process claimed
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
 };

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
+#include "common/util/log.hpp"
+#include "store/keywords.hpp"
 #include "store/mailbox_names.hpp"
 #include "store/message_prep.hpp"
 #include "store/rows.hpp"
@@ -49,6 +52,32 @@ std::vector<MessageInfo> SqliteStore::list_messages(int64_t mailbox_id) {
     q->bind(1, mailbox_id);
     std::vector<MessageInfo> out;
     while (q->step()) out.push_back(message_from(*q));
+    return out;
+}
+
+std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(int64_t mailbox_id) {
+    auto db = readers_->acquire();
+    Txn snapshot(*db, Txn::Kind::deferred);
+    MailboxSnapshot out;
+    {
+        auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS
+                            " FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE m.id = ?1");
+        q->bind(1, mailbox_id);
+        if (!q->step()) return std::nullopt;
+        out.box = mailbox_from(*q);
+    }
+    auto q = db->cached("SELECT uid, flags, keywords FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+    q->bind(1, mailbox_id);
+    out.uids.reserve(out.box.messages);
+    std::set<std::string> keywords;
+    while (q->step()) {
+        const auto uid = static_cast<uint32_t>(q->int64(0));
+        out.uids.push_back(uid);
+        if (out.first_unseen_uid == 0 && !(q->int64(1) & flag_seen)) out.first_unseen_uid = uid;
+        if (std::string column = q->text(2); !column.empty())
+            for (auto& k : split_keywords(column)) keywords.insert(std::move(k));
+    }
+    out.keywords.assign(keywords.begin(), keywords.end());
     return out;
 }
 
@@ -113,22 +142,109 @@ std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_
 }
 
 std::string SqliteStore::message_structure(int64_t message_id) {
+    MessageRow row;
     std::string sha;
     {
         auto db = readers_->acquire();
         auto q = db->cached(
-            "SELECT b.sha256, b.structure FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
+            "SELECT b.sha256, b.structure, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id "
+            "WHERE m.id = ?1");
         q->bind(1, message_id);
         if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
         if (auto cached = q->blob(1)) return std::move(*cached);
         sha = q->text(0);
+        row.summary = q->blob(2).value_or(std::string());
     }
-    // Not parsed yet (a message from before schema 2, or a parse that ran
-    // out of memory): parse now and keep the result for next time.
-    auto structure = parse_structure(read_message(message_id));
-    if (!structure) throw StoreError(fmt::format("cannot parse the structure of message {}", message_id));
-    cache_structure(sha, *structure);
-    return std::move(*structure);
+    row.info.id = message_id;
+    fill_derived(row, sha, true);
+    return std::move(row.structure);
+}
+
+namespace {
+
+// Requested UIDs as ranges to scan: stepping over a few rows nobody asked
+// for is cheaper than a separate lookup per UID.
+std::vector<std::pair<uint32_t, uint32_t>> scan_ranges(const std::vector<uint32_t>& uids) {
+    constexpr uint32_t max_gap = 16;
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (uint32_t uid : uids) {
+        if (!out.empty() && uid >= out.back().second && uid - out.back().second <= max_gap)
+            out.back().second = uid;
+        else
+            out.emplace_back(uid, uid);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<MessageRow> SqliteStore::message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                                  RowParts parts) {
+    std::vector<MessageRow> out;
+    std::vector<std::pair<size_t, std::string>> incomplete;  // rows lacking derived data, with their sha256
+    const bool want_summary = parts.summary && options_.summarize;
+    {
+        auto db = readers_->acquire();
+        Txn snapshot(*db, Txn::Kind::deferred);
+        // CASE keeps unasked-for blobs unread: SQLite only loads a column
+        // (and its overflow pages) when it is evaluated.
+        auto q = db->cached("SELECT " POCHTA_MESSAGE_COLUMNS_M
+                            ", b.sha256, b.structure IS NULL, b.summary IS NULL, "
+                            "CASE WHEN ?4 THEN b.summary END, CASE WHEN ?5 OR (?4 AND b.summary IS NULL) THEN b.structure END, "
+                            "CASE WHEN ?6 THEN b.inline_data END "
+                            "FROM messages m JOIN blobs b ON b.id = m.blob_id "
+                            "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
+        constexpr int c = message_column_count;
+        for (auto [first, last] : scan_ranges(uids)) {
+            q->reset();
+            q->bind(1, mailbox_id).bind(2, int64_t{first}).bind(3, int64_t{last});
+            q->bind(4, int64_t{parts.summary}).bind(5, int64_t{parts.structure}).bind(6, int64_t{parts.content});
+            while (q->step()) {
+                const auto uid = static_cast<uint32_t>(q->int64(1));
+                if (!std::binary_search(uids.begin(), uids.end(), uid)) continue;
+                MessageRow row;
+                row.info = message_from(*q);
+                if (parts.summary) row.summary = q->blob(c + 3).value_or(std::string());
+                row.structure = q->blob(c + 4).value_or(std::string());
+                if (parts.content) row.content = q->blob(c + 5);
+                const bool lacks_structure = parts.structure && q->int64(c + 1) != 0;
+                const bool lacks_summary = want_summary && q->int64(c + 2) != 0;
+                if (lacks_structure || lacks_summary)
+                    incomplete.emplace_back(out.size(), q->text(c));
+                else if (!parts.structure)
+                    row.structure.clear();
+                out.push_back(std::move(row));
+            }
+        }
+    }
+    // Outside the snapshot: parsing may read a blob file.
+    for (auto& [index, sha] : incomplete) {
+        try {
+            fill_derived(out[index], sha, parts.structure);
+        } catch (const StoreError& e) {
+            log::warn("store: message {}: {}", out[index].info.id, e.what());
+        }
+    }
+    return out;
+}
+
+void SqliteStore::fill_derived(MessageRow& row, const std::string& sha256, bool want_structure) {
+    DerivedData made;
+    if (row.structure.empty()) {
+        // Not parsed yet (a message from before schema 2, or a parse that ran
+        // out of memory): parse now and keep the result for next time.
+        auto structure = parse_structure(read_message(row.info.id));
+        if (!structure)
+            throw StoreError(fmt::format("cannot parse the structure of message {}", row.info.id));
+        made.structure = structure;
+        row.structure = std::move(*structure);
+    }
+    if (row.summary.empty() && options_.summarize) {
+        made.summary = summarize_structure(options_.summarize, row.structure);
+        if (made.summary) row.summary = *made.summary;
+    }
+    if (!want_structure) row.structure.clear();
+    if (made.structure || made.summary) cache_derived(sha256, std::move(made));
 }
 
 std::vector<QueueEntry> SqliteStore::list_queue() {

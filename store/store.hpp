@@ -181,6 +181,34 @@ struct Stats {
     uint64_t largest_batch = 0;      // most deliveries that shared one transaction
 };
 
+// What SELECT needs of a mailbox, read in one snapshot.
+struct MailboxSnapshot {
+    MailboxInfo box;
+    std::vector<uint32_t> uids;          // ascending
+    uint32_t first_unseen_uid = 0;       // 0: every message has \Seen
+    std::vector<std::string> keywords;   // in use, distinct
+};
+
+// Derives a protocol's summary of a message from its serialized MIME
+// structure (IMAP: ENVELOPE and BODYSTRUCTURE, rendered once), kept beside
+// the structure so that reading it later needs no parsing. Opaque to the
+// store; must be pure and must not throw for any structure.
+using Summarizer = std::function<std::string(const std::string& structure)>;
+
+// What message_rows reads besides each message's MessageInfo.
+struct RowParts {
+    bool summary = false;
+    bool structure = false;
+    bool content = false;    // the bytes of messages kept inside the index
+};
+
+struct MessageRow {
+    MessageInfo info;
+    std::string summary;                 // empty when none is kept
+    std::string structure;               // serialized, when asked (parsed now if it never was)
+    std::optional<std::string> content;  // when asked and the message is small enough to be inline
+};
+
 struct Options {
     // Messages up to this size are kept inside the index database, so one
     // group commit (one fsync) makes a whole batch durable; larger ones are
@@ -192,6 +220,9 @@ struct Options {
     // it only happens when no other process has the store open, so a CLI
     // command never removes the files of a delivery the server has in flight.
     bool maintenance = true;
+    // Computed at delivery/APPEND, and on first read for messages stored
+    // without one. Empty: no summaries.
+    Summarizer summarize;
 };
 
 class Store {
@@ -220,6 +251,9 @@ public:
     virtual std::vector<MailboxInfo> list_mailboxes(const std::string& user) = 0;
     virtual std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) = 0;
     virtual std::vector<MessageInfo> list_messages(int64_t mailbox_id) = 0;
+    // The mailbox and its UIDs, nullopt if it is gone: what a session keeps
+    // of a selected mailbox, without the rest of each row.
+    virtual std::optional<MailboxSnapshot> mailbox_snapshot(int64_t mailbox_id) = 0;
     // The stored bytes of a message (whole; streaming readers come with POP3/IMAP).
     virtual std::string read_message(int64_t message_id) = 0;
 
@@ -280,6 +314,11 @@ public:
     virtual std::string read_range(int64_t message_id, uint64_t offset, uint64_t length) = 0;
     // The MIME structure cached at delivery/APPEND (common/mime's serialized form).
     virtual std::string message_structure(int64_t message_id) = 0;
+    // The messages of a mailbox with these UIDs (ascending), in one read
+    // snapshot, each with the parts asked for; UIDs that do not exist are
+    // left out. For FETCH: a batch of messages costs one index range scan.
+    virtual std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
+                                                 RowParts parts) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
     // expunged since then.
     virtual std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) = 0;

@@ -51,6 +51,13 @@ std::vector<T> unique_in_order(const std::vector<T>& items) {
     return out;
 }
 
+void bind_optional(Stmt& q, int index, const std::optional<std::string>& bytes) {
+    if (bytes)
+        q.bind_blob(index, *bytes);
+    else
+        q.bind_null(index);
+}
+
 }  // namespace
 
 int64_t unix_now() {
@@ -155,13 +162,14 @@ int64_t WriteOps::ensure_user(const std::string& user) {
 
 int64_t WriteOps::blob_id(const PreparedMessage& prepared, std::string_view data) {
     {
-        auto q = db_.cached("SELECT id, structure IS NULL FROM blobs WHERE sha256 = ?1");
+        auto q = db_.cached("SELECT id, structure IS NULL OR summary IS NULL FROM blobs WHERE sha256 = ?1");
         q->bind(1, prepared.sha256);
         if (q->step()) {
             const int64_t id = q->int64(0);
-            const bool missing_structure = q->int64(1) != 0;
+            const bool missing = q->int64(1) != 0;
             q->reset();
-            if (missing_structure && prepared.structure) cache_structure(prepared.sha256, *prepared.structure);
+            if (missing && (prepared.structure || prepared.summary))
+                cache_derived(prepared.sha256, {prepared.structure, prepared.summary});
             return id;
         }
     }
@@ -170,23 +178,26 @@ int64_t WriteOps::blob_id(const PreparedMessage& prepared, std::string_view data
     // this check and our commit, since dropping needs the lock too.
     if (!inline_blob && !files_.exists(prepared.sha256)) files_.write(prepared.sha256, data);
     auto q = db_.cached(
-        "INSERT INTO blobs(sha256, size, inline_data, structure) VALUES (?1, ?2, ?3, ?4) RETURNING id");
+        "INSERT INTO blobs(sha256, size, inline_data, structure, summary) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "RETURNING id");
     q->bind(1, prepared.sha256).bind(2, static_cast<int64_t>(data.size()));
     if (inline_blob)
         q->bind_blob(3, data);
     else
         q->bind_null(3);
-    if (prepared.structure)
-        q->bind_blob(4, *prepared.structure);
-    else
-        q->bind_null(4);
+    bind_optional(*q, 4, prepared.structure);
+    bind_optional(*q, 5, prepared.summary);
     q->step();
     return q->int64(0);
 }
 
-void WriteOps::cache_structure(const std::string& sha256, const std::string& structure) {
-    auto q = db_.cached("UPDATE blobs SET structure = ?2 WHERE sha256 = ?1 AND structure IS NULL");
-    q->bind(1, sha256).bind_blob(2, structure).run();
+void WriteOps::cache_derived(const std::string& sha256, const DerivedData& derived) {
+    auto q = db_.cached(
+        "UPDATE blobs SET structure = coalesce(structure, ?2), summary = coalesce(summary, ?3) WHERE sha256 = ?1");
+    q->bind(1, sha256);
+    bind_optional(*q, 2, derived.structure);
+    bind_optional(*q, 3, derived.summary);
+    q->run();
 }
 
 void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob, int64_t internal_date,

@@ -24,6 +24,12 @@ std::string check_delivery(const Delivery& delivery);
 
 int64_t unix_now();
 
+// What the store derives from a blob's bytes and keeps beside them.
+struct DerivedData {
+    std::optional<std::string> structure;
+    std::optional<std::string> summary;
+};
+
 class WriteOps {
 public:
     WriteOps(Db& db, const BlobFiles& files, size_t inline_limit);
@@ -60,11 +66,12 @@ public:
     CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                              bool move);
     std::vector<uint32_t> expunge(int64_t mailbox_id, const std::vector<uint32_t>& uids, bool only_deleted);
-    uint32_t claim_recent(int64_t mailbox_id);
-    // Fills in a structure computed on demand, unless one arrived meanwhile.
-    // Keyed by content hash, so a blob row dropped and re-created meanwhile
-    // still gets the structure of its own bytes.
-    void cache_structure(const std::string& sha256, const std::string& structure);
+    // Raises a mailbox's \Recent floor (never lowers it); a mailbox gone is skipped.
+    void raise_recent_floor(int64_t mailbox_id, uint32_t floor);
+    // Fills in a structure and/or summary computed on demand, unless they
+    // arrived meanwhile. Keyed by content hash, so a blob row dropped and
+    // re-created meanwhile still gets the structure of its own bytes.
+    void cache_derived(const std::string& sha256, const DerivedData& derived);
 
     // ---- Change events of the open transaction, in order, one per
     // (kind, mailbox) with the latest modseq. The writer publishes them

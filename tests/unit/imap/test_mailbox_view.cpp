@@ -18,16 +18,22 @@ store::MessageInfo msg(uint32_t uid, uint64_t modseq, uint32_t flags = 0) {
 }
 
 MailboxView view_of(std::vector<uint32_t> uids, uint32_t first_recent = 0) {
-    store::MailboxInfo box;
-    box.id = 7;
-    box.uidvalidity = 99;
-    box.uidnext = uids.empty() ? 1 : uids.back() + 1;
-    box.highestmodseq = 100;
-    std::vector<store::MessageInfo> messages;
-    for (uint32_t uid : uids) messages.push_back(msg(uid, 50));
+    store::MailboxSnapshot snapshot;
+    snapshot.box.id = 7;
+    snapshot.box.uidvalidity = 99;
+    snapshot.box.uidnext = uids.empty() ? 1 : uids.back() + 1;
+    snapshot.box.highestmodseq = 100;
+    snapshot.uids = uids;
+    snapshot.keywords = {"$Work"};
     MailboxView v;
-    v.load(box, messages, first_recent);
+    v.load(snapshot, first_recent);
     return v;
+}
+
+std::vector<uint32_t> seqs_of(const std::vector<FlagChange>& changes) {
+    std::vector<uint32_t> out;
+    for (const auto& c : changes) out.push_back(c.seq);
+    return out;
 }
 
 std::vector<uint32_t> resolve(const MailboxView& v, const char* set, bool uid) {
@@ -42,7 +48,10 @@ TEST_CASE("MailboxView maps sequence numbers and UIDs") {
     MailboxView v = view_of({3, 5, 9, 12}, 9);
     CHECK(v.exists() == 4);
     CHECK(v.recent_count() == 2);
-    CHECK(v.first_unseen() == 1);
+    CHECK(v.is_recent(9));
+    CHECK_FALSE(v.is_recent(5));
+    CHECK(v.uid_at(3) == 9);
+    CHECK(v.keywords() == std::set<std::string>{"$Work"});
     CHECK(v.seq_of(9) == 3u);
     CHECK_FALSE(v.seq_of(4));
     CHECK(v.max_uid() == 12);
@@ -60,7 +69,8 @@ TEST_CASE("Expunges by others wait until they may be announced") {
     v.apply({}, {2, 4}, 101, 5);
     // Still numbered as the client knows them.
     CHECK(v.exists() == 4);
-    CHECK(v.at(2).expunged);
+    CHECK(v.is_expunged(2));
+    CHECK(v.live_uids() == std::vector<uint32_t>{1, 3});
     Announcements quiet = v.take(false);
     CHECK(quiet.expunged.empty());
     CHECK(v.exists() == 4);
@@ -82,8 +92,10 @@ TEST_CASE("New messages and flag changes are announced once") {
     REQUIRE(a.exists);
     CHECK(*a.exists == 4);
     CHECK(a.recent == 1u);
-    CHECK(a.flag_changes == std::vector<uint32_t>{2});
-    CHECK(v.at(2).info.flags == store::flag_seen);
+    CHECK(seqs_of(a.flag_changes) == std::vector<uint32_t>{2});
+    CHECK(a.flag_changes[0].info.flags == store::flag_seen);
+    CHECK(v.is_recent(4));
+    CHECK_FALSE(v.is_recent(3));
     CHECK(v.take(true).empty());
     // The same rows seen again (a refresh racing a commit) change nothing.
     v.apply({changed, msg(3, 121)}, {}, 122, 5);
@@ -100,13 +112,12 @@ TEST_CASE("EXISTS counts pending expunges while EXPUNGE may not be sent") {
     CHECK(b.expunged == std::vector<uint32_t>{1});
     CHECK_FALSE(b.exists);
     CHECK(v.exists() == 3);
-    CHECK(v.at(3).info.uid == 4);
+    CHECK(v.uid_at(3) == 4);
 }
 
 TEST_CASE("Own changes are not announced again") {
     MailboxView v = view_of({1, 2, 3});
     v.set_flags(msg(2, 140, store::flag_deleted));
-    CHECK(v.at(2).info.flags == store::flag_deleted);
     v.apply({msg(2, 140, store::flag_deleted)}, {}, 140, 4);
     CHECK(v.take(true).empty());
     Announcements removed = v.remove({1, 3});
@@ -138,6 +149,38 @@ TEST_CASE("A message expunged before it was announced is never shown") {
     CHECK(a.expunged.empty());
     CHECK_FALSE(a.exists);
     CHECK(v.exists() == 1);
+}
+
+TEST_CASE("Changes by others after an own STORE are announced") {
+    MailboxView v = view_of({1, 2});
+    auto own = msg(1, 101, store::flag_seen);
+    own.keywords = {"$Later"};
+    v.set_flags(own);
+    CHECK(v.keywords().count("$Later"));
+    // Another session changed it again after our STORE.
+    v.apply({own, msg(1, 102, store::flag_flagged)}, {}, 102, 3);
+    Announcements a = v.take(true);
+    REQUIRE(a.flag_changes.size() == 1);
+    CHECK(a.flag_changes[0].info.flags == store::flag_flagged);
+    CHECK(a.flag_changes[0].info.modseq == 102);
+}
+
+TEST_CASE("\\Recent covers only what this session claimed") {
+    MailboxView v = view_of({1, 2, 3}, 3);
+    CHECK(v.recent_count() == 1);
+    // Claimed by another session: not recent here.
+    v.apply({msg(4, 101)}, {}, 101, 5, 0);
+    CHECK_FALSE(v.is_recent(4));
+    // Claimed here.
+    v.apply({msg(5, 102), msg(6, 103)}, {}, 103, 7, 5);
+    CHECK(v.is_recent(5));
+    CHECK(v.is_recent(6));
+    CHECK(v.recent_count() == 3);
+    Announcements a = v.take(true);
+    CHECK(a.recent == 3u);
+    // Expunged recent messages no longer count.
+    v.remove({3, 5});
+    CHECK(v.recent_count() == 1);
 }
 
 TEST_CASE("LIST wildcards") {

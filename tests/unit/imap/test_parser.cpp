@@ -497,6 +497,10 @@ TEST_CASE("section atoms and brackets", "[parser]") {
         {"a FETCH 1 BODY[HEADER.FIELDS (\"a b\" c)]\r\n", {"1", "BODY[HEADER.FIELDS (\"a b\" c)]"}},
         {"a FETCH 1 BODY[TEXT]<0.10>\r\n", {"1", "BODY[TEXT]<0.10>"}},
         {"a FETCH 1 BINARY.PEEK[1] UID\r\n", {"1", "BINARY.PEEK[1]", "UID"}},
+        // RFC 9051 additions: SEARCHRES's "$" is an ordinary atom, a BINARY
+        // partial and BINARY.SIZE stay one token each.
+        {"a UID FETCH $ (BINARY.PEEK[1.2]<0.100> BINARY.SIZE[2])\r\n", {"$"}},
+        {"a STORE $ +FLAGS.SILENT \\Seen\r\n", {"$", "+FLAGS.SILENT", "\\Seen"}},
         {"a LIST x [x\r\n", {"x", "[x"}},       // a lone '[' at the start is an atom char
         {"a LIST x a[b c\r\n", {"x", "a[b", "c"}},  // no ']' on the line: ordinary atom char
         {"a X [a b]\r\n", {"[a", "b]"}},        // '[' first: no section, the space splits
@@ -506,10 +510,31 @@ TEST_CASE("section atoms and brackets", "[parser]") {
         Command cmd = parse_ok(c.input);
         std::vector<std::string> atoms;
         for (const Token& t : cmd.args) {
+            if (t.is_list()) continue;  // checked below
             CHECK(t.is_atom());
             atoms.push_back(t.text);
         }
         CHECK(atoms == c.atoms);
+    }
+    Command fetch = parse_ok("a UID FETCH $ (BINARY.PEEK[1.2]<0.100> BINARY.SIZE[2])\r\n");
+    CHECK(fetch.uid);
+    REQUIRE(fetch.args.size() == 2);
+    REQUIRE(fetch.args[1].children.size() == 2);
+    CHECK(fetch.args[1].children[0].text == "BINARY.PEEK[1.2]<0.100>");
+    CHECK(fetch.args[1].children[1].text == "BINARY.SIZE[2]");
+}
+
+TEST_CASE("literal8 messages for APPEND, synchronizing or not, keep every octet", "[parser]") {
+    std::string message("Subject: x\r\n\r\n\0\xff\r\n", 18);
+    for (const char* plus : {"", "+"}) {
+        INFO(plus);
+        Command cmd = parse_ok("a APPEND INBOX (\\Seen) ~{18" + std::string(plus) + "}\r\n" + message + "\r\n");
+        REQUIRE(cmd.args.size() == 3);
+        CHECK(cmd.args[2].type == Token::Type::literal);
+        CHECK(cmd.args[2].binary);
+        CHECK(cmd.args[2].text == message);
+        CHECK(message.size() == 18);
+        CHECK_FALSE(cmd.args[2].astring());
     }
 }
 

@@ -211,7 +211,7 @@ TEST_CASE("search errors", "[search]") {
         "UID",
         "UID x",
         "UID 0",
-        "UID $",
+        "UID $,1",
         "0",
         "1:0",
         "NOT",

@@ -62,7 +62,8 @@ TEST_CASE("invalid sequence sets are refused", "[seqset]") {
     const char* cases[] = {
         "",         "0",          "0:5",      "5:0",    "1,",     ",1",       "1,,2",    "1:",
         ":1",       "1:2:3",      "01",       "1:02",   "a",      "1 2",      " 1",      "1-3",
-        "$",        "4294967296", "99999999999999999999", "1:4294967296", "**",  "*:*:*",  "+1",
+        "$1",       "4294967296", "99999999999999999999", "1:4294967296", "**",  "*:*:*",  "+1",
+        "1,$",      "$:3",        "$$",       "*,$",
         "1;2",      "-1",
     };
     for (const char* text : cases) {
@@ -75,6 +76,20 @@ TEST_CASE("invalid sequence sets are refused", "[seqset]") {
     while (many.size() + 8 < SeqSet::kMaxText) many += "1,";
     many += "1";
     CHECK(SeqSet::parse(many));
+}
+
+TEST_CASE("$ is the saved-result marker", "[seqset]") {
+    auto set = SeqSet::parse("$");
+    REQUIRE(set);
+    CHECK(set->saved());
+    CHECK(set->empty());
+    CHECK(set->str() == "$");
+    CHECK(set->resolve(10).empty());
+    CHECK_FALSE(set->contains(1, 10));
+    CHECK(set->highest(10) == 0);
+    CHECK(*set != SeqSet{});
+    CHECK_FALSE(SeqSet::parse("1:3")->saved());
+    CHECK_FALSE(SeqSet::from_numbers({1, 2}).saved());
 }
 
 TEST_CASE("'*' is the mailbox's largest number", "[seqset]") {

@@ -94,10 +94,23 @@ TEST_CASE("crlf size counts bare LFs twice, also across pieces", "[store][crlf]"
 
 TEST_CASE("prepare_message hashes, counts and parses", "[store][crlf]") {
     const std::string msg = "Subject: hi\nContent-Type: text/plain\n\nbody\n";
-    auto p = prepare_message(msg);
+    auto p = prepare_message(msg, {});
     CHECK(p.ready);
     CHECK(p.sha256.size() == 64);
     CHECK(p.crlf_size == msg.size() + 4);
     REQUIRE(p.structure);
     CHECK_FALSE(p.structure->empty());
+    CHECK_FALSE(p.summary);
+
+    auto summarized = prepare_message(msg, [](const std::string& s) { return "of " + std::to_string(s.size()); });
+    REQUIRE(summarized.summary);
+    CHECK(*summarized.summary == "of " + std::to_string(p.structure->size()));
+}
+
+TEST_CASE("a summarizer that throws leaves no summary", "[store]") {
+    auto p = prepare_message("Subject: x\n\nbody\n", [](const std::string&) -> std::string {
+        throw std::runtime_error("boom");
+    });
+    CHECK(p.structure);
+    CHECK_FALSE(p.summary);
 }

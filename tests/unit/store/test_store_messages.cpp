@@ -355,6 +355,21 @@ TEST_CASE("claim_recent gives each new message to one caller", "[store][recent]"
     CHECK_THROWS_AS(store->claim_recent(999999), MailboxNotFound);
 }
 
+TEST_CASE("claimed \\Recent floors are written behind and survive a restart", "[store][recent]") {
+    TempDir tmp;
+    int64_t id = 0;
+    {
+        auto store = Store::open(tmp.data());
+        id = filled(*store, "R", 3).id;
+        CHECK(store->claim_recent(id) == 1);
+        // The floor is written by a queued task; a later write commits after it.
+        store->create_mailbox(alice, "Later");
+        CHECK(query_int(tmp.data(), "SELECT recent_floor FROM mailboxes WHERE name = 'R'") == 4);
+    }
+    auto store = Store::open(tmp.data());
+    CHECK(store->claim_recent(id) == 4);  // nothing recent again after the restart
+}
+
 TEST_CASE("claim_recent across concurrent callers hands out each UID once", "[store][recent]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
