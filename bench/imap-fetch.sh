@@ -8,6 +8,9 @@
 #   3. FETCH 1:* BODY.PEEK[]
 # Every client logs in over STARTTLS on the plain IMAP port of both servers
 # (pochta refuses LOGIN before TLS; Dovecot gets the same TLS work).
+# The clients are threads of a C program compiled here
+# (loadclient/imap_load.c, every response verified); CC overrides the
+# compiler. The filling stays in Python.
 #
 #   usage: bench/imap-fetch.sh [RUNS [MSGS [CLIENTS [BYTES]]]]
 #
@@ -22,8 +25,9 @@
 # One untimed warm-up run per server first (Dovecot fills its index cache);
 # then each round runs pochta, then Dovecot, so drift hits both alike.
 # Printed: per phase, messages per second over all clients (CLIENTS x MSGS /
-# wall time from the common start to the last client's tagged OK) and the
-# server's CPU time per message; then medians and the ratio.
+# wall time from the common start to the last client's tagged OK), the
+# server's CPU time per message and the load client's; then medians and the
+# ratio.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,8 +72,8 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- shared IMAP client code
 cat > "$WORK/imapc.py" <<'PY'
-"""Minimal, fast IMAP client pieces for the benchmark (STARTTLS + LOGIN,
-pipelined APPEND, FETCH responses counted while literals are skipped)."""
+"""Minimal IMAP client pieces for filling the servers (STARTTLS + LOGIN,
+pipelined APPEND, STATUS)."""
 import socket, ssl
 
 CTX = ssl.create_default_context(); CTX.check_hostname = False; CTX.verify_mode = ssl.CERT_NONE
@@ -110,36 +114,6 @@ class Conn:
                     raise SystemExit(f"{tag.decode()} failed: {line[:300]!r}")
                 return seen
             seen.append(line)
-
-    def fetch_count(self, tag, command):
-        """Sends one FETCH; returns the number of '* N FETCH' responses.
-        Scans line by line, jumping over each {n} literal without copying."""
-        self.sock.sendall(tag + b" " + command + b"\r\n")
-        buf, pos, count, at_start = self.buf, 0, 0, True
-        while True:
-            nl = buf.find(b"\r\n", pos)
-            if nl < 0:
-                del buf[:pos]; pos = 0
-                self.fill(); buf = self.buf
-                continue
-            if at_start:
-                if buf.startswith(b"* ", pos) and buf.find(b" FETCH (", pos, pos + 24) >= 0:
-                    count += 1
-                elif buf.startswith(tag + b" ", pos):
-                    line = bytes(buf[pos:nl]); del buf[:nl + 2]
-                    if not line.startswith(tag + b" OK"):
-                        raise SystemExit(f"FETCH failed: {line[:300]!r}")
-                    return count
-            if nl > pos and buf[nl - 1] == 0x7D:  # '}': a literal follows
-                lb = buf.rfind(b"{", pos, nl)
-                n = int(bytes(buf[lb + 1:nl - 1]).rstrip(b"+"))
-                end = nl + 2 + n
-                while len(buf) < end:
-                    del buf[:pos]; end -= pos; nl -= pos; pos = 0
-                    self.fill(); buf = self.buf
-                pos, at_start = end, False  # the response goes on after the literal
-            else:
-                pos, at_start = nl + 2, True
 PY
 
 # The same MSGS messages for both servers: deterministic, varied headers
@@ -243,72 +217,23 @@ if not got or b"MESSAGES %d)" % msgs not in got[0]:
     sys.exit(f"INBOX does not hold {msgs} messages: {got!r}")
 PY
 
-# One process per client (no GIL between them); a barrier starts each phase
-# for all clients at once. Prints "select_s meta_s full_s meta_cpu full_cpu":
+# The timed load is a small C program (loadclient/imap_load.c): one thread
+# per client, all logged in over STARTTLS first; a barrier starts each phase
+# for all clients at once. It checks every response (MSGS '* n FETCH' per
+# client and phase, literals skipped by their counts, tagged OK) and prints
+# "select_s meta_s full_s meta_cpu full_cpu meta_client_cpu full_client_cpu tls":
 # wall seconds from the common start of a phase to the last client's tagged
-# OK, and the CPU seconds the server's process tree used in each FETCH phase
+# OK, the CPU seconds the server's process tree used in each FETCH phase
 # (user + system of every thread and process; Dovecot's imap processes live
-# through all phases, so none is reaped in between).
-cat > "$WORK/client.py" <<'PY'
-import collections, multiprocessing, os, sys, time
-sys.path.insert(0, sys.argv[1])
-from imapc import Conn
-port, clients, msgs, user, password, server_pid = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6], int(sys.argv[7])
-HZ = os.sysconf("SC_CLK_TCK")
-
-def tree_cpu(root):
-    children, stats = collections.defaultdict(list), {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    st = f.read()
-                fields = st[st.rfind(")") + 2:].split()
-                children[int(fields[1])].append(int(p))
-                stats[int(p)] = int(fields[11]) + int(fields[12])  # utime + stime
-            except (OSError, ValueError, IndexError):
-                pass
-    total, todo = 0, [root]
-    while todo:
-        p = todo.pop(); total += stats.get(p, 0); todo.extend(children.get(p, []))
-    return total / HZ
-PHASES = [(b"SELECT INBOX", None), (b"FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE)", msgs), (b"FETCH 1:* BODY.PEEK[]", msgs)]
-
-def client(start, done):
-    c = Conn(port, user, password)
-    for i, (command, expected) in enumerate(PHASES):
-        start.wait()
-        tag = b"p%d" % i
-        if expected is None:
-            c.sock.sendall(tag + b" " + command + b"\r\n")
-            lines = c.expect_ok(tag)
-            if b"* %d EXISTS" % msgs not in lines:
-                raise SystemExit(f"SELECT did not report {msgs} messages: {lines[:5]!r}")
-        else:
-            n = c.fetch_count(tag, command)
-            if n != expected:
-                raise SystemExit(f"{command!r}: {n} FETCH responses, expected {expected}")
-        done.wait()
-    start.wait()  # the last CPU sample is taken: LOGOUT (Dovecot's process exits) only now
-    c.sock.sendall(b"z LOGOUT\r\n")
-
-if __name__ == "__main__":
-    start, done = multiprocessing.Barrier(clients + 1), multiprocessing.Barrier(clients + 1)
-    procs = [multiprocessing.Process(target=client, args=(start, done)) for _ in range(clients)]
-    for p in procs: p.start()
-    times, cpu = [], []
-    for _ in PHASES:
-        start.wait(timeout=600)
-        c0, t0 = tree_cpu(server_pid), time.monotonic()
-        done.wait(timeout=600)
-        times.append(time.monotonic() - t0)
-        cpu.append(tree_cpu(server_pid) - c0)
-    start.wait(timeout=600)
-    for p in procs:
-        p.join()
-        if p.exitcode != 0: sys.exit(f"a client failed ({p.exitcode})")
-    print(" ".join(f"{t:.4f}" for t in times), f"{cpu[1]:.3f} {cpu[2]:.3f}")
-PY
+# through all phases, so none is reaped in between), and the load client's
+# own CPU seconds in each FETCH phase. Compiled here so that it needs nothing
+# but cc and libssl-dev.
+compile_client() {
+  local src=$HERE/loadclient
+  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -pthread -o "$WORK/imap_load" \
+    "$src/imap_load.c" "$src/conn.c" -lssl -lcrypto >"$WORK/loadclient.log" 2>&1 ||
+    { cat "$WORK/loadclient.log" >&2; die "the load client $src/imap_load.c did not compile (needs cc and libssl-dev)"; }
+}
 
 fill() {  # port
   "$PYTHON" "$WORK/fill.py" "$WORK" "$1" "$MSGS" "$BYTES" "$CLIENTS" "$USER_NAME" "$PASSWORD"
@@ -369,15 +294,16 @@ start_peers() {
 }
 
 # ---------------------------------------------------------------- runs
-run_client() {  # port server_pid -> "select_s meta_s full_s meta_cpu full_cpu"
-  "$PYTHON" "$WORK/client.py" "$WORK" "$1" "$CLIENTS" "$MSGS" "$USER_NAME" "$PASSWORD" "$2"
+run_client() {  # port server_pid -> "select_s meta_s full_s meta_cpu full_cpu meta_client_cpu full_client_cpu tls"
+  "$WORK/imap_load" "$1" "$USER_NAME" "$PASSWORD" "$CLIENTS" "$MSGS" "$BYTES" "$2"
 }
-# -> "select_ms meta_rate full_rate meta_cpu_us full_cpu_us" (CPU per message fetched)
+# -> "select_ms meta_rate full_rate meta_cpu_us full_cpu_us meta_client_us full_client_us" (CPU per message fetched)
 rates_of() {
-  awk -v n=$((CLIENTS * MSGS)) '{printf "%.0f %.0f %.0f %.1f %.1f", $1*1000, n/$2, n/$3, $4*1e6/n, $5*1e6/n}' <<<"$1"
+  awk -v n=$((CLIENTS * MSGS)) '{printf "%.0f %.0f %.0f %.1f %.1f %.1f %.1f", $1*1000, n/$2, n/$3, $4*1e6/n, $5*1e6/n, $6*1e6/n, $7*1e6/n}' <<<"$1"
 }
 
 build_pochta
+compile_client
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pochta:  $("$POCHTA" version | head -1)"
@@ -388,41 +314,53 @@ start_pochta
 DOVECOT_PID=""
 [ "$SKIP_PEERS" = 1 ] || DOVECOT_PID=$(cat "$PEER_ROOT/run/dovecot/master.pid")
 echo "warm-up run (untimed)"
-run_client "$POCHTA_IMAP" "$POCHTA_PID" >/dev/null || die "pochta run failed"
-[ "$SKIP_PEERS" = 1 ] || run_client "$PEER_IMAP" "$DOVECOT_PID" >/dev/null || die "dovecot run failed"
+out=$(run_client "$POCHTA_IMAP" "$POCHTA_PID") || die "pochta run failed"
+echo "  pochta TLS: ${out##* }"
+if [ "$SKIP_PEERS" != 1 ]; then
+  out=$(run_client "$PEER_IMAP" "$DOVECOT_PID") || die "dovecot run failed"
+  echo "  dovecot TLS: ${out##* }"
+fi
 
-PS=(); PM=(); PF=(); PMC=(); PFC=(); DS=(); DM=(); DF=(); DMC=(); DFC=()
+PS=(); PM=(); PF=(); PMC=(); PFC=(); PML=(); PFL=(); DS=(); DM=(); DF=(); DMC=(); DFC=(); DML=(); DFL=()
 for r in $(seq 1 "$RUNS"); do
   out=$(run_client "$POCHTA_IMAP" "$POCHTA_PID") || die "pochta run failed"
-  read -r s m f mc fc <<<"$(rates_of "$out")"
-  PS+=("$s"); PM+=("$m"); PF+=("$f"); PMC+=("$mc"); PFC+=("$fc")
-  line="run $r: pochta SELECT ${s} ms, meta $m msg/s (${mc} us CPU/msg), full $f msg/s (${fc} us CPU/msg)"
+  read -r s m f mc fc ml fl <<<"$(rates_of "$out")"
+  PS+=("$s"); PM+=("$m"); PF+=("$f"); PMC+=("$mc"); PFC+=("$fc"); PML+=("$ml"); PFL+=("$fl")
+  line="run $r: pochta SELECT ${s} ms, meta $m msg/s (${mc} us CPU/msg; client $ml), full $f msg/s (${fc} us CPU/msg; client $fl)"
   if [ "$SKIP_PEERS" != 1 ]; then
     out=$(run_client "$PEER_IMAP" "$DOVECOT_PID") || die "dovecot run failed"
-    read -r s m f mc fc <<<"$(rates_of "$out")"
-    DS+=("$s"); DM+=("$m"); DF+=("$f"); DMC+=("$mc"); DFC+=("$fc")
-    line="$line | dovecot SELECT ${s} ms, meta $m msg/s (${mc} us CPU/msg), full $f msg/s (${fc} us CPU/msg)"
+    read -r s m f mc fc ml fl <<<"$(rates_of "$out")"
+    DS+=("$s"); DM+=("$m"); DF+=("$f"); DMC+=("$mc"); DFC+=("$fc"); DML+=("$ml"); DFL+=("$fl")
+    line="$line | dovecot SELECT ${s} ms, meta $m msg/s (${mc} us CPU/msg; client $ml), full $f msg/s (${fc} us CPU/msg; client $fl)"
   fi
   echo "$line"
 done
 
 ratio() { awk -v a="$1" -v b="$2" -v inv="${3:-0}" 'BEGIN{ if (inv) printf "%.2fx", b/a; else printf "%.2fx", a/b }'; }
 echo
-echo "medians of $RUNS runs ($CLIENTS clients x $MSGS messages; CPU = server CPU time per message fetched):"
+echo "medians of $RUNS runs ($CLIENTS clients x $MSGS messages; CPU = CPU time per message fetched):"
 if [ "$SKIP_PEERS" = 1 ]; then
   printf '| %-45s | %12s |\n' phase pochta
   printf '| %-45s | %12s |\n' "SELECT INBOX (ms, lower is better)" "$(median "${PS[@]}")"
   printf '| %-45s | %12s |\n' "FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE) msg/s" "$(median "${PM[@]}")"
   printf '| %-45s | %12s |\n' "  server CPU per message (us)" "$(median "${PMC[@]}")"
+  printf '| %-45s | %12s |\n' "  load client CPU per message (us)" "$(median "${PML[@]}")"
   printf '| %-45s | %12s |\n' "FETCH 1:* BODY.PEEK[] msg/s" "$(median "${PF[@]}")"
   printf '| %-45s | %12s |\n' "  server CPU per message (us)" "$(median "${PFC[@]}")"
+  printf '| %-45s | %12s |\n' "  load client CPU per message (us)" "$(median "${PFL[@]}")"
 else
   printf '| %-45s | %12s | %12s | %7s |\n' phase pochta Dovecot ratio
-  row() { printf '| %-45s | %12s | %12s | %7s |\n' "$1" "$2" "$3" "$(ratio "$2" "$3" "${4:-0}")"; }
+  row() {  # label pochta dovecot [1 = lower is better | - = no ratio]
+    local r=-
+    [ "${4:-0}" = - ] || r=$(ratio "$2" "$3" "${4:-0}")
+    printf '| %-45s | %12s | %12s | %7s |\n' "$1" "$2" "$3" "$r"
+  }
   row "SELECT INBOX (ms, lower is better)" "$(median "${PS[@]}")" "$(median "${DS[@]}")" 1
   row "FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE) msg/s" "$(median "${PM[@]}")" "$(median "${DM[@]}")"
   row "  server CPU per message (us, lower is better)" "$(median "${PMC[@]}")" "$(median "${DMC[@]}")" 1
+  row "  load client CPU per message (us)" "$(median "${PML[@]}")" "$(median "${DML[@]}")" -
   row "FETCH 1:* BODY.PEEK[] msg/s" "$(median "${PF[@]}")" "$(median "${DF[@]}")"
   row "  server CPU per message (us, lower is better)" "$(median "${PFC[@]}")" "$(median "${DFC[@]}")" 1
+  row "  load client CPU per message (us)" "$(median "${PFL[@]}")" "$(median "${DFL[@]}")" -
   echo "ratio = pochta / Dovecot for rates, Dovecot / pochta for times (goal: at least 3x)"
 fi

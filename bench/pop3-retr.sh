@@ -19,7 +19,11 @@
 # minutes for 10,000 messages and measure nothing POP3). One untimed warm-up
 # run per server first (Dovecot builds its indexes, pochta writes \Seen);
 # then each round runs pochta, then Dovecot, so drift hits both alike.
-# Prints messages per second (all clients together) and the ratio.
+# The timed load is a C client compiled here (loadclient/pop3_load.c: one
+# thread per connection, every reply verified), light enough that the
+# server, not the client, sets the rate; CC overrides the compiler.
+# Prints messages per second (all clients together), the server's and the
+# client's CPU per message, and the ratio.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,64 +67,17 @@ trap 'exit 143' TERM
 user_name() { echo "pop$1@example.test"; }
 
 # ---------------------------------------------------------------- the client
-# One process per client (no GIL between them): log in over STLS, send RETR
-# commands with WINDOW in flight, count the replies' terminators. Prints
-# "messages seconds" for all clients together.
-cat > "$WORK/client.py" <<'PY'
-import multiprocessing, socket, ssl, sys, time
-
-host, port, first_user, clients, msgs, window = sys.argv[1], int(sys.argv[2]), sys.argv[3], *map(int, sys.argv[4:7])
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-
-def expect(sock, buf, prefix):
-    while b"\r\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk: raise SystemExit("server closed")
-        buf += chunk
-    line, buf = buf.split(b"\r\n", 1)
-    if not line.startswith(prefix): raise SystemExit(f"unexpected reply {line!r}")
-    return buf
-
-def client(i, start, results):
-    sock = socket.create_connection((host, port), timeout=60)
-    buf = expect(sock, b"", b"+OK")
-    sock.sendall(b"STLS\r\n"); buf = expect(sock, buf, b"+OK")
-    sock = ctx.wrap_socket(sock)
-    user = first_user.replace("0@", f"{i}@")
-    sock.sendall(f"USER {user}\r\nPASS secret\r\n".encode())
-    buf = expect(sock, b"", b"+OK"); buf = expect(sock, buf, b"+OK")
-    start.wait()
-    t0 = time.monotonic()
-    sent = done = 0
-    tail = b"\r\n"
-    while done < msgs:
-        if sent < msgs and sent - done < window:
-            batch = min(window - (sent - done), msgs - sent)
-            sock.sendall(b"".join(b"RETR %d\r\n" % (sent + k + 1) for k in range(batch)))
-            sent += batch
-        chunk = sock.recv(1 << 20)
-        if not chunk: raise SystemExit("server closed")
-        if b"-ERR" in chunk: raise SystemExit(f"error reply: {chunk[:200]!r}")
-        done += (tail + chunk).count(b"\r\n.\r\n")
-        tail = (tail + chunk)[-4:]
-    results.put(time.monotonic() - t0)
-    sock.sendall(b"QUIT\r\n")
-    sock.close()
-
-if __name__ == "__main__":
-    start = multiprocessing.Barrier(clients + 1)
-    results = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=client, args=(i, start, results)) for i in range(clients)]
-    for p in procs: p.start()
-    start.wait()
-    t0 = time.monotonic()
-    times = [results.get(timeout=600) for _ in procs]
-    elapsed = time.monotonic() - t0
-    for p in procs:
-        p.join()
-        if p.exitcode != 0: sys.exit(f"a client failed ({p.exitcode})")
-    print(clients * msgs, f"{elapsed:.3f}")
-PY
+# The timed load is a small C program (loadclient/pop3_load.c): one thread
+# per client, each logs in over STLS and sends RETR commands with WINDOW in
+# flight, checking every reply (+OK, dot-terminated, plausible size, MSGS of
+# them). Prints "messages seconds client_cpu_seconds tls" for all clients
+# together. Compiled here so that it needs nothing but cc and libssl-dev.
+compile_client() {
+  local src=$HERE/loadclient
+  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -pthread -o "$WORK/pop3_load" \
+    "$src/pop3_load.c" "$src/conn.c" -lssl -lcrypto >"$WORK/loadclient.log" 2>&1 ||
+    { cat "$WORK/loadclient.log" >&2; die "the load client $src/pop3_load.c did not compile (needs cc and libssl-dev)"; }
+}
 
 # The same message bytes for both servers: headers, then text lines to BYTES.
 cat > "$WORK/message.py" <<'PY'
@@ -229,48 +186,54 @@ cpu_us_per_msg() {  # before after -> microseconds per message
   awk -v a="$1" -v b="$2" -v n=$((CLIENTS * MSGS)) 'BEGIN{printf "%.0f", (b-a)*1e6/n}'
 }
 
-run_client() {  # port -> "msgs seconds"
-  "$PYTHON" "$WORK/client.py" 127.0.0.1 "$1" "$(user_name 0)" "$CLIENTS" "$MSGS" "$WINDOW"
+run_client() {  # port -> "msgs seconds client_cpu_seconds tls"
+  "$WORK/pop3_load" "$1" "pop@example.test" secret "$CLIENTS" "$MSGS" "$WINDOW" "$BYTES"
 }
 rate_of() { awk '{printf "%.0f", $1/$2}' <<<"$1"; }
+client_us_of() { awk '{printf "%.1f", $3*1e6/$1}' <<<"$1"; }  # the load client's CPU per message
 
 build_pochta
+compile_client
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pochta:  $("$POCHTA" version | head -1)"
 echo "load:    $CLIENTS clients x $MSGS RETR of ~$BYTES bytes, STLS, $WINDOW in flight, $RUNS runs"
 start_pochta
 [ "$SKIP_PEERS" = 1 ] || { start_peers; echo "dovecot: $(dovecot --version 2>/dev/null)"; }
 
 echo "warm-up run (untimed)"
-run_client "$POCHTA_POP3" >/dev/null || die "pochta run failed"
-[ "$SKIP_PEERS" = 1 ] || run_client "$PEER_POP3" >/dev/null || die "dovecot run failed"
+out=$(run_client "$POCHTA_POP3") || die "pochta run failed"
+echo "  pochta TLS: ${out##* }"
+if [ "$SKIP_PEERS" != 1 ]; then
+  out=$(run_client "$PEER_POP3") || die "dovecot run failed"
+  echo "  dovecot TLS: ${out##* }"
+fi
 
 # Server CPU per message is printed beside the rate: on a shared, busy
 # machine it is the steadier figure of the two.
 DOVECOT_PID=""
 [ "$SKIP_PEERS" = 1 ] || DOVECOT_PID=$(cat "$PEER_ROOT/run/dovecot/master.pid")
-P=(); D=(); PC=(); DC=()
+P=(); D=(); PC=(); DC=(); PL=(); DL=()
 for r in $(seq 1 "$RUNS"); do
   c0=$(tree_cpu "$POCHTA_PID")
   out=$(run_client "$POCHTA_POP3") || die "pochta run failed"
   c1=$(tree_cpu "$POCHTA_PID")
-  P+=("$(rate_of "$out")"); PC+=("$(cpu_us_per_msg "$c0" "$c1")")
-  line="run $r: pochta $(rate_of "$out") msg/s (${PC[-1]} us CPU/msg)"
+  P+=("$(rate_of "$out")"); PC+=("$(cpu_us_per_msg "$c0" "$c1")"); PL+=("$(client_us_of "$out")")
+  line="run $r: pochta $(rate_of "$out") msg/s (${PC[-1]} us CPU/msg; client ${PL[-1]} us/msg)"
   if [ "$SKIP_PEERS" != 1 ]; then
     c0=$(tree_cpu "$DOVECOT_PID")
     out=$(run_client "$PEER_POP3") || die "dovecot run failed"
     sleep 0.5  # let the master reap the pop3 processes
     c1=$(tree_cpu "$DOVECOT_PID")
-    D+=("$(rate_of "$out")"); DC+=("$(cpu_us_per_msg "$c0" "$c1")")
-    line="$line, dovecot $(rate_of "$out") msg/s (${DC[-1]} us CPU/msg)"
+    D+=("$(rate_of "$out")"); DC+=("$(cpu_us_per_msg "$c0" "$c1")"); DL+=("$(client_us_of "$out")")
+    line="$line, dovecot $(rate_of "$out") msg/s (${DC[-1]} us CPU/msg; client ${DL[-1]} us/msg)"
   fi
   echo "$line"
 done
 pm=$(median "${P[@]}")
-echo "median: pochta $pm msg/s, $(median "${PC[@]}") us server CPU per message"
+echo "median: pochta $pm msg/s, $(median "${PC[@]}") us server CPU per message, $(median "${PL[@]}") us client CPU per message"
 if [ "$SKIP_PEERS" != 1 ]; then
   dm=$(median "${D[@]}")
-  echo "median: dovecot $dm msg/s, $(median "${DC[@]}") us server CPU per message"
+  echo "median: dovecot $dm msg/s, $(median "${DC[@]}") us server CPU per message, $(median "${DL[@]}") us client CPU per message"
   echo "ratio:  $(awk -v a="$pm" -v b="$dm" 'BEGIN{printf "%.2f", a/b}') x messages per second (goal: at least 3 x)"
 fi

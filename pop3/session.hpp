@@ -109,7 +109,12 @@ private:
 
     // ---- session_transfer.cpp: RETR/TOP streaming, \Seen, QUIT/UPDATE.
     void start_transfer(const Command& cmd, bool retr);
-    void read_ahead(uint64_t number);
+    // Reads small messages from `number` on in one store call; the first
+    // is served when `serve`, the rest kept in read_ahead_.
+    void read_ahead(uint64_t number, bool serve);
+    // Starts reading the next run while the client still has buffered
+    // messages to RETR, so pipelined RETRs rarely wait for the store.
+    void prefetch(uint64_t after);
     void serve_whole(std::string data);
     void pump_transfer();
     void on_chunk(std::string chunk, std::string error);
@@ -144,6 +149,7 @@ private:
     // Small messages read ahead of the RETR that will want them (clients
     // fetch in order), so most RETRs need no store round trip.
     std::unordered_map<uint64_t, std::string> read_ahead_;
+    bool prefetching_ = false;
     std::vector<uint32_t> seen_pending_;  // RETR'd messages whose \Seen is not yet written
     bool seen_in_flight_ = false;
 };

@@ -22,7 +22,7 @@ constexpr size_t batch_output = 64 * 1024;
 constexpr size_t transfer_chunk = 64 * 1024;
 constexpr size_t transfer_high_water = 256 * 1024;
 // Read-ahead of small messages: at most this many, of this many octets.
-constexpr size_t read_ahead_messages = 32;
-constexpr size_t read_ahead_octets = 256 * 1024;
+constexpr size_t read_ahead_messages = 64;
+constexpr size_t read_ahead_octets = 512 * 1024;
 
 }  // namespace pochta::pop3

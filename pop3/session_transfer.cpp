@@ -46,10 +46,11 @@ void Session::start_transfer(const Command& cmd, bool retr) {
         if (ahead != read_ahead_.end()) {
             std::string data = std::move(ahead->second);
             read_ahead_.erase(ahead);
+            prefetch(*cmd.message);
             return serve_whole(std::move(data));  // no store round trip
         }
         busy();
-        return read_ahead(*cmd.message);
+        return read_ahead(*cmd.message, true);
     }
     busy();
     pump_transfer();
@@ -60,15 +61,25 @@ namespace {
 struct Wanted {
     uint64_t number = 0;
     int64_t id = 0;
+    uint32_t uid = 0;
     uint64_t size = 0;
 };
 
 }  // namespace
 
+void Session::prefetch(uint64_t after) {
+    if (prefetching_ || read_ahead_.size() > read_ahead_messages / 2) return;
+    uint64_t next = after + 1;
+    for (const auto& [number, data] : read_ahead_) next = std::max(next, number + 1);
+    if (next > maildrop_.messages().size()) return;
+    read_ahead(next, false);
+}
+
 // Reads small message `number` and the small messages after it that are
 // not marked deleted, in one store call.
-void Session::read_ahead(uint64_t number) {
-    read_ahead_.clear();
+void Session::read_ahead(uint64_t number, bool serve) {
+    // A client that skips around leaves unwanted entries: keep the buffer bounded.
+    if (read_ahead_.size() > 2 * read_ahead_messages) read_ahead_.clear();
     std::vector<Wanted> wanted;
     uint64_t octets = 0;
     const auto& messages = maildrop_.messages();
@@ -76,9 +87,11 @@ void Session::read_ahead(uint64_t number) {
         const MaildropMessage& m = messages[n - 1];
         if (m.deleted || m.stored_size > transfer_chunk) continue;
         if (!wanted.empty() && octets + m.stored_size > read_ahead_octets) break;
-        wanted.push_back(Wanted{n, m.id, m.stored_size});
+        wanted.push_back(Wanted{n, m.id, m.uid, m.stored_size});
         octets += m.stored_size;
     }
+    if (wanted.empty()) return;  // only when prefetching: nothing small is left
+    if (!serve) prefetching_ = true;
     struct Batch {
         std::vector<std::string> data;
         bool gone = false;
@@ -86,21 +99,39 @@ void Session::read_ahead(uint64_t number) {
     ctx_.store.run<Batch>(
         [mailbox = mailbox_id_, wanted](store::Store& store) {
             Batch batch;
-            Piece first = read_piece(store, mailbox, wanted[0].id, 0, wanted[0].size);
-            batch.gone = first.gone;
-            batch.data.push_back(std::move(first.data));
-            // The rest is a bonus: stop at the first that fails.
-            try {
-                for (size_t i = 1; i < wanted.size(); i++)
-                    batch.data.push_back(store.read_range(wanted[i].id, 0, wanted[i].size));
-            } catch (const std::exception&) {
+            // One snapshot for the whole run: messages kept inside the index
+            // come with their rows.
+            std::vector<uint32_t> uids;
+            for (const auto& w : wanted) uids.push_back(w.uid);
+            store::RowParts parts;
+            parts.content = true;
+            std::vector<store::MessageRow> rows = store.message_rows(mailbox, uids, parts);
+            auto row = rows.begin();
+            for (const auto& w : wanted) {
+                while (row != rows.end() && row->info.uid < w.uid) ++row;
+                bool found = row != rows.end() && row->info.uid == w.uid && row->info.id == w.id;
+                if (found && row->content) {
+                    batch.data.push_back(std::move(*row->content));
+                    continue;
+                }
+                if (!batch.data.empty()) break;  // the rest is a bonus: stop at the first missing
+                Piece first = read_piece(store, mailbox, w.id, 0, w.size);
+                batch.gone = first.gone;
+                batch.data.push_back(std::move(first.data));
             }
             return batch;
         },
-        [weak = weak_conn(), wanted](Batch batch, std::string error) {
+        [weak = weak_conn(), wanted, serve](Batch batch, std::string error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             auto* self = static_cast<Session*>(conn->handler());
+            if (!serve) {
+                self->prefetching_ = false;
+                for (size_t i = 0; i < batch.data.size(); i++)
+                    if (batch.data[i].size() == wanted[i].size)
+                        self->read_ahead_[wanted[i].number] = std::move(batch.data[i]);
+                return;
+            }
             if (!self->transfer_) return;
             if (batch.gone) error = "message was removed by another session";
             if (!error.empty() || batch.data.empty()) return self->on_chunk({}, error.empty() ? "no data" : error);

@@ -1,6 +1,7 @@
 // `pochta serve`: wires configuration -> directory -> store -> listeners,
 // in one place so a reader sees which services exist and what each gets.
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <unistd.h>
@@ -106,10 +107,20 @@ void add_imap_listeners(net::Server& server, const Config& config,
     add("imaps", config.listen.imaps, true);
 }
 
+// Replies of a few hundred KiB (message batches, TLS records) are built and
+// freed all the time; glibc would hand each back to the kernel (mmap above
+// 128 KiB, heap trimming) and fault fresh zeroed pages in for the next one:
+// 15 % more POP3 RETRs per second on bench/pop3-retr.sh without it.
+void tune_allocator() {
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+}
+
 }  // namespace
 
 int serve(const Config& config) {
     signal(SIGPIPE, SIG_IGN);
+    tune_allocator();
     log::info("pochta starting with {}", config.file.string());
     auth::Directory directory(config);
     std::shared_ptr<net::TlsContext> tls;
