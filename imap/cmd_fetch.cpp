@@ -222,7 +222,12 @@ RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::v
         }
         for (auto& p : pieces) {
             bytes += p.text.size();
-            out.pieces.push_back(std::move(p));
+            // Consecutive text goes out as one write: one SSL_write and full
+            // TLS records for many messages instead of one record each.
+            if (!out.pieces.empty() && out.pieces.back().length == 0 && p.length == 0)
+                out.pieces.back().text += p.text;
+            else
+                out.pieces.push_back(std::move(p));
         }
         if (bytes > batch_bytes) break;
     }

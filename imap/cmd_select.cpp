@@ -94,14 +94,11 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     run_store<Loaded>(
         [user, n, read_only = read_only || imap4rev2_, qresync](store::Store& store) {  // rev2: no \Recent to claim
             Loaded l;
-            auto box = store.find_mailbox(user, n);
-            if (!box) return l;
-            // Claim, then read the box and its messages: mail that arrives in
-            // between is listed and also above the claimed floor, so it is
-            // \Recent here; mail after the read comes with the next refresh.
-            if (!read_only) l.first_recent = store.claim_recent(box->id);
-            l.snapshot = store.mailbox_snapshot(box->id);
+            l.snapshot = store.mailbox_snapshot(user, n);
             if (!l.snapshot) return l;
+            const store::MailboxInfo* box = &l.snapshot->box;
+            // What this session has read is \Recent here if no one claimed it.
+            if (!read_only) l.first_recent = store.claim_recent(box->id, box->uidnext);
             if (qresync && qresync->uidvalidity == l.snapshot->box.uidvalidity) {
                 uint64_t since = stored_modseq(qresync->modseq);
                 l.vanished = store.expunged_since(box->id, since);

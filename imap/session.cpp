@@ -392,7 +392,7 @@ void Session::refresh(std::function<void()> then) {
             d.changed = store.changed_since(id, since);
             d.expunged = store.expunged_since(id, since);
             bool new_mail = !d.changed.empty() && d.changed.back().uid > max_uid;
-            if (claim && new_mail) d.first_recent = store.claim_recent(id);
+            if (claim && new_mail) d.first_recent = store.claim_recent(id, d.changed.back().uid + 1);
             return d;
         },
         [id, then = std::move(then)](Session& self, Delta d, std::string error) {

@@ -199,7 +199,7 @@ std::vector<uint32_t> SqliteStore::expunge(int64_t mailbox_id, const std::vector
 // A read and a map update: the new floor is written behind (see
 // deferred_mutex_). The lock orders concurrent claims, so each message is
 // \Recent for one caller only.
-uint32_t SqliteStore::claim_recent(int64_t mailbox_id) {
+uint32_t SqliteStore::claim_recent(int64_t mailbox_id, uint32_t below) {
     uint32_t stored_floor = 0, uidnext = 0;
     {
         auto db = readers_->acquire();
@@ -213,8 +213,9 @@ uint32_t SqliteStore::claim_recent(int64_t mailbox_id) {
     uint32_t& floor = recent_floors_[mailbox_id];
     floor = std::max(floor, stored_floor);
     const uint32_t first = floor;
-    if (uidnext > floor) {
-        floor = uidnext;
+    const uint32_t ceiling = std::min(below, uidnext);
+    if (ceiling > floor) {
+        floor = ceiling;
         pending_floors_[mailbox_id] = floor;
         schedule_deferred_write();
     }

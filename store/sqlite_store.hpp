@@ -38,7 +38,7 @@ public:
     std::vector<MailboxInfo> list_mailboxes(const std::string& user) override;
     std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) override;
     std::vector<MessageInfo> list_messages(int64_t mailbox_id) override;
-    std::optional<MailboxSnapshot> mailbox_snapshot(int64_t mailbox_id) override;
+    std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) override;
     std::string read_message(int64_t message_id) override;
 
     std::vector<QueueEntry> list_queue() override;
@@ -68,7 +68,7 @@ public:
                                          RowParts parts) override;
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
-    uint32_t claim_recent(int64_t mailbox_id) override;
+    uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
 

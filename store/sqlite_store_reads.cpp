@@ -55,29 +55,37 @@ std::vector<MessageInfo> SqliteStore::list_messages(int64_t mailbox_id) {
     return out;
 }
 
-std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(int64_t mailbox_id) {
+// One scan of the mailbox's rows; the counts come from it too, so the
+// mailbox row is read without mailbox_from's count subqueries.
+std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(const std::string& user, const std::string& name) {
     auto db = readers_->acquire();
     Txn snapshot(*db, Txn::Kind::deferred);
     MailboxSnapshot out;
     {
-        auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS
-                            " FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE m.id = ?1");
-        q->bind(1, mailbox_id);
+        auto q = db->cached(
+            "SELECT m.id, m.name, m.special_use, "
+            "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
+            "m.uidvalidity, m.uidnext, m.highestmodseq, 0, 0 "
+            "FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 AND m.name = ?2");
+        q->bind(1, user).bind(2, canonical_mailbox_name(name));
         if (!q->step()) return std::nullopt;
         out.box = mailbox_from(*q);
     }
     auto q = db->cached("SELECT uid, flags, keywords FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
-    q->bind(1, mailbox_id);
-    out.uids.reserve(out.box.messages);
+    q->bind(1, out.box.id);
     std::set<std::string> keywords;
     while (q->step()) {
         const auto uid = static_cast<uint32_t>(q->int64(0));
         out.uids.push_back(uid);
-        if (out.first_unseen_uid == 0 && !(q->int64(1) & flag_seen)) out.first_unseen_uid = uid;
+        if (!(q->int64(1) & flag_seen)) {
+            out.box.unseen++;
+            if (out.first_unseen_uid == 0) out.first_unseen_uid = uid;
+        }
         if (std::string column = q->text(2); !column.empty())
             for (auto& k : split_keywords(column)) keywords.insert(std::move(k));
     }
     out.keywords.assign(keywords.begin(), keywords.end());
+    out.box.messages = static_cast<uint32_t>(out.uids.size());
     return out;
 }
 

@@ -251,9 +251,9 @@ public:
     virtual std::vector<MailboxInfo> list_mailboxes(const std::string& user) = 0;
     virtual std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) = 0;
     virtual std::vector<MessageInfo> list_messages(int64_t mailbox_id) = 0;
-    // The mailbox and its UIDs, nullopt if it is gone: what a session keeps
-    // of a selected mailbox, without the rest of each row.
-    virtual std::optional<MailboxSnapshot> mailbox_snapshot(int64_t mailbox_id) = 0;
+    // The mailbox and its UIDs, nullopt if there is none: what a session
+    // keeps of a selected mailbox, without the rest of each row.
+    virtual std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) = 0;
     // The stored bytes of a message (whole; streaming readers come with POP3/IMAP).
     virtual std::string read_message(int64_t message_id) = 0;
 
@@ -324,9 +324,11 @@ public:
     virtual std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) = 0;
     virtual std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) = 0;
     // \Recent, cheaply: returns the first UID that is recent for the caller
-    // and marks everything below the mailbox's uidnext as no longer recent
-    // for later callers (the first session to select a mailbox gets them).
-    virtual uint32_t claim_recent(int64_t mailbox_id) = 0;
+    // and marks everything below `below` (at most the mailbox's uidnext) as
+    // no longer recent for later callers: the first session to see a
+    // message gets it. Callers pass one past the highest UID they have read,
+    // so a message that arrived after that read goes to whoever sees it.
+    virtual uint32_t claim_recent(int64_t mailbox_id, uint32_t below = UINT32_MAX) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

@@ -167,7 +167,7 @@ TEST_CASE("a blocking write from the listener fails instead of deadlocking", "[s
     auto store = Store::open(tmp.data());
     std::promise<std::string> outcome;
     std::atomic<bool> once{false};
-    store->set_change_listener([&](const std::vector<ChangeEvent>& events) {
+    store->set_change_listener([&](const std::vector<ChangeEvent>&) {
         if (once.exchange(true)) return;
         try {
             store->create_mailbox(alice, "From the listener");

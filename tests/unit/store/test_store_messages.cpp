@@ -355,6 +355,16 @@ TEST_CASE("claim_recent gives each new message to one caller", "[store][recent]"
     CHECK_THROWS_AS(store->claim_recent(999999), MailboxNotFound);
 }
 
+TEST_CASE("claim_recent claims only below what the caller has read", "[store][recent]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    auto box = filled(*store, "B", 5);
+    CHECK(store->claim_recent(box.id, 3) == 1);   // UIDs 1-2 for the first caller
+    CHECK(store->claim_recent(box.id, 2) == 3);   // nothing below 3 left; the floor never drops
+    CHECK(store->claim_recent(box.id, 100) == 3); // 3-5: capped at uidnext
+    CHECK(store->claim_recent(box.id) == 6);
+}
+
 TEST_CASE("claimed \\Recent floors are written behind and survive a restart", "[store][recent]") {
     TempDir tmp;
     int64_t id = 0;
