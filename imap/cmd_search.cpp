@@ -74,7 +74,7 @@ std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQ
 
 void Session::cmd_search(const Command& cmd) {
     SearchError error;
-    auto query = parse_search_saved(cmd.args, error);
+    auto query = parse_search(cmd.args, error);
     if (!query) {
         if (error.kind == SearchError::Kind::bad_charset) {
             if (requests_save(cmd.args)) selected_->saved_uids = {};  // a NO empties "$" (RFC 5182 2.1)

@@ -87,55 +87,6 @@ std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vect
     return saved;
 }
 
-namespace {
-
-// The "$" atoms of a token tree, in order.
-void collect_markers(std::vector<Token>& tokens, std::vector<Token*>& out) {
-    for (Token& t : tokens) {
-        if (t.is_list()) collect_markers(t.children, out);
-        else if (t.is_atom() && t.text == "$") out.push_back(&t);
-    }
-}
-
-void set_marker(Token& token, bool as_key) {
-    token.children.clear();
-    if (!as_key) {
-        token.type = Token::Type::atom;
-        token.text = "$";
-        return;
-    }
-    token.type = Token::Type::list;
-    token.text.clear();
-    Token uid, saved;
-    uid.text = "UID";
-    saved.text = "$";
-    token.children = {uid, saved};
-}
-
-}  // namespace
-
-std::optional<SearchQuery> parse_search_saved(std::span<const Token> args, SearchError& error) {
-    auto query = parse_search(args, error);
-    if (query) return query;
-    std::vector<Token> tokens(args.begin(), args.end());
-    std::vector<Token*> markers;
-    collect_markers(tokens, markers);
-    if (markers.empty()) return std::nullopt;
-    std::vector<uint64_t> masks;
-    if (markers.size() <= kMaxSavedMarkers) {
-        for (uint64_t mask = 1; mask < (uint64_t{1} << markers.size()); mask++) masks.push_back(mask);
-    } else {
-        masks.push_back(~uint64_t{0});
-    }
-    for (uint64_t mask : masks) {
-        for (size_t i = 0; i < markers.size(); i++) set_marker(*markers[i], (mask >> std::min<size_t>(i, 63)) & 1);
-        SearchError ignored;
-        query = parse_search(tokens, ignored);
-        if (query) return query;
-    }
-    return std::nullopt;  // `error` still says why the text as written failed
-}
-
 void substitute_saved(SearchNode& node, const SeqSet& saved_uids) {
     if ((node.kind == SearchNode::Kind::uid || node.kind == SearchNode::Kind::sequence) && node.set.saved()) {
         node.kind = SearchNode::Kind::uid;

@@ -46,18 +46,6 @@ std::string format_esearch_response(std::string_view tag, bool uid, const Search
 // COUNT, otherwise every hit. Empty when SAVE was not asked for.
 std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits);
 
-// ---- "$" in SEARCH criteria (RFC 5182 2.1).
-//
-// The query parser (imap/search_query) reads "$" after UID, as a set that
-// SeqSet marks saved(), but not as a key of its own. This parses the
-// arguments with each "$" atom taken either as it is or as the key
-// "(UID $)", and keeps the one reading that parses: a key position fails
-// on a bare "$", an argument position ("SUBJECT $") fails on a list, so at
-// most one reading can succeed. Up to kMaxSavedMarkers "$" atoms are tried
-// every way; beyond that only "all as written" and "all as keys".
-inline constexpr size_t kMaxSavedMarkers = 6;
-std::optional<SearchQuery> parse_search_saved(std::span<const Token> args, SearchError& error);
-
 // Every set of `node`'s tree parsed from "$" becomes a UID key over
 // `saved_uids` (the session keeps the saved result as UIDs).
 void substitute_saved(SearchNode& node, const SeqSet& saved_uids);

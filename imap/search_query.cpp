@@ -122,7 +122,8 @@ private:
         }
         if (!token.is_atom()) return fail("unexpected search key " + shown(token));
         std::string_view key = token.text;
-        if (!key.empty() && ((key[0] >= '0' && key[0] <= '9') || key[0] == '*')) {
+        // "$" is SEARCHRES's saved result (RFC 5182), a set like any other.
+        if (!key.empty() && ((key[0] >= '0' && key[0] <= '9') || key[0] == '*' || key == "$")) {
             out = leaf(Kind::sequence);
             return set_argument(key, out);
         }
