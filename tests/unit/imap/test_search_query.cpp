@@ -4,6 +4,7 @@
 #include <string>
 
 #include "imap/parser.hpp"
+#include "search_fixture.hpp"
 #include "imap/search_query.hpp"
 
 using namespace pochta::imap;
@@ -11,21 +12,7 @@ using Kind = SearchNode::Kind;
 
 namespace {
 
-// The arguments of "t SEARCH <args>" through the real command parser.
-std::vector<Token> args_of(std::string_view args) {
-    CommandParser parser;
-    std::string line = "t SEARCH " + std::string(args) + "\r\n";
-    std::string_view input(line);
-    INFO(line);
-    for (;;) {
-        size_t used = 0;
-        ParseResult r = parser.feed(input, used);
-        input.remove_prefix(used);
-        REQUIRE(r.status != ParseResult::Status::error);
-        if (r.status == ParseResult::Status::command) return std::move(r.command.args);
-        REQUIRE(!input.empty());
-    }
-}
+std::vector<Token> args_of(std::string_view args) { return test::command_args("SEARCH", args); }
 
 // A compact picture of the tree, e.g. "and(flag:\Seen not(recent))".
 std::string show(const SearchNode& n) {

@@ -7,26 +7,14 @@
 
 #include "imap/esearch.hpp"
 #include "imap/parser.hpp"
+#include "search_fixture.hpp"
 
 using namespace pochta::imap;
 using Kind = SearchNode::Kind;
 
 namespace {
 
-std::vector<Token> args_of(std::string_view args) {
-    CommandParser parser;
-    std::string line = "t SEARCH " + std::string(args) + "\r\n";
-    std::string_view input(line);
-    INFO(line);
-    for (;;) {
-        size_t used = 0;
-        ParseResult r = parser.feed(input, used);
-        input.remove_prefix(used);
-        REQUIRE(r.status != ParseResult::Status::error);
-        if (r.status == ParseResult::Status::command) return std::move(r.command.args);
-        REQUIRE(!input.empty());
-    }
-}
+std::vector<Token> args_of(std::string_view args) { return test::command_args("SEARCH", args); }
 
 // Kinds and sets in tree order, e.g. "and uid:$ header:$".
 std::string show(const SearchNode& n) {
