@@ -31,18 +31,13 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
 MSGS=${2:-${MSGS:-5000}}
 CLIENTS=${3:-${CLIENTS:-10}}
 BYTES=${4:-${BYTES:-4096}}
-SKIP_PEERS=${SKIP_PEERS:-0}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
-PYTHON=/usr/bin/python3
 USER_NAME=alice@example.test   # exists in the peer stack too
 PASSWORD=secret
 
@@ -51,23 +46,7 @@ for v in RUNS MSGS CLIENTS BYTES; do is_uint "${!v}" || die "$v must be a positi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-imapfetch.XXXXXX")
 chmod 755 "$WORK"
-POCHTA_PID=""
-PEER_ROOT=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
-    kill -TERM "$POCHTA_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$POCHTA_PID" 2>/dev/null || true
-  fi
-  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "imap-fetch: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_cleanup_traps
 
 
 # ---------------------------------------------------------------- shared IMAP client code
@@ -226,71 +205,33 @@ PY
 # OK, the CPU seconds the server's process tree used in each FETCH phase
 # (user + system of every thread and process; Dovecot's imap processes live
 # through all phases, so none is reaped in between), and the load client's
-# own CPU seconds in each FETCH phase. Compiled here so that it needs nothing
-# but cc and libssl-dev.
-compile_client() {
-  local src=$HERE/loadclient
-  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -pthread -o "$WORK/imap_load" \
-    "$src/imap_load.c" "$src/conn.c" -lssl -lcrypto >"$WORK/loadclient.log" 2>&1 ||
-    { cat "$WORK/loadclient.log" >&2; die "the load client $src/imap_load.c did not compile (needs cc and libssl-dev)"; }
-}
+# own CPU seconds in each FETCH phase. Compiled here (compile_loadclient
+# imap_load).
 
-fill() {  # port
-  "$PYTHON" "$WORK/fill.py" "$WORK" "$1" "$MSGS" "$BYTES" "$CLIENTS" "$USER_NAME" "$PASSWORD"
+fill() {  # server-name port
+  echo "filling $1: $MSGS messages over IMAP APPEND"
+  local t0=$SECONDS
+  "$PYTHON" "$WORK/fill.py" "$WORK" "$2" "$MSGS" "$BYTES" "$CLIENTS" "$USER_NAME" "$PASSWORD" || die "filling $1 failed"
+  echo "  took $((SECONDS - t0)) s"
 }
 
 # ---------------------------------------------------------------- pochta
 start_pochta() {
   local dir=$WORK/pochta
-  mkdir -p "$dir/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null || die "openssl req failed"
-  cat > "$dir/pochta.toml" <<TOML
-hostname   = "bench.example.test"
-data_dir   = "data"
-domains    = ["example.test"]
-users_file = "users"
-
-[tls]
-cert = "tls/cert.pem"
-key  = "tls/key.pem"
-
-[listen]
-imap = "127.0.0.1:0"
-
-[limits]
-max_message_size = 10000000
-TOML
+  make_cert "$dir/tls"
+  write_pochta_config "$dir" tls imap "[limits]
+max_message_size = 10000000"
   echo "$USER_NAME:{PLAIN}$PASSWORD" > "$dir/users"; chmod 600 "$dir/users"
-  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
-  POCHTA_PID=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; die "pochta serve exited at start"; }
-    grep -q 'pochta ready' "$dir/serve.log" && break
-    sleep 0.1
-  done
-  POCHTA_IMAP=$(sed -n 's/.*listening imap 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  [ -n "$POCHTA_IMAP" ] || { cat "$dir/serve.log" >&2; die "pochta did not log its imap listener"; }
-  echo "filling pochta: $MSGS messages over IMAP APPEND"
-  local t0=$SECONDS
-  fill "$POCHTA_IMAP" || die "filling pochta failed"
-  echo "  took $((SECONDS - t0)) s"
+  start_pochta_serve "$dir"
+  pochta_port POCHTA_IMAP "$dir" imap
+  fill pochta "$POCHTA_IMAP"
 }
 
 # ---------------------------------------------------------------- Dovecot
 start_peers() {
-  [ -d "$PEERS" ] || die "peer stack scripts not found at $REPO/../shared/peers (or set SKIP_PEERS=1)"
-  [ "$(id -u)" = 0 ] || die "the peer stack needs root (or set SKIP_PEERS=1)"
-  PEER_ROOT=$WORK/peer
-  SMTP_PORT=$(free_port "${PEER_SMTP_PORT:-3525}") IMAP_PORT=$(free_port "${PEER_IMAP_PORT:-3143}") \
-    POP3_PORT=$(free_port "${PEER_POP3_PORT:-3110}")
-  export SMTP_PORT IMAP_PORT POP3_PORT
+  start_peer_stack
   PEER_IMAP=$IMAP_PORT
-  "$PEERS/start.sh" "$PEER_ROOT" > "$WORK/peer-start.log" 2>&1 || { cat "$WORK/peer-start.log" >&2; die "peer start failed"; }
-  echo "filling Dovecot: $MSGS messages over IMAP APPEND"
-  local t0=$SECONDS
-  fill "$PEER_IMAP" || die "filling Dovecot failed"
-  echo "  took $((SECONDS - t0)) s"
+  fill Dovecot "$PEER_IMAP"
 }
 
 # ---------------------------------------------------------------- runs
@@ -303,7 +244,7 @@ rates_of() {
 }
 
 build_pochta
-compile_client
+compile_loadclient imap_load
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pochta:  $("$POCHTA" version | head -1)"

@@ -32,19 +32,14 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 POCHTA_CONNS=${1:-${POCHTA_CONNS:-5000}}
 DOVECOT_CONNS=${2:-${DOVECOT_CONNS:-500}}
 DOVECOT_TLS=${DOVECOT_TLS:-both}
 HOLD=${HOLD:-5}
 SEED=${SEED:-10}
-SKIP_PEERS=${SKIP_PEERS:-0}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
-PYTHON=/usr/bin/python3
 USER_NAME=alice@example.test
 PASSWORD=secret
 
@@ -59,23 +54,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-imapidle.XXXXXX")
 chmod 755 "$WORK"
-POCHTA_PID=""
-PEER_ROOT=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
-    kill -TERM "$POCHTA_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$POCHTA_PID" 2>/dev/null || true
-  fi
-  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "imap-idle-memory: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_cleanup_traps
 
 
 # ---------------------------------------------------------------- the client
@@ -225,38 +204,14 @@ PY
 start_pochta() {
   local dir=$WORK/pochta
   rm -rf "$dir"
-  mkdir -p "$dir/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null || die "openssl req failed"
-  cat > "$dir/pochta.toml" <<TOML
-hostname   = "bench.example.test"
-data_dir   = "data"
-domains    = ["example.test"]
-users_file = "users"
-
-[tls]
-cert = "tls/cert.pem"
-key  = "tls/key.pem"
-
-[listen]
-imap  = "127.0.0.1:0"
-imaps = "127.0.0.1:0"
-
-[limits]
+  make_cert "$dir/tls"
+  write_pochta_config "$dir" tls "imap imaps" "[limits]
 max_connections        = $((POCHTA_CONNS * 2 + 100))
-max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))
-TOML
+max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))"
   echo "$USER_NAME:{PLAIN}$PASSWORD" > "$dir/users"; chmod 600 "$dir/users"
-  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
-  POCHTA_PID=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; die "pochta serve exited at start"; }
-    grep -q 'pochta ready' "$dir/serve.log" && break
-    sleep 0.1
-  done
-  POCHTA_IMAPS=$(sed -n 's/.*listening imaps 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  POCHTA_IMAP=$(sed -n 's/.*listening imap 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  [ -n "$POCHTA_IMAPS" ] || { cat "$dir/serve.log" >&2; die "pochta did not log its imaps listener"; }
+  start_pochta_serve "$dir"
+  pochta_port POCHTA_IMAPS "$dir" imaps
+  pochta_port POCHTA_IMAP "$dir" imap
 }
 
 # SEED small messages in INBOX, so SELECT has something to load.
@@ -280,14 +235,8 @@ PY
 
 # ---------------------------------------------------------------- Dovecot
 start_peers() {
-  [ -d "$PEERS" ] || die "peer stack scripts not found at $REPO/../shared/peers (or set SKIP_PEERS=1)"
-  [ "$(id -u)" = 0 ] || die "the peer stack needs root (or set SKIP_PEERS=1)"
-  PEER_ROOT=$WORK/peer
-  SMTP_PORT=$(free_port "${PEER_SMTP_PORT:-3525}") IMAP_PORT=$(free_port "${PEER_IMAP_PORT:-3143}") \
-    POP3_PORT=$(free_port "${PEER_POP3_PORT:-3110}")
-  export SMTP_PORT IMAP_PORT POP3_PORT
+  start_peer_stack
   PEER_IMAP=$IMAP_PORT
-  "$PEERS/start.sh" "$PEER_ROOT" > "$WORK/peer-start.log" 2>&1 || { cat "$WORK/peer-start.log" >&2; die "peer start failed"; }
 }
 
 measure() {  # label port count tls pid [idle.py options] -> prints the report, sets RESULTS (one line per round)

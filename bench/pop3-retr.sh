@@ -27,42 +27,21 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
 MSGS=${2:-${MSGS:-1000}}
 CLIENTS=${3:-${CLIENTS:-10}}
 BYTES=${4:-${BYTES:-4096}}
 WINDOW=${WINDOW:-50}
-SKIP_PEERS=${SKIP_PEERS:-0}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
-PYTHON=/usr/bin/python3
 
 die() { echo "pop3-retr: $*" >&2; exit 1; }
 for v in RUNS MSGS CLIENTS BYTES WINDOW; do is_uint "${!v}" || die "$v must be a positive integer (got '${!v}')"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-pop3bench.XXXXXX")
 chmod 755 "$WORK"
-POCHTA_PID=""
-PEER_ROOT=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
-    kill -TERM "$POCHTA_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$POCHTA_PID" 2>/dev/null || true
-  fi
-  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "pop3-retr: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_cleanup_traps
 
 user_name() { echo "pop$1@example.test"; }
 
@@ -71,13 +50,7 @@ user_name() { echo "pop$1@example.test"; }
 # per client, each logs in over STLS and sends RETR commands with WINDOW in
 # flight, checking every reply (+OK, dot-terminated, plausible size, MSGS of
 # them). Prints "messages seconds client_cpu_seconds tls" for all clients
-# together. Compiled here so that it needs nothing but cc and libssl-dev.
-compile_client() {
-  local src=$HERE/loadclient
-  ${CC:-cc} -O2 -std=c11 -Wall -Wextra -pthread -o "$WORK/pop3_load" \
-    "$src/pop3_load.c" "$src/conn.c" -lssl -lcrypto >"$WORK/loadclient.log" 2>&1 ||
-    { cat "$WORK/loadclient.log" >&2; die "the load client $src/pop3_load.c did not compile (needs cc and libssl-dev)"; }
-}
+# together. Compiled here (compile_loadclient pop3_load).
 
 # The same message bytes for both servers: headers, then text lines to BYTES.
 cat > "$WORK/message.py" <<'PY'
@@ -108,49 +81,21 @@ PY
 # ---------------------------------------------------------------- pochta
 start_pochta() {
   local dir=$WORK/pochta
-  mkdir -p "$dir/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null || die "openssl req failed"
-  cat > "$dir/pochta.toml" <<TOML
-hostname   = "bench.example.test"
-data_dir   = "data"
-domains    = ["example.test"]
-users_file = "users"
-
-[tls]
-cert = "tls/cert.pem"
-key  = "tls/key.pem"
-
-[listen]
-smtp = "127.0.0.1:0"
-pop3 = "127.0.0.1:0"
-TOML
+  make_cert "$dir/tls"
+  write_pochta_config "$dir" tls "smtp pop3"
   : > "$dir/users"; chmod 600 "$dir/users"
   for i in $(seq 0 $((CLIENTS - 1))); do echo "$(user_name "$i"):{PLAIN}secret" >> "$dir/users"; done
-  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
-  POCHTA_PID=$!
-  for _ in $(seq 1 100); do
-    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; die "pochta serve exited at start"; }
-    grep -q 'pochta ready' "$dir/serve.log" && break
-    sleep 0.1
-  done
-  POCHTA_SMTP=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  POCHTA_POP3=$(sed -n 's/.*listening pop3 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  [ -n "$POCHTA_POP3" ] || { cat "$dir/serve.log" >&2; die "pochta did not log its pop3 listener"; }
+  start_pochta_serve "$dir"
+  pochta_port POCHTA_SMTP "$dir" smtp
+  pochta_port POCHTA_POP3 "$dir" pop3
   echo "filling pochta: $CLIENTS users x $MSGS messages over SMTP"
   "$PYTHON" "$WORK/fill.py" "$POCHTA_SMTP" "$CLIENTS" "$MSGS" "$BYTES" "$WORK" || die "filling pochta failed"
 }
 
 # ---------------------------------------------------------------- Dovecot
 start_peers() {
-  [ -d "$PEERS" ] || die "peer stack scripts not found at $REPO/../shared/peers (or set SKIP_PEERS=1)"
-  [ "$(id -u)" = 0 ] || die "the peer stack needs root (or set SKIP_PEERS=1)"
-  PEER_ROOT=$WORK/peer
-  SMTP_PORT=$(free_port "${PEER_SMTP_PORT:-3525}") IMAP_PORT=$(free_port "${PEER_IMAP_PORT:-3143}") \
-    POP3_PORT=$(free_port "${PEER_POP3_PORT:-3110}") PEER_POP3=""
-  export SMTP_PORT IMAP_PORT POP3_PORT
+  start_peer_stack
   PEER_POP3=$POP3_PORT
-  "$PEERS/start.sh" "$PEER_ROOT" > "$WORK/peer-start.log" 2>&1 || { cat "$WORK/peer-start.log" >&2; die "peer start failed"; }
   echo "filling Dovecot: $CLIENTS users x $MSGS messages as Maildir files"
   local users=$PEER_ROOT/etc/dovecot/users
   for i in $(seq 0 $((CLIENTS - 1))); do
@@ -193,7 +138,7 @@ rate_of() { awk '{printf "%.0f", $1/$2}' <<<"$1"; }
 client_us_of() { awk '{printf "%.1f", $3*1e6/$1}' <<<"$1"; }  # the load client's CPU per message
 
 build_pochta
-compile_client
+compile_loadclient pop3_load
 echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "cpu:     $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "pochta:  $("$POCHTA" version | head -1)"

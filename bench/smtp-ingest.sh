@@ -20,19 +20,15 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
 MSGS=${2:-${MSGS:-5000}}
 SESSIONS=${3:-${SESSIONS:-20}}
 BYTES=${4:-${BYTES:-4096}}
-SKIP_PEERS=${SKIP_PEERS:-0}
 SMTP_SOURCE_FLAGS=${SMTP_SOURCE_FLAGS:-}
 WAIT_LIMIT=${WAIT_LIMIT:-120}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
 SMTP_SOURCE=/usr/sbin/smtp-source
 RCPT=alice@example.test
 # The peers' bench-smtp.sh sends this subject; the same here keeps the bytes identical.
@@ -44,47 +40,9 @@ for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT; do is_uint "${!v}" || die "$v must
 # ---------------------------------------------------------------- cleanup
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-bench.XXXXXX")
 chmod 755 "$WORK"  # Postfix and Dovecot run as their own users and must reach the peer ROOT inside
-POCHTA_PID=""
-PEER_ROOT=""
-BG_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  # a load generator still running: its whole process group (timeout, smtp-source)
-  if [ -n "$BG_PID" ]; then kill -TERM -- -"$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
-  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
-    kill -TERM "$POCHTA_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$POCHTA_PID" 2>/dev/null || true
-  fi
-  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || { [ "$rc" -ne 0 ] && [ -n "$(ls -A "$WORK")" ]; }; then
-    echo "smtp-ingest: files kept in $WORK" >&2
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_cleanup_traps  # also stops a load generator still running (run_bg: timeout, smtp-source)
 
 # ---------------------------------------------------------------- helpers
-# Runs a long command in its own process group and waits for it: a signal to
-# this script then interrupts the wait at once (bash defers traps while a
-# foreground child runs) and cleanup can stop the whole group.
-run_bg() {
-  setsid "$@" &
-  BG_PID=$!
-  local rc=0
-  wait "$BG_PID" || rc=$?
-  BG_PID=""
-  return "$rc"
-}
-now() { echo "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
-
 # smtp-source comes with Postfix. The peers' start.sh installs it without
 # starting the system Postfix; with SKIP_PEERS the same is done here.
 ensure_smtp_source() {
@@ -114,29 +72,9 @@ machine_info() {
 }
 
 # ---------------------------------------------------------------- pochta
-# One self-signed certificate for every run: config requires [tls] as soon
-# as a listener exists, though this load never uses it.
-make_cert() {
-  mkdir -p "$WORK/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null || die "openssl req failed"
-  chmod 600 "$WORK/tls/key.pem"
-}
-
+# One self-signed certificate for every run ($WORK/tls, made once).
 write_config() {  # dir
-  cat > "$1/pochta.toml" <<TOML
-hostname   = "bench.example.test"
-data_dir   = "data"
-domains    = ["example.test"]
-users_file = "users"
-
-[tls]
-cert = "$WORK/tls/cert.pem"
-key  = "$WORK/tls/key.pem"
-
-[listen]
-smtp = "127.0.0.1:0"
-TOML
+  write_pochta_config "$1" "$WORK/tls" smtp
   : > "$1/users"; chmod 600 "$1/users"
   echo bench-secret | "$POCHTA" user add "$RCPT" -c "$1/pochta.toml" || die "pochta user add failed"
 }
@@ -145,27 +83,9 @@ inbox_count() {  # conf
   "$POCHTA" mailbox list "$RCPT" -c "$1" | awk '$1 == "INBOX" {print $2; found=1} END {if (!found) print 0}'
 }
 
-# pid -> "CPU-seconds runqueue-wait-seconds" summed over its threads so far
-# (schedstat: time on a CPU, time runnable but waiting for one). The wait
-# shows how much a busy shared machine held the server back.
-sched_seconds() {
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{c += $1; w += $2} END {printf "%.2f %.2f", c/1e9, w/1e9}'
-}
-
 start_pochta() {  # dir -> sets POCHTA_PID, POCHTA_PORT
-  : > "$1/serve.log"
-  "$POCHTA" serve -c "$1/pochta.toml" 2>"$1/serve.log" &
-  POCHTA_PID=$!
-  POCHTA_PORT=""
-  for _ in $(seq 1 100); do
-    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$1/serve.log" >&2; die "pochta serve exited at start"; }
-    if grep -q 'pochta ready' "$1/serve.log"; then
-      POCHTA_PORT=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1/serve.log" | head -1)
-      break
-    fi
-    sleep 0.1
-  done
-  [ -n "$POCHTA_PORT" ] || { cat "$1/serve.log" >&2; die "pochta did not log 'listening smtp 127.0.0.1:PORT' and 'pochta ready' within 10 s"; }
+  start_pochta_serve "$1"
+  pochta_port POCHTA_PORT "$1" smtp
 }
 
 stop_pochta() {
@@ -250,7 +170,7 @@ peer_run() {  # run number; one run of the peers' own bench-smtp.sh
 [ "$SKIP_PEERS" = 1 ] || start_peers   # installs postfix (smtp-source) when missing
 ensure_smtp_source
 build_pochta
-make_cert
+make_cert "$WORK/tls"
 echo "== SMTP ingest: $RUNS runs x $MSGS msgs x ${BYTES} B body, $SESSIONS sessions, smtp-source flags '${SMTP_SOURCE_FLAGS}'"
 machine_info
 for r in $(seq 1 "$RUNS"); do

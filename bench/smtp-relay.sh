@@ -23,19 +23,15 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
 
 RUNS=${1:-${RUNS:-3}}
 MSGS=${2:-${MSGS:-5000}}
 SESSIONS=${3:-${SESSIONS:-20}}
 BYTES=${4:-${BYTES:-4096}}
 CONCURRENCY=${CONCURRENCY:-20}
-SKIP_PEERS=${SKIP_PEERS:-0}
 WAIT_LIMIT=${WAIT_LIMIT:-300}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
 SMTP_SOURCE=/usr/sbin/smtp-source
 SMTP_SINK=/usr/sbin/smtp-sink
 REMOTE_DOMAIN=remote.test
@@ -48,26 +44,12 @@ for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT CONCURRENCY; do is_uint "${!v}" || 
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-relay.XXXXXX")
 chmod 755 "$WORK"
-POCHTA_PID="" SINK_PID="" DNS_PID="" PEER_ROOT="" BG_PID=""
+SINK_PID="" DNS_PID=""
 stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$BG_PID" ]; then kill -TERM -- -"$BG_PID" 2>/dev/null || true; wait "$BG_PID" 2>/dev/null || true; fi
-  stop_pid "$POCHTA_PID"; stop_pid "$SINK_PID"; stop_pid "$DNS_PID"
-  if [ -n "$PEER_ROOT" ]; then "$PEERS/stop.sh" "$PEER_ROOT" >/dev/null 2>&1 || true; fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "smtp-relay: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_own() { stop_pid "$SINK_PID"; stop_pid "$DNS_PID"; }
+set_cleanup_traps
 
-run_bg() { setsid "$@" & BG_PID=$!; local rc=0; wait "$BG_PID" || rc=$?; BG_PID=""; return "$rc"; }
-now() { echo "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b-a}'; }
-rate() { awk -v m="$MSGS" -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", m/(b-a)}'; }
-free_tcp_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_tcp_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # A DNS responder for the remote domain: MX 10 mx.remote.test, A 127.0.0.1.
 start_dns() {
@@ -95,7 +77,7 @@ while True:
         out += struct.pack("!HHHIH", 0xC00C, t, 1, 60, len(rdata)) + rdata
     s.sendto(out, peer)
 PY
-  /usr/bin/python3 "$WORK/dns.py" > "$WORK/dns.port" &
+  "$PYTHON" "$WORK/dns.py" > "$WORK/dns.port" &
   DNS_PID=$!
   for _ in $(seq 1 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
   DNS_PORT=$(cat "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
@@ -125,59 +107,45 @@ wait_for_sink() {  # label t1 -> sets T_DONE
   T_DONE=$(now)
 }
 
-make_cert() {
-  mkdir -p "$WORK/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" 2>/dev/null || die "openssl req failed"
+# relay_load LABEL RCPT PORT: smtp-source's MSGS messages for RCPT to
+# 127.0.0.1:PORT, then the wait for all of them at the sink. Sets T0 (the
+# start), T1 (smtp-source done) and T_DONE (the last one at the sink).
+relay_load() {
+  local rc=0
+  sync; sleep 1
+  T0=$(now)
+  run_bg timeout 600 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MSGS" -l "$BYTES" -M bench.example.test \
+    -f sender@elsewhere.test -t "$2" "inet:127.0.0.1:$3" || rc=$?
+  T1=$(now)
+  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
+  wait_for_sink "$1" "$T1"
+}
+print_run() {  # label: the figures of the last relay_load
+  printf '%s: %d msgs accepted in %ss (%s msg/s); all at the sink after %ss: %s msg/s relayed\n' \
+    "$1" "$MSGS" "$(secs "$T0" "$T1")" "$(rate "$T0" "$T1")" "$(secs "$T0" "$T_DONE")" "$(rate "$T0" "$T_DONE")"
 }
 
 P_RATE=(); P_ACC=()
 pochta_run() {  # run number
-  local dir="$WORK/pochta-$1" t0 t1 rc=0
+  local dir="$WORK/pochta-$1"
   mkdir -p "$dir"
   start_sink
-  cat > "$dir/pochta.toml" <<TOML
-hostname     = "bench.example.test"
-data_dir     = "data"
-domains      = ["example.test"]
-users_file   = "users"
-aliases_file = "aliases"
-
-[tls]
-cert = "$WORK/tls/cert.pem"
-key  = "$WORK/tls/key.pem"
-
-[listen]
-smtp = "127.0.0.1:0"
+  write_pochta_config "$dir" "$WORK/tls" smtp "aliases_file = \"aliases\"
 
 [delivery]
-dns_servers = ["127.0.0.1:$DNS_PORT"]
+dns_servers = [\"127.0.0.1:$DNS_PORT\"]
 smtp_port = $SINK_PORT
-max_connections_per_domain = $CONCURRENCY
-TOML
+max_connections_per_domain = $CONCURRENCY"
   : > "$dir/users"
   echo "$FORWARD: $REMOTE_RCPT" > "$dir/aliases"
-  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
-  POCHTA_PID=$!
-  local port=""
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-    grep -q 'pochta ready' "$dir/serve.log" && [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { cat "$dir/serve.log" >&2; die "pochta did not start"; }
-  sync; sleep 1
-  t0=$(now)
-  run_bg timeout 600 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MSGS" -l "$BYTES" -M bench.example.test \
-    -f sender@elsewhere.test -t "$FORWARD" "inet:127.0.0.1:$port" || rc=$?
-  t1=$(now)
-  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
-  wait_for_sink "pochta run $1" "$t1"
+  start_pochta_serve "$dir"
+  local port
+  pochta_port port "$dir" smtp
+  relay_load "pochta run $1" "$FORWARD" "$port"
   kill -TERM "$POCHTA_PID"; wait "$POCHTA_PID" || true; POCHTA_PID=""
   stop_sink
-  printf 'pochta run %d: %d msgs accepted in %ss (%s msg/s); all at the sink after %ss: %s msg/s relayed\n' \
-    "$1" "$MSGS" "$(secs "$t0" "$t1")" "$(rate "$t0" "$t1")" "$(secs "$t0" "$T_DONE")" "$(rate "$t0" "$T_DONE")"
-  P_RATE+=("$(rate "$t0" "$T_DONE")"); P_ACC+=("$(rate "$t0" "$t1")")
+  print_run "pochta run $1"
+  P_RATE+=("$(rate "$T0" "$T_DONE")"); P_ACC+=("$(rate "$T0" "$T1")")
   [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
 }
 
@@ -194,7 +162,7 @@ start_peers() {
 
 Q_RATE=(); Q_ACC=()
 peer_run() {  # run number
-  local t0 t1 rc=0 pconf="$PEER_ROOT/etc/postfix"
+  local pconf="$PEER_ROOT/etc/postfix"
   start_sink
   postconf -c "$pconf" -e "relayhost = [127.0.0.1]:$SINK_PORT" "mynetworks = 127.0.0.0/8" \
     "relay_domains = $REMOTE_DOMAIN" "relay_transport = relay" "default_transport = smtp" \
@@ -203,22 +171,15 @@ peer_run() {  # run number
     "default_destination_concurrency_limit = $CONCURRENCY" || die "postconf failed"
   postfix -c "$pconf" reload >/dev/null 2>&1 || die "postfix reload failed"
   postsuper -c "$pconf" -d ALL >/dev/null 2>&1 || true
-  sync; sleep 1
-  t0=$(now)
-  run_bg timeout 600 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MSGS" -l "$BYTES" -M bench.example.test \
-    -f sender@elsewhere.test -t "$REMOTE_RCPT" "inet:127.0.0.1:$PEER_SMTP_PORT" || rc=$?
-  t1=$(now)
-  [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
-  wait_for_sink "postfix run $1" "$t1"
+  relay_load "postfix run $1" "$REMOTE_RCPT" "$PEER_SMTP_PORT"
   stop_sink
-  printf 'postfix run %d: %d msgs accepted in %ss (%s msg/s); all at the sink after %ss: %s msg/s relayed\n' \
-    "$1" "$MSGS" "$(secs "$t0" "$t1")" "$(rate "$t0" "$t1")" "$(secs "$t0" "$T_DONE")" "$(rate "$t0" "$T_DONE")"
-  Q_RATE+=("$(rate "$t0" "$T_DONE")"); Q_ACC+=("$(rate "$t0" "$t1")")
+  print_run "postfix run $1"
+  Q_RATE+=("$(rate "$T0" "$T_DONE")"); Q_ACC+=("$(rate "$T0" "$T1")")
 }
 
 [ "$SKIP_PEERS" = 1 ] || start_peers
 build_pochta
-make_cert
+make_cert "$WORK/tls"
 start_dns
 echo "== SMTP relay: $RUNS runs x $MSGS msgs x $BYTES B, $SESSIONS inbound sessions, $CONCURRENCY outbound connections"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); cpu: $(nproc); pochta: $("$POCHTA" version | head -1); postfix: $(postconf -d -h mail_version 2>/dev/null || echo '?')"

@@ -32,7 +32,6 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
 
@@ -42,8 +41,6 @@ IMAP_SESSIONS=${3:-${IMAP_SESSIONS:-20}}
 ACCOUNTS=${4:-${ACCOUNTS:-10000}}
 GAP_MS=${GAP_MS:-250}
 SELECT=${SELECT:-SELECT}
-BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
-PYTHON=/usr/bin/python3
 LOAD=$HERE/stall/load.py
 PASSWORD=bench-secret
 
@@ -55,55 +52,21 @@ for v in DURATION SESSIONS IMAP_SESSIONS ACCOUNTS GAP_MS; do is_uint "${!v}" || 
 
 # ---------------------------------------------------------------- cleanup
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-stall.XXXXXX")
-POCHTA_PID=""
 LOAD_PIDS=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+stop_own() {  # the load processes' groups, before pochta
   local p
   for p in "${LOAD_PIDS[@]}"; do kill -TERM -- -"$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  if [ -n "$POCHTA_PID" ] && kill -0 "$POCHTA_PID" 2>/dev/null; then
-    kill -TERM "$POCHTA_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$POCHTA_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$POCHTA_PID" 2>/dev/null || true
-  fi
-  if [ "${KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then echo "store-stall: files kept in $WORK" >&2; else rm -rf "$WORK"; fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_cleanup_traps
 
 # ---------------------------------------------------------------- set-up
-sched_seconds() {  # pid -> "CPU-seconds runnable-but-waiting-seconds" over its threads
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{c += $1; w += $2} END {printf "%.2f %.2f", c/1e9, w/1e9}'
-}
-
 write_config() {
   local dir=$WORK/pochta
-  mkdir -p "$dir/tls"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj "/CN=bench.example.test" \
-    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null || die "openssl req failed"
-  chmod 600 "$dir/tls/key.pem"
+  make_cert "$dir/tls"
   # More connections from 127.0.0.1 than the default 50 per IP: all the
   # load comes from one address.
-  cat > "$dir/pochta.toml" <<TOML
-hostname   = "bench.example.test"
-data_dir   = "data"
-domains    = ["example.test"]
-users_file = "users"
-
-[tls]
-cert = "tls/cert.pem"
-key  = "tls/key.pem"
-
-[listen]
-smtp  = "127.0.0.1:0"
-imaps = "127.0.0.1:0"
-
-[limits]
-max_connections_per_ip = $((SESSIONS + IMAP_SESSIONS + 50))
-TOML
+  write_pochta_config "$dir" tls "smtp imaps" "[limits]
+max_connections_per_ip = $((SESSIONS + IMAP_SESSIONS + 50))"
   # The users file in its documented passwd-file layout, written at once:
   # one SHA512-CRYPT hash (computed once) for every account.
   local hash
@@ -115,18 +78,9 @@ TOML
 }
 
 start_pochta() {
-  local dir=$WORK/pochta
-  "$POCHTA" serve -c "$dir/pochta.toml" 2>"$dir/serve.log" &
-  POCHTA_PID=$!
-  for _ in $(seq 1 200); do
-    kill -0 "$POCHTA_PID" 2>/dev/null || { cat "$dir/serve.log" >&2; POCHTA_PID=""; die "pochta serve exited at start"; }
-    grep -q 'pochta ready' "$dir/serve.log" && break
-    sleep 0.1
-  done
-  SMTP_PORT=$(sed -n 's/.*listening smtp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  IMAP_PORT=$(sed -n 's/.*listening imaps 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/serve.log" | head -1)
-  [ -n "$SMTP_PORT" ] && [ -n "$IMAP_PORT" ] ||
-    { cat "$dir/serve.log" >&2; die "pochta did not log 'listening smtp/imaps 127.0.0.1:PORT' and 'pochta ready' within 20 s"; }
+  start_pochta_serve "$WORK/pochta" 20
+  pochta_port SMTP_PORT "$WORK/pochta" smtp
+  pochta_port IMAP_PORT "$WORK/pochta" imaps
 }
 
 # Runs a load process in its own process group (cleanup stops the group).

@@ -9,6 +9,32 @@
 #include "imap/session.hpp"
 
 namespace pochta::imap {
+namespace {
+
+constexpr std::string_view unsupported_mechanism = "Unsupported authentication mechanism";
+
+// How a failed AUTHENTICATE ends: BAD for an exchange the client broke off
+// or garbled (RFC 9051 section 6.2.2), NO for one the server refuses.
+struct SaslRefusal {
+    bool bad;
+    std::string_view text;
+    std::string_view code;
+};
+
+SaslRefusal sasl_refusal(auth::SaslFailure failure) {
+    switch (failure) {
+        case auth::SaslFailure::unknown_mechanism: return {false, unsupported_mechanism, {}};
+        case auth::SaslFailure::cancelled: return {true, "Authentication cancelled", {}};
+        case auth::SaslFailure::malformed_base64: return {true, "Invalid base64 in response", {}};
+        case auth::SaslFailure::too_long: return {true, "Authentication response too long", {}};
+        case auth::SaslFailure::bad_plain: return {true, "Invalid AUTHENTICATE PLAIN response", {}};
+        case auth::SaslFailure::authzid_mismatch: return {false, "Authentication failed", "AUTHORIZATIONFAILED"};
+        case auth::SaslFailure::out_of_turn: break;
+    }
+    return {true, "No authentication in progress", {}};
+}
+
+}  // namespace
 
 void Session::cmd_capability() {
     send(fmt::format("* CAPABILITY {}\r\n", capabilities()));
@@ -57,41 +83,36 @@ void Session::cmd_login(const Command& cmd) {
 void Session::cmd_authenticate(const Command& cmd) {
     if (cmd.args.empty() || cmd.args.size() > 2 || !cmd.args[0].is_atom()) return bad("AUTHENTICATE needs a mechanism");
     if (!tls_ok()) return no("Authentication is disabled before STARTTLS", "PRIVACYREQUIRED");
-    std::string mechanism = to_lower(cmd.args[0].text);
-    if (mechanism != "plain" && mechanism != "login") return no("Unsupported authentication mechanism");
-    auth_mechanism_ = mechanism;
-    auth_step_ = 0;
+    auth::SaslExchange sasl(cmd.args[0].text);
+    auto prompt = sasl.begin();
+    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
+    if (!challenge) return no(unsupported_mechanism);
+    if (cmd.args.size() == 2 && !cmd.args[1].is_atom()) return bad("Invalid initial response");
+    auth_step_ = static_cast<int>(sasl.stage());
     input_ = Input::auth_response;
-    if (cmd.args.size() == 2) {  // SASL-IR (RFC 4959): "=" is an empty response
-        if (!cmd.args[1].is_atom()) {
-            input_ = Input::command;
-            return bad("Invalid initial response");
-        }
-        return on_auth_response(cmd.args[1].text);
-    }
-    send(mechanism == "plain" ? "+ \r\n" : "+ VXNlcm5hbWU6\r\n");  // "Username:"
+    if (cmd.args.size() == 2) return on_auth_response(cmd.args[1].text);  // SASL-IR (RFC 4959)
+    send("+ " + challenge->base64 + "\r\n");
 }
 
+// Between two lines the exchange lives in auth_step_ (its stage) and
+// auth_login_user_ (the username LOGIN was given).
 void Session::on_auth_response(const std::string& line) {
     input_ = Input::command;
-    if (line == "*") return bad("Authentication cancelled");
-    std::string data = line == "=" ? std::string() : line;
-    if (auth_mechanism_ == "plain") {
-        auto credentials = auth::decode_sasl_plain(data);
-        if (!credentials) return bad("Invalid AUTHENTICATE PLAIN response");
-        if (!credentials->authzid.empty() && !iequals(credentials->authzid, credentials->username))
-            return no("Authentication failed", "AUTHORIZATIONFAILED");
-        return verify_credentials(std::move(credentials->username), std::move(credentials->password));
-    }
-    auto decoded = base64_decode(data);
-    if (!decoded) return bad("Invalid base64 in response");
-    if (auth_step_ == 0) {
-        auth_login_user_ = std::move(*decoded);
-        auth_step_ = 1;
+    auto stage = static_cast<auth::SaslExchange::Stage>(auth_step_);
+    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
+    auto next = sasl.step(line);
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
+        auth_step_ = static_cast<int>(sasl.stage());
+        auth_login_user_ = sasl.login_username();
         input_ = Input::auth_response;
-        return send("+ UGFzc3dvcmQ6\r\n");  // "Password:"
+        return send("+ " + challenge->base64 + "\r\n");
     }
-    verify_credentials(std::exchange(auth_login_user_, {}), std::move(*decoded));
+    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) {
+        auto refusal = sasl_refusal(*failure);
+        return refusal.bad ? bad(refusal.text) : no(refusal.text, refusal.code);
+    }
+    auto& credentials = std::get<auth::Credentials>(next);
+    verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
 // The hash check is slow on purpose, so it runs off the loop; a failure is

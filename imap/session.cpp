@@ -97,6 +97,13 @@ void Session::update_pause() {
 void Session::process_input() {
     auto& in = conn_->input();
     while (!conn_->closing() && reading() && !in.empty()) {
+        if (discarding_line_) {
+            // The rest of a line refused as too long is not a command.
+            size_t length = in.line_length();
+            in.consume(length ? length : in.size());
+            discarding_line_ = length == 0;
+            continue;
+        }
         if (input_ != Input::command) {
             std::string line;
             if (!read_line(line)) return;
@@ -129,6 +136,7 @@ bool Session::read_line(std::string& line) {
     if (length == 0) {
         if (in.size() > max_response_line) {
             in.clear();
+            discarding_line_ = true;
             input_ = Input::command;
             bad("Line too long");
         }
@@ -379,16 +387,12 @@ void Session::refresh(std::function<void()> then) {
             Delta d;
             // The mailbox's MODSEQ first: anything committed after this read
             // is above it and is fetched again next time, never lost.
-            bool found = false;
-            for (auto& box : store.list_mailboxes(user))
-                if (box.id == id) {
-                    d.box = std::move(box);
-                    found = true;
-                }
-            if (!found) {
+            auto box = store.mailbox_state(id);
+            if (!box) {
                 d.gone = true;
                 return d;
             }
+            d.box = std::move(*box);
             d.changed = store.changed_since(id, since);
             d.expunged = store.expunged_since(id, since);
             bool new_mail = !d.changed.empty() && d.changed.back().uid > max_uid;

@@ -189,6 +189,7 @@ private:
     bool dirty_ = false;            // the store changed the selected mailbox since the last refresh
     bool shutting_down_ = false;
     bool waiting_drain_ = false;    // a FETCH waits for the output to drain
+    bool discarding_line_ = false;  // skipping the rest of an overlong AUTHENTICATE/IDLE line
     unsigned errors_ = 0;
 
     std::string user_;

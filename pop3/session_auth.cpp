@@ -15,6 +15,20 @@ namespace {
 constexpr std::string_view plaintext_refused =
     "-ERR [AUTH] Plaintext authentication disallowed on non-secure connections, use STLS first";
 
+// The reply that ends a failed AUTH exchange (RFC 5034 section 4).
+std::string_view sasl_refusal(auth::SaslFailure failure) {
+    switch (failure) {
+        case auth::SaslFailure::unknown_mechanism: return "-ERR unsupported authentication mechanism";
+        case auth::SaslFailure::cancelled: return "-ERR authentication cancelled";
+        case auth::SaslFailure::malformed_base64: return "-ERR cannot decode response";
+        case auth::SaslFailure::too_long: return "-ERR authentication exchange line is too long";
+        case auth::SaslFailure::bad_plain: return "-ERR cannot decode AUTH PLAIN response";
+        case auth::SaslFailure::authzid_mismatch: return "-ERR [AUTH] authentication failed";
+        case auth::SaslFailure::out_of_turn: break;
+    }
+    return "-ERR no authentication in progress";
+}
+
 }  // namespace
 
 void Session::handle_user(const Command& cmd) {
@@ -47,48 +61,42 @@ void Session::handle_auth(const Command& cmd) {
         reply(plaintext_refused);
         return count_error();
     }
-    if (cmd.mechanism == "PLAIN") {
-        input_ = Input::auth_plain;
-        if (cmd.initial_response.empty()) return reply("+ ");
-        return handle_auth_response(cmd.initial_response);
-    }
-    if (cmd.mechanism == "LOGIN") {
-        input_ = Input::auth_login_user;
-        if (cmd.initial_response.empty()) return reply("+ VXNlcm5hbWU6");  // "Username:"
-        return handle_auth_response(cmd.initial_response);
-    }
-    reply("-ERR unsupported authentication mechanism");
-    count_error();
-}
-
-void Session::handle_auth_response(const std::string& line) {
-    Input step = input_;
-    input_ = Input::command;
-    if (line == "*") return reply("-ERR authentication cancelled");
-    std::string response = line == "=" ? std::string() : line;
-    if (step == Input::auth_plain) {
-        auto credentials = auth::decode_sasl_plain(response);
-        if (!credentials) {
-            reply("-ERR cannot decode AUTH PLAIN response");
-            return count_error();
-        }
-        // Acting for another user is not offered.
-        if (!credentials->authzid.empty() && !iequals(credentials->authzid, credentials->username))
-            return auth_failed("-ERR [AUTH] authentication failed", false);
-        return verify_credentials(std::move(credentials->username), std::move(credentials->password));
-    }
-    auto decoded = base64_decode(response);
-    if (!decoded || decoded->size() > 1024) {
-        auth_login_user_.clear();
-        reply("-ERR cannot decode response");
+    auth::SaslExchange sasl(cmd.mechanism);
+    auto prompt = sasl.begin();
+    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
+    if (!challenge) {
+        reply(sasl_refusal(std::get<auth::SaslFailure>(prompt)));
         return count_error();
     }
-    if (step == Input::auth_login_user) {
-        auth_login_user_ = std::move(*decoded);
-        input_ = Input::auth_login_password;
-        return reply("+ UGFzc3dvcmQ6");  // "Password:"
+    input_ = sasl.stage() == auth::SaslExchange::Stage::plain_response ? Input::auth_plain : Input::auth_login_user;
+    if (cmd.initial_response.empty()) return reply("+ " + challenge->base64);
+    handle_auth_response(cmd.initial_response);  // the first response, sent early (RFC 5034 section 4)
+}
+
+// Between two lines the exchange lives in input_ (its stage) and
+// auth_login_user_ (the username LOGIN was given).
+void Session::handle_auth_response(const std::string& line) {
+    using Stage = auth::SaslExchange::Stage;
+    Stage stage = input_ == Input::auth_plain        ? Stage::plain_response
+                  : input_ == Input::auth_login_user ? Stage::login_username
+                                                     : Stage::login_password;
+    input_ = Input::command;
+    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
+    auto next = sasl.step(line);
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
+        input_ = Input::auth_login_password;  // LOGIN's password prompt: the one that follows a response
+        auth_login_user_ = sasl.login_username();
+        return reply("+ " + challenge->base64);
     }
-    verify_credentials(std::exchange(auth_login_user_, {}), std::move(*decoded));
+    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) {
+        // Not a password guess, so answered at once.
+        if (*failure == auth::SaslFailure::authzid_mismatch) return auth_failed("-ERR [AUTH] authentication failed", false);
+        reply(sasl_refusal(*failure));
+        if (*failure != auth::SaslFailure::cancelled) count_error();  // giving up is not an error
+        return;
+    }
+    auto& credentials = std::get<auth::Credentials>(next);
+    verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
 // The hash check is slow on purpose, so it runs off the loop.

@@ -37,6 +37,20 @@ bool is_bare_postmaster(std::string_view argument) {
     return iequals(trim(argument.substr(1)), "<postmaster>");
 }
 
+// The reply that ends a failed AUTH exchange (RFC 4954 sections 4 and 6).
+std::string sasl_refusal(auth::SaslFailure failure) {
+    switch (failure) {
+        case auth::SaslFailure::unknown_mechanism: return "504 5.5.4 Unrecognized authentication type";
+        case auth::SaslFailure::cancelled: return "501 5.0.0 Authentication cancelled";
+        case auth::SaslFailure::malformed_base64: return "501 5.5.2 Cannot decode response";
+        case auth::SaslFailure::too_long: return "500 5.5.6 Authentication Exchange line is too long";
+        case auth::SaslFailure::bad_plain: return "501 5.5.2 Cannot decode AUTH PLAIN response";
+        case auth::SaslFailure::authzid_mismatch: return "535 5.7.8 Authentication credentials invalid";
+        case auth::SaslFailure::out_of_turn: break;
+    }
+    return "503 5.5.1 Error: no authentication in progress";
+}
+
 }  // namespace
 
 Session::Session(SessionContext& ctx, Listener listener) : ctx_(ctx), listener_(listener) {}
@@ -89,6 +103,12 @@ void Session::process_commands() {
         if (!read_command_line(line)) return;
         if (discarding_long_line_) {
             discarding_long_line_ = false;
+            if (input_ != Input::command) {  // an AUTH response: the exchange is over (RFC 4954 section 6)
+                input_ = Input::command;
+                auth_login_user_.clear();
+                reply(sasl_refusal(auth::SaslFailure::too_long));
+                continue;
+            }
             reply("500 5.5.2 Error: line too long");
             count_error();
             continue;
@@ -418,41 +438,33 @@ void Session::handle_auth(const Command& cmd) {
     if (helo_.empty()) return reply("503 5.5.1 Error: send EHLO first");
     if (!user_.empty()) return reply("503 5.5.1 Error: already authenticated");
     if (tx_) return reply("503 5.5.1 Error: MAIL transaction in progress");
-    if (cmd.mechanism == "PLAIN") {
-        if (cmd.initial_response.empty()) {
-            input_ = Input::auth_plain;
-            return reply("334 ");
-        }
-        input_ = Input::auth_plain;
-        return handle_auth_response(cmd.initial_response);
-    }
-    if (cmd.mechanism == "LOGIN") {
-        input_ = Input::auth_login_user;
-        if (cmd.initial_response.empty()) return reply("334 VXNlcm5hbWU6");  // "Username:"
-        return handle_auth_response(cmd.initial_response);
-    }
-    reply("504 5.5.4 Unrecognized authentication type");
+    auth::SaslExchange sasl(cmd.mechanism);
+    auto prompt = sasl.begin();
+    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
+    if (!challenge) return reply(sasl_refusal(std::get<auth::SaslFailure>(prompt)));
+    input_ = sasl.stage() == auth::SaslExchange::Stage::plain_response ? Input::auth_plain : Input::auth_login_user;
+    if (cmd.initial_response.empty()) return reply("334 " + challenge->base64);
+    handle_auth_response(cmd.initial_response);  // the first response, sent early (RFC 4954 section 4)
 }
 
+// Between two lines the exchange lives in input_ (its stage) and
+// auth_login_user_ (the username LOGIN was given).
 void Session::handle_auth_response(const std::string& line) {
-    Input step = input_;
+    using Stage = auth::SaslExchange::Stage;
+    Stage stage = input_ == Input::auth_plain        ? Stage::plain_response
+                  : input_ == Input::auth_login_user ? Stage::login_username
+                                                     : Stage::login_password;
     input_ = Input::command;
-    if (line == "*") return reply("501 5.0.0 Authentication cancelled");
-    if (step == Input::auth_plain) {
-        auto credentials = auth::decode_sasl_plain(line == "=" ? std::string() : line);
-        if (!credentials) return reply("501 5.5.2 Cannot decode AUTH PLAIN response");
-        if (!credentials->authzid.empty() && !iequals(credentials->authzid, credentials->username))
-            return reply("535 5.7.8 Authentication credentials invalid");
-        return verify_credentials(std::move(credentials->username), std::move(credentials->password));
+    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
+    auto next = sasl.step(line);
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
+        input_ = Input::auth_login_password;  // LOGIN's password prompt: the one that follows a response
+        auth_login_user_ = sasl.login_username();
+        return reply("334 " + challenge->base64);
     }
-    auto decoded = base64_decode(line == "=" ? std::string() : line);
-    if (!decoded) return reply("501 5.5.2 Cannot decode response");
-    if (step == Input::auth_login_user) {
-        auth_login_user_ = std::move(*decoded);
-        input_ = Input::auth_login_password;
-        return reply("334 UGFzc3dvcmQ6");  // "Password:"
-    }
-    verify_credentials(std::exchange(auth_login_user_, {}), std::move(*decoded));
+    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) return reply(sasl_refusal(*failure));
+    auto& credentials = std::get<auth::Credentials>(next);
+    verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
 // The hash check is slow on purpose, so it runs off the loop; a failure is

@@ -21,6 +21,12 @@ constexpr int message_column_count = 9;
     "(SELECT count(*) FROM messages WHERE mailbox_id = m.id), "                                      \
     "(SELECT count(*) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0)"
 
+// The same without the counts (both 0): one row, whatever the mailbox holds.
+#define POCHTA_MAILBOX_COLUMNS_UNCOUNTED                                                             \
+    "m.id, m.name, m.special_use, "                                                                  \
+    "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "      \
+    "m.uidvalidity, m.uidnext, m.highestmodseq, 0, 0"
+
 namespace pochta::store {
 
 MessageInfo message_from(Stmt& q);

@@ -38,6 +38,7 @@ public:
     std::vector<MailboxInfo> list_mailboxes(const std::string& user) override;
     std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) override;
     std::vector<MessageInfo> list_messages(int64_t mailbox_id) override;
+    std::optional<MailboxInfo> mailbox_state(int64_t mailbox_id) override;
     std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) override;
     std::string read_message(int64_t message_id) override;
 

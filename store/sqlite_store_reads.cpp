@@ -55,6 +55,14 @@ std::vector<MessageInfo> SqliteStore::list_messages(int64_t mailbox_id) {
     return out;
 }
 
+std::optional<MailboxInfo> SqliteStore::mailbox_state(int64_t mailbox_id) {
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS_UNCOUNTED " FROM mailboxes m WHERE m.id = ?1");
+    q->bind(1, mailbox_id);
+    if (!q->step()) return std::nullopt;
+    return mailbox_from(*q);
+}
+
 // One scan of the mailbox's rows; the counts come from it too, so the
 // mailbox row is read without mailbox_from's count subqueries.
 std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(const std::string& user, const std::string& name) {
@@ -62,11 +70,8 @@ std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(const std::string& 
     Txn snapshot(*db, Txn::Kind::deferred);
     MailboxSnapshot out;
     {
-        auto q = db->cached(
-            "SELECT m.id, m.name, m.special_use, "
-            "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "
-            "m.uidvalidity, m.uidnext, m.highestmodseq, 0, 0 "
-            "FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 AND m.name = ?2");
+        auto q = db->cached("SELECT " POCHTA_MAILBOX_COLUMNS_UNCOUNTED
+                            " FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 AND m.name = ?2");
         q->bind(1, user).bind(2, canonical_mailbox_name(name));
         if (!q->step()) return std::nullopt;
         out.box = mailbox_from(*q);

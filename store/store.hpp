@@ -251,6 +251,9 @@ public:
     virtual std::vector<MailboxInfo> list_mailboxes(const std::string& user) = 0;
     virtual std::optional<MailboxInfo> find_mailbox(const std::string& user, const std::string& name) = 0;
     virtual std::vector<MessageInfo> list_messages(int64_t mailbox_id) = 0;
+    // A mailbox by id without its counts (messages and unseen are 0): one
+    // row however big the mailbox. nullopt once it is gone.
+    virtual std::optional<MailboxInfo> mailbox_state(int64_t mailbox_id) = 0;
     // The mailbox and its UIDs, nullopt if there is none: what a session
     // keeps of a selected mailbox, without the rest of each row.
     virtual std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) = 0;

@@ -46,6 +46,14 @@ void fail(const char *who, const char *fmt, ...) {
     _exit(1);
 }
 
+void check_args(const char *prog, int argc, int want, const char *usage) {
+    g_prog = prog;
+    if (argc != want) {
+        fprintf(stderr, "usage: %s\n", usage);
+        exit(2);
+    }
+}
+
 unsigned long parse_count(const char *text, const char *what) {
     char *end = NULL;
     errno = 0;
@@ -53,6 +61,23 @@ unsigned long parse_count(const char *text, const char *what) {
     if (errno != 0 || end == text || *end != '\0' || v == 0 || text[0] == '-' || v > 100000000ul)
         fail("arguments", "%s must be a positive integer (got '%s')", what, text);
     return v;
+}
+
+unsigned long parse_count_at_most(const char *text, const char *what, unsigned long max) {
+    unsigned long v = parse_count(text, what);
+    if (v > max) fail("arguments", "%s above %lu", what, max);
+    return v;
+}
+
+int parse_port(const char *text) {
+    unsigned long v = parse_count(text, "PORT");
+    if (v > 65535) fail("arguments", "PORT out of range");
+    return (int)v;
+}
+
+void plausible_sizes(unsigned long bytes, size_t *min, size_t *max) {
+    *min = bytes / 2;
+    *max = 2 * bytes + 8192;
 }
 
 double now_s(void) {
@@ -142,6 +167,34 @@ double tree_cpu_s(pid_t root) {
     return (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* ----------------------------------------------------------------- clients */
+
+void phase_sync_init(phase_sync *s, unsigned long clients) {
+    unsigned n = (unsigned)clients + 1;
+    pthread_barrier_init(&s->ready, NULL, n);
+    pthread_barrier_init(&s->go, NULL, n);
+    pthread_barrier_init(&s->done, NULL, n);
+}
+
+pthread_t *start_clients(void *(*run)(void *), void *clients, unsigned long count, size_t size) {
+    pthread_t *threads = calloc(count, sizeof *threads);
+    if (!threads) fail("main", "out of memory");
+    for (unsigned long i = 0; i < count; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        if (pthread_create(&threads[i], &attr, run, (char *)clients + i * size) != 0)
+            fail("main", "pthread_create failed");
+        pthread_attr_destroy(&attr);
+    }
+    return threads;
+}
+
+void join_clients(pthread_t *threads, unsigned long count) {
+    for (unsigned long i = 0; i < count; i++) pthread_join(threads[i], NULL);
+    free(threads);
+}
+
 /* -------------------------------------------------------------- connection */
 
 SSL_CTX *tls_client_ctx(void) {
@@ -164,9 +217,9 @@ static const char *tls_error(void) {
     return text;
 }
 
-void conn_open(conn *c, int port, const char *who, int timeout_s) {
+void conn_open(conn *c, int port, int client, int timeout_s) {
     memset(c, 0, sizeof *c);
-    snprintf(c->who, sizeof c->who, "%s", who);
+    snprintf(c->who, sizeof c->who, "client %d", client);
     c->cap = CONN_BUFFER;
     c->buf = malloc(c->cap);
     if (!c->buf) fail(c->who, "out of memory");
@@ -215,19 +268,21 @@ void conn_fill(conn *c) {
     }
 }
 
+char *conn_buffered_line(conn *c, size_t *len) {
+    char *p = c->buf + c->start;
+    char *nl = memchr(p, '\n', c->end - c->start);
+    if (!nl) return NULL;
+    size_t n = (size_t)(nl - p);
+    if (n == 0 || p[n - 1] != '\r') fail(c->who, "a line ends in a bare LF");
+    c->start += n + 1;
+    *len = n - 1;
+    return p;
+}
+
 char *conn_line(conn *c, size_t *len) {
-    for (;;) {
-        char *p = c->buf + c->start;
-        char *nl = memchr(p, '\n', c->end - c->start);
-        if (nl) {
-            size_t n = (size_t)(nl - p);
-            if (n == 0 || p[n - 1] != '\r') fail(c->who, "a line ends in a bare LF");
-            c->start += n + 1;
-            *len = n - 1;
-            return p;
-        }
-        conn_fill(c);
-    }
+    char *line;
+    while ((line = conn_buffered_line(c, len)) == NULL) conn_fill(c);
+    return line;
 }
 
 void conn_expect_close(conn *c) {

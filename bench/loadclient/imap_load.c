@@ -69,7 +69,7 @@ static const char *g_user, *g_password;
 static unsigned long g_clients, g_msgs, g_bytes;
 static size_t g_min_size, g_max_size;
 static SSL_CTX *g_ctx;
-static pthread_barrier_t g_ready, g_go, g_done;
+static phase_sync g_sync;
 
 /* Reads lines up to the tagged reply (no literals expected) and wants OK. */
 static void expect_tagged_ok(client *cl, const char *tag) {
@@ -164,13 +164,9 @@ static int parse_responses(client *cl, phase_state *st) {
             st->literal_left -= k;
             if (st->literal_left > 0) return 0;
         }
-        char *p = c->buf + c->start;
-        char *nl = memchr(p, '\n', c->end - c->start);
-        if (!nl) return 0;
-        size_t len = (size_t)(nl - p);
-        if (len == 0 || p[len - 1] != '\r') fail(c->who, "a line ends in a bare LF");
-        len--;
-        c->start += len + 2;
+        size_t len;
+        char *p = conn_buffered_line(c, &len);
+        if (!p) return 0;
         if (st->at_start) {
             if (len > st->tag_len && memcmp(p, st->tag, st->tag_len) == 0 && p[st->tag_len] == ' ') {
                 if (len < st->tag_len + 3 || memcmp(p + st->tag_len + 1, "OK", 2) != 0)
@@ -208,9 +204,7 @@ static void run_phase(client *cl, int phase, unsigned char *seen) {
 }
 
 static void login(client *cl) {
-    char who[32];
-    snprintf(who, sizeof who, "client %d", cl->index);
-    conn_open(&cl->c, g_port, who, 300);
+    conn_open(&cl->c, g_port, cl->index, 300);
     size_t len;
     char *greeting = conn_line(&cl->c, &len);
     if (len < 4 || memcmp(greeting, "* OK", 4) != 0) fail(cl->c.who, "greeting '%.*s'", (int)(len > 200 ? 200 : len), greeting);
@@ -231,13 +225,13 @@ static void *client_main(void *arg) {
     if (!seen) fail("main", "out of memory");
     login(cl);
     for (int phase = 0; phase < PHASES; phase++) {
-        pthread_barrier_wait(&g_ready);
-        pthread_barrier_wait(&g_go);
+        pthread_barrier_wait(&g_sync.ready);
+        pthread_barrier_wait(&g_sync.go);
         run_phase(cl, phase, seen);
         cl->finish[phase] = now_s();
-        pthread_barrier_wait(&g_done);
+        pthread_barrier_wait(&g_sync.done);
     }
-    pthread_barrier_wait(&g_ready);  /* the last CPU sample is taken */
+    pthread_barrier_wait(&g_sync.ready);  /* the last CPU sample is taken */
     conn_write_str(&cl->c, "z LOGOUT\r\n");
     expect_tagged_ok(cl, "z");
     conn_close(&cl->c);
@@ -246,48 +240,31 @@ static void *client_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    g_prog = "imap_load";
-    if (argc != 8) {
-        fprintf(stderr, "usage: imap_load PORT USER PASSWORD CLIENTS MSGS BYTES SERVER_PID\n");
-        return 2;
-    }
-    g_port = (int)parse_count(argv[1], "PORT");
+    check_args("imap_load", argc, 8, "imap_load PORT USER PASSWORD CLIENTS MSGS BYTES SERVER_PID");
+    g_port = parse_port(argv[1]);
     g_user = argv[2];
     g_password = argv[3];
-    g_clients = parse_count(argv[4], "CLIENTS");
+    g_clients = parse_count_at_most(argv[4], "CLIENTS", 10000);
     g_msgs = parse_count(argv[5], "MSGS");
     g_bytes = parse_count(argv[6], "BYTES");
     pid_t server = (pid_t)parse_count(argv[7], "SERVER_PID");
-    if (g_port > 65535) fail("arguments", "PORT out of range");
-    if (g_clients > 10000) fail("arguments", "CLIENTS above 10000");
     if (strpbrk(g_user, "\"\\\r\n") || strpbrk(g_password, "\"\\\r\n"))
         fail("arguments", "USER and PASSWORD must not hold quotes, backslashes or line breaks");
-    g_min_size = g_bytes / 2;
-    g_max_size = 2 * g_bytes + 8192;
+    plausible_sizes(g_bytes, &g_min_size, &g_max_size);
 
     g_ctx = tls_client_ctx();
-    unsigned n = (unsigned)g_clients + 1;
-    pthread_barrier_init(&g_ready, NULL, n);
-    pthread_barrier_init(&g_go, NULL, n);
-    pthread_barrier_init(&g_done, NULL, n);
+    phase_sync_init(&g_sync, g_clients);
     client *clients = calloc(g_clients, sizeof *clients);
-    pthread_t *threads = calloc(g_clients, sizeof *threads);
-    if (!clients || !threads) fail("main", "out of memory");
-    for (unsigned long i = 0; i < g_clients; i++) {
-        clients[i].index = (int)i;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (pthread_create(&threads[i], &attr, client_main, &clients[i]) != 0) fail("main", "pthread_create failed");
-        pthread_attr_destroy(&attr);
-    }
+    if (!clients) fail("main", "out of memory");
+    for (unsigned long i = 0; i < g_clients; i++) clients[i].index = (int)i;
+    pthread_t *threads = start_clients(client_main, clients, g_clients, sizeof *clients);
 
     double seconds[PHASES], server_cpu[PHASES], client_cpu[PHASES];
     for (int phase = 0; phase < PHASES; phase++) {
-        pthread_barrier_wait(&g_ready);  /* every client waits to send */
+        pthread_barrier_wait(&g_sync.ready);  /* every client waits to send */
         double s0 = tree_cpu_s(server), c0 = self_cpu_s(), t0 = now_s();
-        pthread_barrier_wait(&g_go);
-        pthread_barrier_wait(&g_done);
+        pthread_barrier_wait(&g_sync.go);
+        pthread_barrier_wait(&g_sync.done);
         double c1 = self_cpu_s(), s1 = tree_cpu_s(server), last = t0;
         for (unsigned long i = 0; i < g_clients; i++)
             if (clients[i].finish[phase] > last) last = clients[i].finish[phase];
@@ -295,11 +272,10 @@ int main(int argc, char **argv) {
         server_cpu[phase] = s1 - s0;
         client_cpu[phase] = c1 - c0;
     }
-    pthread_barrier_wait(&g_ready);
-    for (unsigned long i = 0; i < g_clients; i++) pthread_join(threads[i], NULL);
+    pthread_barrier_wait(&g_sync.ready);
+    join_clients(threads, g_clients);
     printf("%.4f %.4f %.4f %.3f %.3f %.4f %.4f %s\n", seconds[0], seconds[1], seconds[2], server_cpu[1],
            server_cpu[2], client_cpu[1], client_cpu[2], clients[0].tls);
-    free(threads);
     free(clients);
     SSL_CTX_free(g_ctx);
     return 0;

@@ -43,7 +43,7 @@ static const char *g_user, *g_password;
 static unsigned long g_clients, g_msgs, g_window, g_bytes;
 static size_t g_min_size, g_max_size;
 static SSL_CTX *g_ctx;
-static pthread_barrier_t g_ready, g_go, g_done;
+static phase_sync g_sync;
 
 static void expect_ok(client *cl, const char *what) {
     size_t len;
@@ -101,9 +101,7 @@ static unsigned long parse_replies(client *cl, unsigned long retr_number) {
 }
 
 static void login(client *cl) {
-    char who[32];
-    snprintf(who, sizeof who, "client %d", cl->index);
-    conn_open(&cl->c, g_port, who, 60);
+    conn_open(&cl->c, g_port, cl->index, 60);
     expect_ok(cl, "greeting");
     conn_write_str(&cl->c, "STLS\r\n");
     expect_ok(cl, "STLS");
@@ -145,11 +143,11 @@ static void retrieve_all(client *cl) {
 static void *client_main(void *arg) {
     client *cl = arg;
     login(cl);
-    pthread_barrier_wait(&g_ready);
-    pthread_barrier_wait(&g_go);
+    pthread_barrier_wait(&g_sync.ready);
+    pthread_barrier_wait(&g_sync.go);
     retrieve_all(cl);
     cl->finish = now_s();
-    pthread_barrier_wait(&g_done);
+    pthread_barrier_wait(&g_sync.done);
     conn_write_str(&cl->c, "QUIT\r\n");
     expect_ok(cl, "QUIT");
     /* A surplus RETR reply would have shifted every reply by one and been
@@ -160,54 +158,34 @@ static void *client_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    g_prog = "pop3_load";
-    if (argc != 8) {
-        fprintf(stderr, "usage: pop3_load PORT USER PASSWORD CLIENTS MSGS WINDOW BYTES\n");
-        return 2;
-    }
-    g_port = (int)parse_count(argv[1], "PORT");
+    check_args("pop3_load", argc, 8, "pop3_load PORT USER PASSWORD CLIENTS MSGS WINDOW BYTES");
+    g_port = parse_port(argv[1]);
     g_user = argv[2];
     g_password = argv[3];
-    g_clients = parse_count(argv[4], "CLIENTS");
+    g_clients = parse_count_at_most(argv[4], "CLIENTS", 10000);
     g_msgs = parse_count(argv[5], "MSGS");
-    g_window = parse_count(argv[6], "WINDOW");
+    g_window = parse_count_at_most(argv[6], "WINDOW", 100000);
     g_bytes = parse_count(argv[7], "BYTES");
-    if (g_port > 65535) fail("arguments", "PORT out of range");
-    if (g_clients > 10000) fail("arguments", "CLIENTS above 10000");
-    if (g_window > 100000) fail("arguments", "WINDOW above 100000");
     if (!strchr(g_user, '@')) fail("arguments", "USER must contain '@'");
     if (strpbrk(g_user, "\r\n") || strpbrk(g_password, "\r\n")) fail("arguments", "line breaks in USER or PASSWORD");
-    g_min_size = g_bytes / 2;
-    g_max_size = 2 * g_bytes + 8192;
+    plausible_sizes(g_bytes, &g_min_size, &g_max_size);
 
     g_ctx = tls_client_ctx();
-    unsigned n = (unsigned)g_clients + 1;
-    pthread_barrier_init(&g_ready, NULL, n);
-    pthread_barrier_init(&g_go, NULL, n);
-    pthread_barrier_init(&g_done, NULL, n);
+    phase_sync_init(&g_sync, g_clients);
     client *clients = calloc(g_clients, sizeof *clients);
-    pthread_t *threads = calloc(g_clients, sizeof *threads);
-    if (!clients || !threads) fail("main", "out of memory");
-    for (unsigned long i = 0; i < g_clients; i++) {
-        clients[i].index = (int)i;
-        /* Small stacks: the buffers are on the heap. */
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (pthread_create(&threads[i], &attr, client_main, &clients[i]) != 0) fail("main", "pthread_create failed");
-        pthread_attr_destroy(&attr);
-    }
+    if (!clients) fail("main", "out of memory");
+    for (unsigned long i = 0; i < g_clients; i++) clients[i].index = (int)i;
+    pthread_t *threads = start_clients(client_main, clients, g_clients, sizeof *clients);
 
-    pthread_barrier_wait(&g_ready);  /* everyone logged in */
+    pthread_barrier_wait(&g_sync.ready);  /* everyone logged in */
     double cpu0 = self_cpu_s(), t0 = now_s();
-    pthread_barrier_wait(&g_go);
-    pthread_barrier_wait(&g_done);
+    pthread_barrier_wait(&g_sync.go);
+    pthread_barrier_wait(&g_sync.done);
     double cpu1 = self_cpu_s(), last = t0;
     for (unsigned long i = 0; i < g_clients; i++)
         if (clients[i].finish > last) last = clients[i].finish;
-    for (unsigned long i = 0; i < g_clients; i++) pthread_join(threads[i], NULL);
+    join_clients(threads, g_clients);
     printf("%lu %.4f %.4f %s\n", g_clients * g_msgs, last - t0, cpu1 - cpu0, clients[0].tls);
-    free(threads);
     free(clients);
     SSL_CTX_free(g_ctx);
     return 0;

@@ -12,7 +12,7 @@ output file is one record per line, whitespace separated (report.py reads
 them). Each process also measures its own event-loop lag: a latency is only
 the server's when the client's loop was not itself late at that moment.
 """
-import asyncio, os, random, ssl, struct, sys, time
+import asyncio, collections, os, random, ssl, struct, sys, time
 
 CTX = ssl.create_default_context()
 CTX.check_hostname = False
@@ -39,6 +39,40 @@ async def lag_probe(end, out, period=0.02):
             out.append((t + period, late))
 
 
+async def run_sessions(end, sessions):
+    """Runs the session coroutines to their end beside a lag probe; returns
+    (the probe's lags, the exceptions that ended sessions)."""
+    lags = []
+    probe = asyncio.create_task(lag_probe(end, lags))
+    results = await asyncio.gather(*sessions, return_exceptions=True)
+    await probe
+    return lags, [r for r in results if isinstance(r, BaseException)]
+
+
+def write_records(out, records, lags, errors, what, sessions):
+    """One output file: the records (lines), then L (lag) and E (error)
+    lines; a failed session is also told on stderr."""
+    with open(out, "w") as f:
+        for r in records:
+            f.write(r + "\n")
+        for t, late in lags:
+            f.write(f"L {t:.6f} {late:.6f}\n")
+        for e in errors:
+            f.write(f"E {type(e).__name__}: {str(e)[:200]!r}\n")
+    if errors:
+        print(f"{what} load: {len(errors)} of {sessions} sessions failed, first: {errors[0]!r}", file=sys.stderr)
+
+
+def acknowledged(smtp_out):
+    """(message id, recipient) of every delivery the SMTP load saw a 250 for."""
+    with open(smtp_out) as f:
+        for line in f:
+            p = line.split()
+            if p[0] == "D" and p[3] == "250":
+                for r in p[5].split(","):
+                    yield p[4], r
+
+
 # ------------------------------------------------------------------ SMTP
 async def smtp_reply(reader):
     """Reads one (possibly multi-line) reply; returns (code, last line)."""
@@ -48,6 +82,13 @@ async def smtp_reply(reader):
             raise ConnectionError("SMTP server closed the connection")
         if len(line) < 4 or line[3:4] != b"-":
             return int(line[:3]), line.rstrip()
+
+
+async def smtp_expect(reader, want, what):
+    """Reads a reply; anything but the code `want` ends the session."""
+    code, line = await smtp_reply(reader)
+    if code != want:
+        raise ConnectionError(f"{what}: {line!r}")
 
 
 def message(msg_id, rcpts, size):
@@ -82,18 +123,12 @@ async def smtp_session(k, port, start, end, users, watched, rng, records, size):
                 if r not in rcpts:
                     rcpts.append(r)
             writer.write(b"MAIL FROM:<bench@example.test>\r\n")
-            code, line = await smtp_reply(reader)
-            if code != 250:
-                raise ConnectionError(f"MAIL: {line!r}")
+            await smtp_expect(reader, 250, "MAIL")
             for r in rcpts:
                 writer.write(b"RCPT TO:<%s>\r\n" % r.encode())
-                code, line = await smtp_reply(reader)
-                if code != 250:
-                    raise ConnectionError(f"RCPT {r}: {line!r}")
+                await smtp_expect(reader, 250, f"RCPT {r}")
             writer.write(b"DATA\r\n")
-            code, line = await smtp_reply(reader)
-            if code != 354:
-                raise ConnectionError(f"DATA: {line!r}")
+            await smtp_expect(reader, 354, "DATA")
             writer.write(message(msg_id, rcpts, size))
             t0 = time.monotonic()
             code, line = await smtp_reply(reader)
@@ -106,22 +141,12 @@ async def smtp_session(k, port, start, end, users, watched, rng, records, size):
 
 
 async def smtp_main(port, start, end, sessions, users, watched, out, seed, size=4096):
-    records, lags = [], []
+    records = []
     rngs = [random.Random(seed * 1000 + k) for k in range(sessions)]
-    probe = asyncio.create_task(lag_probe(end, lags))
-    results = await asyncio.gather(*(smtp_session(k, port, start, end, users, watched, rngs[k], records, size)
-                                     for k in range(sessions)), return_exceptions=True)
-    await probe
-    errors = [r for r in results if isinstance(r, BaseException)]
-    with open(out, "w") as f:
-        for t0, t1, code, msg_id, rcpts in records:
-            f.write(f"D {t0:.6f} {t1:.6f} {code} {msg_id} {rcpts}\n")
-        for t, late in lags:
-            f.write(f"L {t:.6f} {late:.6f}\n")
-        for e in errors:
-            f.write(f"E {type(e).__name__}: {str(e)[:200]!r}\n")
-    if errors:
-        print(f"smtp load: {len(errors)} of {sessions} sessions failed, first: {errors[0]!r}", file=sys.stderr)
+    lags, errors = await run_sessions(end, (smtp_session(k, port, start, end, users, watched, rngs[k], records, size)
+                                            for k in range(sessions)))
+    write_records(out, (f"D {t0:.6f} {t1:.6f} {code} {msg_id} {rcpts}" for t0, t1, code, msg_id, rcpts in records),
+                  lags, errors, "smtp", sessions)
 
 
 # ------------------------------------------------------------------ IMAP
@@ -222,22 +247,10 @@ async def idle(c, user, end, idle_max, records):
 
 
 async def imap_main(port, start, end, watched, password, out, select):
-    records, lags = [], []
+    records = []
     await asyncio.sleep(max(0.0, start - time.monotonic()))
-    probe = asyncio.create_task(lag_probe(end, lags))
-    results = await asyncio.gather(*(imap_session(port, u, password, end, records, select) for u in watched),
-                                   return_exceptions=True)
-    await probe
-    errors = [r for r in results if isinstance(r, BaseException)]
-    with open(out, "w") as f:
-        for r in records:
-            f.write(r + "\n")
-        for t, late in lags:
-            f.write(f"L {t:.6f} {late:.6f}\n")
-        for e in errors:
-            f.write(f"E {type(e).__name__}: {str(e)[:200]!r}\n")
-    if errors:
-        print(f"imap load: {len(errors)} of {len(watched)} sessions failed, first: {errors[0]!r}", file=sys.stderr)
+    lags, errors = await run_sessions(end, (imap_session(port, u, password, end, records, select) for u in watched))
+    write_records(out, records, lags, errors, "imap", len(watched))
 
 
 # ------------------------------------------------------------------ WAL
@@ -273,13 +286,9 @@ async def verify_main(port, watched, password, smtp_out):
     """Exact content check of the watched accounts: the X-Bench-Id of every
     INBOX message must be the set of acknowledged deliveries to it."""
     expected = {u: set() for u in watched}
-    with open(smtp_out) as f:
-        for line in f:
-            p = line.split()
-            if p[0] == "D" and p[3] == "250":
-                for r in p[5].split(","):
-                    if r in expected:
-                        expected[r].add(p[4])
+    for msg_id, r in acknowledged(smtp_out):
+        if r in expected:
+            expected[r].add(msg_id)
     bad = 0
     for u in watched:
         c = await imap_login(port, u, password)
@@ -310,7 +319,7 @@ def count_main(pochta, config, smtp_out, jobs=8):
     as many messages as acknowledged deliveries named it (`pochta mailbox
     list`, 8 at a time: each call uses little CPU but ~30 ms of wall time)."""
     import concurrent.futures, subprocess
-    expected = acknowledged_counts(smtp_out)
+    expected = collections.Counter(r for _, r in acknowledged(smtp_out))
 
     def inbox(user):
         out = subprocess.run([pochta, "mailbox", "list", user, "-c", config], capture_output=True, text=True)
@@ -331,17 +340,6 @@ def count_main(pochta, config, smtp_out, jobs=8):
     print(f"verify: INBOX counts of all {len(expected)} accounts that got mail ({total} deliveries): "
           f"{'all match the acknowledged deliveries' if not wrong else f'{len(wrong)} accounts WRONG'}")
     return 1 if wrong else 0
-
-
-def acknowledged_counts(smtp_out):
-    counts = {}
-    with open(smtp_out) as f:
-        for line in f:
-            p = line.split()
-            if p[0] == "D" and p[3] == "250":
-                for r in p[5].split(","):
-                    counts[r] = counts.get(r, 0) + 1
-    return counts
 
 
 def main(argv):

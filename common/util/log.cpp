@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 #include <sys/time.h>
 
 namespace pochta::log {
@@ -22,13 +23,40 @@ const char* level_name(Level level) {
     return "?";
 }
 
+// Log lines carry what clients sent (names, addresses, commands): a CR or
+// LF in them must not start a forged line of its own, nor other control
+// bytes reach the terminal of whoever reads the log.
+std::string escape_controls(std::string_view line) {
+    std::string out;
+    out.reserve(line.size() + 16);
+    for (unsigned char c : line) {
+        if (c < 0x20 || c == 0x7f) {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+bool has_controls(std::string_view line) {
+    for (unsigned char c : line)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
 }  // namespace
 
 void set_level(Level level) { g_level = level; }
 
 bool enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
 
-void write(Level level, std::string_view line) {
+void write(Level level, std::string_view text) {
+    std::string escaped;
+    std::string_view line = text;
+    if (has_controls(text)) line = escaped = escape_controls(text);
     timeval tv{};
     gettimeofday(&tv, nullptr);
     tm parts{};

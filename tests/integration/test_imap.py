@@ -162,6 +162,16 @@ def test_authenticate_plain_with_and_without_initial_response(imap_server, user)
     r.send(b"*\r\n")
     assert r.until("c1")[-1].startswith(b"c1 BAD")
     r.close()
+    # An overlong response line: BAD once, and the rest of that line is
+    # skipped rather than read as commands.
+    r = Raw(imap_server)
+    r.send(b"d1 AUTHENTICATE PLAIN\r\n")
+    assert r.line() == b"+ "
+    r.send(b"x" * 20000)
+    assert r.until("d1")[-1].startswith(b"d1 BAD")
+    r.send(b"x" * 5000 + b" d2 LOGOUT\r\n")
+    assert r.cmd("d3", "NOOP") == [b"d3 OK NOOP completed"]
+    r.close()
 
 
 def test_syntax_errors_and_state_errors(imap_server, user):
