@@ -1,6 +1,9 @@
 #include "imap/esearch.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <iterator>
 
 #include "common/util/strings.hpp"
 #include "imap/response.hpp"
@@ -34,8 +37,8 @@ uint64_t highest_modseq(const std::vector<SearchHit>& hits) {
 
 std::string format_search_response(const std::vector<SearchHit>& hits, bool with_modseq) {
     std::string out = "* SEARCH";
-    for (const SearchHit& h : hits) out += " " + std::to_string(h.number);
-    if (with_modseq && !hits.empty()) out += " (MODSEQ " + std::to_string(highest_modseq(hits)) + ")";
+    for (const SearchHit& h : hits) fmt::format_to(std::back_inserter(out), " {}", h.number);
+    if (with_modseq && !hits.empty()) fmt::format_to(std::back_inserter(out), " (MODSEQ {})", highest_modseq(hits));
     out += "\r\n";
     return out;
 }
