@@ -83,35 +83,36 @@ void Session::cmd_login(const Command& cmd) {
 void Session::cmd_authenticate(const Command& cmd) {
     if (cmd.args.empty() || cmd.args.size() > 2 || !cmd.args[0].is_atom()) return bad("AUTHENTICATE needs a mechanism");
     if (!tls_ok()) return no("Authentication is disabled before STARTTLS", "PRIVACYREQUIRED");
-    auth::SaslExchange sasl(cmd.args[0].text);
+    auto& sasl = sasl_.emplace(cmd.args[0].text);
     auto prompt = sasl.begin();
-    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
-    if (!challenge) return no(unsupported_mechanism);
-    if (cmd.args.size() == 2 && !cmd.args[1].is_atom()) return bad("Invalid initial response");
-    auth_step_ = static_cast<int>(sasl.stage());
-    input_ = Input::auth_response;
-    if (cmd.args.size() == 2) return on_auth_response(cmd.args[1].text);  // SASL-IR (RFC 4959)
-    send("+ " + challenge->base64 + "\r\n");
+    // The mechanism is judged before the initial response.
+    if (std::holds_alternative<auth::SaslFailure>(prompt)) return on_sasl_step(std::move(prompt));
+    if (cmd.args.size() == 2 && !cmd.args[1].is_atom()) {
+        sasl_.reset();
+        return bad("Invalid initial response");
+    }
+    // SASL-IR (RFC 4959): the initial response is the first response.
+    on_sasl_step(cmd.args.size() == 2 ? sasl.step(cmd.args[1].text) : std::move(prompt));
 }
 
-// Between two lines the exchange lives in auth_step_ (its stage) and
-// auth_login_user_ (the username LOGIN was given).
 void Session::on_auth_response(const std::string& line) {
-    input_ = Input::command;
-    auto stage = static_cast<auth::SaslExchange::Stage>(auth_step_);
-    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
-    auto next = sasl.step(line);
-    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
-        auth_step_ = static_cast<int>(sasl.stage());
-        auth_login_user_ = sasl.login_username();
+    // sasl_ is set while a response is awaited; the guard keeps a broken
+    // invariant from becoming a crash.
+    on_sasl_step(sasl_ ? sasl_->step(line) : auth::SaslStep{auth::SaslFailure::out_of_turn});
+}
+
+void Session::on_sasl_step(auth::SaslStep step) {
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&step)) {
         input_ = Input::auth_response;
         return send("+ " + challenge->base64 + "\r\n");
     }
-    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) {
+    input_ = Input::command;
+    sasl_.reset();
+    if (auto* failure = std::get_if<auth::SaslFailure>(&step)) {
         auto refusal = sasl_refusal(*failure);
         return refusal.bad ? bad(refusal.text) : no(refusal.text, refusal.code);
     }
-    auto& credentials = std::get<auth::Credentials>(next);
+    auto& credentials = std::get<auth::Credentials>(step);
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 

@@ -138,6 +138,7 @@ bool Session::read_line(std::string& line) {
             in.clear();
             discarding_line_ = true;
             input_ = Input::command;
+            sasl_.reset();
             bad("Line too long");
         }
         return false;
@@ -149,6 +150,7 @@ bool Session::read_line(std::string& line) {
     in.consume(length);
     if (line.size() > max_response_line) {
         input_ = Input::command;
+        sasl_.reset();
         bad("Line too long");
         return false;
     }

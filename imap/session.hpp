@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
 #include "imap/context.hpp"
 #include "imap/esearch.hpp"
@@ -115,6 +116,10 @@ private:
     void cmd_login(const Command& cmd);
     void cmd_authenticate(const Command& cmd);
     void on_auth_response(const std::string& line);
+    // Acts on what the exchange says after AUTHENTICATE or a response line:
+    // a challenge goes out and the next line answers it; a refusal or the
+    // password check ends the exchange.
+    void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
     void on_credentials_checked(const std::string& username, const std::string& user);
     void login_succeeded(const std::string& user);
@@ -195,9 +200,7 @@ private:
     std::string user_;
     uint64_t notifier_id_ = 0;
     std::unique_ptr<net::EventLoop::Timer> auth_delay_;
-    std::string auth_mechanism_;
-    std::string auth_login_user_;
-    int auth_step_ = 0;
+    std::optional<auth::SaslExchange> sasl_;  // the AUTHENTICATE exchange under way, if any
 
     bool utf8_enabled_ = false;
     bool condstore_enabled_ = false;  // RFC 7162: MODSEQ in every FETCH that reports flags

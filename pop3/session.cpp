@@ -106,16 +106,16 @@ void Session::process_commands() {
         if (!read_line(line)) return;
         if (discarding_long_line_) {
             discarding_long_line_ = false;
-            if (input_ != Input::command) {
+            if (input_ != Input::command) {  // an AUTH response: the exchange is over
                 input_ = Input::command;
-                auth_login_user_.clear();
+                sasl_.reset();
             }
             reply("-ERR line too long");
             count_error();
             continue;
         }
         if (input_ == Input::command) dispatch(parse_command(line));
-        else handle_auth_response(line);
+        else on_sasl_step(sasl_->step(line));
     }
 }
 

@@ -17,6 +17,7 @@
 #include "common/auth/directory.hpp"
 #include "common/auth/login_throttle.hpp"
 #include "common/auth/password.hpp"
+#include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
 #include "pop3/command.hpp"
 #include "pop3/maildrop.hpp"
@@ -61,7 +62,7 @@ private:
     enum class State { authorization, transaction, update };
     // What the next input line is: a command, a SASL response, or nothing
     // yet (a password check, store call or transfer is under way).
-    enum class Input { command, auth_plain, auth_login_user, auth_login_password, busy };
+    enum class Input { command, auth_response, busy };
 
     // A RETR or TOP being streamed from the store.
     struct Transfer {
@@ -101,7 +102,10 @@ private:
     void handle_user(const Command& cmd);
     void handle_pass(const Command& cmd);
     void handle_auth(const Command& cmd);
-    void handle_auth_response(const std::string& line);
+    // Acts on what the exchange says after the AUTH command or a response
+    // line: a challenge goes out and the next line answers it; a refusal or
+    // the password check ends the exchange.
+    void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
     void on_credentials_checked(const std::string& username, const std::string& user);
     void auth_failed(std::string text, bool slow);
@@ -138,7 +142,7 @@ private:
     unsigned errors_ = 0;
 
     std::string user_name_;            // from USER, until PASS
-    std::string auth_login_user_;
+    std::optional<auth::SaslExchange> sasl_;  // the AUTH exchange under way, if any
     std::string user_;                 // the authenticated user
     std::unique_ptr<MaildropLocks::Guard> lock_;
     std::unique_ptr<net::EventLoop::Timer> auth_delay_;

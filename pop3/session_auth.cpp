@@ -61,41 +61,24 @@ void Session::handle_auth(const Command& cmd) {
         reply(plaintext_refused);
         return count_error();
     }
-    auth::SaslExchange sasl(cmd.mechanism);
-    auto prompt = sasl.begin();
-    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
-    if (!challenge) {
-        reply(sasl_refusal(std::get<auth::SaslFailure>(prompt)));
-        return count_error();
-    }
-    input_ = sasl.stage() == auth::SaslExchange::Stage::plain_response ? Input::auth_plain : Input::auth_login_user;
-    if (cmd.initial_response.empty()) return reply("+ " + challenge->base64);
-    handle_auth_response(cmd.initial_response);  // the first response, sent early (RFC 5034 section 4)
+    on_sasl_step(sasl_.emplace(cmd.mechanism).start(cmd.initial_response));
 }
 
-// Between two lines the exchange lives in input_ (its stage) and
-// auth_login_user_ (the username LOGIN was given).
-void Session::handle_auth_response(const std::string& line) {
-    using Stage = auth::SaslExchange::Stage;
-    Stage stage = input_ == Input::auth_plain        ? Stage::plain_response
-                  : input_ == Input::auth_login_user ? Stage::login_username
-                                                     : Stage::login_password;
-    input_ = Input::command;
-    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
-    auto next = sasl.step(line);
-    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
-        input_ = Input::auth_login_password;  // LOGIN's password prompt: the one that follows a response
-        auth_login_user_ = sasl.login_username();
+void Session::on_sasl_step(auth::SaslStep step) {
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&step)) {
+        input_ = Input::auth_response;
         return reply("+ " + challenge->base64);
     }
-    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) {
+    input_ = Input::command;
+    sasl_.reset();
+    if (auto* failure = std::get_if<auth::SaslFailure>(&step)) {
         // Not a password guess, so answered at once.
         if (*failure == auth::SaslFailure::authzid_mismatch) return auth_failed("-ERR [AUTH] authentication failed", false);
         reply(sasl_refusal(*failure));
         if (*failure != auth::SaslFailure::cancelled) count_error();  // giving up is not an error
         return;
     }
-    auto& credentials = std::get<auth::Credentials>(next);
+    auto& credentials = std::get<auth::Credentials>(step);
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 

@@ -104,9 +104,7 @@ void Session::process_commands() {
         if (discarding_long_line_) {
             discarding_long_line_ = false;
             if (input_ != Input::command) {  // an AUTH response: the exchange is over (RFC 4954 section 6)
-                input_ = Input::command;
-                auth_login_user_.clear();
-                reply(sasl_refusal(auth::SaslFailure::too_long));
+                on_sasl_step(auth::SaslFailure::too_long);
                 continue;
             }
             reply("500 5.5.2 Error: line too long");
@@ -116,7 +114,7 @@ void Session::process_commands() {
         if (input_ == Input::command) {
             dispatch(parse_command(line));
         } else {
-            handle_auth_response(line);
+            on_sasl_step(sasl_->step(line));
         }
     }
 }
@@ -438,32 +436,18 @@ void Session::handle_auth(const Command& cmd) {
     if (helo_.empty()) return reply("503 5.5.1 Error: send EHLO first");
     if (!user_.empty()) return reply("503 5.5.1 Error: already authenticated");
     if (tx_) return reply("503 5.5.1 Error: MAIL transaction in progress");
-    auth::SaslExchange sasl(cmd.mechanism);
-    auto prompt = sasl.begin();
-    auto* challenge = std::get_if<auth::SaslChallenge>(&prompt);
-    if (!challenge) return reply(sasl_refusal(std::get<auth::SaslFailure>(prompt)));
-    input_ = sasl.stage() == auth::SaslExchange::Stage::plain_response ? Input::auth_plain : Input::auth_login_user;
-    if (cmd.initial_response.empty()) return reply("334 " + challenge->base64);
-    handle_auth_response(cmd.initial_response);  // the first response, sent early (RFC 4954 section 4)
+    on_sasl_step(sasl_.emplace(cmd.mechanism).start(cmd.initial_response));
 }
 
-// Between two lines the exchange lives in input_ (its stage) and
-// auth_login_user_ (the username LOGIN was given).
-void Session::handle_auth_response(const std::string& line) {
-    using Stage = auth::SaslExchange::Stage;
-    Stage stage = input_ == Input::auth_plain        ? Stage::plain_response
-                  : input_ == Input::auth_login_user ? Stage::login_username
-                                                     : Stage::login_password;
-    input_ = Input::command;
-    auto sasl = auth::SaslExchange::resume(stage, std::exchange(auth_login_user_, {}));
-    auto next = sasl.step(line);
-    if (auto* challenge = std::get_if<auth::SaslChallenge>(&next)) {
-        input_ = Input::auth_login_password;  // LOGIN's password prompt: the one that follows a response
-        auth_login_user_ = sasl.login_username();
+void Session::on_sasl_step(auth::SaslStep step) {
+    if (auto* challenge = std::get_if<auth::SaslChallenge>(&step)) {
+        input_ = Input::auth_response;
         return reply("334 " + challenge->base64);
     }
-    if (auto* failure = std::get_if<auth::SaslFailure>(&next)) return reply(sasl_refusal(*failure));
-    auto& credentials = std::get<auth::Credentials>(next);
+    input_ = Input::command;
+    sasl_.reset();
+    if (auto* failure = std::get_if<auth::SaslFailure>(&step)) return reply(sasl_refusal(*failure));
+    auto& credentials = std::get<auth::Credentials>(step);
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/auth/directory.hpp"
 #include "common/auth/login_throttle.hpp"
+#include "common/auth/sasl.hpp"
 #include "common/config/config.hpp"
 #include "common/net/connection.hpp"
 #include "smtp/command.hpp"
@@ -39,7 +40,7 @@ public:
     void on_shutdown(net::Connection& conn) override;
 
 private:
-    enum class Input { command, data, bdat, auth_plain, auth_login_user, auth_login_password, waiting };
+    enum class Input { command, data, bdat, auth_response, waiting };
 
     struct Recipient {
         std::string address;   // as given, for logs and "for <...>"
@@ -67,7 +68,10 @@ private:
     void handle_bdat(const Command& cmd);
     void handle_starttls(const Command& cmd);
     void handle_auth(const Command& cmd);
-    void handle_auth_response(const std::string& line);
+    // Acts on what the exchange says after the AUTH command or a response
+    // line: a challenge goes out and the next line answers it; a refusal or
+    // the password check ends the exchange.
+    void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
     void on_credentials_checked(const std::string& username, const std::string& user);
     bool check_sender_allowed(const Address& from);
@@ -92,7 +96,7 @@ private:
     std::string helo_;
     bool esmtp_ = false;
     std::string user_;                 // authenticated user, "" if none
-    std::string auth_login_user_;
+    std::optional<auth::SaslExchange> sasl_;  // the AUTH exchange under way, if any
     std::optional<Transaction> tx_;
     std::optional<DataReader> data_;
     uint64_t bdat_remaining_ = 0;

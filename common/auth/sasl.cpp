@@ -70,18 +70,8 @@ SaslExchange::SaslExchange(std::string_view mechanism) {
     else unknown_mechanism_ = true;
 }
 
-SaslExchange SaslExchange::resume(Stage stage, std::string login_username) {
-    SaslExchange exchange;
-    switch (stage) {
-        case Stage::plain_response:
-        case Stage::login_username: exchange.stage_ = stage; break;
-        case Stage::login_password:
-            exchange.stage_ = stage;
-            exchange.login_username_ = std::move(login_username);
-            break;
-        default: exchange.stage_ = Stage::finished; break;  // a value from nowhere: nothing to resume
-    }
-    return exchange;
+SaslStep SaslExchange::start(std::string_view initial_response) {
+    return initial_response.empty() ? begin() : step(initial_response);
 }
 
 SaslStep SaslExchange::begin() const {

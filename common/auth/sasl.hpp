@@ -44,16 +44,18 @@ using SaslStep = std::variant<SaslChallenge, SaslFailure, Credentials>;
 // to take 255 octets per field, so three fields fit with room to spare.
 inline constexpr size_t sasl_max_decoded = 1024;
 
-// One server-side exchange. Between the AUTH command and the first
-// response it is at the mechanism's first stage: begin() gives the prompt
-// for a client that sent no initial response; a client that did passes
-// that response to step() like any other ("=" is the empty response).
+// One server-side exchange, from the AUTH command to its outcome: start()
+// with the command, then step() with each response line while the last
+// step was a challenge.
 class SaslExchange {
 public:
-    enum class Stage : uint8_t { plain_response, login_username, login_password, finished };
-
     // The name is matched without regard to case.
     explicit SaslExchange(std::string_view mechanism);
+
+    // The first step, for the command itself. A client may send the first
+    // response with it (RFC 4954 section 4, RFC 5034 section 4, RFC 4959);
+    // empty means it did not ("=" is the empty response), and gets begin().
+    SaslStep start(std::string_view initial_response);
 
     // The challenge for the response the exchange waits for (at the start,
     // the mechanism's first prompt); SaslFailure::unknown_mechanism for a
@@ -62,14 +64,9 @@ public:
     // One client response line, without its line ending.
     SaslStep step(std::string_view response);
 
-    Stage stage() const { return stage_; }
-    // For a session that keeps the exchange in fields of its own between
-    // lines: the stage and, at login_password, the username given.
-    const std::string& login_username() const { return login_username_; }
-    static SaslExchange resume(Stage stage, std::string login_username);
-
 private:
-    SaslExchange() = default;
+    enum class Stage : uint8_t { plain_response, login_username, login_password, finished };
+
     SaslStep finish(SaslStep outcome);
 
     Stage stage_ = Stage::finished;

@@ -1,5 +1,5 @@
-// SaslExchange: the PLAIN and LOGIN exchanges step by step, every way they
-// can end, and resuming from the fields a session keeps between lines.
+// SaslExchange: the PLAIN and LOGIN exchanges step by step, and every way
+// they can end.
 #include <catch2/catch.hpp>
 
 #include "common/auth/sasl.hpp"
@@ -12,7 +12,6 @@ using pochta::auth::SaslChallenge;
 using pochta::auth::SaslExchange;
 using pochta::auth::SaslFailure;
 using pochta::auth::SaslStep;
-using Stage = SaslExchange::Stage;
 
 namespace {
 
@@ -53,18 +52,15 @@ SaslExchange login_at_password(std::string_view username) {
 TEST_CASE("SaslExchange: mechanisms and their first prompt", "[auth][sasl]") {
     for (const char* name : {"PLAIN", "plain", "Plain"}) {
         SaslExchange sasl(name);
-        CHECK(sasl.stage() == Stage::plain_response);
         CHECK(challenge(sasl.begin()).empty());  // PLAIN's prompt is empty: "334 " / "+ "
     }
     for (const char* name : {"LOGIN", "login", "LoGiN"}) {
         SaslExchange sasl(name);
-        CHECK(sasl.stage() == Stage::login_username);
         CHECK(challenge(sasl.begin()) == "VXNlcm5hbWU6");
         CHECK(challenge(sasl.begin()) == username_prompt);
     }
     for (const char* name : {"CRAM-MD5", "SCRAM-SHA-256", "", "PLAINX", "PLAI", "LOGIN ", "XOAUTH2"}) {
         SaslExchange sasl(name);
-        CHECK(sasl.stage() == Stage::finished);
         CHECK(failure(sasl.begin()) == SaslFailure::unknown_mechanism);
         // A response to an exchange that never started says the same.
         CHECK(failure(sasl.step(b64("\0alice\0secret"s))) == SaslFailure::unknown_mechanism);
@@ -77,7 +73,7 @@ TEST_CASE("SaslExchange: PLAIN succeeds", "[auth][sasl]") {
     CHECK(c.authzid.empty());
     CHECK(c.username == "alice@example.org");
     CHECK(c.password == "secret");
-    CHECK(sasl.stage() == Stage::finished);
+    CHECK(failure(sasl.begin()) == SaslFailure::out_of_turn);
 
     // An authzid naming the same user, in any case, is not acting for another.
     SaslExchange same("PLAIN");
@@ -96,7 +92,7 @@ TEST_CASE("SaslExchange: PLAIN refusals", "[auth][sasl]") {
     auto outcome = [](std::string_view response) {
         SaslExchange sasl("PLAIN");
         auto step = sasl.step(response);
-        CHECK(sasl.stage() == Stage::finished);
+        CHECK(failure(sasl.begin()) == SaslFailure::out_of_turn);
         return failure(step);
     };
     // RFC 4616 section 2: acting as another identity is not offered.
@@ -135,14 +131,13 @@ TEST_CASE("SaslExchange: PLAIN size bound", "[auth][sasl]") {
 TEST_CASE("SaslExchange: LOGIN succeeds", "[auth][sasl]") {
     SaslExchange sasl("LOGIN");
     CHECK(challenge(sasl.step(b64("alice@example.org"))) == password_prompt);
-    CHECK(sasl.stage() == Stage::login_password);
-    CHECK(sasl.login_username() == "alice@example.org");
+    // Waiting for the password, the prompt to repeat is the password's.
+    CHECK(challenge(sasl.begin()) == password_prompt);
     auto c = credentials(sasl.step(b64("pass word:\xC3\xBC")));
     CHECK(c.authzid.empty());
     CHECK(c.username == "alice@example.org");
     CHECK(c.password == "pass word:\xC3\xBC");
-    CHECK(sasl.stage() == Stage::finished);
-    CHECK(sasl.login_username().empty());
+    CHECK(failure(sasl.begin()) == SaslFailure::out_of_turn);
 }
 
 TEST_CASE("SaslExchange: LOGIN empty responses", "[auth][sasl]") {
@@ -150,7 +145,6 @@ TEST_CASE("SaslExchange: LOGIN empty responses", "[auth][sasl]") {
     // refuses empty names, the exchange does not guess.
     SaslExchange sasl("LOGIN");
     CHECK(challenge(sasl.step("=")) == password_prompt);
-    CHECK(sasl.login_username().empty());
     auto c = credentials(sasl.step(""));
     CHECK(c.username.empty());
     CHECK(c.password.empty());
@@ -164,19 +158,19 @@ TEST_CASE("SaslExchange: LOGIN refusals at either prompt", "[auth][sasl]") {
     SECTION("cancelled") {
         SaslExchange at_username("LOGIN");
         CHECK(failure(at_username.step("*")) == SaslFailure::cancelled);
-        CHECK(at_username.stage() == Stage::finished);
+        CHECK(failure(at_username.begin()) == SaslFailure::out_of_turn);
         auto at_password = login_at_password("alice");
         CHECK(failure(at_password.step("*")) == SaslFailure::cancelled);
-        CHECK(at_password.login_username().empty());
+        CHECK(failure(at_password.begin()) == SaslFailure::out_of_turn);
     }
     SECTION("not base64") {
         for (const char* bad : {"%%%", "YWxpY2U", "YW xpY2U=", "=YWxpY2U", "YQ==YQ==", "***"}) {
             SaslExchange at_username("LOGIN");
             CHECK(failure(at_username.step(bad)) == SaslFailure::malformed_base64);
-            CHECK(at_username.stage() == Stage::finished);
+            CHECK(failure(at_username.begin()) == SaslFailure::out_of_turn);
             auto at_password = login_at_password("alice");
             CHECK(failure(at_password.step(bad)) == SaslFailure::malformed_base64);
-            CHECK(at_password.stage() == Stage::finished);
+            CHECK(failure(at_password.begin()) == SaslFailure::out_of_turn);
         }
     }
     SECTION("too long") {
@@ -206,36 +200,6 @@ TEST_CASE("SaslExchange: nothing after the end", "[auth][sasl]") {
     CHECK(failure(failed.step(b64("alice"))) == SaslFailure::out_of_turn);
 }
 
-TEST_CASE("SaslExchange: resumed from a session's fields", "[auth][sasl]") {
-    // What a session stores after a challenge gives back the same exchange.
-    auto original = login_at_password("alice@example.org");
-    auto resumed = SaslExchange::resume(original.stage(), original.login_username());
-    CHECK(resumed.stage() == Stage::login_password);
-    CHECK(challenge(resumed.begin()) == password_prompt);
-    auto c = credentials(resumed.step(b64("secret")));
-    CHECK(c.username == "alice@example.org");
-    CHECK(c.password == "secret");
-
-    auto plain = SaslExchange::resume(Stage::plain_response, "ignored");
-    CHECK(plain.login_username().empty());
-    CHECK(challenge(plain.begin()).empty());
-    CHECK(credentials(plain.step(b64("\0bob\0pw"s))).username == "bob");
-
-    auto login = SaslExchange::resume(Stage::login_username, "ignored");
-    CHECK(login.login_username().empty());
-    CHECK(challenge(login.step(b64("carol"))) == password_prompt);
-    CHECK(login.login_username() == "carol");
-
-    // A stage that is over, or a value no stage has, resumes nothing.
-    for (auto stage : {Stage::finished, static_cast<Stage>(42)}) {
-        auto none = SaslExchange::resume(stage, "alice");
-        CHECK(none.stage() == Stage::finished);
-        CHECK(none.login_username().empty());
-        CHECK(failure(none.begin()) == SaslFailure::out_of_turn);
-        CHECK(failure(none.step(b64("secret"))) == SaslFailure::out_of_turn);
-    }
-}
-
 TEST_CASE("SaslExchange: an initial response is the first response", "[auth][sasl]") {
     // SASL-IR / RFC 4954 / RFC 5034: the session skips the first prompt and
     // steps with the response that came with the command.
@@ -246,4 +210,37 @@ TEST_CASE("SaslExchange: an initial response is the first response", "[auth][sas
 
     SaslExchange empty_plain("PLAIN");
     CHECK(failure(empty_plain.step("=")) == SaslFailure::bad_plain);
+}
+
+TEST_CASE("SaslExchange: start() with or without an initial response", "[auth][sasl]") {
+    // None sent: the mechanism's first prompt.
+    SaslExchange plain("PLAIN");
+    CHECK(challenge(plain.start("")).empty());
+    CHECK(credentials(plain.step(b64("\0alice\0secret"s))).username == "alice");
+    SaslExchange login("LOGIN");
+    CHECK(challenge(login.start("")) == username_prompt);
+
+    // Sent: taken as the first response.
+    SaslExchange plain_ir("PLAIN");
+    auto c = credentials(plain_ir.start(b64("\0alice\0secret"s)));
+    CHECK(c.username == "alice");
+    CHECK(c.password == "secret");
+    CHECK(failure(plain_ir.begin()) == SaslFailure::out_of_turn);
+    SaslExchange login_ir("LOGIN");
+    CHECK(challenge(login_ir.start(b64("bob"))) == password_prompt);
+    CHECK(credentials(login_ir.step(b64("pw"))).username == "bob");
+
+    // "=" is a response (the empty one), not the absence of one.
+    SaslExchange login_empty("LOGIN");
+    CHECK(challenge(login_empty.start("=")) == password_prompt);
+    SaslExchange plain_empty("PLAIN");
+    CHECK(failure(plain_empty.start("=")) == SaslFailure::bad_plain);
+    SaslExchange cancelled("LOGIN");
+    CHECK(failure(cancelled.start("*")) == SaslFailure::cancelled);
+
+    // An unknown mechanism is refused either way.
+    SaslExchange unknown("CRAM-MD5");
+    CHECK(failure(unknown.start("")) == SaslFailure::unknown_mechanism);
+    SaslExchange unknown_ir("CRAM-MD5");
+    CHECK(failure(unknown_ir.start(b64("\0alice\0secret"s))) == SaslFailure::unknown_mechanism);
 }
