@@ -8,7 +8,10 @@
 //  - errors carry a printable reason and a valid tag or none;
 //  - a sequence set prints to text that parses back to the same set;
 //  - a strictly valid mUTF-7 atom re-encodes to the same bytes;
-//  - a FETCH response name without a partial parses back to the same item.
+//  - a FETCH response name without a partial parses back to the same item;
+//  - a SEARCH query is a well-formed tree (OR has two children, NOT one,
+//    sets are non-empty or SEARCHRES's "$" marker and print to text that
+//    parses back to the same set), RETURN options are consistent.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -122,6 +125,29 @@ void check_fetch(const Command& cmd) {
     }
 }
 
+void check_search_node(const SearchNode& node, size_t depth) {
+    // NEW and UN* keys add a level or two to what the parser counts.
+    FUZZ_CHECK(depth <= kMaxSearchDepth + 4);
+    using K = SearchNode::Kind;
+    switch (node.kind) {
+        case K::and_: FUZZ_CHECK(!node.children.empty()); break;
+        case K::or_: FUZZ_CHECK(node.children.size() == 2); break;
+        case K::not_: FUZZ_CHECK(node.children.size() == 1); break;
+        case K::sequence:
+        case K::uid: {
+            FUZZ_CHECK(node.set.saved() ? node.set.empty() : !node.set.empty());
+            std::string text = node.set.str();
+            FUZZ_CHECK(node.set.saved() == (text == "$"));
+            std::optional<SeqSet> again = SeqSet::parse(text);
+            FUZZ_CHECK(again && *again == node.set);
+            FUZZ_CHECK(node.children.empty());
+            break;
+        }
+        default: FUZZ_CHECK(node.children.empty()); break;
+    }
+    for (const SearchNode& child : node.children) check_search_node(child, depth + 1);
+}
+
 void check_search(const Command& cmd) {
     SearchError error;
     std::optional<SearchQuery> query = parse_search(cmd.args, error);
@@ -130,6 +156,11 @@ void check_search(const Command& cmd) {
         return;
     }
     FUZZ_CHECK(query->root.kind == SearchNode::Kind::and_ && !query->root.children.empty());
+    check_search_node(query->root, 0);
+    const SearchReturn& o = query->options;
+    bool any = o.min || o.max || o.all || o.count || o.save;
+    FUZZ_CHECK(o.requested == any);
+    FUZZ_CHECK(query->charset == "UTF-8" || query->charset == "US-ASCII");
 }
 
 void check_command(const Command& cmd) {

@@ -10,7 +10,8 @@ seconds=${1:-60}
 [ $# -gt 0 ] && shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-fuzz"
-targets=${*:-"fuzz_address fuzz_smtp_command fuzz_mime fuzz_imap_parser fuzz_pop3_command"}
+targets=${*:-"fuzz_address fuzz_smtp_command fuzz_mime fuzz_imap_parser fuzz_pop3_command fuzz_binary_section
+    fuzz_fetch_summary fuzz_mailbox_view"}
 
 cmake -S "$root" -B "$build" -G Ninja \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
