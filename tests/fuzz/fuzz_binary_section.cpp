@@ -38,6 +38,7 @@
 #include "imap/binary_section.hpp"
 #include "imap/fetch_render.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/fuzz_mime_limits.hpp"
 
 using namespace pochta;
 
@@ -187,14 +188,7 @@ void check_round_trip(std::string_view payload, bool bare_lf) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size < kHeader) return 0;
-    mime::Limits limits;
-    if (data[0] & 1) {
-        limits.max_depth = 4;
-        limits.max_parts = 8;
-        limits.max_header_bytes = 200;
-        limits.max_field_bytes = 50;
-        limits.max_params = 3;
-    }
+    mime::Limits limits = fuzz::mime_limits(data[0]);
     std::optional<imap::FetchPartial> partial;
     if (data[1] != 0) partial = imap::FetchPartial{uint64_t{data[1]} - 1u, data[2] == 255 ? UINT64_MAX - 7 : data[2] + 1u};
     std::vector<std::vector<uint32_t>> paths = small_paths();

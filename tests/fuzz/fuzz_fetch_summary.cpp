@@ -29,6 +29,7 @@
 #include "imap/envelope.hpp"
 #include "imap/fetch_summary.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/fuzz_mime_limits.hpp"
 
 using namespace pochta;
 
@@ -199,14 +200,7 @@ void check_message(std::string_view raw, const mime::Limits& limits) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
-    mime::Limits limits;
-    if (data[0] & 1) {
-        limits.max_depth = 4;
-        limits.max_parts = 8;
-        limits.max_header_bytes = 200;
-        limits.max_field_bytes = 50;
-        limits.max_params = 3;
-    }
+    mime::Limits limits = fuzz::mime_limits(data[0]);
     std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
     check_summary_bytes(bytes);
     check_structure_bytes(bytes);

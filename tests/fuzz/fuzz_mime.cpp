@@ -19,6 +19,7 @@
 #include "imap/bodystructure.hpp"
 #include "imap/envelope.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/fuzz_mime_limits.hpp"
 
 using namespace pochta;
 
@@ -53,14 +54,7 @@ bool valid_utf8(std::string_view s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
-    mime::Limits limits;
-    if (data[0] & 1) {
-        limits.max_depth = 4;
-        limits.max_parts = 8;
-        limits.max_header_bytes = 200;
-        limits.max_field_bytes = 50;
-        limits.max_params = 3;
-    }
+    mime::Limits limits = fuzz::mime_limits(data[0]);
     std::string_view raw(reinterpret_cast<const char*>(data + 1), size - 1);
 
     mime::Structure s = mime::parse_message(raw, limits);
