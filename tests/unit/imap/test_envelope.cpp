@@ -5,32 +5,17 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "common/mime/structure.hpp"
 #include "imap/envelope.hpp"
 #include "imap/imap_string.hpp"
+#include "mime_corpus.hpp"
 
 using namespace pochta;
 
 namespace {
 
-std::string load_corpus(const std::string& name) {
-    auto path = std::filesystem::path(__FILE__).parent_path() / "../../data/mime" / name;
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE(in.good());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string raw = ss.str();
-    if (name.size() >= 7 && name.compare(name.size() - 7, 7, "-lf.eml") == 0) return raw;
-    std::string crlf;
-    for (char c : raw) {
-        if (c == '\n') crlf.push_back('\r');
-        crlf.push_back(c);
-    }
-    return crlf;
-}
+using imap::test::load_corpus;
 
 struct Expected {
     const char* file;

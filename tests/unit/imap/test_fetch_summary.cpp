@@ -4,34 +4,22 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "common/mime/structure.hpp"
 #include "imap/bodystructure.hpp"
 #include "imap/envelope.hpp"
 #include "imap/fetch_summary.hpp"
+#include "mime_corpus.hpp"
 
 using namespace pochta;
 
-namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-}  // namespace
-
 TEST_CASE("fetch summary matches rendering for the whole MIME corpus", "[imap][summary]") {
-    auto dir = std::filesystem::path(__FILE__).parent_path() / "../../data/mime";
+    auto dir = imap::test::corpus_dir();
     size_t checked = 0;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".eml") continue;
         INFO(entry.path().filename().string());
-        auto structure = mime::parse_message(read_file(entry.path()));
+        auto structure = mime::parse_message(imap::test::load_corpus(entry.path().filename().string()));
         std::string serialized = mime::serialize(structure);
         std::string summary = imap::make_fetch_summary(serialized);
         auto parsed = imap::parse_fetch_summary(summary);

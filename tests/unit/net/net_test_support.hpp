@@ -2,6 +2,8 @@
 // a self-signed certificate, and running the loop with a deadline.
 #pragma once
 
+#include "tests/unit/support/self_signed_cert.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -41,13 +43,7 @@ private:
     std::string pending_;
 };
 
-// A fresh temporary folder with cert.pem (self-signed, CN=localhost, EC
-// P-256) and key.pem; removed by the destructor.
-struct SelfSignedCert {
-    SelfSignedCert();
-    ~SelfSignedCert();
-    std::filesystem::path dir, cert, key;
-};
+using SelfSignedCert = pochta::tls_test::SelfSignedCert;  // CN=localhost
 
 // A Handler made of optional functions; unset ones fall back to the
 // defaults (close on timeout and shutdown).

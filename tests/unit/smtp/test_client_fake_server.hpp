@@ -3,6 +3,8 @@
 // every byte the client sent, so tests can check them exactly.
 #pragma once
 
+#include "tests/unit/support/self_signed_cert.hpp"
+
 #include <openssl/ssl.h>
 
 #include <atomic>
@@ -73,10 +75,8 @@ private:
 };
 
 // A self-signed certificate (CN=mx.test) in a temporary folder.
-struct TestCert {
-    TestCert();
-    ~TestCert();
-    std::filesystem::path dir, cert, key;
+struct TestCert : pochta::tls_test::SelfSignedCert {
+    TestCert() : SelfSignedCert("mx.test") {}
 };
 
 }  // namespace pochta::smtp::test
