@@ -243,6 +243,47 @@ def test_create_hierarchy_rename_delete(imap_server, user):
     m.logout()
 
 
+def test_users_are_isolated_whatever_the_mailbox_name(imap_server):
+    """Names are rows of the user's own store, never paths: no name reaches
+    another user's mailboxes or the file system."""
+    victim, attacker = imap_server.pool.pop(), imap_server.pool.pop()
+    deliver(imap_server, victim, mail("victim-secret"))
+    v = imaps(imap_server, victim)
+    ok(v.create("Private"))
+    v.logout()
+    r = Raw(imap_server)
+    assert r.cmd("a1", f"LOGIN {attacker} {h.PASSWORD}")[-1].startswith(b"a1 OK")
+    # LIST with wildcards shows only the attacker's own mailboxes.
+    listed = b"\n".join(r.cmd("a2", 'LIST "" "*"'))
+    assert b"Private" not in listed and victim.encode() not in listed
+    data_dir = imap_server.folder / "data"
+    before = sorted(p.name for p in data_dir.iterdir())
+    tricky = [b'"../Private"', b'"' + victim.encode() + b'/INBOX"', b'"/INBOX"', b'"INBOX/../../x"',
+              b'"../../../../etc/passwd"', b'"' + str(data_dir).encode() + b'/index.db"', b'"%"', b'"*"',
+              b'"Priv*"', b'"~' + victim.split("@")[0].encode() + b'/INBOX"', b'"a&-b"', b'"&Jjo"']
+    for i, name in enumerate(tricky):
+        tag = f"s{i}"
+        reply = r.cmd(tag, b"SELECT " + name)
+        # Either refused, or the attacker's own (empty, just created) mailbox: never the victim's mail.
+        assert not any(b"EXISTS" in l and not l.startswith(b"* 0 ") for l in reply), (name, reply)
+        status = r.cmd(f"t{i}", b"STATUS " + name + b" (MESSAGES)")
+        assert not any(b"MESSAGES 1" in l for l in status), (name, status)
+        created = r.cmd(f"c{i}", b"CREATE " + name)
+        assert created[-1].split(b" ")[1] in (b"OK", b"NO", b"BAD"), created
+    # A NUL or 8-bit byte in a name is refused before anything is looked up.
+    assert r.cmd("n1", b'SELECT "In\x00box"')[-1].startswith(b"n1 BAD")
+    assert r.cmd("n2", b'SELECT "Inb\xffox"')[-1].split(b" ")[1] in (b"BAD", b"NO")
+    r.close()
+    # The victim's mail and mailboxes are untouched, and nothing appeared
+    # beside the store on disk.
+    v = imaps(imap_server, victim)
+    assert ok(v.select("INBOX"))[0] == b"1"
+    names = b" ".join(ok(v.list()))
+    assert b"Private" in names and b"passwd" not in names
+    v.logout()
+    assert sorted(p.name for p in data_dir.iterdir()) == before
+
+
 def test_subscriptions_and_lsub(imap_server, user):
     m = imaps(imap_server, user)
     ok(m.create("Lists"))
