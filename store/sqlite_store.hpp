@@ -93,6 +93,12 @@ private:
     // is set, its summary (made now if missing); new ones are cached.
     void fill_derived(MessageRow& row, const std::string& sha256, bool want_structure);
 
+    // SELECT's snapshots of recently selected mailboxes, by mailbox id:
+    // another session (a second device) selecting an unchanged mailbox
+    // gets a copy instead of a scan of its rows.
+    std::optional<MailboxSnapshot> cached_snapshot(const MailboxInfo& box);
+    void keep_snapshot(const MailboxSnapshot& snapshot);
+
     std::filesystem::path data_dir_;
     Options options_;
     BlobFiles files_;
@@ -107,6 +113,8 @@ private:
     std::map<std::string, DerivedData> pending_derived_;  // by sha256
     std::map<int64_t, uint32_t> pending_floors_;          // mailbox id -> recent floor
     std::map<int64_t, uint32_t> recent_floors_;           // every floor this process claimed
+    std::mutex snapshots_mutex_;
+    std::map<int64_t, MailboxSnapshot> snapshots_;
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
 };

@@ -76,6 +76,7 @@ std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(const std::string& 
         if (!q->step()) return std::nullopt;
         out.box = mailbox_from(*q);
     }
+    if (auto cached = cached_snapshot(out.box)) return std::move(*cached);
     // NULLIF: most rows have no keywords, and a NULL costs no string copy.
     auto q = db->cached("SELECT uid, flags, NULLIF(keywords, '') FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
     q->bind(1, out.box.id);
@@ -93,7 +94,38 @@ std::optional<MailboxSnapshot> SqliteStore::mailbox_snapshot(const std::string& 
     }
     out.keywords.assign(keywords.begin(), keywords.end());
     out.box.messages = static_cast<uint32_t>(out.uids.size());
+    keep_snapshot(out);
     return out;
+}
+
+namespace {
+
+// Every change to a mailbox's messages (append, flags, expunge, move)
+// raises its HIGHESTMODSEQ, and a rename changes its name: a snapshot read
+// with the same row is still exact.
+bool same_state(const MailboxInfo& a, const MailboxInfo& b) {
+    return a.id == b.id && a.name == b.name && a.special_use == b.special_use && a.subscribed == b.subscribed &&
+           a.uidvalidity == b.uidvalidity && a.uidnext == b.uidnext && a.highestmodseq == b.highestmodseq;
+}
+
+constexpr size_t max_kept_snapshots = 64;
+constexpr size_t max_kept_uids = 1 << 20;  // a mailbox bigger than this is always read afresh
+
+}  // namespace
+
+std::optional<MailboxSnapshot> SqliteStore::cached_snapshot(const MailboxInfo& box) {
+    std::lock_guard lock(snapshots_mutex_);
+    auto it = snapshots_.find(box.id);
+    if (it == snapshots_.end() || !same_state(it->second.box, box)) return std::nullopt;
+    return it->second;
+}
+
+void SqliteStore::keep_snapshot(const MailboxSnapshot& snapshot) {
+    if (snapshot.uids.size() > max_kept_uids) return;
+    std::lock_guard lock(snapshots_mutex_);
+    if (snapshots_.size() >= max_kept_snapshots && !snapshots_.count(snapshot.box.id))
+        snapshots_.erase(snapshots_.begin());
+    snapshots_.insert_or_assign(snapshot.box.id, snapshot);
 }
 
 std::vector<MessageInfo> SqliteStore::changed_since(int64_t mailbox_id, uint64_t modseq) {

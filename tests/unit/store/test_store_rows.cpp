@@ -139,3 +139,52 @@ TEST_CASE("messages stored without a summary get one on first read, cached", "[s
     store->ensure_user("bob@example.test");
     CHECK(query_int(dir.data(), "SELECT count(*) FROM blobs WHERE summary IS NULL") == 0);
 }
+
+TEST_CASE("mailbox_snapshot follows every change, also when it is reused", "[store][snapshot]") {
+    TempDir dir;
+    auto store = Store::open(dir.data());
+    deliver_numbered(*store, 3);
+    auto first = store->mailbox_snapshot(user, "INBOX");
+    REQUIRE(first);
+    CHECK(first->uids == std::vector<uint32_t>{1, 2, 3});
+    CHECK(first->first_unseen_uid == 1);
+    CHECK(first->box.messages == 3);
+    CHECK(first->box.unseen == 3);
+    CHECK(first->keywords.empty());
+    auto again = store->mailbox_snapshot(user, "inbox");  // INBOX in any case
+    REQUIRE(again);
+    CHECK(again->uids == first->uids);
+    const int64_t box = first->box.id;
+
+    FlagUpdate update;
+    update.uids = {1};
+    update.flags = flag_seen;
+    update.keywords = {"$Work"};
+    store->update_flags(box, update);
+    auto flagged = store->mailbox_snapshot(user, "INBOX");
+    CHECK(flagged->first_unseen_uid == 2);
+    CHECK(flagged->box.unseen == 2);
+    CHECK(flagged->keywords == std::vector<std::string>{"$Work"});
+
+    store->expunge(box, {2}, false);
+    CHECK(store->mailbox_snapshot(user, "INBOX")->uids == std::vector<uint32_t>{1, 3});
+    store->deliver(local_delivery({user}, message(4), "q4"));
+    auto grown = store->mailbox_snapshot(user, "INBOX");
+    CHECK(grown->uids == std::vector<uint32_t>{1, 3, 4});
+    CHECK(grown->box.uidnext == 5);
+
+    store->create_mailbox(user, "Old");
+    auto old = store->mailbox_snapshot(user, "Old");
+    REQUIRE(old);
+    store->rename_mailbox(user, "Old", "New");
+    CHECK_FALSE(store->mailbox_snapshot(user, "Old"));
+    auto renamed = store->mailbox_snapshot(user, "New");
+    REQUIRE(renamed);
+    CHECK(renamed->box.name == "New");
+    CHECK(renamed->box.id == old->box.id);
+    store->set_subscribed(user, "New", false);
+    CHECK_FALSE(store->mailbox_snapshot(user, "New")->box.subscribed);
+    store->delete_mailbox(user, "New");
+    CHECK_FALSE(store->mailbox_snapshot(user, "New"));
+    CHECK_FALSE(store->mailbox_snapshot("nobody@example.test", "INBOX"));
+}
