@@ -107,17 +107,25 @@ void Session::cmd_fetch(const Command& cmd) {
 }
 
 // A non-PEEK body fetch sets \Seen first (read-write only), so the FETCH
-// responses can report the new flags; then the rendering starts. The store
-// changes only messages without \Seen and reports those.
+// responses can report the new flags; then the rendering starts. The view
+// keeps no flags, so the worker reads them first: a FETCH of messages that
+// are all \Seen already (the usual case) writes nothing.
 void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
     if (!sets_seen || selected_->read_only || job->messages.empty()) return start_fetch(job);
-    store::FlagUpdate update;
-    for (const auto& m : job->messages) update.uids.push_back(m.uid);
-    update.op = store::FlagOp::add;
-    update.flags = store::flag_seen;
+    std::vector<uint32_t> uids;
+    uids.reserve(job->messages.size());
+    for (const auto& m : job->messages) uids.push_back(m.uid);
     int64_t id = job->mailbox_id;
     run_store<store::FlagResult>(
-        [id, update](store::Store& store) { return store.update_flags(id, update); },
+        [id, uids = std::move(uids)](store::Store& store) {
+            store::FlagUpdate update;
+            for (const auto& row : store.message_rows(id, uids, {}))
+                if (!(row.info.flags & store::flag_seen)) update.uids.push_back(row.info.uid);
+            if (update.uids.empty()) return store::FlagResult{};
+            update.op = store::FlagOp::add;
+            update.flags = store::flag_seen;
+            return store.update_flags(id, update);
+        },
         [job](Session& self, store::FlagResult result, std::string error) {
             if (!error.empty()) log::warn("imap user={} setting \\Seen failed: {}", self.user_, error);
             for (const auto& changed : result.changed) {

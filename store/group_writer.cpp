@@ -185,7 +185,8 @@ void GroupWriter::rewind_wal() {
     last_rewind_ = now;
     int log_frames = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) log::warn("store: checkpoint on the writer failed: {}", sqlite3_errmsg(db_->handle()));
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log::warn("store: checkpoint on the writer failed: {}", sqlite3_errmsg(db_->handle()));
     if (rc == SQLITE_OK && copied == log_frames) wal_frames_ = 0;
 }
 
