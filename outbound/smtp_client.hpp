@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "common/net/connection.hpp"
-#include "smtp/client_data.hpp"
-#include "smtp/client_reply.hpp"
+#include "outbound/smtp_client_data.hpp"
+#include "outbound/smtp_client_reply.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 // RFC 5321 4.5.3.2; shorter ones in tests.
-struct ClientTimeouts {
+struct SmtpClientTimeouts {
     std::chrono::milliseconds greeting{std::chrono::minutes(5)};
     std::chrono::milliseconds command{std::chrono::minutes(5)};    // EHLO, STARTTLS, AUTH, RSET, QUIT
     std::chrono::milliseconds mail{std::chrono::minutes(5)};
@@ -32,20 +32,20 @@ struct ClientTimeouts {
     std::chrono::milliseconds data_final{std::chrono::minutes(10)};
 };
 
-struct ClientCredentials {
+struct RelayCredentials {
     std::string user;
     std::string password;
 };
 
-struct ClientOptions {
+struct SmtpClientOptions {
     std::string helo_name;           // ours, for EHLO/HELO
     std::string remote_host;         // the MX or relay name: SNI, certificate check, logs
     std::shared_ptr<net::TlsContext> tls;    // TlsContext::client(); null = never STARTTLS
     // AUTH PLAIN to a relay. When set it is required: without TLS, or
     // without AUTH PLAIN on offer, the session fails rather than sending
     // the password in the clear or the mail unauthenticated.
-    std::optional<ClientCredentials> auth;
-    ClientTimeouts timeouts;
+    std::optional<RelayCredentials> auth;
+    SmtpClientTimeouts timeouts;
     size_t chunk_size = 1024 * 1024;  // BDAT chunk
     size_t data_block = 64 * 1024;    // DATA is written in blocks of this much input
 };
@@ -87,12 +87,12 @@ struct TransactionResult {
 void log_delivery_attempt(const std::string& queue_id, const RecipientResult& result, const std::string& relay,
                           const std::string& tls, std::chrono::system_clock::time_point arrival);
 
-class Client : public std::enable_shared_from_this<Client> {
+class SmtpClient : public std::enable_shared_from_this<SmtpClient> {
 public:
     using Done = std::function<void(TransactionResult)>;
 
-    static std::shared_ptr<Client> create(ClientOptions options);
-    ~Client();
+    static std::shared_ptr<SmtpClient> create(SmtpClientOptions options);
+    ~SmtpClient();
 
     // Takes a fresh outbound connection (from Connection::connect), becomes
     // its handler, starts it and delivers `message`. `done` runs exactly
@@ -142,7 +142,7 @@ private:
         std::unique_ptr<DataEncoder> encoder;
     };
 
-    explicit Client(ClientOptions options);
+    explicit SmtpClient(SmtpClientOptions options);
 
     // client.cpp: the session
     void handle_reply(Reply reply);
@@ -184,7 +184,7 @@ private:
     void finish_transaction(bool reusable);
     void report_later(OutboundMessage message, Done done, std::string error);
 
-    ClientOptions options_;
+    SmtpClientOptions options_;
     std::weak_ptr<net::Connection> weak_conn_;
     net::Connection* conn_ = nullptr;     // valid between on_open and on_closed
     net::EventLoop* loop_ = nullptr;
@@ -203,4 +203,4 @@ private:
     std::optional<Transaction> tx_;
 };
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

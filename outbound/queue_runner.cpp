@@ -1,14 +1,14 @@
-#include "smtp/queue_runner.hpp"
+#include "outbound/queue_runner.hpp"
 
 #include <fstream>
 #include <map>
 #include <stdexcept>
 
 #include "common/util/log.hpp"
-#include "smtp/dsn.hpp"
-#include "smtp/queue_parts.hpp"
+#include "outbound/dsn.hpp"
+#include "outbound/queue_parts.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 namespace {
 
@@ -43,7 +43,7 @@ QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& d
     o.per_destination = d.max_connections_per_domain;
     o.total_connections = d.max_connections;
     if (!d.relay.empty() && !d.relay_user.empty())
-        o.relay_auth = ClientCredentials{d.relay_user, read_first_line(d.relay_password_file)};
+        o.relay_auth = RelayCredentials{d.relay_user, read_first_line(d.relay_password_file)};
     auto& t = o.timeouts;
     for (auto* timeout : {&t.greeting, &t.command, &t.mail, &t.rcpt, &t.data_init, &t.data_block, &t.data_final})
         *timeout = at_most(*timeout, d.smtp_timeout);
@@ -73,7 +73,7 @@ QueueRunner::~QueueRunner() {
     // Sessions still open belong to their connections now; their results
     // are not recorded, so those recipients are tried again next time.
     for (auto& [key, dest] : destinations_)
-        for (auto& session : dest->idle) session->client->quit();
+        for (auto& connection : dest->idle) connection->client->quit();
 }
 
 void QueueRunner::start() {
@@ -89,7 +89,7 @@ void QueueRunner::start() {
         const auto now = std::chrono::steady_clock::now();
         std::erase_if(destinations_, [now](const auto& item) {
             const Destination& d = *item.second;
-            return d.jobs.empty() && d.idle.empty() && d.sessions == 0 && !d.resolving && now >= d.targets_until;
+            return d.jobs.empty() && d.idle.empty() && d.connections == 0 && !d.resolving && now >= d.targets_until;
         });
         wake();
     });
@@ -103,7 +103,7 @@ void QueueRunner::stop() {
     for (auto& [key, dest] : destinations_) {
         auto idle = std::move(dest->idle);
         dest->idle.clear();
-        for (auto& session : idle) close_session(*dest, session);
+        for (auto& connection : idle) close_connection(*dest, connection);
     }
 }
 
@@ -255,4 +255,4 @@ void QueueRunner::write_pending() {
         });
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound
