@@ -88,9 +88,9 @@ void QueueRunner::resolve(Destination& dest) {
             return route_failed(dest, Outcome::permanent, "550 5.1.2 " + route.message);
         return resolve_hosts(dest, {{route.hosts.front().host, true}}, options_.smtp_port);
     }
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     resolver_->resolve_mx(dest.key, [this, alive, key = dest.key](dns::MxResult mx) {
-        if (alive.expired()) return;
+        if (!alive) return;
         Destination& dest = destination_for(key);
         switch (mx.error) {
             case dns::Error::temporary:
@@ -148,7 +148,7 @@ void QueueRunner::resolve_hosts(Destination& dest, std::vector<std::pair<std::st
         dest.targets_until = std::chrono::steady_clock::now() + options_.route_ttl;
         pump(dest);
     };
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     for (size_t i = 0; i < lookup->hosts.size(); i++) {
         const auto& [host, literal] = lookup->hosts[i];
         if (literal || is_ip(host)) {
@@ -163,7 +163,7 @@ void QueueRunner::resolve_hosts(Destination& dest, std::vector<std::pair<std::st
             continue;
         }
         resolver_->resolve_addresses(host, [alive, lookup, i, complete](dns::AddressResult result) {
-            if (alive.expired()) return;
+            if (!alive) return;
             lookup->results[i] = std::move(result);
             if (--lookup->remaining == 0) complete();
         });
@@ -218,12 +218,12 @@ void QueueRunner::open_connection(Destination& dest, Job job, size_t target_inde
         return pump(dest);
     }
     const Target target = dest.targets[target_index];
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     net::Connection::connect(
         loop_, target.ip, target.port, options_.connect_timeout,
         [this, alive, key = dest.key, job, target, target_index](std::shared_ptr<net::Connection> conn,
                                                                  std::string error) mutable {
-            if (alive.expired()) return;
+            if (!alive) return;
             Destination& dest = destination_for(key);
             if (!conn) {
                 std::string why = fmt::format("451 4.4.1 connect to {}[{}]:{}: {}", target.host, target.ip,
@@ -242,15 +242,15 @@ void QueueRunner::open_connection(Destination& dest, Job job, size_t target_inde
             options.timeouts = options_.timeouts;
             connection->client = SmtpClient::create(std::move(options));
             connection->client->start(conn, outbound(job), [this, alive, key, connection, job](TransactionResult r) {
-                if (!alive.expired()) on_transaction(destination_for(key), connection, job, std::move(r));
+                if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
             });
         });
 }
 
 void QueueRunner::run_job(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job) {
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     connection->client->send(outbound(job), [this, alive, key = dest.key, connection, job](TransactionResult r) {
-        if (!alive.expired()) on_transaction(destination_for(key), connection, job, std::move(r));
+        if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
     });
 }
 
@@ -288,11 +288,11 @@ void QueueRunner::connection_free(Destination& dest, const std::shared_ptr<Desti
         dest.jobs.pop_front();
         return run_job(dest, connection, std::move(job));
     }
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     std::weak_ptr<DestinationConnection> weak = connection;
     connection->idle_timer = loop_.start_timer(options_.idle_keep, [this, alive, weak, key = dest.key] {
         auto connection = weak.lock();
-        if (alive.expired() || !connection) return;
+        if (!alive || !connection) return;
         Destination& dest = destination_for(key);
         auto it = std::find(dest.idle.begin(), dest.idle.end(), connection);
         if (it == dest.idle.end()) return;

@@ -68,7 +68,7 @@ QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRu
 }
 
 QueueRunner::~QueueRunner() {
-    alive_.reset();
+    liveness_.end();   // also for what the QUITs below may report
     store_.store().set_queue_listener(nullptr);
     // Sessions still open belong to their connections now; their results
     // are not recorded, so those recipients are tried again next time.
@@ -77,11 +77,12 @@ QueueRunner::~QueueRunner() {
 }
 
 void QueueRunner::start() {
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     net::EventLoop* loop = &loop_;
+    // Runs on the store's writer thread: it only posts; the watch is checked on the loop.
     store_.store().set_queue_listener([loop, alive, this] {
         loop->post([alive, this] {
-            if (!alive.expired()) wake();
+            if (alive) wake();
         });
     });
     poll_timer_ = loop_.start_repeating(options_.poll_period, [this] {
@@ -129,11 +130,11 @@ void QueueRunner::fetch() {
     const size_t room = options_.max_in_flight - entries_.size();
     const size_t bytes = options_.max_fetch_bytes;
     const int64_t now = unix_now();
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     store_.run<std::vector<store::QueuedMessage>>(
         [now, room, bytes, skip = std::move(skip)](store::Store& s) { return s.due_queue(now, room, bytes, skip); },
         [this, alive, room](std::vector<store::QueuedMessage> messages, std::string error) {
-            if (alive.expired()) return;
+            if (!alive) return;
             fetching_ = false;
             size_t total = 0;
             for (const auto& m : messages) total += m.data.size();
@@ -238,11 +239,11 @@ void QueueRunner::write_pending() {
     std::vector<store::QueueUpdate> updates;
     updates.reserve(batch->size());
     for (auto& item : *batch) updates.push_back(std::move(item.first));
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     store_.run<std::vector<bool>>(
         [updates = std::move(updates)](store::Store& s) { return s.update_queue(updates); },
         [this, alive, batch](std::vector<bool>, std::string error) {
-            if (alive.expired()) return;
+            if (!alive) return;
             writing_ = false;
             // On failure the entries stay due in the store and are tried
             // again; recipients that got a 250 may then get the mail twice,

@@ -22,6 +22,7 @@
 #include "common/dns/resolver.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls.hpp"
+#include "common/util/liveness.hpp"
 #include "outbound/smtp_client.hpp"
 #include "outbound/smtp_client_data.hpp"
 #include "outbound/queue_outcome.hpp"
@@ -120,7 +121,9 @@ private:
     // Outcomes waiting for the store; written together while one write runs.
     std::vector<std::pair<store::QueueUpdate, std::shared_ptr<Entry>>> pending_writes_;
     bool writing_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Store results, DNS answers, connects and timers that finish after the
+    // runner is gone check this first.
+    util::Liveness liveness_;
 };
 
 }  // namespace pochta::outbound
