@@ -42,7 +42,7 @@ void QueueRunner::pump(Destination& dest) {
             auto connection = dest.idle.back();
             dest.idle.pop_back();
             connection->idle_timer.reset();
-            if (!connection->client->reusable()) {
+            if (!connection->client.reusable()) {
                 close_connection(dest, connection);
                 continue;
             }
@@ -240,16 +240,16 @@ void QueueRunner::open_connection(Destination& dest, Job job, size_t target_inde
             options.tls = tls_;
             if (dest.relay) options.auth = options_.relay_auth;
             options.timeouts = options_.timeouts;
-            connection->client = SmtpClient::create(std::move(options));
-            connection->client->start(conn, outbound(job), [this, alive, key, connection, job](TransactionResult r) {
+            auto report = [this, alive, key, connection, job](TransactionResult r) {
                 if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
-            });
+            };
+            connection->client = SmtpClient::start(conn, std::move(options), outbound(job), std::move(report));
         });
 }
 
 void QueueRunner::run_job(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job) {
     auto alive = liveness_.watch();
-    connection->client->send(outbound(job), [this, alive, key = dest.key, connection, job](TransactionResult r) {
+    connection->client.send(outbound(job), [this, alive, key = dest.key, connection, job](TransactionResult r) {
         if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
     });
 }
@@ -263,7 +263,7 @@ void QueueRunner::on_transaction(Destination& dest, const std::shared_ptr<Destin
         // reused connection had gone stale, a fresh connection) may take them.
         // The connection's slot passes on to the next try.
         job.tries++;
-        connection->client->quit();
+        connection->client.quit();
         const size_t next = connection->used ? 0 : connection->target_index + 1;
         return open_connection(dest, std::move(job), next,
                             fmt::format("451 4.4.2 {}: {}", result.relay.empty() ? connection->target.host : result.relay,
@@ -273,7 +273,7 @@ void QueueRunner::on_transaction(Destination& dest, const std::shared_ptr<Destin
     for (auto& r : result.recipients)
         reports.push_back({r.recipient, r.outcome, std::move(r.reply), r.remote ? connection->target.host : ""});
     job_finished(job.entry, std::move(reports));
-    if (result.reusable && connection->client->reusable()) {
+    if (result.reusable && connection->client.reusable()) {
         connection->used = true;
         connection_free(dest, connection);
     } else {
@@ -304,7 +304,7 @@ void QueueRunner::connection_free(Destination& dest, const std::shared_ptr<Desti
 
 void QueueRunner::close_connection(Destination& dest, const std::shared_ptr<DestinationConnection>& connection) {
     connection->idle_timer.reset();
-    connection->client->quit();
+    connection->client.quit();
     release_slot(dest);
     pump(dest);
 }

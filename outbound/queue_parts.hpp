@@ -38,7 +38,7 @@ struct QueueRunner::Target {
 
 // One outbound connection; it holds a slot of its destination until closed.
 struct QueueRunner::DestinationConnection {
-    std::shared_ptr<SmtpClient> client;
+    SmtpClient::Ref client;                  // the connection owns the client
     Target target;
     size_t target_index = 0;
     bool used = false;                       // completed a transaction before

@@ -70,10 +70,11 @@ QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRu
 QueueRunner::~QueueRunner() {
     liveness_.end();   // also for what the QUITs below may report
     store_.store().set_queue_listener(nullptr);
-    // Sessions still open belong to their connections now; their results
-    // are not recorded, so those recipients are tried again next time.
+    // SMTP clients still running live on with their connections (which own
+    // them); their results are not recorded, so those recipients are tried
+    // again next time.
     for (auto& [key, dest] : destinations_)
-        for (auto& connection : dest->idle) connection->client->quit();
+        for (auto& connection : dest->idle) connection->client.quit();
 }
 
 void QueueRunner::start() {

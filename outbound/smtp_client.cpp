@@ -6,26 +6,6 @@
 #include "common/util/strings.hpp"
 
 namespace pochta::outbound {
-namespace {
-
-// The connection owns its handler; the handler only forwards to the
-// SmtpClient, which callers may keep (and which may outlive the connection).
-class SmtpClientHandler : public net::Handler {
-public:
-    explicit SmtpClientHandler(std::shared_ptr<SmtpClient> client) : client_(std::move(client)) {}
-    void on_open(net::Connection& conn) override { client_->on_open(conn); }
-    void on_input(net::Connection& conn) override { client_->on_input(conn); }
-    void on_drained(net::Connection& conn) override { client_->on_drained(conn); }
-    void on_closed(net::Connection& conn) override { client_->on_closed(conn); }
-    void on_shutdown(net::Connection& conn) override { client_->on_shutdown(conn); }
-    // Reply timeouts are the SmtpClient's own timers; the idle timer stays off.
-    void on_timeout(net::Connection&) override {}
-
-private:
-    std::shared_ptr<SmtpClient> client_;
-};
-
-}  // namespace
 
 std::string_view outcome_name(Outcome outcome) {
     switch (outcome) {
@@ -61,22 +41,31 @@ void log_delivery_attempt(const std::string& queue_id, const RecipientResult& re
               delay, outcome_name(result.outcome), loggable(result.reply));
 }
 
-std::shared_ptr<SmtpClient> SmtpClient::create(SmtpClientOptions options) {
-    return std::shared_ptr<SmtpClient>(new SmtpClient(std::move(options)));
+SmtpClient::Ref SmtpClient::start(const std::shared_ptr<net::Connection>& conn, SmtpClientOptions options,
+                                  OutboundMessage message, Done done) {
+    std::unique_ptr<SmtpClient> client(new SmtpClient(std::move(options)));
+    client->loop_ = &conn->loop();
+    client->weak_conn_ = conn;
+    client->tx_.emplace();
+    client->tx_->message = std::move(message);
+    client->tx_->done = std::move(done);
+    Ref ref(*client, client->liveness_.watch(), conn->loop());
+    conn->set_handler(std::move(client));
+    conn->start();
+    return ref;
 }
 
 SmtpClient::SmtpClient(SmtpClientOptions options) : options_(std::move(options)) {}
 
 SmtpClient::~SmtpClient() = default;
 
-void SmtpClient::start(const std::shared_ptr<net::Connection>& conn, OutboundMessage message, Done done) {
-    loop_ = &conn->loop();
-    weak_conn_ = conn;
-    tx_.emplace();
-    tx_->message = std::move(message);
-    tx_->done = std::move(done);
-    conn->set_handler(std::make_unique<SmtpClientHandler>(shared_from_this()));
-    conn->start();
+void SmtpClient::Ref::quit() {
+    if (SmtpClient* c = client()) c->quit();
+}
+
+bool SmtpClient::Ref::reusable() const {
+    const SmtpClient* c = client();
+    return c && c->reusable();
 }
 
 bool SmtpClient::reusable() const { return phase_ == Phase::idle && conn_ && !conn_->closing(); }
@@ -238,8 +227,8 @@ void SmtpClient::handle_starttls(const Reply& reply) {
     }
     phase_ = Phase::handshake;
     std::string sni = options_.remote_host.empty() ? conn_->peer_ip() : options_.remote_host;
-    conn_->start_tls_client(options_.tls, sni, [weak = weak_from_this()](bool ok) {
-        if (auto self = weak.lock()) self->after_tls(ok);
+    conn_->start_tls_client(options_.tls, sni, [this, alive = liveness_.watch()](bool ok) {
+        if (alive) after_tls(ok);
     });
 }
 
@@ -286,8 +275,8 @@ void SmtpClient::flush_commands() {
 void SmtpClient::arm_timer(std::chrono::milliseconds timeout, std::string what) {
     if (!loop_) return;
     timer_what_ = std::move(what);
-    timer_ = loop_->start_timer(timeout, [weak = weak_from_this()] {
-        if (auto self = weak.lock()) self->on_timer();
+    timer_ = loop_->start_timer(timeout, [this, alive = liveness_.watch()] {
+        if (alive) on_timer();
     });
 }
 

@@ -30,8 +30,14 @@ Outcome outcome_of(const Reply& reply) {
 
 }  // namespace
 
+void SmtpClient::Ref::send(OutboundMessage message, Done done) {
+    if (SmtpClient* c = client()) return c->send(std::move(message), std::move(done));
+    report_later(loop_, "", std::move(message), std::move(done), "session is not reusable");
+}
+
 void SmtpClient::send(OutboundMessage message, Done done) {
-    if (!reusable() || tx_) return report_later(std::move(message), std::move(done), "session is not reusable");
+    if (!reusable() || tx_)
+        return report_later(loop_, relay_, std::move(message), std::move(done), "session is not reusable");
     tx_.emplace();
     tx_->message = std::move(message);
     tx_->done = std::move(done);
@@ -42,15 +48,16 @@ void SmtpClient::send(OutboundMessage message, Done done) {
     flush_commands();
 }
 
-void SmtpClient::report_later(OutboundMessage message, Done done, std::string error) {
+void SmtpClient::report_later(net::EventLoop* loop, const std::string& relay, OutboundMessage message, Done done,
+                              std::string error) {
     TransactionResult result;
     result.session_error = error;
-    result.relay = relay_;
+    result.relay = relay;
     for (auto& rcpt : message.recipients) result.recipients.push_back(RecipientResult{rcpt, Outcome::temporary, error, false});
     auto report = [done = std::move(done), result = std::move(result)]() mutable {
         if (done) done(std::move(result));
     };
-    if (loop_) loop_->post(std::move(report));
+    if (loop) loop->post(std::move(report));
     else report();
 }
 

@@ -41,13 +41,13 @@ OutboundMessage message(std::string data, std::vector<std::string> rcpts = {"a@r
 std::vector<TransactionResult> deliver(FakeServer& server, SmtpClientOptions opts, std::vector<OutboundMessage> messages) {
     net::EventLoop loop;
     std::vector<TransactionResult> results;
-    std::shared_ptr<SmtpClient> client = SmtpClient::create(std::move(opts));
+    SmtpClient::Ref client;
     size_t next = 1;
     std::function<void(TransactionResult)> on_done = [&](TransactionResult r) {
         bool reusable = r.reusable;
         results.push_back(std::move(r));
-        if (next < messages.size() && reusable) return client->send(std::move(messages[next++]), on_done);
-        client->quit();
+        if (next < messages.size() && reusable) return client.send(std::move(messages[next++]), on_done);
+        client.quit();
     };
     std::string connect_error;
     net::Connection::connect(loop, "127.0.0.1", server.port(), 2s, [&](std::shared_ptr<net::Connection> conn, std::string error) {
@@ -55,7 +55,7 @@ std::vector<TransactionResult> deliver(FakeServer& server, SmtpClientOptions opt
             connect_error = error;
             return;
         }
-        client->start(conn, std::move(messages[0]), on_done);
+        client = SmtpClient::start(conn, std::move(opts), std::move(messages[0]), on_done);
     });
     bool timed_out = false;
     auto deadline = loop.start_timer(10s, [&] {
@@ -600,14 +600,14 @@ TEST_CASE("send() on a session that is gone reports instead of hanging", "[outbo
         p.quiet(200);
     });
     net::EventLoop loop;
-    auto client = SmtpClient::create(options());
+    SmtpClient::Ref client;
     std::vector<TransactionResult> results;
     net::Connection::connect(loop, "127.0.0.1", server.port(), 2s, [&](std::shared_ptr<net::Connection> conn, std::string) {
         REQUIRE(conn);
-        client->start(conn, message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
+        client = SmtpClient::start(conn, options(), message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
             results.push_back(std::move(r));
             bool called_inside = false;
-            client->send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult again) {
+            client.send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult again) {
                 results.push_back(std::move(again));
                 loop.stop();
             });
@@ -622,5 +622,59 @@ TEST_CASE("send() on a session that is gone reports instead of hanging", "[outbo
     CHECK(results[1].recipients.size() == 1);
     CHECK(results[1].recipients[0].outcome == Outcome::temporary);
     CHECK(results[1].session_error == "session is not reusable");
-    CHECK_FALSE(client->reusable());
+    CHECK_FALSE(client.reusable());
+}
+
+TEST_CASE("the client lives as long as its connection; a Ref then reports instead", "[outbound][client]") {
+    FakeServer server([&](Peer& p) {
+        p.greet({"8BITMIME"});
+        p.line();
+        p.send("250 2.1.0 ok\r\n");
+        p.line();
+        p.send("250 2.1.5 ok\r\n");
+        p.line();
+        p.send("354 go ahead\r\n");
+        p.until("\r\n.\r\n");
+        p.send("250 2.0.0 queued\r\n");
+        finish_with_quit(p);
+    });
+    net::EventLoop loop;
+    SmtpClient::Ref client;
+    std::vector<TransactionResult> results;
+    net::Connection::connect(loop, "127.0.0.1", server.port(), 2s, [&](std::shared_ptr<net::Connection> conn, std::string) {
+        REQUIRE(conn);
+        client = SmtpClient::start(conn, options(), message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
+            results.push_back(std::move(r));
+            client.quit();
+        });
+    });
+    auto deadline = loop.start_timer(5s, [&] { loop.stop(); });
+    // The QUIT is answered, the connection closes and is freed, and the
+    // client with it.
+    auto poll = loop.start_repeating(5ms, [&] {
+        if (server.finished() && !client.alive()) loop.stop();
+    });
+    loop.run();
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].recipients[0].outcome == Outcome::delivered);
+    CHECK(server.transcript().find("QUIT\r\n") != std::string::npos);
+    REQUIRE_FALSE(client.alive());
+    CHECK_FALSE(client.reusable());
+    client.quit();   // nothing left to quit: no effect
+    poll.reset();
+
+    bool inside = true;
+    client.send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult r) {
+        CHECK_FALSE(inside);   // never from inside send()
+        results.push_back(std::move(r));
+        loop.stop();
+    });
+    inside = false;
+    auto second_deadline = loop.start_timer(5s, [&] { loop.stop(); });
+    loop.run();
+    REQUIRE(results.size() == 2);
+    REQUIRE(results[1].recipients.size() == 1);
+    CHECK(results[1].recipients[0].outcome == Outcome::temporary);
+    CHECK(results[1].session_error == "session is not reusable");
+    CHECK_FALSE(results[1].reusable);
 }
