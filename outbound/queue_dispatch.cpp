@@ -1,7 +1,7 @@
 // The queue runner's way out: per destination, resolve where mail goes,
-// keep at most `per_destination` connections open, reuse each connection for the
-// next waiting job, and fall back to the next host when one fails before
-// it said anything about our recipients.
+// keep at most `per_destination` connections open, reuse each connection
+// for the next waiting job, and fall back to the next host when one fails
+// before it said anything about our recipients.
 #include <arpa/inet.h>
 
 #include <fmt/format.h>
@@ -265,9 +265,8 @@ void QueueRunner::on_transaction(Destination& dest, const std::shared_ptr<Destin
         job.tries++;
         connection->client.quit();
         const size_t next = connection->used ? 0 : connection->target_index + 1;
-        return open_connection(dest, std::move(job), next,
-                            fmt::format("451 4.4.2 {}: {}", result.relay.empty() ? connection->target.host : result.relay,
-                                        result.session_error));
+        const std::string& host = result.relay.empty() ? connection->target.host : result.relay;
+        return open_connection(dest, std::move(job), next, fmt::format("451 4.4.2 {}: {}", host, result.session_error));
     }
     std::vector<RecipientReport> reports;
     for (auto& r : result.recipients)

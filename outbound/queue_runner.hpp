@@ -1,6 +1,6 @@
 // The queue runner: takes due entries from the store's outbound queue,
 // routes each recipient (the relay, or the domain's MX hosts), carries the
-// message over reused, pipelined client connections with a limit of
+// message over reused, pipelined SMTP connections with a limit of
 // connections per destination, and writes every attempt's outcome back in
 // one store write (delivered recipients are never sent to again; failures
 // bounce once; the rest waits for the retry schedule). Loop thread only;

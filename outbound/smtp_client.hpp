@@ -131,14 +131,6 @@ public:
                      OutboundMessage message, Done done);
     ~SmtpClient() override;
 
-    // What the server offered in its last EHLO.
-    struct Extensions {
-        bool esmtp = false, pipelining = false, eight_bit_mime = false, smtputf8 = false;
-        bool starttls = false, chunking = false, auth_plain = false;
-        uint64_t size = 0;   // 0 = no limit announced
-    };
-    const Extensions& extensions() const { return ext_; }
-
     // net::Handler: called by the connection; not for other callers.
     void on_open(net::Connection& conn) override;
     void on_input(net::Connection& conn) override;
@@ -149,6 +141,12 @@ public:
     void on_timeout(net::Connection&) override {}
 
 private:
+    // What the server offered in its last EHLO.
+    struct Extensions {
+        bool esmtp = false, pipelining = false, eight_bit_mime = false, smtputf8 = false;
+        bool starttls = false, chunking = false, auth_plain = false;
+        uint64_t size = 0;   // 0 = no limit announced
+    };
     enum class Expect { greeting, ehlo, helo, starttls, auth, rset, mail, rcpt, data, dot, discard_dot, bdat, quit };
     enum class Phase { connecting, greeting, handshake, ready, transaction, sending_data, idle, quitting, closed };
     enum class RcptState { pending, accepted, decided };
