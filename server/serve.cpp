@@ -19,8 +19,8 @@
 #include "imap/fetch_summary.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
+#include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
-#include "smtp/queue_runner.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
@@ -131,7 +131,7 @@ int serve(const Config& config) {
 
     // Signals are watched before anything slow happens, so a SIGTERM during
     // start-up still ends in a clean exit once the loop runs.
-    std::unique_ptr<smtp::QueueRunner> queue_runner;  // created once the store is open
+    std::unique_ptr<outbound::QueueRunner> queue_runner;  // created once the store is open
     bool stopping = false;
     auto stop = [&] {
         if (stopping) return;
@@ -184,7 +184,7 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
 
-    queue_runner = std::make_unique<smtp::QueueRunner>(loop, *async_store, smtp::queue_runner_options(config, directory));
+    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, outbound::queue_runner_options(config, directory));
     queue_runner->start();
 
     log::info("pochta ready");

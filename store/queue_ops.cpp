@@ -35,6 +35,26 @@ std::string clean_reply(std::string_view reply) {
 
 }  // namespace
 
+// ---- Writes (on the writer thread, inside the caller's transaction).
+
+void WriteOps::enqueue(const Delivery& d, int64_t blob) {
+    const int64_t now = unix_now();
+    queued_ = true;
+    {
+        auto q = db_.cached(
+            "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+        q->bind(1, d.queue_id).bind(2, d.envelope_from).bind(3, blob);
+        q->bind(4, static_cast<int64_t>(d.relay_skip)).bind(5, now);
+        q->run();
+    }
+    auto q = db_.cached("INSERT OR IGNORE INTO queue_rcpts(queue_id, rcpt) VALUES (?1, ?2)");
+    for (const auto& rcpt : d.remote_rcpts) {
+        q->reset();
+        q->bind(1, d.queue_id).bind(2, rcpt).run();
+    }
+}
+
 bool WriteOps::update_queue(const QueueUpdate& u) {
     {
         auto q = db_.cached("SELECT 1 FROM queue WHERE id = ?1");
@@ -64,6 +84,54 @@ bool WriteOps::update_queue(const QueueUpdate& u) {
     auto q = db_.cached("UPDATE queue SET attempts = attempts + 1, next_attempt = ?2, last_reply = ?3 WHERE id = ?1");
     q->bind(1, u.id).bind(2, u.next_attempt).bind(3, clean_reply(u.last_reply)).run();
     return true;
+}
+
+bool WriteOps::delete_queue_entry(const std::string& id) {
+    std::vector<int64_t> blobs;
+    {
+        auto q = db_.cached("DELETE FROM queue WHERE id = ?1 RETURNING blob_id");
+        q->bind(1, id);
+        while (q->step()) blobs.push_back(q->int64(0));
+    }
+    collect_blobs(blobs);
+    return !blobs.empty();
+}
+
+void WriteOps::flush_queue() {
+    auto q = db_.cached("UPDATE queue SET next_attempt = ?1 WHERE next_attempt > ?1");
+    q->bind(1, unix_now()).run();
+}
+
+// ---- The store's interface.
+
+std::vector<QueueEntry> SqliteStore::list_queue() {
+    auto db = readers_->acquire();
+    // One snapshot for the entries and their recipients.
+    Txn txn(*db, Txn::Kind::deferred);
+    std::vector<QueueEntry> out;
+    {
+        auto q = db->cached(
+            "SELECT id, envelope_from, attempts, next_attempt, last_reply, created FROM queue "
+            "ORDER BY created, id");
+        while (q->step()) {
+            QueueEntry e;
+            e.id = q->text(0);
+            e.envelope_from = q->text(1);
+            e.attempts = static_cast<unsigned>(q->int64(2));
+            e.next_attempt = q->int64(3);
+            e.last_reply = q->text(4);
+            e.created = q->int64(5);
+            out.push_back(std::move(e));
+        }
+    }
+    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state IN " POCHTA_OPEN_STATES
+                        " ORDER BY rowid");
+    for (auto& e : out) {
+        q->reset();
+        q->bind(1, e.id);
+        while (q->step()) e.pending_rcpts.push_back(q->text(0));
+    }
+    return out;
 }
 
 std::vector<QueuedMessage> SqliteStore::due_queue(int64_t now, size_t max_entries, size_t max_bytes,
@@ -123,6 +191,16 @@ std::vector<bool> SqliteStore::update_queue(const std::vector<QueueUpdate>& upda
         for (const auto& u : updates) existed.push_back(ops.update_queue(u));
     });
     return existed;
+}
+
+bool SqliteStore::delete_queue_entry(const std::string& id) {
+    bool deleted = false;
+    write([&](WriteOps& ops) { deleted = ops.delete_queue_entry(id); });
+    return deleted;
+}
+
+void SqliteStore::flush_queue() {
+    write([](WriteOps& ops) { ops.flush_queue(); });
 }
 
 void SqliteStore::set_queue_listener(std::function<void()> listener) {

@@ -125,16 +125,6 @@ void SqliteStore::purge_user(const std::string& user) {
     if (existed) log::info("store: purged all mail of {}", user);
 }
 
-bool SqliteStore::delete_queue_entry(const std::string& id) {
-    bool deleted = false;
-    write([&](WriteOps& ops) { deleted = ops.delete_queue_entry(id); });
-    return deleted;
-}
-
-void SqliteStore::flush_queue() {
-    write([](WriteOps& ops) { ops.flush_queue(); });
-}
-
 Stats SqliteStore::stats() const { return writer_->stats(); }
 
 void SqliteStore::set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) {

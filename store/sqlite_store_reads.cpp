@@ -294,34 +294,4 @@ void SqliteStore::fill_derived(MessageRow& row, const std::string& sha256, bool 
     if (made.structure || made.summary) cache_derived(sha256, std::move(made));
 }
 
-std::vector<QueueEntry> SqliteStore::list_queue() {
-    auto db = readers_->acquire();
-    // One snapshot for the entries and their recipients.
-    Txn txn(*db, Txn::Kind::deferred);
-    std::vector<QueueEntry> out;
-    {
-        auto q = db->cached(
-            "SELECT id, envelope_from, attempts, next_attempt, last_reply, created FROM queue "
-            "ORDER BY created, id");
-        while (q->step()) {
-            QueueEntry e;
-            e.id = q->text(0);
-            e.envelope_from = q->text(1);
-            e.attempts = static_cast<unsigned>(q->int64(2));
-            e.next_attempt = q->int64(3);
-            e.last_reply = q->text(4);
-            e.created = q->int64(5);
-            out.push_back(std::move(e));
-        }
-    }
-    auto q = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state IN ('pending', 'deferred') "
-                        "ORDER BY rowid");
-    for (auto& e : out) {
-        q->reset();
-        q->bind(1, e.id);
-        while (q->step()) e.pending_rcpts.push_back(q->text(0));
-    }
-    return out;
-}
-
 }  // namespace pochta::store

@@ -214,24 +214,6 @@ void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64
     note(ChangeEvent::Kind::appended, user, mailbox_id, modseq);
 }
 
-void WriteOps::enqueue(const Delivery& d, int64_t blob) {
-    const int64_t now = unix_now();
-    queued_ = true;
-    {
-        auto q = db_.cached(
-            "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-        q->bind(1, d.queue_id).bind(2, d.envelope_from).bind(3, blob);
-        q->bind(4, static_cast<int64_t>(d.relay_skip)).bind(5, now);
-        q->run();
-    }
-    auto q = db_.cached("INSERT OR IGNORE INTO queue_rcpts(queue_id, rcpt) VALUES (?1, ?2)");
-    for (const auto& rcpt : d.remote_rcpts) {
-        q->reset();
-        q->bind(1, d.queue_id).bind(2, rcpt).run();
-    }
-}
-
 void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
     const int64_t blob = blob_id(prepared, d.data);
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
@@ -388,22 +370,6 @@ bool WriteOps::purge_user(const std::string& user) {
     q->bind(1, id).run();
     collect_blobs(blobs);
     return true;
-}
-
-bool WriteOps::delete_queue_entry(const std::string& id) {
-    std::vector<int64_t> blobs;
-    {
-        auto q = db_.cached("DELETE FROM queue WHERE id = ?1 RETURNING blob_id");
-        q->bind(1, id);
-        while (q->step()) blobs.push_back(q->int64(0));
-    }
-    collect_blobs(blobs);
-    return !blobs.empty();
-}
-
-void WriteOps::flush_queue() {
-    auto q = db_.cached("UPDATE queue SET next_attempt = ?1 WHERE next_attempt > ?1");
-    q->bind(1, unix_now()).run();
 }
 
 std::vector<std::string> WriteOps::take_dead_files() { return std::exchange(dead_files_, {}); }

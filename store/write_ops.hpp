@@ -1,9 +1,9 @@
 // The write side of the index: every change the store makes, as steps that
 // run on the writer thread inside a transaction the caller opened. Nothing
 // here commits; the group-commit writer decides what shares a transaction.
-// Split by concept: write_ops.cpp (users, delivery, blobs, queue, events),
-// mailbox_ops.cpp (mailboxes, subscriptions), message_ops.cpp (APPEND,
-// flags, COPY/MOVE, EXPUNGE, \Recent).
+// Split by concept: write_ops.cpp (users, delivery, blobs, events),
+// queue_ops.cpp (the outbound queue), mailbox_ops.cpp (mailboxes,
+// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent).
 #pragma once
 
 #include <cstdint>
@@ -45,9 +45,10 @@ public:
 
     // True when the user existed.
     bool purge_user(const std::string& user);
+    // ---- The outbound queue (queue_ops.cpp).
     bool delete_queue_entry(const std::string& id);
     void flush_queue();
-    // One attempt's outcome (queue_ops.cpp); false when the entry is gone.
+    // One attempt's outcome; false when the entry is gone.
     bool update_queue(const QueueUpdate& update);
     // Whether a queue entry was added since the last call (a transaction
     // rolled back may leave it set: a spurious wake-up, nothing worse).
@@ -135,7 +136,7 @@ private:
     int64_t blob_id(const PreparedMessage& prepared, std::string_view data);
     void add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob_id, int64_t internal_date,
                         uint64_t size, uint64_t crlf_size);
-    void enqueue(const Delivery& delivery, int64_t blob_id);
+    void enqueue(const Delivery& delivery, int64_t blob_id);   // queue_ops.cpp
     std::string next_uidl();
     // Row ids for mailboxes and messages come from counters in meta, never
     // reused: a session holding a stale id must not reach another row.

@@ -182,7 +182,7 @@ Resolver::Resolver(net::EventLoop& loop, ResolverOptions options) : loop_(loop) 
 
 Resolver::~Resolver() {
     destroying_ = true;
-    *alive_ = false;
+    liveness_.end();
     // Calls every pending query back with ARES_EDESTRUCTION (dropped below)
     // and reports each socket closed, which closes its poll handle.
     ares_destroy(chan(channel_));
@@ -277,10 +277,10 @@ void Resolver::finish(std::function<void()> report) {
 void Resolver::flush_ready() {
     std::vector<std::function<void()>> batch;
     batch.swap(ready_);
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     for (auto& report : batch) {
         report();
-        if (alive.expired() || !*alive.lock()) return;
+        if (!alive) return;
     }
 }
 
@@ -288,8 +288,8 @@ void Resolver::flush_ready() {
 // no servers): they still must not reach the caller inside resolve_*.
 void Resolver::flush_later() {
     if (ready_.empty()) return;
-    loop_.post([alive = std::weak_ptr<bool>(alive_), this] {
-        if (auto token = alive.lock(); token && *token) flush_ready();
+    loop_.post([alive = liveness_.watch(), this] {
+        if (alive) flush_ready();
     });
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/net/loop.hpp"
+#include "common/util/liveness.hpp"
 
 namespace pochta::dns {
 
@@ -94,7 +95,8 @@ private:
     std::map<int, Poll*> polls_;
     std::unique_ptr<net::EventLoop::Timer> timer_;
     std::vector<std::function<void()>> ready_;   // results waiting to be reported
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Reports and posted flushes check this: a callback may destroy the Resolver.
+    util::Liveness liveness_;
     size_t pending_ = 0;
     bool destroying_ = false;
 };

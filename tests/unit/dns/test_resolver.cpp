@@ -173,6 +173,40 @@ TEST_CASE("destroying the resolver drops pending callbacks", "[dns]") {
     CHECK(slow_calls == 0);
 }
 
+TEST_CASE("destroying the resolver with lookups outstanding reports nothing", "[dns]") {
+    FakeDns dns;
+    dns.set("slow.example", test::type_mx, FakeAnswer{FakeAnswer::Kind::silent, {}});
+    net::EventLoop loop;
+    auto resolver = std::make_unique<Resolver>(loop, options_for(dns));
+    int calls = 0;
+    resolver->resolve_mx("slow.example", [&](MxResult) { calls++; });                // on the wire
+    resolver->resolve_addresses("slow.example", [&](AddressResult) { calls++; });    // two queries
+    resolver->resolve_mx("not a name", [&](MxResult) { calls++; });                  // reported by a posted flush
+    resolver.reset();   // not from a callback: the posted flush finds it gone
+    auto wait = loop.start_timer(500ms, [&] { loop.stop(); });
+    loop.run();
+    CHECK(calls == 0);
+}
+
+TEST_CASE("a callback destroying the resolver stops the rest of its batch", "[dns]") {
+    FakeDns dns;
+    net::EventLoop loop;
+    auto resolver = std::make_unique<Resolver>(loop, options_for(dns));
+    int calls = 0;
+    // Both bad names are reported by the same flush, one after the other.
+    for (const char* name : {"bad name one", "bad name two"}) {
+        resolver->resolve_mx(name, [&](MxResult r) {
+            calls++;
+            CHECK(r.error == Error::bad_name);
+            resolver.reset();
+        });
+    }
+    REQUIRE(run_until(loop, [&] { return !resolver; }));
+    auto wait = loop.start_timer(100ms, [&] { loop.stop(); });
+    loop.run();
+    CHECK(calls == 1);
+}
+
 TEST_CASE("many lookups at once all complete", "[dns]") {
     FakeDns dns;
     for (int i = 0; i < 30; i++) dns.add("h" + std::to_string(i) + ".example", {test::type_a, "192.0.2." + std::to_string(i)});

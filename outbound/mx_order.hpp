@@ -13,7 +13,7 @@
 
 #include "common/dns/resolver.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 struct RouteHost {
     std::string host;          // a host name to look up, or an IP when `literal`
@@ -56,4 +56,4 @@ Route route_without_mx(std::string_view domain);
 // and not all of them. At most `limit` addresses.
 std::vector<std::string> order_addresses(const dns::AddressResult& addresses, size_t limit = 10);
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,4 +1,4 @@
-#include "tests/unit/smtp/test_client_fake_server.hpp"
+#include "tests/unit/outbound/fake_smtp_server.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-namespace pochta::smtp::test {
+namespace pochta::outbound::test {
 
 Peer::~Peer() { close(); }
 
@@ -155,4 +155,4 @@ void FakeServer::note(const std::string& text) {
     notes_ += text + ";";
 }
 
-}  // namespace pochta::smtp::test
+}  // namespace pochta::outbound::test

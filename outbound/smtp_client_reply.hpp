@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 struct Reply {
     int code = 0;
@@ -53,4 +53,4 @@ private:
     std::string error_;
 };
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -5,9 +5,9 @@
 #include <algorithm>
 
 #include "common/util/log.hpp"
-#include "smtp/client.hpp"
+#include "outbound/smtp_client.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 constexpr size_t max_path = 512;   // far above RFC 5321's 256; only guards against junk
@@ -30,8 +30,14 @@ Outcome outcome_of(const Reply& reply) {
 
 }  // namespace
 
-void Client::send(OutboundMessage message, Done done) {
-    if (!reusable() || tx_) return report_later(std::move(message), std::move(done), "session is not reusable");
+void SmtpClient::Ref::send(OutboundMessage message, Done done) {
+    if (SmtpClient* c = client()) return c->send(std::move(message), std::move(done));
+    report_later(loop_, "", std::move(message), std::move(done), "session is not reusable");
+}
+
+void SmtpClient::send(OutboundMessage message, Done done) {
+    if (!reusable() || tx_)
+        return report_later(loop_, relay_, std::move(message), std::move(done), "session is not reusable");
     tx_.emplace();
     tx_->message = std::move(message);
     tx_->done = std::move(done);
@@ -42,19 +48,20 @@ void Client::send(OutboundMessage message, Done done) {
     flush_commands();
 }
 
-void Client::report_later(OutboundMessage message, Done done, std::string error) {
+void SmtpClient::report_later(net::EventLoop* loop, const std::string& relay, OutboundMessage message, Done done,
+                              std::string error) {
     TransactionResult result;
     result.session_error = error;
-    result.relay = relay_;
+    result.relay = relay;
     for (auto& rcpt : message.recipients) result.recipients.push_back(RecipientResult{rcpt, Outcome::temporary, error, false});
     auto report = [done = std::move(done), result = std::move(result)]() mutable {
         if (done) done(std::move(result));
     };
-    if (loop_) loop_->post(std::move(report));
+    if (loop) loop->post(std::move(report));
     else report();
 }
 
-void Client::begin_transaction() {
+void SmtpClient::begin_transaction() {
     if (!tx_) {
         phase_ = Phase::idle;
         return;
@@ -86,7 +93,7 @@ void Client::begin_transaction() {
 }
 
 // What we know before saying MAIL: these messages would only be refused.
-std::optional<std::string> Client::precheck() const {
+std::optional<std::string> SmtpClient::precheck() const {
     const auto& msg = tx_->message;
     if (ext_.size > 0 && msg.data->size() > ext_.size)
         return fmt::format("552 5.3.4 message size {} exceeds the limit of {} bytes of {}", msg.data->size(),
@@ -98,7 +105,7 @@ std::optional<std::string> Client::precheck() const {
     return std::nullopt;
 }
 
-std::string Client::mail_command() const {
+std::string SmtpClient::mail_command() const {
     const auto& msg = tx_->message;
     std::string line = "MAIL FROM:<" + msg.from + ">";
     if (ext_.size > 0) line += fmt::format(" SIZE={}", msg.data->size());
@@ -110,7 +117,7 @@ std::string Client::mail_command() const {
 // With PIPELINING, MAIL, every RCPT and DATA leave in one write (RFC 2920
 // section 3.1: DATA ends the group). BDAT waits for the RCPT replies, so no
 // data is sent for a transaction without recipients.
-void Client::send_envelope() {
+void SmtpClient::send_envelope() {
     const auto& t = options_.timeouts;
     queue_command(mail_command(), Expect::mail, t.mail);
     for (size_t i = 0; i < tx_->results.size(); i++) {
@@ -121,7 +128,7 @@ void Client::send_envelope() {
     flush_commands();
 }
 
-void Client::handle_mail(const Reply& reply) {
+void SmtpClient::handle_mail(const Reply& reply) {
     if (reply.kind() == 2) return;
     tx_->mail_refusal = reply;
     if (reply.code == 421) return fail_session("MAIL FROM: " + reply.text());
@@ -131,7 +138,7 @@ void Client::handle_mail(const Reply& reply) {
     finish_transaction(true);
 }
 
-void Client::handle_rcpt(const Reply& reply, size_t index) {
+void SmtpClient::handle_rcpt(const Reply& reply, size_t index) {
     if (!tx_ || index >= tx_->states.size()) return fail_session("internal error: reply for an unknown recipient");
     if (tx_->mail_refusal) {
         // RFC 2920: after a refused MAIL the RCPT replies say nothing; the
@@ -150,7 +157,7 @@ void Client::handle_rcpt(const Reply& reply, size_t index) {
     if (!more) after_recipients();
 }
 
-void Client::after_recipients() {
+void SmtpClient::after_recipients() {
     bool nothing_to_send = tx_->mail_refusal || tx_->accepted == 0;
     bool data_sent = !expected_.empty() && expected_.front().expect == Expect::data;
     if (nothing_to_send) {
@@ -161,7 +168,7 @@ void Client::after_recipients() {
     if (ext_.chunking) write_next_chunk();
 }
 
-void Client::handle_data(const Reply& reply) {
+void SmtpClient::handle_data(const Reply& reply) {
     bool nothing_to_send = tx_->mail_refusal || tx_->accepted == 0;
     if (reply.code == 354 && nothing_to_send) {
         // A pipelined DATA was accepted although no recipient was: end the
@@ -182,7 +189,7 @@ void Client::handle_data(const Reply& reply) {
 
 // One block per drained output queue: memory stays bounded by the block
 // size, and each block must leave within the data block timeout.
-void Client::write_data_block() {
+void SmtpClient::write_data_block() {
     if (!live() || !tx_ || !tx_->encoder) return;
     conn_->write(tx_->encoder->next(options_.data_block));
     if (!tx_->encoder->done()) return arm_timer(options_.timeouts.data_block, "the message data to be sent");
@@ -193,7 +200,7 @@ void Client::write_data_block() {
 
 // RFC 3030: the exact octets, no dot-stuffing, in chunks; each chunk's reply
 // is awaited before the next, so a refusal stops the transfer early.
-void Client::write_next_chunk() {
+void SmtpClient::write_next_chunk() {
     const std::string& data = *tx_->message.data;
     size_t size = std::min(options_.chunk_size, data.size() - tx_->chunk_offset);
     bool last = tx_->chunk_offset + size == data.size();
@@ -207,12 +214,12 @@ void Client::write_next_chunk() {
     arm_timer(timeout, expect_name(Expect::bdat));
 }
 
-void Client::handle_bdat(const Reply& reply) {
+void SmtpClient::handle_bdat(const Reply& reply) {
     if (reply.kind() == 2 && !tx_->last_chunk_sent) return write_next_chunk();
     handle_final(reply);
 }
 
-void Client::handle_final(const Reply& reply) {
+void SmtpClient::handle_final(const Reply& reply) {
     decide_accepted(reply);
     if (reply.code == 421) return fail_session("end of data: " + reply.text());
     finish_transaction(true);
@@ -220,14 +227,14 @@ void Client::handle_final(const Reply& reply) {
 
 // The server answered while the message was still being sent: it gave up
 // on it (too big, policy); the rest of the stream cannot be taken back.
-void Client::handle_early_reply(const Reply& reply) {
+void SmtpClient::handle_early_reply(const Reply& reply) {
     Reply verdict = reply;
     if (verdict.kind() == 2) verdict.code = 451;   // a "250" before the end is no acceptance
     decide_accepted(verdict);
     fail_session("reply before the end of the message data: " + reply.text());
 }
 
-void Client::decide(size_t index, Outcome outcome, std::string reply, bool remote) {
+void SmtpClient::decide(size_t index, Outcome outcome, std::string reply, bool remote) {
     auto& result = tx_->results[index];
     result.outcome = outcome;
     result.reply = std::move(reply);
@@ -235,13 +242,13 @@ void Client::decide(size_t index, Outcome outcome, std::string reply, bool remot
     tx_->states[index] = RcptState::decided;
 }
 
-void Client::decide_accepted(const Reply& reply) {
+void SmtpClient::decide_accepted(const Reply& reply) {
     for (size_t i = 0; i < tx_->states.size(); i++) {
         if (tx_->states[i] == RcptState::accepted) decide(i, outcome_of(reply), reply.text(), true);
     }
 }
 
-void Client::decide_all(Outcome outcome, const std::string& reply, bool remote) {
+void SmtpClient::decide_all(Outcome outcome, const std::string& reply, bool remote) {
     if (!tx_) return;
     if (tx_->results.empty()) {   // the session failed before the transaction began
         for (const auto& rcpt : tx_->message.recipients) {
@@ -254,7 +261,7 @@ void Client::decide_all(Outcome outcome, const std::string& reply, bool remote) 
     }
 }
 
-void Client::finish_transaction(bool reusable) {
+void SmtpClient::finish_transaction(bool reusable) {
     if (!tx_) return;
     Transaction tx = std::move(*tx_);
     tx_.reset();
@@ -282,4 +289,4 @@ void Client::finish_transaction(bool reusable) {
     if (tx.done) tx.done(std::move(result));
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

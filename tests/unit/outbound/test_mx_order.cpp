@@ -3,10 +3,10 @@
 
 #include <set>
 
-#include "smtp/mx_order.hpp"
+#include "outbound/mx_order.hpp"
 
 using namespace pochta;
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 
 namespace {
 
@@ -18,7 +18,7 @@ std::vector<std::string> hosts(const Route& r) {
 
 }  // namespace
 
-TEST_CASE("MX hosts are ordered by preference", "[smtp][mx]") {
+TEST_CASE("MX hosts are ordered by preference", "[outbound][mx]") {
     std::mt19937_64 rng(1);
     auto r = order_mx("example.org", {{30, "c.example.org"}, {10, "a.example.org"}, {20, "b.example.org"}}, rng);
     REQUIRE(r.error == RouteError::none);
@@ -27,7 +27,7 @@ TEST_CASE("MX hosts are ordered by preference", "[smtp][mx]") {
     CHECK_FALSE(r.hosts[0].literal);
 }
 
-TEST_CASE("equal preferences are shuffled, but stay behind better ones", "[smtp][mx]") {
+TEST_CASE("equal preferences are shuffled, but stay behind better ones", "[outbound][mx]") {
     std::vector<dns::MxRecord> records = {{5, "first"}, {10, "x"}, {10, "y"}, {10, "z"}, {20, "last"}};
     std::set<std::vector<std::string>> orders;
     for (uint64_t seed = 0; seed < 200; seed++) {
@@ -44,7 +44,7 @@ TEST_CASE("equal preferences are shuffled, but stay behind better ones", "[smtp]
     CHECK(hosts(order_mx("d", records, a)) == hosts(order_mx("d", records, b)));
 }
 
-TEST_CASE("null MX means the domain takes no mail", "[smtp][mx]") {
+TEST_CASE("null MX means the domain takes no mail", "[outbound][mx]") {
     std::mt19937_64 rng(1);
     auto r = order_mx("nomail.example", {{0, ""}}, rng);
     CHECK(r.error == RouteError::null_mx);
@@ -57,7 +57,7 @@ TEST_CASE("null MX means the domain takes no mail", "[smtp][mx]") {
     CHECK(hosts(mixed) == std::vector<std::string>{"mx.odd.example"});
 }
 
-TEST_CASE("duplicates and excess hosts are dropped", "[smtp][mx]") {
+TEST_CASE("duplicates and excess hosts are dropped", "[outbound][mx]") {
     std::mt19937_64 rng(7);
     auto r = order_mx("d", {{20, "MX.example"}, {10, "mx.example"}, {30, "other"}}, rng);
     CHECK(hosts(r) == std::vector<std::string>{"mx.example", "other"});
@@ -68,7 +68,7 @@ TEST_CASE("duplicates and excess hosts are dropped", "[smtp][mx]") {
     CHECK(capped.hosts.front().host == "h0");
 }
 
-TEST_CASE("no MX falls back to the domain itself", "[smtp][mx]") {
+TEST_CASE("no MX falls back to the domain itself", "[outbound][mx]") {
     auto r = route_without_mx("plain.example");
     REQUIRE(r.hosts.size() == 1);
     CHECK(r.hosts[0].host == "plain.example");
@@ -77,7 +77,7 @@ TEST_CASE("no MX falls back to the domain itself", "[smtp][mx]") {
     CHECK(hosts(order_mx("empty.example", {}, rng)) == std::vector<std::string>{"empty.example"});
 }
 
-TEST_CASE("domain literals go straight to the address", "[smtp][mx]") {
+TEST_CASE("domain literals go straight to the address", "[outbound][mx]") {
     CHECK(domain_literal_ip("[192.0.2.1]") == "192.0.2.1");
     CHECK(domain_literal_ip("[IPv6:2001:db8::1]") == "2001:db8::1");
     CHECK(domain_literal_ip("[ipv6:::1]") == "::1");
@@ -93,7 +93,7 @@ TEST_CASE("domain literals go straight to the address", "[smtp][mx]") {
     CHECK(route_for_literal("[bogus]").error == RouteError::bad_literal);
 }
 
-TEST_CASE("addresses alternate IPv6 and IPv4, IPv6 first", "[smtp][mx]") {
+TEST_CASE("addresses alternate IPv6 and IPv4, IPv6 first", "[outbound][mx]") {
     dns::AddressResult a;
     a.ipv6 = {"2001:db8::1", "2001:db8::2"};
     a.ipv4 = {"192.0.2.1", "192.0.2.2", "192.0.2.3"};

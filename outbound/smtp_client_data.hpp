@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 struct MessageNeeds {
     bool eight_bit = false;   // octets >= 0x80 anywhere: BODY=8BITMIME (RFC 6152)
@@ -43,4 +43,4 @@ private:
 // The whole DATA payload at once (tests, small messages).
 std::string encode_data(std::string_view message);
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

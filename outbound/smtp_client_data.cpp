@@ -1,8 +1,8 @@
-#include "smtp/client_data.hpp"
+#include "outbound/smtp_client_data.hpp"
 
 #include <algorithm>
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 bool non_ascii(std::string_view s) {
@@ -60,4 +60,4 @@ std::string encode_data(std::string_view message) {
     return encoder.next(message.size());
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

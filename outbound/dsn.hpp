@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 struct DsnRecipient {
     enum class Action { failed, delayed };
@@ -62,4 +62,4 @@ Bounce compose_dsn(const DsnInput& input);
 // RFC 5322 date-time in UTC, "Tue, 01 Oct 2024 12:00:00 +0000".
 std::string rfc5322_date(std::chrono::system_clock::time_point when);
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

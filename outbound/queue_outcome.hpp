@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "common/auth/directory.hpp"
-#include "smtp/client.hpp"
-#include "smtp/dsn.hpp"
-#include "smtp/retry.hpp"
+#include "outbound/smtp_client.hpp"
+#include "outbound/dsn.hpp"
+#include "outbound/retry.hpp"
 #include "store/store.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 // One recipient's result in this attempt.
 struct RecipientReport {
@@ -55,4 +55,4 @@ std::optional<store::Delivery> make_bounce(const store::QueuedMessage& message,
 // The domain of an address ("" when it has none), lowercased.
 std::string recipient_domain(std::string_view address);
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -2,9 +2,9 @@
 // max_queue_time, and where the one bounce goes.
 #include <catch2/catch.hpp>
 
-#include "smtp/queue_outcome.hpp"
+#include "outbound/queue_outcome.hpp"
 
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 using namespace std::chrono_literals;
 using State = pochta::store::RcptOutcome::State;
 

@@ -1,11 +1,11 @@
 // DATA encoding (dot-stuffing, line ends) and what a message needs.
 #include <catch2/catch.hpp>
 
-#include "smtp/client_data.hpp"
+#include "outbound/smtp_client_data.hpp"
 
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 
-TEST_CASE("dot-stuffing and the terminating dot", "[smtp][client][data]") {
+TEST_CASE("dot-stuffing and the terminating dot", "[outbound][client][data]") {
     CHECK(encode_data("") == ".\r\n");
     CHECK(encode_data("a\r\n") == "a\r\n.\r\n");
     CHECK(encode_data("a") == "a\r\n.\r\n");
@@ -13,7 +13,7 @@ TEST_CASE("dot-stuffing and the terminating dot", "[smtp][client][data]") {
     CHECK(encode_data("x\r\n.hidden\r\n..two\r\nmid.dot\r\n.") == "x\r\n..hidden\r\n...two\r\nmid.dot\r\n..\r\n.\r\n");
 }
 
-TEST_CASE("bare CR and LF become CRLF, so no smuggled end of data", "[smtp][client][data]") {
+TEST_CASE("bare CR and LF become CRLF, so no smuggled end of data", "[outbound][client][data]") {
     CHECK(encode_data("a\nb\n") == "a\r\nb\r\n.\r\n");
     CHECK(encode_data("a\rb") == "a\r\nb\r\n.\r\n");
     CHECK(encode_data("a\r\r\nb") == "a\r\n\r\nb\r\n.\r\n");
@@ -23,7 +23,7 @@ TEST_CASE("bare CR and LF become CRLF, so no smuggled end of data", "[smtp][clie
     CHECK(encode_data("ends with cr\r") == "ends with cr\r\n.\r\n");
 }
 
-TEST_CASE("block-wise encoding equals the whole", "[smtp][client][data]") {
+TEST_CASE("block-wise encoding equals the whole", "[outbound][client][data]") {
     std::string message;
     for (int i = 0; i < 300; i++) message += (i % 3 == 0 ? ".line " : "line ") + std::to_string(i) + (i % 5 ? "\r\n" : "\n");
     message += "\r.\r\r";
@@ -39,7 +39,7 @@ TEST_CASE("block-wise encoding equals the whole", "[smtp][client][data]") {
     }
 }
 
-TEST_CASE("what a message needs from the server", "[smtp][client][data]") {
+TEST_CASE("what a message needs from the server", "[outbound][client][data]") {
     auto plain = analyze_message("a@example.org", {"b@example.net"}, "Subject: hi\r\n\r\nhello\r\n");
     CHECK_FALSE(plain.eight_bit);
     CHECK_FALSE(plain.smtputf8);

@@ -15,7 +15,7 @@
 #include <string>
 #include <thread>
 
-namespace pochta::smtp::test {
+namespace pochta::outbound::test {
 
 // The server end of one connection, used by the script (on the server thread).
 class Peer {
@@ -79,4 +79,4 @@ struct TestCert : pochta::tls_test::SelfSignedCert {
     TestCert() : SelfSignedCert("mx.test") {}
 };
 
-}  // namespace pochta::smtp::test
+}  // namespace pochta::outbound::test

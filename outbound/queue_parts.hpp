@@ -1,5 +1,5 @@
 // The queue runner's working state, shared by queue_runner.cpp (fetching
-// and recording) and queue_dispatch.cpp (routes and sessions). Not for
+// and recording) and queue_dispatch.cpp (routes and connections). Not for
 // other users.
 #pragma once
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "smtp/queue_runner.hpp"
+#include "outbound/queue_runner.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 // A queue entry in flight: loaded once, split into one job per destination.
 struct QueueRunner::Entry {
@@ -26,7 +26,7 @@ struct QueueRunner::Entry {
 struct QueueRunner::Job {
     std::shared_ptr<Entry> entry;
     std::vector<std::string> rcpts;
-    size_t tries = 0;                        // sessions that failed before any reply for it
+    size_t tries = 0;                        // connections that failed before any reply for it
 };
 
 // One address to connect to.
@@ -37,21 +37,21 @@ struct QueueRunner::Target {
 };
 
 // One outbound connection; it holds a slot of its destination until closed.
-struct QueueRunner::Session {
-    std::shared_ptr<Client> client;
+struct QueueRunner::DestinationConnection {
+    SmtpClient::Ref client;                  // the connection owns the client
     Target target;
     size_t target_index = 0;
     bool used = false;                       // completed a transaction before
     std::unique_ptr<net::EventLoop::Timer> idle_timer;
 };
 
-// A relay or a recipient domain: its waiting jobs, idle sessions and route.
+// A relay or a recipient domain: its waiting jobs, idle connections and route.
 struct QueueRunner::Destination {
     std::string key;                         // the domain, or relay_key
     bool relay = false;
     std::deque<Job> jobs;
-    std::vector<std::shared_ptr<Session>> idle;
-    size_t sessions = 0;                     // open or opening, each holding a slot
+    std::vector<std::shared_ptr<DestinationConnection>> idle;
+    size_t connections = 0;                  // open or opening, each holding a slot
     std::vector<Target> targets;
     std::chrono::steady_clock::time_point targets_until{};
     bool resolving = false;
@@ -60,4 +60,4 @@ struct QueueRunner::Destination {
 // The relay's destination key: no domain contains a space.
 inline const std::string relay_key = " relay";
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -16,13 +16,14 @@
 #include <vector>
 
 #include "common/net/connection.hpp"
-#include "smtp/client_data.hpp"
-#include "smtp/client_reply.hpp"
+#include "common/util/liveness.hpp"
+#include "outbound/smtp_client_data.hpp"
+#include "outbound/smtp_client_reply.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 // RFC 5321 4.5.3.2; shorter ones in tests.
-struct ClientTimeouts {
+struct SmtpClientTimeouts {
     std::chrono::milliseconds greeting{std::chrono::minutes(5)};
     std::chrono::milliseconds command{std::chrono::minutes(5)};    // EHLO, STARTTLS, AUTH, RSET, QUIT
     std::chrono::milliseconds mail{std::chrono::minutes(5)};
@@ -32,20 +33,20 @@ struct ClientTimeouts {
     std::chrono::milliseconds data_final{std::chrono::minutes(10)};
 };
 
-struct ClientCredentials {
+struct RelayCredentials {
     std::string user;
     std::string password;
 };
 
-struct ClientOptions {
+struct SmtpClientOptions {
     std::string helo_name;           // ours, for EHLO/HELO
     std::string remote_host;         // the MX or relay name: SNI, certificate check, logs
     std::shared_ptr<net::TlsContext> tls;    // TlsContext::client(); null = never STARTTLS
     // AUTH PLAIN to a relay. When set it is required: without TLS, or
     // without AUTH PLAIN on offer, the session fails rather than sending
     // the password in the clear or the mail unauthenticated.
-    std::optional<ClientCredentials> auth;
-    ClientTimeouts timeouts;
+    std::optional<RelayCredentials> auth;
+    SmtpClientTimeouts timeouts;
     size_t chunk_size = 1024 * 1024;  // BDAT chunk
     size_t data_block = 64 * 1024;    // DATA is written in blocks of this much input
 };
@@ -87,39 +88,65 @@ struct TransactionResult {
 void log_delivery_attempt(const std::string& queue_id, const RecipientResult& result, const std::string& relay,
                           const std::string& tls, std::chrono::system_clock::time_point arrival);
 
-class Client : public std::enable_shared_from_this<Client> {
+// Lifetime: the connection owns its client (the client is its handler) from
+// start() until the connection is gone, so a session always finishes its
+// QUIT or times out on its own, whether or not its caller still cares. The
+// caller keeps a Ref, which checks a util::Liveness watch before each use;
+// the callbacks the client hands out check the same watch.
+class SmtpClient : public net::Handler {
 public:
     using Done = std::function<void(TransactionResult)>;
 
-    static std::shared_ptr<Client> create(ClientOptions options);
-    ~Client();
+    // The caller's handle on a client started by start().
+    class Ref {
+    public:
+        Ref() = default;
+        // Another message on the same session, after `done` reported
+        // reusable. A session that is gone or busy reports a temporary
+        // failure to `done`, on the loop, never from inside send().
+        void send(OutboundMessage message, Done done);
+        // Ends the session politely (QUIT). A message under way fails
+        // temporarily; nothing happens when the session is gone.
+        void quit();
+        bool reusable() const;
+        // The client still exists (its connection has not been freed).
+        bool alive() const { return watch_.alive(); }
 
-    // Takes a fresh outbound connection (from Connection::connect), becomes
-    // its handler, starts it and delivers `message`. `done` runs exactly
-    // once, on the loop, never from inside start() or send().
-    void start(const std::shared_ptr<net::Connection>& conn, OutboundMessage message, Done done);
-    // Another message on the same session, after `done` reported reusable.
-    void send(OutboundMessage message, Done done);
-    // Ends the session politely (QUIT). A message under way fails temporarily.
-    void quit();
-    bool reusable() const;
+    private:
+        friend class SmtpClient;
+        Ref(SmtpClient& client, util::Liveness::Watch watch, net::EventLoop& loop)
+            : client_(&client), watch_(std::move(watch)), loop_(&loop) {}
+        SmtpClient* client() const { return watch_ ? client_ : nullptr; }
 
+        SmtpClient* client_ = nullptr;
+        util::Liveness::Watch watch_;
+        net::EventLoop* loop_ = nullptr;
+    };
+
+    // Makes a new client the handler of a fresh outbound connection (from
+    // Connection::connect), starts it and delivers `message`. `done` runs
+    // exactly once, on the loop, never from inside start() or send(); it is
+    // dropped only when the loop itself is torn down.
+    static Ref start(const std::shared_ptr<net::Connection>& conn, SmtpClientOptions options,
+                     OutboundMessage message, Done done);
+    ~SmtpClient() override;
+
+    // net::Handler: called by the connection; not for other callers.
+    void on_open(net::Connection& conn) override;
+    void on_input(net::Connection& conn) override;
+    void on_drained(net::Connection& conn) override;
+    void on_closed(net::Connection& conn) override;
+    void on_shutdown(net::Connection& conn) override;
+    // Reply timeouts are the client's own timers; the idle timer stays off.
+    void on_timeout(net::Connection&) override {}
+
+private:
     // What the server offered in its last EHLO.
     struct Extensions {
         bool esmtp = false, pipelining = false, eight_bit_mime = false, smtputf8 = false;
         bool starttls = false, chunking = false, auth_plain = false;
         uint64_t size = 0;   // 0 = no limit announced
     };
-    const Extensions& extensions() const { return ext_; }
-
-    // Called by the connection's handler; not for other callers.
-    void on_open(net::Connection& conn);
-    void on_input(net::Connection& conn);
-    void on_drained(net::Connection& conn);
-    void on_closed(net::Connection& conn);
-    void on_shutdown(net::Connection& conn);
-
-private:
     enum class Expect { greeting, ehlo, helo, starttls, auth, rset, mail, rcpt, data, dot, discard_dot, bdat, quit };
     enum class Phase { connecting, greeting, handshake, ready, transaction, sending_data, idle, quitting, closed };
     enum class RcptState { pending, accepted, decided };
@@ -142,7 +169,10 @@ private:
         std::unique_ptr<DataEncoder> encoder;
     };
 
-    explicit Client(ClientOptions options);
+    explicit SmtpClient(SmtpClientOptions options);
+    void send(OutboundMessage message, Done done);
+    void quit();
+    bool reusable() const;
 
     // client.cpp: the session
     void handle_reply(Reply reply);
@@ -182,9 +212,11 @@ private:
     void decide_accepted(const Reply& reply);
     void decide_all(Outcome outcome, const std::string& reply, bool remote);
     void finish_transaction(bool reusable);
-    void report_later(OutboundMessage message, Done done, std::string error);
+    // `done` hears that `message` was not sent, on the loop when there is one.
+    static void report_later(net::EventLoop* loop, const std::string& relay, OutboundMessage message, Done done,
+                             std::string error);
 
-    ClientOptions options_;
+    SmtpClientOptions options_;
     std::weak_ptr<net::Connection> weak_conn_;
     net::Connection* conn_ = nullptr;     // valid between on_open and on_closed
     net::EventLoop* loop_ = nullptr;
@@ -201,6 +233,7 @@ private:
     std::string relay_;
     std::string session_error_;
     std::optional<Transaction> tx_;
+    util::Liveness liveness_;   // last: its watches end before the rest goes
 };
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

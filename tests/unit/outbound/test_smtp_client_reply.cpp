@@ -1,12 +1,12 @@
 // Reading SMTP replies as a client: multi-line, bounded, malformed.
 #include <catch2/catch.hpp>
 
-#include "smtp/client_reply.hpp"
+#include "outbound/smtp_client_reply.hpp"
 
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 using R = ReplyReader::Result;
 
-TEST_CASE("single and multi-line replies", "[smtp][client][reply]") {
+TEST_CASE("single and multi-line replies", "[outbound][client][reply]") {
     ReplyReader reader;
     std::string input = "250-mx.example Hello\r\n250-PIPELINING\r\n250 SIZE 1000\r\n220 next";
     size_t consumed = 0;
@@ -26,7 +26,7 @@ TEST_CASE("single and multi-line replies", "[smtp][client][reply]") {
     CHECK(reader.take().text() == "220 next");
 }
 
-TEST_CASE("a reply split across reads", "[smtp][client][reply]") {
+TEST_CASE("a reply split across reads", "[outbound][client][reply]") {
     ReplyReader reader;
     size_t consumed = 0;
     REQUIRE(reader.read("550-5.1.1 first\r\n550-5.1", consumed) == R::incomplete);
@@ -44,7 +44,7 @@ TEST_CASE("a reply split across reads", "[smtp][client][reply]") {
     CHECK(bare.enhanced().empty());
 }
 
-TEST_CASE("malformed and oversized replies are errors", "[smtp][client][reply]") {
+TEST_CASE("malformed and oversized replies are errors", "[outbound][client][reply]") {
     size_t consumed = 0;
     for (std::string bad : {"hello\r\n", "25\r\n", "650 six\r\n", "150 one\r\n", "250_x\r\n", "2a0 x\r\n"}) {
         ReplyReader reader;
@@ -64,7 +64,7 @@ TEST_CASE("malformed and oversized replies are errors", "[smtp][client][reply]")
     CHECK(few.read("250-a\r\n250-b\r\n250-c\r\n250 d\r\n", consumed) == R::error);
 }
 
-TEST_CASE("control characters from the server are neutralised", "[smtp][client][reply]") {
+TEST_CASE("control characters from the server are neutralised", "[outbound][client][reply]") {
     ReplyReader reader;
     size_t consumed = 0;
     std::string input = std::string("550 bad\x01thing\x1b[31m\r\n");
@@ -72,7 +72,7 @@ TEST_CASE("control characters from the server are neutralised", "[smtp][client][
     CHECK(reader.take().lines[0] == "bad?thing?[31m");
 }
 
-TEST_CASE("enhanced status codes", "[smtp][client][reply]") {
+TEST_CASE("enhanced status codes", "[outbound][client][reply]") {
     CHECK(parse_enhanced_status("5.1.1 no such user") == "5.1.1");
     CHECK(parse_enhanced_status("4.7.0") == "4.7.0");
     CHECK(parse_enhanced_status("2.0.0 ok") == "2.0.0");

@@ -1,4 +1,4 @@
-#include "smtp/dsn.hpp"
+#include "outbound/dsn.hpp"
 
 #include <fmt/format.h>
 
@@ -6,10 +6,10 @@
 #include <ctime>
 
 #include "common/util/strings.hpp"
-#include "smtp/client_reply.hpp"
+#include "outbound/smtp_client_reply.hpp"
 #include "smtp/trace.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 constexpr size_t max_returned_header = 64 * 1024;
@@ -125,7 +125,7 @@ std::string part(std::string_view boundary, std::string_view headers, std::strin
 
 bool should_bounce(std::string_view envelope_from) { return !trim(envelope_from).empty() && envelope_from != "<>"; }
 
-bool is_mail_loop(std::string_view message) { return count_received(message) > max_received_hops; }
+bool is_mail_loop(std::string_view message) { return smtp::count_received(message) > max_received_hops; }
 
 std::string dsn_status(const DsnRecipient& r) {
     char klass = r.action == DsnRecipient::Action::failed ? '5' : '4';
@@ -187,4 +187,4 @@ Bounce compose_dsn(const DsnInput& in) {
     return Bounce{in.original_sender, std::move(msg)};
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

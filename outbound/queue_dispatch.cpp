@@ -1,7 +1,7 @@
 // The queue runner's way out: per destination, resolve where mail goes,
-// keep at most `per_destination` sessions open, reuse each session for the
-// next waiting job, and fall back to the next host when one fails before
-// it said anything about our recipients.
+// keep at most `per_destination` connections open, reuse each connection
+// for the next waiting job, and fall back to the next host when one fails
+// before it said anything about our recipients.
 #include <arpa/inet.h>
 
 #include <fmt/format.h>
@@ -10,10 +10,10 @@
 
 #include "common/net/connection.hpp"
 #include "common/util/log.hpp"
-#include "smtp/mx_order.hpp"
-#include "smtp/queue_parts.hpp"
+#include "outbound/mx_order.hpp"
+#include "outbound/queue_parts.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 namespace {
 
@@ -39,35 +39,35 @@ QueueRunner::Destination& QueueRunner::destination_for(const std::string& key) {
 void QueueRunner::pump(Destination& dest) {
     while (!stopping_ && !dest.jobs.empty()) {
         if (!dest.idle.empty()) {
-            auto session = dest.idle.back();
+            auto connection = dest.idle.back();
             dest.idle.pop_back();
-            session->idle_timer.reset();
-            if (!session->client->reusable()) {
-                close_session(dest, session);
+            connection->idle_timer.reset();
+            if (!connection->client.reusable()) {
+                close_connection(dest, connection);
                 continue;
             }
             Job job = std::move(dest.jobs.front());
             dest.jobs.pop_front();
-            run_job(dest, session, std::move(job));
+            run_job(dest, connection, std::move(job));
             continue;
         }
         if (dest.resolving) return;
         if (dest.targets.empty() || std::chrono::steady_clock::now() >= dest.targets_until) return resolve(dest);
         if (!slots_.try_acquire(dest.key)) {
-            // All connections in use overall: an idle session elsewhere gives way.
+            // All connections in use overall: an idle connection elsewhere gives way.
             if (slots_.in_use() < options_.total_connections) return;
             auto other = std::find_if(destinations_.begin(), destinations_.end(),
                                       [](const auto& d) { return !d.second->idle.empty(); });
             if (other == destinations_.end()) return;
-            auto session = other->second->idle.back();
+            auto connection = other->second->idle.back();
             other->second->idle.pop_back();
-            close_session(*other->second, session);
+            close_connection(*other->second, connection);
             continue;
         }
-        dest.sessions++;
+        dest.connections++;
         Job job = std::move(dest.jobs.front());
         dest.jobs.pop_front();
-        open_session(dest, std::move(job), 0, "");
+        open_connection(dest, std::move(job), 0, "");
     }
 }
 
@@ -88,9 +88,9 @@ void QueueRunner::resolve(Destination& dest) {
             return route_failed(dest, Outcome::permanent, "550 5.1.2 " + route.message);
         return resolve_hosts(dest, {{route.hosts.front().host, true}}, options_.smtp_port);
     }
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     resolver_->resolve_mx(dest.key, [this, alive, key = dest.key](dns::MxResult mx) {
-        if (alive.expired()) return;
+        if (!alive) return;
         Destination& dest = destination_for(key);
         switch (mx.error) {
             case dns::Error::temporary:
@@ -148,7 +148,7 @@ void QueueRunner::resolve_hosts(Destination& dest, std::vector<std::pair<std::st
         dest.targets_until = std::chrono::steady_clock::now() + options_.route_ttl;
         pump(dest);
     };
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     for (size_t i = 0; i < lookup->hosts.size(); i++) {
         const auto& [host, literal] = lookup->hosts[i];
         if (literal || is_ip(host)) {
@@ -163,7 +163,7 @@ void QueueRunner::resolve_hosts(Destination& dest, std::vector<std::pair<std::st
             continue;
         }
         resolver_->resolve_addresses(host, [alive, lookup, i, complete](dns::AddressResult result) {
-            if (alive.expired()) return;
+            if (!alive) return;
             lookup->results[i] = std::move(result);
             if (--lookup->remaining == 0) complete();
         });
@@ -207,111 +207,110 @@ OutboundMessage QueueRunner::outbound(const Job& job) const {
 }
 
 // Holds a slot of `dest` already; tries the targets from `target_index` on.
-void QueueRunner::open_session(Destination& dest, Job job, size_t target_index, std::string last_error) {
+void QueueRunner::open_connection(Destination& dest, Job job, size_t target_index, std::string last_error) {
     if (stopping_ || target_index >= dest.targets.size() || job.tries > dest.targets.size()) {
         if (last_error.empty()) last_error = "451 4.4.1 No mail host could be reached";
         release_slot(dest);
         fail_job(job, Outcome::temporary, last_error, "none");
         // Nothing of this destination answers: the jobs waiting for it
         // need not each find that out again.
-        if (dest.sessions == 0) fail_queued(dest, Outcome::temporary, last_error, "none");
+        if (dest.connections == 0) fail_queued(dest, Outcome::temporary, last_error, "none");
         return pump(dest);
     }
     const Target target = dest.targets[target_index];
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     net::Connection::connect(
         loop_, target.ip, target.port, options_.connect_timeout,
         [this, alive, key = dest.key, job, target, target_index](std::shared_ptr<net::Connection> conn,
                                                                  std::string error) mutable {
-            if (alive.expired()) return;
+            if (!alive) return;
             Destination& dest = destination_for(key);
             if (!conn) {
                 std::string why = fmt::format("451 4.4.1 connect to {}[{}]:{}: {}", target.host, target.ip,
                                               target.port, error);
                 log::info("queue {}: {}", job.entry->message.id, why);
-                return open_session(dest, std::move(job), target_index + 1, std::move(why));
+                return open_connection(dest, std::move(job), target_index + 1, std::move(why));
             }
-            auto session = std::make_shared<Session>();
-            session->target = target;
-            session->target_index = target_index;
-            ClientOptions options;
+            auto connection = std::make_shared<DestinationConnection>();
+            connection->target = target;
+            connection->target_index = target_index;
+            SmtpClientOptions options;
             options.helo_name = options_.hostname;
             options.remote_host = target.host;
             options.tls = tls_;
             if (dest.relay) options.auth = options_.relay_auth;
             options.timeouts = options_.timeouts;
-            session->client = Client::create(std::move(options));
-            session->client->start(conn, outbound(job), [this, alive, key, session, job](TransactionResult r) {
-                if (!alive.expired()) on_transaction(destination_for(key), session, job, std::move(r));
-            });
+            auto report = [this, alive, key, connection, job](TransactionResult r) {
+                if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
+            };
+            connection->client = SmtpClient::start(conn, std::move(options), outbound(job), std::move(report));
         });
 }
 
-void QueueRunner::run_job(Destination& dest, const std::shared_ptr<Session>& session, Job job) {
-    std::weak_ptr<bool> alive = alive_;
-    session->client->send(outbound(job), [this, alive, key = dest.key, session, job](TransactionResult r) {
-        if (!alive.expired()) on_transaction(destination_for(key), session, job, std::move(r));
+void QueueRunner::run_job(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job) {
+    auto alive = liveness_.watch();
+    connection->client.send(outbound(job), [this, alive, key = dest.key, connection, job](TransactionResult r) {
+        if (alive) on_transaction(destination_for(key), connection, job, std::move(r));
     });
 }
 
-void QueueRunner::on_transaction(Destination& dest, const std::shared_ptr<Session>& session, Job job,
+void QueueRunner::on_transaction(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job,
                                  TransactionResult result) {
     const bool answered = std::any_of(result.recipients.begin(), result.recipients.end(),
                                       [](const RecipientResult& r) { return r.remote; });
     if (!result.session_error.empty() && !answered && !stopping_) {
         // Nothing was said about these recipients: another host (or, when a
-        // reused session had gone stale, a fresh connection) may take them.
-        // The session's slot passes on to the next try.
+        // reused connection had gone stale, a fresh connection) may take them.
+        // The connection's slot passes on to the next try.
         job.tries++;
-        session->client->quit();
-        const size_t next = session->used ? 0 : session->target_index + 1;
-        return open_session(dest, std::move(job), next,
-                            fmt::format("451 4.4.2 {}: {}", result.relay.empty() ? session->target.host : result.relay,
-                                        result.session_error));
+        connection->client.quit();
+        const size_t next = connection->used ? 0 : connection->target_index + 1;
+        const std::string& host = result.relay.empty() ? connection->target.host : result.relay;
+        return open_connection(dest, std::move(job), next, fmt::format("451 4.4.2 {}: {}", host, result.session_error));
     }
     std::vector<RecipientReport> reports;
     for (auto& r : result.recipients)
-        reports.push_back({r.recipient, r.outcome, std::move(r.reply), r.remote ? session->target.host : ""});
+        reports.push_back({r.recipient, r.outcome, std::move(r.reply), r.remote ? connection->target.host : ""});
     job_finished(job.entry, std::move(reports));
-    if (result.reusable && session->client->reusable()) {
-        session->used = true;
-        session_free(dest, session);
+    if (result.reusable && connection->client.reusable()) {
+        connection->used = true;
+        connection_free(dest, connection);
     } else {
-        close_session(dest, session);
+        close_connection(dest, connection);
     }
 }
 
-void QueueRunner::session_free(Destination& dest, const std::shared_ptr<Session>& session) {
-    if (stopping_) return close_session(dest, session);
+void QueueRunner::connection_free(Destination& dest, const std::shared_ptr<DestinationConnection>& connection) {
+    if (stopping_) return close_connection(dest, connection);
     if (!dest.jobs.empty()) {
         Job job = std::move(dest.jobs.front());
         dest.jobs.pop_front();
-        return run_job(dest, session, std::move(job));
+        return run_job(dest, connection, std::move(job));
     }
-    std::weak_ptr<bool> alive = alive_;
-    std::weak_ptr<Session> weak = session;
-    session->idle_timer = loop_.start_timer(options_.idle_keep, [this, alive, weak, key = dest.key] {
-        auto session = weak.lock();
-        if (alive.expired() || !session) return;
+    auto alive = liveness_.watch();
+    std::weak_ptr<DestinationConnection> weak = connection;
+    connection->idle_timer = loop_.start_timer(options_.idle_keep, [this, alive, weak, key = dest.key] {
+        auto connection = weak.lock();
+        if (!alive || !connection) return;
         Destination& dest = destination_for(key);
-        auto it = std::find(dest.idle.begin(), dest.idle.end(), session);
+        auto it = std::find(dest.idle.begin(), dest.idle.end(), connection);
         if (it == dest.idle.end()) return;
         dest.idle.erase(it);
-        close_session(dest, session);
+        close_connection(dest, connection);
     });
-    dest.idle.push_back(session);
+    dest.idle.push_back(connection);
 }
 
-void QueueRunner::close_session(Destination& dest, const std::shared_ptr<Session>& session) {
-    session->idle_timer.reset();
-    session->client->quit();
+void QueueRunner::close_connection(Destination& dest, const std::shared_ptr<DestinationConnection>& connection) {
+    connection->idle_timer.reset();
+    connection->client.quit();
     release_slot(dest);
     pump(dest);
 }
 
 void QueueRunner::release_slot(Destination& dest) {
-    if (dest.sessions == 0) return;
-    dest.sessions--;
+    if (dest.connections == 0) return;
+    dest.connections--;
     const bool was_full = slots_.in_use() >= options_.total_connections;
     slots_.release(dest.key);
     if (!was_full || stopping_) return;
@@ -323,4 +322,4 @@ void QueueRunner::release_slot(Destination& dest) {
         }
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,9 +1,9 @@
 // RFC 3464 bounces: structure, exact fields, and when none is sent.
 #include <catch2/catch.hpp>
 
-#include "smtp/dsn.hpp"
+#include "outbound/dsn.hpp"
 
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 using namespace std::chrono_literals;
 using Action = DsnRecipient::Action;
 
@@ -48,14 +48,14 @@ bool contains(const std::string& hay, const std::string& needle) { return hay.fi
 
 }  // namespace
 
-TEST_CASE("never bounce a null sender", "[smtp][dsn]") {
+TEST_CASE("never bounce a null sender", "[outbound][dsn]") {
     CHECK_FALSE(should_bounce(""));
     CHECK_FALSE(should_bounce("<>"));
     CHECK_FALSE(should_bounce("  "));
     CHECK(should_bounce("alice@example.org"));
 }
 
-TEST_CASE("more than 50 Received fields is a mail loop", "[smtp][dsn]") {
+TEST_CASE("more than 50 Received fields is a mail loop", "[outbound][dsn]") {
     std::string fifty, fifty_one;
     for (int i = 0; i < 50; i++) fifty += "Received: from x by y; date\r\n";
     fifty_one = fifty + "Received: one more\r\n";
@@ -65,7 +65,7 @@ TEST_CASE("more than 50 Received fields is a mail loop", "[smtp][dsn]") {
     CHECK_FALSE(is_mail_loop("Subject: x\r\n\r\n" + fifty_one));
 }
 
-TEST_CASE("status codes: from the reply, forced to the action's class", "[smtp][dsn]") {
+TEST_CASE("status codes: from the reply, forced to the action's class", "[outbound][dsn]") {
     DsnRecipient r;
     r.diagnostic = "550 5.1.1 no such user";
     CHECK(dsn_status(r) == "5.1.1");
@@ -85,7 +85,7 @@ TEST_CASE("status codes: from the reply, forced to the action's class", "[smtp][
     CHECK(dsn_status(r) == "5.0.0");
 }
 
-TEST_CASE("the bounce is a multipart/report with the three parts", "[smtp][dsn]") {
+TEST_CASE("the bounce is a multipart/report with the three parts", "[outbound][dsn]") {
     Bounce b = compose_dsn(sample());
     const std::string& m = b.message;
     CHECK(b.envelope_to == "alice@example.org");
@@ -114,7 +114,7 @@ TEST_CASE("the bounce is a multipart/report with the three parts", "[smtp][dsn]"
         if (m[i] == '\n') REQUIRE((i > 0 && m[i - 1] == '\r'));
 }
 
-TEST_CASE("the human part names each recipient and why", "[smtp][dsn]") {
+TEST_CASE("the human part names each recipient and why", "[outbound][dsn]") {
     Bounce b = compose_dsn(sample());
     CHECK(contains(b.message, "This is the mail system at host mail.example.org."));
     CHECK(contains(b.message, "<bob@remote.example>: failed: host mx.remote.example said: 550 5.1.1 "
@@ -122,7 +122,7 @@ TEST_CASE("the human part names each recipient and why", "[smtp][dsn]") {
     CHECK(contains(b.message, "<carol@nomail.example>: failed: domain nomail.example does not accept mail"));
 }
 
-TEST_CASE("the delivery-status part has the exact fields", "[smtp][dsn]") {
+TEST_CASE("the delivery-status part has the exact fields", "[outbound][dsn]") {
     Bounce b = compose_dsn(sample());
     const std::string& m = b.message;
     std::string per_message =
@@ -149,7 +149,7 @@ TEST_CASE("the delivery-status part has the exact fields", "[smtp][dsn]") {
     CHECK(contains(m, per_message + bob + carol));
 }
 
-TEST_CASE("only the original headers are returned", "[smtp][dsn]") {
+TEST_CASE("only the original headers are returned", "[outbound][dsn]") {
     Bounce b = compose_dsn(sample());
     CHECK(contains(b.message,
                    "Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\r\nFrom: Alice <alice@example.org>\r\n"
@@ -169,7 +169,7 @@ TEST_CASE("only the original headers are returned", "[smtp][dsn]") {
     CHECK(contains(big, "X-Filler: ffff"));
 }
 
-TEST_CASE("delays and UTF-8 addresses", "[smtp][dsn]") {
+TEST_CASE("delays and UTF-8 addresses", "[outbound][dsn]") {
     DsnInput in = sample();
     in.recipients.resize(1);
     in.recipients[0].action = Action::delayed;
@@ -185,7 +185,7 @@ TEST_CASE("delays and UTF-8 addresses", "[smtp][dsn]") {
     CHECK(contains(utf8, "Final-Recipient: utf-8; j\xc3\xb6rg@b\xc3\xbc" "cher.example\r\n"));
 }
 
-TEST_CASE("remote text cannot break the report's structure", "[smtp][dsn]") {
+TEST_CASE("remote text cannot break the report's structure", "[outbound][dsn]") {
     DsnInput in = sample();
     in.recipients.resize(1);
     in.recipients[0].diagnostic = "550 evil\r\nContent-Type: text/html\r\n\r\n--BOUNDARY--" + std::string(5000, 'x');
@@ -196,7 +196,7 @@ TEST_CASE("remote text cannot break the report's structure", "[smtp][dsn]") {
     CHECK(m.size() < 8000);
 }
 
-TEST_CASE("RFC 5322 dates are UTC", "[smtp][dsn]") {
+TEST_CASE("RFC 5322 dates are UTC", "[outbound][dsn]") {
     CHECK(rfc5322_date(at(0)) == "Thu, 01 Jan 1970 00:00:00 +0000");
     CHECK(rfc5322_date(at(1700000000)) == "Tue, 14 Nov 2023 22:13:20 +0000");
 }

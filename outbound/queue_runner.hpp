@@ -1,6 +1,6 @@
 // The queue runner: takes due entries from the store's outbound queue,
 // routes each recipient (the relay, or the domain's MX hosts), carries the
-// message over reused, pipelined client sessions with a limit of
+// message over reused, pipelined SMTP connections with a limit of
 // connections per destination, and writes every attempt's outcome back in
 // one store write (delivered recipients are never sent to again; failures
 // bounce once; the rest waits for the retry schedule). Loop thread only;
@@ -22,28 +22,29 @@
 #include "common/dns/resolver.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls.hpp"
-#include "smtp/client.hpp"
-#include "smtp/client_data.hpp"
-#include "smtp/queue_outcome.hpp"
-#include "smtp/retry.hpp"
+#include "common/util/liveness.hpp"
+#include "outbound/smtp_client.hpp"
+#include "outbound/smtp_client_data.hpp"
+#include "outbound/queue_outcome.hpp"
+#include "outbound/retry.hpp"
 #include "store/async_store.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 struct QueueRunnerOptions {
     std::string hostname;                       // EHLO and the bounces' reporting MTA
     std::string relay;                          // "host:port"; "" = by MX
     uint16_t smtp_port = 25;
-    std::optional<ClientCredentials> relay_auth;
+    std::optional<RelayCredentials> relay_auth;
     std::vector<std::string> dns_servers;
     RetrySchedule schedule;
     std::chrono::seconds max_queue_time{5 * 24 * 3600};
     size_t per_destination = 5;
     size_t total_connections = 100;
-    ClientTimeouts timeouts;
+    SmtpClientTimeouts timeouts;
     std::chrono::milliseconds connect_timeout{30000};
     std::chrono::milliseconds poll_period{2000};   // how soon a `queue flush` or a due retry is seen
-    std::chrono::milliseconds idle_keep{5000};     // an idle session waits this long for more mail
+    std::chrono::milliseconds idle_keep{5000};     // an idle connection waits this long for more mail
     std::chrono::seconds route_ttl{60};            // resolved hosts are reused this long
     size_t max_in_flight = 5000;                   // queue entries held in memory at once
     size_t max_fetch_bytes = 64 * 1024 * 1024;     // message data loaded per fetch
@@ -66,7 +67,7 @@ public:
     void start();
     // Looks for due entries now (coalesced with a look already under way).
     void wake();
-    // No new attempts; idle sessions say QUIT. Attempts under way finish
+    // No new attempts; idle connections say QUIT. Attempts under way finish
     // and are recorded if the loop keeps running long enough.
     void stop();
 
@@ -77,7 +78,7 @@ private:
     struct Entry;
     struct Job;
     struct Target;
-    struct Session;
+    struct DestinationConnection;
     struct Destination;
 
     // queue_runner.cpp: fetching and recording
@@ -89,20 +90,20 @@ private:
     void record(store::QueueUpdate update, std::shared_ptr<Entry> done_entry);
     void write_pending();
 
-    // queue_dispatch.cpp: destinations, routes and sessions
+    // queue_dispatch.cpp: destinations, routes and connections
     Destination& destination_for(const std::string& key);
     void pump(Destination& dest);
     void resolve(Destination& dest);
     void resolve_hosts(Destination& dest, std::vector<std::pair<std::string, bool>> hosts, uint16_t port);
     void route_failed(Destination& dest, Outcome outcome, const std::string& reason);
     void fail_queued(Destination& dest, Outcome outcome, const std::string& reason, const std::string& relay);
-    void open_session(Destination& dest, Job job, size_t target_index, std::string last_error);
+    void open_connection(Destination& dest, Job job, size_t target_index, std::string last_error);
     void release_slot(Destination& dest);
-    void run_job(Destination& dest, const std::shared_ptr<Session>& session, Job job);
-    void on_transaction(Destination& dest, const std::shared_ptr<Session>& session, Job job,
+    void run_job(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job);
+    void on_transaction(Destination& dest, const std::shared_ptr<DestinationConnection>& connection, Job job,
                         TransactionResult result);
-    void session_free(Destination& dest, const std::shared_ptr<Session>& session);
-    void close_session(Destination& dest, const std::shared_ptr<Session>& session);
+    void connection_free(Destination& dest, const std::shared_ptr<DestinationConnection>& connection);
+    void close_connection(Destination& dest, const std::shared_ptr<DestinationConnection>& connection);
     OutboundMessage outbound(const Job& job) const;
     void fail_job(const Job& job, Outcome outcome, const std::string& reason, const std::string& relay);
 
@@ -120,7 +121,9 @@ private:
     // Outcomes waiting for the store; written together while one write runs.
     std::vector<std::pair<store::QueueUpdate, std::shared_ptr<Entry>>> pending_writes_;
     bool writing_ = false;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Store results, DNS answers, connects and timers that finish after the
+    // runner is gone check this first.
+    util::Liveness liveness_;
 };
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,14 +1,14 @@
-#include "smtp/queue_runner.hpp"
+#include "outbound/queue_runner.hpp"
 
 #include <fstream>
 #include <map>
 #include <stdexcept>
 
 #include "common/util/log.hpp"
-#include "smtp/dsn.hpp"
-#include "smtp/queue_parts.hpp"
+#include "outbound/dsn.hpp"
+#include "outbound/queue_parts.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 namespace {
 
@@ -43,7 +43,7 @@ QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& d
     o.per_destination = d.max_connections_per_domain;
     o.total_connections = d.max_connections;
     if (!d.relay.empty() && !d.relay_user.empty())
-        o.relay_auth = ClientCredentials{d.relay_user, read_first_line(d.relay_password_file)};
+        o.relay_auth = RelayCredentials{d.relay_user, read_first_line(d.relay_password_file)};
     auto& t = o.timeouts;
     for (auto* timeout : {&t.greeting, &t.command, &t.mail, &t.rcpt, &t.data_init, &t.data_block, &t.data_final})
         *timeout = at_most(*timeout, d.smtp_timeout);
@@ -68,20 +68,22 @@ QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRu
 }
 
 QueueRunner::~QueueRunner() {
-    alive_.reset();
+    liveness_.end();   // also for what the QUITs below may report
     store_.store().set_queue_listener(nullptr);
-    // Sessions still open belong to their connections now; their results
-    // are not recorded, so those recipients are tried again next time.
+    // SMTP clients still running live on with their connections (which own
+    // them); their results are not recorded, so those recipients are tried
+    // again next time.
     for (auto& [key, dest] : destinations_)
-        for (auto& session : dest->idle) session->client->quit();
+        for (auto& connection : dest->idle) connection->client.quit();
 }
 
 void QueueRunner::start() {
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     net::EventLoop* loop = &loop_;
+    // Runs on the store's writer thread: it only posts; the watch is checked on the loop.
     store_.store().set_queue_listener([loop, alive, this] {
         loop->post([alive, this] {
-            if (!alive.expired()) wake();
+            if (alive) wake();
         });
     });
     poll_timer_ = loop_.start_repeating(options_.poll_period, [this] {
@@ -89,7 +91,7 @@ void QueueRunner::start() {
         const auto now = std::chrono::steady_clock::now();
         std::erase_if(destinations_, [now](const auto& item) {
             const Destination& d = *item.second;
-            return d.jobs.empty() && d.idle.empty() && d.sessions == 0 && !d.resolving && now >= d.targets_until;
+            return d.jobs.empty() && d.idle.empty() && d.connections == 0 && !d.resolving && now >= d.targets_until;
         });
         wake();
     });
@@ -103,7 +105,7 @@ void QueueRunner::stop() {
     for (auto& [key, dest] : destinations_) {
         auto idle = std::move(dest->idle);
         dest->idle.clear();
-        for (auto& session : idle) close_session(*dest, session);
+        for (auto& connection : idle) close_connection(*dest, connection);
     }
 }
 
@@ -129,11 +131,11 @@ void QueueRunner::fetch() {
     const size_t room = options_.max_in_flight - entries_.size();
     const size_t bytes = options_.max_fetch_bytes;
     const int64_t now = unix_now();
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     store_.run<std::vector<store::QueuedMessage>>(
         [now, room, bytes, skip = std::move(skip)](store::Store& s) { return s.due_queue(now, room, bytes, skip); },
         [this, alive, room](std::vector<store::QueuedMessage> messages, std::string error) {
-            if (alive.expired()) return;
+            if (!alive) return;
             fetching_ = false;
             size_t total = 0;
             for (const auto& m : messages) total += m.data.size();
@@ -238,11 +240,11 @@ void QueueRunner::write_pending() {
     std::vector<store::QueueUpdate> updates;
     updates.reserve(batch->size());
     for (auto& item : *batch) updates.push_back(std::move(item.first));
-    std::weak_ptr<bool> alive = alive_;
+    auto alive = liveness_.watch();
     store_.run<std::vector<bool>>(
         [updates = std::move(updates)](store::Store& s) { return s.update_queue(updates); },
         [this, alive, batch](std::vector<bool>, std::string error) {
-            if (alive.expired()) return;
+            if (!alive) return;
             writing_ = false;
             // On failure the entries stay due in the store and are tried
             // again; recipients that got a 250 may then get the mail twice,
@@ -255,4 +257,4 @@ void QueueRunner::write_pending() {
         });
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,6 +1,6 @@
-#include "smtp/client_reply.hpp"
+#include "outbound/smtp_client_reply.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 bool digit(char c) { return c >= '0' && c <= '9'; }
@@ -83,4 +83,4 @@ ReplyReader::Result ReplyReader::add_line(std::string_view line) {
     return sep == '-' ? Result::incomplete : Result::complete;
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

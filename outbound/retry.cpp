@@ -1,11 +1,11 @@
-#include "smtp/retry.hpp"
+#include "outbound/retry.hpp"
 
 #include <algorithm>
 
 #include "common/config/config.hpp"
 #include "common/util/strings.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 using std::chrono::minutes;
@@ -77,4 +77,4 @@ size_t DestinationSlots::in_use(const std::string& destination) const {
     return it == used_.end() ? 0 : it->second;
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,4 +1,4 @@
-#include "smtp/mx_order.hpp"
+#include "outbound/mx_order.hpp"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/util/strings.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 namespace {
 
 bool is_ipv4(const std::string& text) {
@@ -100,4 +100,4 @@ std::vector<std::string> order_addresses(const dns::AddressResult& addresses, si
     return out;
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,9 +1,9 @@
-#include "smtp/queue_outcome.hpp"
+#include "outbound/queue_outcome.hpp"
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 namespace {
 
@@ -119,4 +119,4 @@ std::optional<store::Delivery> make_bounce(const store::QueuedMessage& message,
     return d;
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -1,31 +1,11 @@
-#include "smtp/client.hpp"
+#include "outbound/smtp_client.hpp"
 
 #include <fmt/format.h>
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 
-namespace pochta::smtp {
-namespace {
-
-// The connection owns its handler; the handler only forwards to the
-// Client, which callers may keep (and which may outlive the connection).
-class ClientHandler : public net::Handler {
-public:
-    explicit ClientHandler(std::shared_ptr<Client> client) : client_(std::move(client)) {}
-    void on_open(net::Connection& conn) override { client_->on_open(conn); }
-    void on_input(net::Connection& conn) override { client_->on_input(conn); }
-    void on_drained(net::Connection& conn) override { client_->on_drained(conn); }
-    void on_closed(net::Connection& conn) override { client_->on_closed(conn); }
-    void on_shutdown(net::Connection& conn) override { client_->on_shutdown(conn); }
-    // Reply timeouts are the Client's own timers; the idle timer stays off.
-    void on_timeout(net::Connection&) override {}
-
-private:
-    std::shared_ptr<Client> client_;
-};
-
-}  // namespace
+namespace pochta::outbound {
 
 std::string_view outcome_name(Outcome outcome) {
     switch (outcome) {
@@ -61,33 +41,42 @@ void log_delivery_attempt(const std::string& queue_id, const RecipientResult& re
               delay, outcome_name(result.outcome), loggable(result.reply));
 }
 
-std::shared_ptr<Client> Client::create(ClientOptions options) {
-    return std::shared_ptr<Client>(new Client(std::move(options)));
-}
-
-Client::Client(ClientOptions options) : options_(std::move(options)) {}
-
-Client::~Client() = default;
-
-void Client::start(const std::shared_ptr<net::Connection>& conn, OutboundMessage message, Done done) {
-    loop_ = &conn->loop();
-    weak_conn_ = conn;
-    tx_.emplace();
-    tx_->message = std::move(message);
-    tx_->done = std::move(done);
-    conn->set_handler(std::make_unique<ClientHandler>(shared_from_this()));
+SmtpClient::Ref SmtpClient::start(const std::shared_ptr<net::Connection>& conn, SmtpClientOptions options,
+                                  OutboundMessage message, Done done) {
+    std::unique_ptr<SmtpClient> client(new SmtpClient(std::move(options)));
+    client->loop_ = &conn->loop();
+    client->weak_conn_ = conn;
+    client->tx_.emplace();
+    client->tx_->message = std::move(message);
+    client->tx_->done = std::move(done);
+    Ref ref(*client, client->liveness_.watch(), conn->loop());
+    conn->set_handler(std::move(client));
     conn->start();
+    return ref;
 }
 
-bool Client::reusable() const { return phase_ == Phase::idle && conn_ && !conn_->closing(); }
+SmtpClient::SmtpClient(SmtpClientOptions options) : options_(std::move(options)) {}
 
-net::Connection* Client::live() {
+SmtpClient::~SmtpClient() = default;
+
+void SmtpClient::Ref::quit() {
+    if (SmtpClient* c = client()) c->quit();
+}
+
+bool SmtpClient::Ref::reusable() const {
+    const SmtpClient* c = client();
+    return c && c->reusable();
+}
+
+bool SmtpClient::reusable() const { return phase_ == Phase::idle && conn_ && !conn_->closing(); }
+
+net::Connection* SmtpClient::live() {
     auto conn = weak_conn_.lock();
     if (!conn || conn->closing() || conn.get() != conn_) return nullptr;
     return conn_;
 }
 
-void Client::on_open(net::Connection& conn) {
+void SmtpClient::on_open(net::Connection& conn) {
     conn_ = &conn;
     conn.set_idle_timeout(std::chrono::milliseconds(0));
     std::string host = options_.remote_host.empty() ? conn.peer_ip() : options_.remote_host;
@@ -98,7 +87,7 @@ void Client::on_open(net::Connection& conn) {
 }
 
 // Replies are read strictly in order; each answers the oldest command sent.
-void Client::on_input(net::Connection& conn) {
+void SmtpClient::on_input(net::Connection& conn) {
     while (live() && !conn.input().empty()) {
         size_t consumed = 0;
         auto result = reader_.read(conn.input().view(), consumed);
@@ -109,11 +98,11 @@ void Client::on_input(net::Connection& conn) {
     }
 }
 
-void Client::on_drained(net::Connection&) {
+void SmtpClient::on_drained(net::Connection&) {
     if (phase_ == Phase::sending_data) write_data_block();
 }
 
-void Client::on_closed(net::Connection&) {
+void SmtpClient::on_closed(net::Connection&) {
     bool expected_close = phase_ == Phase::quitting || phase_ == Phase::closed;
     if (phase_ == Phase::handshake) fail_session("TLS handshake failed");
     else if (!expected_close) fail_session("connection closed by the server");
@@ -122,12 +111,12 @@ void Client::on_closed(net::Connection&) {
     conn_ = nullptr;
 }
 
-void Client::on_shutdown(net::Connection&) {
+void SmtpClient::on_shutdown(net::Connection&) {
     if (tx_) fail_session("mail system shutting down");
     quit();
 }
 
-void Client::handle_reply(Reply reply) {
+void SmtpClient::handle_reply(Reply reply) {
     if (phase_ == Phase::sending_data) return handle_early_reply(reply);
     if (expected_.empty()) {
         if (reply.code == 421) return fail_session("server closed the session: " + reply.text());
@@ -161,17 +150,17 @@ void Client::handle_reply(Reply reply) {
     if (live()) flush_commands();
 }
 
-void Client::handle_greeting(const Reply& reply) {
+void SmtpClient::handle_greeting(const Reply& reply) {
     // RFC 5321 3.1: anything but 220 (a 554 in particular) means no service here.
     if (reply.code != 220) return fail_session("refused at the greeting: " + reply.text());
     send_ehlo();
 }
 
-void Client::send_ehlo() {
+void SmtpClient::send_ehlo() {
     queue_command("EHLO " + options_.helo_name, Expect::ehlo, options_.timeouts.command);
 }
 
-void Client::handle_ehlo(const Reply& reply) {
+void SmtpClient::handle_ehlo(const Reply& reply) {
     if (reply.kind() == 2) {
         parse_extensions(reply);
         return session_established();
@@ -185,13 +174,13 @@ void Client::handle_ehlo(const Reply& reply) {
     fail_session("EHLO refused: " + reply.text());
 }
 
-void Client::handle_helo(const Reply& reply) {
+void SmtpClient::handle_helo(const Reply& reply) {
     if (reply.kind() != 2) return fail_session("HELO refused: " + reply.text());
     ext_ = Extensions{};
     session_established();
 }
 
-void Client::parse_extensions(const Reply& reply) {
+void SmtpClient::parse_extensions(const Reply& reply) {
     ext_ = Extensions{};
     ext_.esmtp = true;
     for (size_t i = 1; i < reply.lines.size(); i++) {
@@ -212,7 +201,7 @@ void Client::parse_extensions(const Reply& reply) {
 
 // After each EHLO/HELO: upgrade to TLS if we can, authenticate if we must,
 // then the session is ready for mail.
-void Client::session_established() {
+void SmtpClient::session_established() {
     if (!tls_tried_ && ext_.starttls && options_.tls && !conn_->tls_active()) {
         tls_tried_ = true;
         queue_command("STARTTLS", Expect::starttls, options_.timeouts.command);
@@ -229,7 +218,7 @@ void Client::session_established() {
     begin_transaction();
 }
 
-void Client::handle_starttls(const Reply& reply) {
+void SmtpClient::handle_starttls(const Reply& reply) {
     if (reply.code == 421) return fail_session("STARTTLS: " + reply.text());
     if (reply.code != 220) {
         // Opportunistic TLS: a server that cannot do it still gets the mail.
@@ -238,12 +227,12 @@ void Client::handle_starttls(const Reply& reply) {
     }
     phase_ = Phase::handshake;
     std::string sni = options_.remote_host.empty() ? conn_->peer_ip() : options_.remote_host;
-    conn_->start_tls_client(options_.tls, sni, [weak = weak_from_this()](bool ok) {
-        if (auto self = weak.lock()) self->after_tls(ok);
+    conn_->start_tls_client(options_.tls, sni, [this, alive = liveness_.watch()](bool ok) {
+        if (alive) after_tls(ok);
     });
 }
 
-void Client::after_tls(bool ok) {
+void SmtpClient::after_tls(bool ok) {
     if (!ok || !live()) return fail_session("TLS handshake failed");
     phase_ = Phase::ready;
     tls_ = conn_->tls_description();
@@ -256,19 +245,19 @@ void Client::after_tls(bool ok) {
     flush_commands();
 }
 
-void Client::handle_auth(const Reply& reply) {
+void SmtpClient::handle_auth(const Reply& reply) {
     if (reply.code != 235) return fail_session("authentication failed: " + reply.text());
     begin_transaction();
 }
 
-void Client::queue_command(std::string line, Expect expect, std::chrono::milliseconds timeout, size_t index) {
+void SmtpClient::queue_command(std::string line, Expect expect, std::chrono::milliseconds timeout, size_t index) {
     outbox_.push_back(Command{std::move(line), expect, timeout, index});
 }
 
 // Writes what may be written now: everything with PIPELINING (RFC 2920),
 // else the next command once the previous one has its answer. Session
 // commands (EHLO, STARTTLS, AUTH, RSET) always wait for their reply.
-void Client::flush_commands() {
+void SmtpClient::flush_commands() {
     if (!live()) return;
     std::string batch;
     while (!outbox_.empty()) {
@@ -283,20 +272,20 @@ void Client::flush_commands() {
     if (!batch.empty()) conn_->write(batch);
 }
 
-void Client::arm_timer(std::chrono::milliseconds timeout, std::string what) {
+void SmtpClient::arm_timer(std::chrono::milliseconds timeout, std::string what) {
     if (!loop_) return;
     timer_what_ = std::move(what);
-    timer_ = loop_->start_timer(timeout, [weak = weak_from_this()] {
-        if (auto self = weak.lock()) self->on_timer();
+    timer_ = loop_->start_timer(timeout, [this, alive = liveness_.watch()] {
+        if (alive) on_timer();
     });
 }
 
-void Client::on_timer() {
+void SmtpClient::on_timer() {
     if (!live()) return;
     fail_session("timeout waiting for " + timer_what_);
 }
 
-std::string Client::expect_name(Expect expect) const {
+std::string SmtpClient::expect_name(Expect expect) const {
     switch (expect) {
         case Expect::greeting: return "the greeting";
         case Expect::ehlo: return "the reply to EHLO";
@@ -317,7 +306,7 @@ std::string Client::expect_name(Expect expect) const {
 
 // The session is over: a message under way gets its answer (the recipients
 // not yet decided fail temporarily with `reason`), and the connection goes.
-void Client::fail_session(const std::string& reason) {
+void SmtpClient::fail_session(const std::string& reason) {
     if (phase_ == Phase::closed) return;
     if (phase_ != Phase::quitting) log::info("smtp-out relay={} session failed: {}", relay_, reason);
     phase_ = Phase::closed;
@@ -332,7 +321,7 @@ void Client::fail_session(const std::string& reason) {
     close_connection(true);
 }
 
-void Client::close_connection(bool abort) {
+void SmtpClient::close_connection(bool abort) {
     timer_.reset();
     if (phase_ != Phase::quitting) phase_ = Phase::closed;
     auto* conn = live();
@@ -340,7 +329,7 @@ void Client::close_connection(bool abort) {
     abort ? conn->abort() : conn->close();
 }
 
-void Client::quit() {
+void SmtpClient::quit() {
     if (tx_) fail_session("session ended before the message was sent");
     if (!live() || phase_ == Phase::quitting || phase_ == Phase::closed) return;
     phase_ = Phase::quitting;
@@ -351,4 +340,4 @@ void Client::quit() {
     arm_timer(options_.timeouts.command, "the reply to QUIT");
 }
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

@@ -4,19 +4,19 @@
 
 #include "common/net/connection.hpp"
 #include "common/net/tls.hpp"
-#include "smtp/client.hpp"
-#include "tests/unit/smtp/test_client_fake_server.hpp"
+#include "outbound/smtp_client.hpp"
+#include "tests/unit/outbound/fake_smtp_server.hpp"
 
 using namespace pochta;
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 using namespace std::chrono_literals;
 using test::FakeServer;
 using test::Peer;
 
 namespace {
 
-ClientOptions options() {
-    ClientOptions o;
+SmtpClientOptions options() {
+    SmtpClientOptions o;
     o.helo_name = "client.test";
     o.remote_host = "mx.test";
     o.timeouts.greeting = o.timeouts.command = o.timeouts.mail = o.timeouts.rcpt = 3s;
@@ -38,16 +38,16 @@ OutboundMessage message(std::string data, std::vector<std::string> rcpts = {"a@r
 
 // Connects, delivers the messages one after another on one session (as
 // long as it stays reusable), says QUIT, and waits for the script to end.
-std::vector<TransactionResult> deliver(FakeServer& server, ClientOptions opts, std::vector<OutboundMessage> messages) {
+std::vector<TransactionResult> deliver(FakeServer& server, SmtpClientOptions opts, std::vector<OutboundMessage> messages) {
     net::EventLoop loop;
     std::vector<TransactionResult> results;
-    std::shared_ptr<Client> client = Client::create(std::move(opts));
+    SmtpClient::Ref client;
     size_t next = 1;
     std::function<void(TransactionResult)> on_done = [&](TransactionResult r) {
         bool reusable = r.reusable;
         results.push_back(std::move(r));
-        if (next < messages.size() && reusable) return client->send(std::move(messages[next++]), on_done);
-        client->quit();
+        if (next < messages.size() && reusable) return client.send(std::move(messages[next++]), on_done);
+        client.quit();
     };
     std::string connect_error;
     net::Connection::connect(loop, "127.0.0.1", server.port(), 2s, [&](std::shared_ptr<net::Connection> conn, std::string error) {
@@ -55,7 +55,7 @@ std::vector<TransactionResult> deliver(FakeServer& server, ClientOptions opts, s
             connect_error = error;
             return;
         }
-        client->start(conn, std::move(messages[0]), on_done);
+        client = SmtpClient::start(conn, std::move(opts), std::move(messages[0]), on_done);
     });
     bool timed_out = false;
     auto deadline = loop.start_timer(10s, [&] {
@@ -71,6 +71,17 @@ std::vector<TransactionResult> deliver(FakeServer& server, ClientOptions opts, s
     return results;
 }
 
+// Connects to `server` and starts `client` there with `first`.
+void start_client(net::EventLoop& loop, FakeServer& server, SmtpClient::Ref& client, OutboundMessage first,
+                  SmtpClient::Done done) {
+    net::Connection::connect(loop, "127.0.0.1", server.port(), 2s,
+                             [&client, first = std::move(first), done = std::move(done)](
+                                 std::shared_ptr<net::Connection> conn, std::string) mutable {
+                                 REQUIRE(conn);
+                                 client = SmtpClient::start(conn, options(), std::move(first), std::move(done));
+                             });
+}
+
 std::vector<Outcome> outcomes(const TransactionResult& r) {
     std::vector<Outcome> out;
     for (const auto& rcpt : r.recipients) out.push_back(rcpt.outcome);
@@ -84,7 +95,7 @@ void finish_with_quit(Peer& p) {
 
 }  // namespace
 
-TEST_CASE("without PIPELINING: one command at a time, data dot-stuffed", "[smtp][client]") {
+TEST_CASE("without PIPELINING: one command at a time, data dot-stuffed", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"SIZE 100000", "8BITMIME"});
         p.line();   // MAIL
@@ -122,7 +133,7 @@ TEST_CASE("without PIPELINING: one command at a time, data dot-stuffed", "[smtp]
     CHECK(r.tls.empty());
 }
 
-TEST_CASE("with PIPELINING: MAIL, every RCPT and DATA in one group", "[smtp][client]") {
+TEST_CASE("with PIPELINING: MAIL, every RCPT and DATA in one group", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"PIPELINING", "8BITMIME"});
         // The four commands must all arrive before any reply is sent.
@@ -146,7 +157,7 @@ TEST_CASE("with PIPELINING: MAIL, every RCPT and DATA in one group", "[smtp][cli
     CHECK(results[0].recipients[1].reply == "451 4.2.1 mailbox busy");
 }
 
-TEST_CASE("with CHUNKING: BDAT with the exact bytes, in chunks", "[smtp][client]") {
+TEST_CASE("with CHUNKING: BDAT with the exact bytes, in chunks", "[outbound][client]") {
     std::string data = "A: b\r\n\r\n.dot\nbare";   // 17 octets, sent as they are
     FakeServer server([&](Peer& p) {
         p.greet({"PIPELINING", "CHUNKING", "8BITMIME"});
@@ -181,7 +192,7 @@ TEST_CASE("with CHUNKING: BDAT with the exact bytes, in chunks", "[smtp][client]
     CHECK(results[0].recipients[0].reply == "250 2.0.0 message accepted");
 }
 
-TEST_CASE("EHLO refused: HELO, and an 8-bit message bounces without 8BITMIME", "[smtp][client]") {
+TEST_CASE("EHLO refused: HELO, and an 8-bit message bounces without 8BITMIME", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.send("220 old.test SMTP\r\n");
         p.line();
@@ -201,7 +212,7 @@ TEST_CASE("EHLO refused: HELO, and an 8-bit message bounces without 8BITMIME", "
     CHECK(results[0].reusable);
 }
 
-TEST_CASE("HELO without ESMTP still delivers a 7-bit message", "[smtp][client]") {
+TEST_CASE("HELO without ESMTP still delivers a 7-bit message", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.send("220 old.test SMTP\r\n");
         p.line();
@@ -226,7 +237,7 @@ TEST_CASE("HELO without ESMTP still delivers a 7-bit message", "[smtp][client]")
     CHECK(outcomes(results[0]) == std::vector<Outcome>{Outcome::delivered});
 }
 
-TEST_CASE("SIZE, 8BITMIME and SMTPUTF8 shape the MAIL command or stop it", "[smtp][client]") {
+TEST_CASE("SIZE, 8BITMIME and SMTPUTF8 shape the MAIL command or stop it", "[outbound][client]") {
     SECTION("too big for the announced SIZE: bounced, MAIL never sent") {
         FakeServer server([&](Peer& p) {
             p.greet({"SIZE 10"});
@@ -270,7 +281,7 @@ TEST_CASE("SIZE, 8BITMIME and SMTPUTF8 shape the MAIL command or stop it", "[smt
     }
 }
 
-TEST_CASE("a temporary MAIL refusal, then RSET and the same session again", "[smtp][client]") {
+TEST_CASE("a temporary MAIL refusal, then RSET and the same session again", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"8BITMIME"});
         p.line();
@@ -303,7 +314,7 @@ TEST_CASE("a temporary MAIL refusal, then RSET and the same session again", "[sm
     CHECK(results[1].recipients[0].reply == "250 2.0.0 second time lucky");
 }
 
-TEST_CASE("pipelined MAIL refusal: recipients carry the MAIL reply", "[smtp][client]") {
+TEST_CASE("pipelined MAIL refusal: recipients carry the MAIL reply", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"PIPELINING"});
         for (int i = 0; i < 4; i++) p.line();
@@ -321,7 +332,7 @@ TEST_CASE("pipelined MAIL refusal: recipients carry the MAIL reply", "[smtp][cli
     CHECK(results[0].reusable);
 }
 
-TEST_CASE("no recipient accepted: no data goes out", "[smtp][client]") {
+TEST_CASE("no recipient accepted: no data goes out", "[outbound][client]") {
     SECTION("without PIPELINING DATA is not even sent") {
         FakeServer server([&](Peer& p) {
             p.greet({});
@@ -354,7 +365,7 @@ TEST_CASE("no recipient accepted: no data goes out", "[smtp][client]") {
     }
 }
 
-TEST_CASE("the final reply decides for every accepted recipient", "[smtp][client]") {
+TEST_CASE("the final reply decides for every accepted recipient", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"PIPELINING"});
         for (int i = 0; i < 4; i++) p.line();
@@ -369,7 +380,7 @@ TEST_CASE("the final reply decides for every accepted recipient", "[smtp][client
     CHECK(results[0].recipients[0].reply == "554 5.7.1 message refused 5.7.1 as spam");
 }
 
-TEST_CASE("session failures leave the recipients to be retried", "[smtp][client]") {
+TEST_CASE("session failures leave the recipients to be retried", "[outbound][client]") {
     SECTION("a 554 greeting") {
         FakeServer server([&](Peer& p) {
             p.send("554 5.7.1 go away\r\n");
@@ -456,7 +467,7 @@ TEST_CASE("session failures leave the recipients to be retried", "[smtp][client]
     }
 }
 
-TEST_CASE("a line break in an address never reaches the wire", "[smtp][client]") {
+TEST_CASE("a line break in an address never reaches the wire", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({});
         p.line();
@@ -475,7 +486,7 @@ TEST_CASE("a line break in an address never reaches the wire", "[smtp][client]")
     CHECK(outcomes(results[0]) == std::vector<Outcome>{Outcome::permanent, Outcome::delivered});
 }
 
-TEST_CASE("STARTTLS when offered, then EHLO again and AUTH PLAIN", "[smtp][client]") {
+TEST_CASE("STARTTLS when offered, then EHLO again and AUTH PLAIN", "[outbound][client]") {
     test::TestCert cert;
     FakeServer server([&](Peer& p) {
         p.greet({"PIPELINING", "STARTTLS", "AUTH PLAIN LOGIN"});
@@ -497,7 +508,7 @@ TEST_CASE("STARTTLS when offered, then EHLO again and AUTH PLAIN", "[smtp][clien
     });
     auto opts = options();
     opts.tls = net::TlsContext::client();
-    opts.auth = ClientCredentials{"relayuser", "s3cret"};
+    opts.auth = RelayCredentials{"relayuser", "s3cret"};
     auto results = deliver(server, opts, {message("x\r\n", {"a@remote.test"})});
     REQUIRE(results.size() == 1);
     CHECK(server.notes().empty());
@@ -511,14 +522,14 @@ TEST_CASE("STARTTLS when offered, then EHLO again and AUTH PLAIN", "[smtp][clien
     CHECK_FALSE(results[0].tls_verified);   // self-signed: used anyway, reported
 }
 
-TEST_CASE("AUTH is never sent without TLS", "[smtp][client]") {
+TEST_CASE("AUTH is never sent without TLS", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.greet({"AUTH PLAIN"});
         p.quiet(300);
     });
     auto opts = options();
     opts.tls = net::TlsContext::client();
-    opts.auth = ClientCredentials{"relayuser", "s3cret"};
+    opts.auth = RelayCredentials{"relayuser", "s3cret"};
     auto results = deliver(server, opts, {message("x\r\n", {"a@remote.test"})});
     REQUIRE(results.size() == 1);
     CHECK(server.transcript() == "EHLO client.test\r\n");
@@ -526,7 +537,7 @@ TEST_CASE("AUTH is never sent without TLS", "[smtp][client]") {
     CHECK(results[0].session_error.find("refusing to send the AUTH password") != std::string::npos);
 }
 
-TEST_CASE("a refused STARTTLS is not fatal; a refused AUTH is", "[smtp][client]") {
+TEST_CASE("a refused STARTTLS is not fatal; a refused AUTH is", "[outbound][client]") {
     SECTION("STARTTLS refused: the mail goes in the clear") {
         FakeServer server([&](Peer& p) {
             p.greet({"STARTTLS"});
@@ -565,7 +576,7 @@ TEST_CASE("a refused STARTTLS is not fatal; a refused AUTH is", "[smtp][client]"
         });
         auto opts = options();
         opts.tls = net::TlsContext::client();
-        opts.auth = ClientCredentials{"u", "p"};
+        opts.auth = RelayCredentials{"u", "p"};
         auto results = deliver(server, opts, {message("x\r\n", {"a@remote.test"})});
         REQUIRE(results.size() == 1);
         CHECK(results[0].recipients[0].outcome == Outcome::temporary);
@@ -573,7 +584,7 @@ TEST_CASE("a refused STARTTLS is not fatal; a refused AUTH is", "[smtp][client]"
     }
 }
 
-TEST_CASE("large messages stream in blocks", "[smtp][client]") {
+TEST_CASE("large messages stream in blocks", "[outbound][client]") {
     std::string body;
     for (int i = 0; i < 40000; i++) body += (i % 7 == 0 ? ".dotted line " : "line ") + std::to_string(i) + "\r\n";
     FakeServer server([&](Peer& p) {
@@ -594,26 +605,23 @@ TEST_CASE("large messages stream in blocks", "[smtp][client]") {
     CHECK(t.find("DATA\r\n" + expected_data + "QUIT\r\n") != std::string::npos);
 }
 
-TEST_CASE("send() on a session that is gone reports instead of hanging", "[smtp][client]") {
+TEST_CASE("send() on a session that is gone reports instead of hanging", "[outbound][client]") {
     FakeServer server([&](Peer& p) {
         p.send("421 4.3.2 busy\r\n");
         p.quiet(200);
     });
     net::EventLoop loop;
-    auto client = Client::create(options());
+    SmtpClient::Ref client;
     std::vector<TransactionResult> results;
-    net::Connection::connect(loop, "127.0.0.1", server.port(), 2s, [&](std::shared_ptr<net::Connection> conn, std::string) {
-        REQUIRE(conn);
-        client->start(conn, message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
-            results.push_back(std::move(r));
-            bool called_inside = false;
-            client->send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult again) {
-                results.push_back(std::move(again));
-                loop.stop();
-            });
-            CHECK_FALSE(called_inside);
-            CHECK(results.size() == 1);   // not from inside send()
+    start_client(loop, server, client, message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
+        results.push_back(std::move(r));
+        bool called_inside = false;
+        client.send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult again) {
+            results.push_back(std::move(again));
+            loop.stop();
         });
+        CHECK_FALSE(called_inside);
+        CHECK(results.size() == 1);   // not from inside send()
     });
     auto deadline = loop.start_timer(5s, [&] { loop.stop(); });
     loop.run();
@@ -622,5 +630,56 @@ TEST_CASE("send() on a session that is gone reports instead of hanging", "[smtp]
     CHECK(results[1].recipients.size() == 1);
     CHECK(results[1].recipients[0].outcome == Outcome::temporary);
     CHECK(results[1].session_error == "session is not reusable");
-    CHECK_FALSE(client->reusable());
+    CHECK_FALSE(client.reusable());
+}
+
+TEST_CASE("the client lives as long as its connection; a Ref then reports instead", "[outbound][client]") {
+    FakeServer server([&](Peer& p) {
+        p.greet({"8BITMIME"});
+        p.line();
+        p.send("250 2.1.0 ok\r\n");
+        p.line();
+        p.send("250 2.1.5 ok\r\n");
+        p.line();
+        p.send("354 go ahead\r\n");
+        p.until("\r\n.\r\n");
+        p.send("250 2.0.0 queued\r\n");
+        finish_with_quit(p);
+    });
+    net::EventLoop loop;
+    SmtpClient::Ref client;
+    std::vector<TransactionResult> results;
+    start_client(loop, server, client, message("x\r\n", {"a@remote.test"}), [&](TransactionResult r) {
+        results.push_back(std::move(r));
+        client.quit();
+    });
+    auto deadline = loop.start_timer(5s, [&] { loop.stop(); });
+    // The QUIT is answered, the connection closes and is freed, and the
+    // client with it.
+    auto poll = loop.start_repeating(5ms, [&] {
+        if (server.finished() && !client.alive()) loop.stop();
+    });
+    loop.run();
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].recipients[0].outcome == Outcome::delivered);
+    CHECK(server.transcript().find("QUIT\r\n") != std::string::npos);
+    REQUIRE_FALSE(client.alive());
+    CHECK_FALSE(client.reusable());
+    client.quit();   // nothing left to quit: no effect
+    poll.reset();
+
+    bool inside = true;
+    client.send(message("y\r\n", {"b@remote.test"}), [&](TransactionResult r) {
+        CHECK_FALSE(inside);   // never from inside send()
+        results.push_back(std::move(r));
+        loop.stop();
+    });
+    inside = false;
+    auto second_deadline = loop.start_timer(5s, [&] { loop.stop(); });
+    loop.run();
+    REQUIRE(results.size() == 2);
+    const TransactionResult& unsent = results[1];
+    CHECK(outcomes(unsent) == std::vector<Outcome>{Outcome::temporary});
+    CHECK(unsent.session_error == "session is not reusable");
+    CHECK_FALSE(unsent.reusable);
 }

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::smtp {
+namespace pochta::outbound {
 
 using Clock = std::chrono::system_clock;
 
@@ -67,4 +67,4 @@ private:
     std::map<std::string, size_t> used_;   // keys lowercased
 };
 
-}  // namespace pochta::smtp
+}  // namespace pochta::outbound

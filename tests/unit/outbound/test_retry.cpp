@@ -1,13 +1,13 @@
 // Retry schedule, expiry and per-destination slots.
 #include <catch2/catch.hpp>
 
-#include "smtp/retry.hpp"
+#include "outbound/retry.hpp"
 
-using namespace pochta::smtp;
+using namespace pochta::outbound;
 using namespace std::chrono_literals;
 using std::chrono::seconds;
 
-TEST_CASE("the default schedule grows and then repeats every two hours", "[smtp][retry]") {
+TEST_CASE("the default schedule grows and then repeats every two hours", "[outbound][retry]") {
     RetrySchedule s;
     CHECK(s.delay_after(0) == 5min);   // treated as the first failure
     CHECK(s.delay_after(1) == 5min);
@@ -20,7 +20,7 @@ TEST_CASE("the default schedule grows and then repeats every two hours", "[smtp]
     CHECK(s.delay_after(100000) == 2h);
 }
 
-TEST_CASE("a configured schedule is used as given, last step repeating", "[smtp][retry]") {
+TEST_CASE("a configured schedule is used as given, last step repeating", "[outbound][retry]") {
     RetrySchedule s({seconds(30), seconds(0), 1h});
     CHECK(s.delay_after(1) == 30s);
     CHECK(s.delay_after(2) == 1s);   // zero would spin
@@ -29,7 +29,7 @@ TEST_CASE("a configured schedule is used as given, last step repeating", "[smtp]
     CHECK(RetrySchedule(std::vector<seconds>{}).delay_after(1) == 5min);
 }
 
-TEST_CASE("the next attempt never lies beyond the expiry", "[smtp][retry]") {
+TEST_CASE("the next attempt never lies beyond the expiry", "[outbound][retry]") {
     RetrySchedule s;
     Clock::time_point created{seconds(1'000'000)};
     auto max = seconds(3600);
@@ -41,7 +41,7 @@ TEST_CASE("the next attempt never lies beyond the expiry", "[smtp][retry]") {
     CHECK(s.next_attempt(created + 4000s, 6, created, max) == created + 4000s + 2h);
 }
 
-TEST_CASE("expiry is measured from creation", "[smtp][retry]") {
+TEST_CASE("expiry is measured from creation", "[outbound][retry]") {
     Clock::time_point created{seconds(5000)};
     CHECK_FALSE(expired(created, created, 5s));
     CHECK_FALSE(expired(created, created + 4s, 5s));
@@ -50,7 +50,7 @@ TEST_CASE("expiry is measured from creation", "[smtp][retry]") {
     CHECK_FALSE(expired(created, created + 5 * 24h - 1s, 5 * 24h));
 }
 
-TEST_CASE("schedules parse from the configuration syntax", "[smtp][retry]") {
+TEST_CASE("schedules parse from the configuration syntax", "[outbound][retry]") {
     auto s = parse_retry_schedule("1m, 5m,1h30m");
     REQUIRE(s);
     CHECK(s->steps() == std::vector<seconds>{60s, 300s, 5400s});
@@ -61,7 +61,7 @@ TEST_CASE("schedules parse from the configuration syntax", "[smtp][retry]") {
     CHECK_FALSE(parse_retry_schedule("-5m"));
 }
 
-TEST_CASE("destination slots bound one domain without blocking others", "[smtp][retry]") {
+TEST_CASE("destination slots bound one domain without blocking others", "[outbound][retry]") {
     DestinationSlots slots(2, 3);
     CHECK(slots.try_acquire("slow.example"));
     CHECK(slots.try_acquire("SLOW.example"));
