@@ -169,6 +169,7 @@ private:
     struct StoreOutcome {
         store::FlagResult result;
         std::vector<store::MessageRow> rows;  // without .SILENT: the targets' flags after the change
+        std::string limit;                    // refused by a store limit (keywords): NO [LIMIT]
     };
     void finish_store(const std::vector<uint32_t>& targets, const StoreOutcome& outcome);
     void cmd_copy(const Command& cmd, bool move);

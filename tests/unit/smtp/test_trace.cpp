@@ -45,3 +45,22 @@ TEST_CASE("Return-Path and Received counting", "[smtp][trace]") {
     CHECK(count_received("Received: a\r\nreceived: b\r\n c\r\nSubject: x\r\n\r\nReceived: body\r\n") == 2);
     CHECK(count_received("") == 0);
 }
+
+TEST_CASE("Received carries no raw 8-bit or structural octets of the HELO name", "[smtp][trace]") {
+    ReceivedInfo info;
+    info.client_ip = "192.0.2.1";
+    info.hostname = "h";
+    info.queue_id = "q";
+    info.date = "d";
+    info.helo = "m\xc3\xbcller.example\xff";
+    std::string header = received_header(info);
+    for (unsigned char c : header) CHECK(c < 0x80);
+    CHECK(header.rfind("Received: from m??ller.example? ([192.0.2.1])\r\n", 0) == 0);
+    info.helo = "evil (comment; x) <a@b>\\\"";
+    CHECK(received_header(info).rfind("Received: from evil??comment??x???a?b??? ([192.0.2.1])", 0) == 0);
+    // Domains and address literals pass unchanged.
+    for (std::string helo : {"mail.example.org", "[192.0.2.1]", "[IPv6:2001:db8::1]", "x-y_z.example"}) {
+        info.helo = helo;
+        CHECK(received_header(info).rfind("Received: from " + helo + " (", 0) == 0);
+    }
+}
