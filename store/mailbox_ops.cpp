@@ -47,16 +47,20 @@ MailboxInfo WriteOps::create_mailbox(const std::string& user, const std::string&
     return info;
 }
 
-// RFC 3501 6.3.4 would let a mailbox with inferiors be deleted and live on
-// as \Noselect; this store has no such placeholder rows, so it refuses
-// instead and leaves the client to delete the children first.
+// RFC 3501 6.3.4, as Dovecot does it: a mailbox with inferiors goes with
+// its messages, and its name lives on as a level of the hierarchy (no row;
+// LIST shows it \Noselect) while inferiors exist, vanishing with the last
+// of them. Only such a level with inferiors is refused: it has no messages
+// to delete, and removing it would mean removing the inferiors.
 void WriteOps::delete_mailbox(const std::string& user, const std::string& name) {
     const std::string key = canonical_mailbox_name(name);
     if (key == "INBOX") throw MailboxRefused("INBOX cannot be deleted");
     const auto row = mailbox_row(user, key);
-    if (!row) throw MailboxNotFound(fmt::format("no mailbox {}", key));
-    if (has_inferiors(row->user_id, key))
-        throw MailboxRefused(fmt::format("mailbox {} has inferior mailboxes; delete them first", key));
+    if (!row) {
+        if (has_inferiors(user_id(user), key))
+            throw MailboxRefused(fmt::format("{} is a \\Noselect level with inferior mailboxes", key));
+        throw MailboxNotFound(fmt::format("no mailbox {}", key));
+    }
     std::vector<int64_t> blobs;
     {
         auto q = db_.cached("SELECT DISTINCT blob_id FROM messages WHERE mailbox_id = ?1");
