@@ -109,20 +109,25 @@ TEST_CASE("delete_mailbox", "[store][mailbox]") {
     CHECK_FALSE(store->find_mailbox(alice, "Junk"));
 }
 
-TEST_CASE("delete_mailbox refuses a mailbox with inferiors", "[store][mailbox]") {
+TEST_CASE("delete_mailbox of a mailbox with inferiors leaves a level, refused only for a level", "[store][mailbox]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
     store->create_mailbox(alice, "a");
     store->create_mailbox(alice, "a/b");
     store->create_mailbox(alice, "ab");  // a sibling sharing the prefix is no child
-    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxRefused);
-    CHECK(store->find_mailbox(alice, "a"));
-    store->delete_mailbox(alice, "a/b");
+    // RFC 3501 6.3.4: the mailbox goes, its inferiors stay; "a" is now only
+    // a level of the hierarchy, which cannot be deleted while it has inferiors.
     store->delete_mailbox(alice, "a");
     CHECK_FALSE(store->find_mailbox(alice, "a"));
+    CHECK(store->find_mailbox(alice, "a/b"));
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxRefused);
+    store->delete_mailbox(alice, "a/b");
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxNotFound);
     CHECK(store->find_mailbox(alice, "ab"));
-    // A child without its parent is deleted normally; the missing parent is not found.
+    // A child without its parent is deleted normally.
     store->create_mailbox(alice, "p/c");
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "p"), MailboxRefused);
+    store->delete_mailbox(alice, "p/c");
     CHECK_THROWS_AS(store->delete_mailbox(alice, "p"), MailboxNotFound);
 }
 
