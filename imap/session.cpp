@@ -197,8 +197,7 @@ const CommandSpec* Session::admit(const Command& cmd) {
         return nullptr;
     }
     if (spec && !spec->valid_in(state_bit())) {
-        bad(state_ == State::not_authenticated ? "Command not valid in this state"
-                                               : "Command valid only in the selected state or before login");
+        bad("Command valid only in the selected state or before login");
         return nullptr;
     }
     if (cmd.uid && !(spec && spec->uid_form)) {
