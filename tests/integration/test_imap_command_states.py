@@ -7,11 +7,8 @@ and what is allowed gets past the state check."""
 
 import pytest
 
-import pochta_harness as h
-from conftest import shared_server
+from imap_pool import pool_server
 from test_imap_rev2 import Raw, tagged
-
-USERS = [f"states{i}@example.test" for i in range(4)]
 
 ANY = ["CAPABILITY", "NOOP", "ID NIL"]
 NOT_AUTHENTICATED = ["STARTTLS", "AUTHENTICATE XYZ", "LOGIN a b"]
@@ -25,9 +22,7 @@ WRONG_STATE_TEXT = b"BAD Command valid only in the selected state or before logi
 
 @pytest.fixture(scope="module")
 def srv(pochta_bin, tls_cert, tmp_path_factory):
-    users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("states"), pool=USERS,
-                       listen=("smtp", "imaps")) as s:
+    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "states", 4) as s:
         yield s
 
 

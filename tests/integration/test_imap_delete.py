@@ -7,19 +7,14 @@ renamed away); CREATE and RENAME make no empty parents; only DELETE of a
 
 import pytest
 
-import pochta_harness as h
-from conftest import shared_server
+from imap_pool import pool_server
 from test_imap import imaps, mail, ok
 from test_imap_rev2 import Raw, tagged
-
-USERS = [f"del{i}@example.test" for i in range(10)]
 
 
 @pytest.fixture(scope="module")
 def srv(pochta_bin, tls_cert, tmp_path_factory):
-    users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("delete"), pool=USERS,
-                       listen=("smtp", "imaps")) as s:
+    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "del", 10) as s:
         yield s
 
 

@@ -5,19 +5,15 @@ RFC 3516)."""
 
 import pytest
 
-import pochta_harness as h
-from conftest import shared_server
+from imap_pool import pool_server
 from test_imap_rev2 import Raw, mail, tagged
 
-USERS = [f"hard-{i}@example.test" for i in range(6)]
 MAX_KEYWORDS = 100  # store/keywords.hpp
 
 
 @pytest.fixture(scope="module")
 def srv(pochta_bin, tls_cert, tmp_path_factory):
-    users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("hard"), pool=USERS,
-                       listen=("smtp", "imaps")) as s:
+    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "hard", 6) as s:
         yield s
 
 

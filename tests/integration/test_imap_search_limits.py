@@ -5,25 +5,21 @@ message-size scan), and while four sessions search, another user's LOGIN
 and SELECT are answered."""
 
 import base64
-import socket
-import threading
 
 import pytest
 
-import pochta_harness as h
-from conftest import shared_server
+from imap_pool import pool_server
 from test_imap_rev2 import Raw, tagged
 
-USERS = ["searcher@example.test", "bystander@example.test"]
+SEARCHER, BYSTANDER = "search0@example.test", "search1@example.test"
 BIG = 4 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
 def srv(pochta_bin, tls_cert, tmp_path_factory):
-    users = {u: "{PLAIN}" + h.PASSWORD for u in USERS}
-    with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("searchlimits"),
-                       listen=("smtp", "imaps"), limits={"max_message_size": 8_000_000}) as s:
-        r = Raw(s, USERS[0])
+    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "search", 2,
+                     limits={"max_message_size": 8_000_000}) as s:
+        r = Raw(s, SEARCHER)
         # 4 MB of "a" with no line break once decoded: the worst case of a
         # plain substring find for a needle of "a"s ending in "b".
         body = base64.encodebytes(b"a" * BIG).replace(b"\n", b"\r\n")
@@ -35,7 +31,7 @@ def srv(pochta_bin, tls_cert, tmp_path_factory):
 
 
 def searcher(srv):
-    r = Raw(srv, USERS[0])
+    r = Raw(srv, SEARCHER)
     assert tagged(r.cmd("S", "SELECT INBOX")).startswith(b"S OK")
     r.sock.settimeout(120)
     return r
@@ -75,7 +71,7 @@ def test_searches_of_a_big_message_leave_others_answered(srv):
             search_literal(r, f"S{round_}", "BODY" if i % 2 else "TEXT", needle)
         search_literal(r, "T", "BODY", b"a" * 100_000)
 
-    other = Raw(srv, USERS[1])  # LOGIN answered (Raw asserts its OK)
+    other = Raw(srv, BYSTANDER)  # LOGIN answered (Raw asserts its OK)
     other.sock.settimeout(60)
     assert tagged(other.cmd("O", "SELECT INBOX")).startswith(b"O OK")
     other.close()
