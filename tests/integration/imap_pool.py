@@ -4,6 +4,8 @@ listeners. Stopped (and checked for crashes) when the module ends."""
 
 from contextlib import contextmanager
 
+import pytest
+
 import pochta_harness as h
 from conftest import shared_server
 
@@ -15,3 +17,14 @@ def pool_server(pochta_bin, tls_cert, tmp_path_factory, prefix, count, **config)
     config.setdefault("listen", ("smtp", "imaps"))
     with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp(prefix), pool=names, **config) as srv:
         yield srv
+
+
+def pool_fixture(prefix, count, **config):
+    """The module-scoped `srv` fixture of pool_server: `srv = pool_fixture("x", 4)`."""
+
+    @pytest.fixture(scope="module")
+    def srv(pochta_bin, tls_cert, tmp_path_factory):
+        with pool_server(pochta_bin, tls_cert, tmp_path_factory, prefix, count, **config) as server:
+            yield server
+
+    return srv

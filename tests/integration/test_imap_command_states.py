@@ -7,7 +7,7 @@ and what is allowed gets past the state check."""
 
 import pytest
 
-from imap_pool import pool_server
+from imap_pool import pool_fixture
 from test_imap_rev2 import Raw, tagged
 
 ANY = ["CAPABILITY", "NOOP", "ID NIL"]
@@ -20,10 +20,7 @@ NOT_AUTHENTICATED_TEXT = b"BAD Not authenticated"
 WRONG_STATE_TEXT = b"BAD Command valid only in the selected state or before login"
 
 
-@pytest.fixture(scope="module")
-def srv(pochta_bin, tls_cert, tmp_path_factory):
-    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "states", 4) as s:
-        yield s
+srv = pool_fixture("states", 4)
 
 
 def reply(r, tag, text):

@@ -7,15 +7,12 @@ renamed away); CREATE and RENAME make no empty parents; only DELETE of a
 
 import pytest
 
-from imap_pool import pool_server
+from imap_pool import pool_fixture
 from test_imap import imaps, mail, ok
 from test_imap_rev2 import Raw, tagged
 
 
-@pytest.fixture(scope="module")
-def srv(pochta_bin, tls_cert, tmp_path_factory):
-    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "del", 10) as s:
-        yield s
+srv = pool_fixture("del", 10)
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ RFC 3516)."""
 
 import pytest
 
-from imap_pool import pool_server
+from imap_pool import pool_fixture
 from test_imap_rev2 import Raw, mail, tagged
 
 MAX_KEYWORDS = 100  # store/keywords.hpp
 
 
-@pytest.fixture(scope="module")
-def srv(pochta_bin, tls_cert, tmp_path_factory):
-    with pool_server(pochta_bin, tls_cert, tmp_path_factory, "hard", 6) as s:
-        yield s
+srv = pool_fixture("hard", 6)
 
 
 @pytest.fixture
