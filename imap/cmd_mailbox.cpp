@@ -76,11 +76,9 @@ void Session::cmd_rename(const Command& cmd) {
     std::string user = user_, f = *from, t = *to;
     run_store<Outcome>(
         [user, f, t](store::Store& store) {
-            return guarded([&] {
-                if (!store.find_mailbox(user, f)) throw store::MailboxNotFound("no such mailbox");
-                if (store.find_mailbox(user, t)) throw store::MailboxExists("target exists");
-                store.rename_mailbox(user, f, t);  // superiors of the target: as for CREATE
-            });
+            // Superiors of the target: as for CREATE. A \Noselect level renames
+            // with its inferiors (README, "IMAP").
+            return guarded([&] { store.rename_mailbox(user, f, t); });
         },
         [](Session& self, Outcome o, std::string error) {
             if (!error.empty()) return self.no("Cannot rename mailbox", "SERVERBUG");

@@ -101,6 +101,19 @@ def test_rename_makes_no_empty_parents_and_leaves_none_behind(srv, user):
     m.logout()
 
 
+def test_rename_of_a_noselect_level_renames_its_children(srv, user):
+    m = imaps(srv, user)
+    ok(m.create("Level/One"))
+    ok(m.append("Level/One", None, None, mail("level-one")))
+    ok(m.rename("Level", "Moved"))
+    assert names(m, "Level*") == {}
+    assert names(m, "Moved*") == {"Moved": {"\\Noselect", "\\HasChildren"}, "Moved/One": {"\\HasNoChildren"}}
+    assert ok(m.status("Moved/One", "(MESSAGES)")) == [b"Moved/One (MESSAGES 1)"]
+    typ, data = m.rename("Level", "Other")
+    assert typ == "NO" and b"NONEXISTENT" in data[0]
+    m.logout()
+
+
 def test_another_session_on_a_deleted_parent_is_told(srv, user):
     watcher = Raw(srv, user)
     m = imaps(srv, user)

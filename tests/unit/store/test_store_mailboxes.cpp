@@ -131,6 +131,20 @@ TEST_CASE("delete_mailbox of a mailbox with inferiors leaves a level, refused on
     CHECK_THROWS_AS(store->delete_mailbox(alice, "p"), MailboxNotFound);
 }
 
+TEST_CASE("rename_mailbox of a level renames its inferiors", "[store][mailbox]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    store->create_mailbox(alice, "lvl/x");
+    store->create_mailbox(alice, "lvl/y/z");
+    store->rename_mailbox(alice, "lvl", "moved");
+    CHECK(store->find_mailbox(alice, "moved/x"));
+    CHECK(store->find_mailbox(alice, "moved/y/z"));
+    CHECK_FALSE(store->find_mailbox(alice, "moved"));  // still only a level
+    CHECK_FALSE(store->find_mailbox(alice, "lvl/x"));
+    CHECK_THROWS_AS(store->rename_mailbox(alice, "lvl", "again"), MailboxNotFound);
+    CHECK_THROWS_AS(store->rename_mailbox(alice, "moved", "moved/deeper"), MailboxRefused);
+}
+
 TEST_CASE("a re-created mailbox gets a new UIDVALIDITY and starts over", "[store][mailbox]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
