@@ -5,7 +5,7 @@
 #include "common/mime/section.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
-#include "imap/fetch_render.hpp"
+#include "imap/crlf.hpp"
 
 namespace pochta::imap {
 

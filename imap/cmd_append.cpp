@@ -87,6 +87,9 @@ void Session::cmd_append(Command& cmd) {
     if (i != cmd.args.size() - 1 || cmd.args[i].type != Token::Type::literal)
         return bad("APPEND takes one message as a literal");
     if (cmd.args[i].text.empty()) return no("Empty message");
+    // RFC 9051 4.3 / RFC 3516 4.2: only a literal8 may carry NUL.
+    if (!cmd.args[i].binary && cmd.args[i].text.find('\0') != std::string::npos)
+        return no("Message contains NUL; send it as a literal8 (~{n})");
     if (cmd.args[i].text.size() > ctx_.max_message_size) return no("Message too big", "TOOBIG");
     request.user = user_;
     request.mailbox = *name;
@@ -94,15 +97,23 @@ void Session::cmd_append(Command& cmd) {
     struct Appended {
         Outcome outcome;
         store::AppendResult result;
+        std::string limit;  // refused by a store limit (keywords): NO [LIMIT]
     };
     run_store<Appended>(
         [request = std::move(request)](store::Store& store) {
             Appended a;
-            a.outcome = guarded([&] { a.result = store.append(request); });
+            a.outcome = guarded([&] {
+                try {
+                    a.result = store.append(request);
+                } catch (const store::LimitExceeded& e) {
+                    a.limit = e.what();
+                }
+            });
             return a;
         },
         [target = *name](Session& self, Appended a, std::string error) {
             if (a.outcome.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "TRYCREATE");
+            if (!a.limit.empty()) return self.no(a.limit, "LIMIT");
             if (!error.empty() || !a.outcome.ok()) {
                 log::warn("imap user={} append failed: {}{}", self.user_, error, a.outcome.message);
                 return self.no("APPEND failed", "SERVERBUG");

@@ -23,22 +23,6 @@ std::string mailbox_error_code(Outcome::Kind kind) {
     }
 }
 
-// Creates the missing parents of `name` (RFC 3501 6.3.3: superiors are
-// created as needed), then `name` unless only_parents.
-void create_with_parents(store::Store& store, const std::string& user, const std::string& name, bool only_parents) {
-    for (size_t slash = name.find(kDelimiter); slash != std::string::npos; slash = name.find(kDelimiter, slash + 1)) {
-        std::string parent = name.substr(0, slash);
-        if (!store.find_mailbox(user, parent)) {
-            try {
-                store.create_mailbox(user, parent);
-            } catch (const store::MailboxExists&) {
-                // created meanwhile by another session: fine
-            }
-        }
-    }
-    if (!only_parents) store.create_mailbox(user, name);
-}
-
 }  // namespace
 
 void Session::cmd_create(const Command& cmd) {
@@ -50,7 +34,10 @@ void Session::cmd_create(const Command& cmd) {
     if (name->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*name == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
     std::string user = user_, n = *name;
-    run_store<Outcome>([user, n](store::Store& store) { return guarded([&] { create_with_parents(store, user, n, false); }); },
+    // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
+    // succeed): they are levels of the hierarchy, \Noselect in LIST, that
+    // vanish with their last inferior, as Dovecot's (README, "IMAP": LIST).
+    run_store<Outcome>([user, n](store::Store& store) { return guarded([&] { store.create_mailbox(user, n); }); },
                        [](Session& self, Outcome o, std::string error) {
                            if (!error.empty()) return self.no("Cannot create mailbox", "SERVERBUG");
                            if (o.kind == Outcome::Kind::exists) return self.no("Mailbox already exists", "ALREADYEXISTS");
@@ -89,12 +76,9 @@ void Session::cmd_rename(const Command& cmd) {
     std::string user = user_, f = *from, t = *to;
     run_store<Outcome>(
         [user, f, t](store::Store& store) {
-            return guarded([&] {
-                if (!store.find_mailbox(user, f)) throw store::MailboxNotFound("no such mailbox");
-                if (store.find_mailbox(user, t)) throw store::MailboxExists("target exists");
-                create_with_parents(store, user, t, true);
-                store.rename_mailbox(user, f, t);
-            });
+            // Superiors of the target: as for CREATE. A \Noselect level renames
+            // with its inferiors (README, "IMAP").
+            return guarded([&] { store.rename_mailbox(user, f, t); });
         },
         [](Session& self, Outcome o, std::string error) {
             if (!error.empty()) return self.no("Cannot rename mailbox", "SERVERBUG");

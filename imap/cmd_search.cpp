@@ -4,6 +4,8 @@
 // message content is read only when a key needs it.
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_eval.hpp"
@@ -24,16 +26,30 @@ struct Hit {
     uint64_t modseq = 0;  // wire value
 };
 
+struct Found {
+    std::vector<Hit> hits;
+    bool too_expensive = false;  // stopped by the budget: no result
+};
+
+// The work one SEARCH may do on a store worker (README, "IMAP": SEARCH
+// limits): octets of message text scanned by its string keys, and time.
+constexpr uint64_t kSearchMaxOctets = 512ull << 20;
+constexpr std::chrono::seconds kSearchMaxTime{15};
+
 // The view holds only UIDs: each candidate's flags, dates and sizes come
 // from one read of the store's rows, in the same snapshot.
-std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query,
-                          const SearchContext& context, const std::vector<Candidate>& candidates) {
+Found evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query, SearchContext context,
+               const std::vector<Candidate>& candidates) {
+    SearchBudget budget;
+    budget.max_octets = kSearchMaxOctets;
+    budget.deadline = std::chrono::steady_clock::now() + kSearchMaxTime;
+    context.budget = &budget;
     std::vector<uint32_t> uids;
     uids.reserve(candidates.size());
     for (const auto& c : candidates) uids.push_back(c.uid);
     std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
     SearchEvaluator evaluator(query, context);
-    std::vector<Hit> hits;
+    Found found;
     auto row = rows.begin();
     for (const Candidate& candidate : candidates) {
         while (row != rows.end() && row->info.uid < candidate.uid) ++row;
@@ -62,12 +78,14 @@ std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQ
             return *raw;
         };
         try {
-            if (evaluator.matches(m)) hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
+            if (evaluator.matches(m)) found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
         } catch (const store::StoreError&) {
             // expunged by another session while we searched: not a match
+        } catch (const SearchTooExpensive&) {
+            return Found{{}, true};
         }
     }
-    return hits;
+    return found;
 }
 
 }  // namespace
@@ -76,8 +94,9 @@ void Session::cmd_search(const Command& cmd) {
     SearchError error;
     auto query = parse_search(cmd.args, error);
     if (!query) {
-        if (error.kind == SearchError::Kind::bad_charset) {
+        if (error.kind != SearchError::Kind::syntax) {
             if (requests_save(cmd.args)) selected_->saved_uids = {};  // a NO empties "$" (RFC 5182 2.1)
+            if (error.kind == SearchError::Kind::limit) return no(error.reason, "LIMIT");
             return no(error.reason, "BADCHARSET (UTF-8 US-ASCII)");
         }
         return bad(error.reason.empty() ? "Invalid SEARCH" : error.reason);
@@ -100,16 +119,17 @@ void Session::cmd_search(const Command& cmd) {
     if (with_modseq) enable_condstore();  // a CONDSTORE-enabling command (RFC 7162 3.1)
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
-    run_store<std::vector<Hit>>(
+    run_store<Found>(
         [q, context, c, mailbox_id](store::Store& store) { return evaluate(store, mailbox_id, *q, context, *c); },
-        [q, uid, with_modseq](Session& self, std::vector<Hit> hits, std::string error) {
-            if (!error.empty()) {
-                log::warn("imap user={} search failed: {}", self.user_, error);
+        [q, uid, with_modseq](Session& self, Found result, std::string error) {
+            if (!error.empty() || result.too_expensive) {
+                if (!error.empty()) log::warn("imap user={} search failed: {}", self.user_, error);
                 if (q->options.save && self.selected_) self.selected_->saved_uids = {};
+                if (result.too_expensive) return self.no("Search too expensive", "LIMIT");
                 return self.no("SEARCH failed", "SERVERBUG");
             }
             std::vector<SearchHit> found, found_uids;
-            for (const Hit& hit : hits) {
+            for (const Hit& hit : result.hits) {
                 found.push_back(SearchHit{uid ? hit.uid : hit.seq, hit.modseq});
                 found_uids.push_back(SearchHit{hit.uid, 0});
             }

@@ -89,7 +89,12 @@ void Session::cmd_store(const Command& cmd) {
     run_store<StoreOutcome>(
         [id, update, silent](store::Store& store) {
             StoreOutcome out;
-            out.result = store.update_flags(id, update);
+            try {
+                out.result = store.update_flags(id, update);
+            } catch (const store::LimitExceeded& e) {
+                out.limit = e.what();
+                return out;
+            }
             // Without .SILENT every message gets its flags, changed or not:
             // read them back (the view keeps no flags).
             if (!silent) out.rows = store.message_rows(id, update.uids, {});
@@ -97,6 +102,7 @@ void Session::cmd_store(const Command& cmd) {
         },
         [id, targets](Session& self, StoreOutcome outcome, std::string error) {
             if (!error.empty()) return self.no("STORE failed", "SERVERBUG");
+            if (!outcome.limit.empty()) return self.no(outcome.limit, "LIMIT");
             if (!self.selected_ || self.selected_->view.mailbox_id() != id) return self.ok("STORE completed");
             self.finish_store(targets, outcome);
         });

@@ -9,6 +9,7 @@
 #include "common/mime/structure.hpp"
 #include "common/util/strings.hpp"
 #include "imap/binary_section.hpp"
+#include "imap/crlf.hpp"
 #include "imap/bodystructure.hpp"
 #include "imap/envelope.hpp"
 #include "imap/fetch_summary.hpp"
@@ -251,16 +252,6 @@ std::string filter_header(std::string_view header, const std::vector<std::string
     }
     if (!out.empty() && out.back() != '\n') out += "\r\n";
     out += "\r\n";
-    return out;
-}
-
-std::string to_crlf(std::string_view data) {
-    std::string out;
-    out.reserve(data.size() + data.size() / 32);
-    for (size_t i = 0; i < data.size(); i++) {
-        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r')) out += '\r';
-        out += data[i];
-    }
     return out;
 }
 

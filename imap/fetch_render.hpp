@@ -49,7 +49,4 @@ std::string format_internaldate(int64_t unix_seconds);
 // `fields`, case-insensitively, followed by the empty line that ends a header.
 std::string filter_header(std::string_view header, const std::vector<std::string>& fields, bool exclude);
 
-// Bare LF becomes CRLF: what the wire and RFC822.SIZE count.
-std::string to_crlf(std::string_view data);
-
 }  // namespace pochta::imap

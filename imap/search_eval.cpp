@@ -9,6 +9,7 @@
 #include "common/util/strings.hpp"
 #include "imap/message_date.hpp"
 #include "imap/search_text.hpp"
+#include "imap/substring_search.hpp"
 #include "store/store.hpp"
 
 namespace pochta::imap {
@@ -77,8 +78,10 @@ int64_t local_day(int64_t when, const std::optional<int32_t>& utc_offset) {
 
 ContentNeed max_need(ContentNeed a, ContentNeed b) { return a > b ? a : b; }
 
-bool contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
+// Linear in the haystack (imap/substring_search.hpp), charged to the budget first.
+bool contains(std::string_view haystack, const SubstringMatcher& needle, SearchBudget* budget) {
+    if (budget) budget->charge(haystack.size());
+    return needle.found_in(haystack);
 }
 
 // "name <local@domain>, ..." with names decoded: lets "Doe, John <jd@x>"
@@ -107,7 +110,7 @@ struct SearchEvaluator::Node {
     Kind kind = Kind::all;
     std::vector<Node> children;
     std::string field;
-    std::string needle;  // folded search string
+    SubstringMatcher needle;  // of the folded search string
     bool address = false;
     std::vector<SeqRange> ranges;
     int64_t day = 0;
@@ -152,10 +155,10 @@ Node compile(const SearchNode& in, const SearchContext& context, size_t depth) {
         case Kind::header:
             out.field = in.field;
             out.address = is_address_field(in.field);
-            out.needle = fold_case(in.text);
+            out.needle = SubstringMatcher(fold_case(in.text));
             break;
         case Kind::body:
-        case Kind::text: out.needle = fold_case(in.text); break;
+        case Kind::text: out.needle = SubstringMatcher(fold_case(in.text)); break;
         case Kind::before:
         case Kind::on:
         case Kind::since:
@@ -243,13 +246,13 @@ std::vector<std::string> field_values(const Node& node, Loaded& loaded) {
     return header_values(loaded.header(), node.field);
 }
 
-bool header_matches(const Node& node, Loaded& loaded) {
+bool header_matches(const Node& node, Loaded& loaded, SearchBudget* budget) {
     for (const std::string& value : field_values(node, loaded)) {
-        if (node.needle.empty()) return true;
-        if (contains(fold_case(mime::decode_encoded_words(value)), node.needle)) return true;
+        if (node.needle.needle().empty()) return true;
+        if (contains(fold_case(mime::decode_encoded_words(value)), node.needle, budget)) return true;
         if (!node.address) continue;
-        if (contains(fold_case(value), node.needle)) return true;
-        if (contains(fold_case(rendered_addresses(value)), node.needle)) return true;
+        if (contains(fold_case(value), node.needle, budget)) return true;
+        if (contains(fold_case(rendered_addresses(value)), node.needle, budget)) return true;
     }
     return false;
 }
@@ -279,10 +282,11 @@ bool eval(const Node& node, Loaded& loaded, const SearchContext& context) {
         case Kind::flag: return node.flag != 0 && (m.flags & node.flag) != 0;
         case Kind::keyword: return has_keyword(m, node.field);
         case Kind::recent: return m.recent;
-        case Kind::header: return header_matches(node, loaded);
-        case Kind::body: return contains(loaded.folded_body(), node.needle);
+        case Kind::header: return header_matches(node, loaded, context.budget);
+        case Kind::body: return contains(loaded.folded_body(), node.needle, context.budget);
         case Kind::text:
-            return contains(loaded.folded_header_text(), node.needle) || contains(loaded.folded_body(), node.needle);
+            return contains(loaded.folded_header_text(), node.needle, context.budget) ||
+                   contains(loaded.folded_body(), node.needle, context.budget);
         case Kind::before: return local_day(m.internal_date, context.utc_offset) < node.day;
         case Kind::on: return local_day(m.internal_date, context.utc_offset) == node.day;
         case Kind::since: return local_day(m.internal_date, context.utc_offset) >= node.day;
@@ -306,6 +310,11 @@ bool eval(const Node& node, Loaded& loaded, const SearchContext& context) {
 }
 
 }  // namespace
+
+void SearchBudget::charge(uint64_t octets) {
+    used += octets;
+    if (used > max_octets || std::chrono::steady_clock::now() > deadline) throw SearchTooExpensive();
+}
 
 ContentNeed content_need(const SearchNode& node) {
     switch (node.kind) {

@@ -27,10 +27,12 @@
 //   TEXT at the decoded header plus that.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,12 +61,31 @@ struct SearchMessage {
     std::function<std::string_view()> header;
 };
 
+// The work one SEARCH may do (README, "IMAP": SEARCH limits): octets of
+// message text scanned by its string keys, and a wall-clock deadline
+// checked as it scans. Past either, evaluation throws SearchTooExpensive.
+struct SearchBudget {
+    uint64_t max_octets = UINT64_MAX;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    uint64_t used = 0;
+
+    // Counts `octets` about to be scanned; throws when over the budget.
+    void charge(uint64_t octets);
+};
+
+struct SearchTooExpensive : std::runtime_error {
+    SearchTooExpensive() : std::runtime_error("search too expensive") {}
+};
+
 struct SearchContext {
     uint32_t message_count = 0;  // '*' in message sequence sets
     uint32_t max_uid = 0;        // '*' in UID sets: the highest UID in the mailbox
     // Time zone of BEFORE/ON/SINCE, seconds east of UTC; nullopt: the
     // server's local time zone (with its daylight saving rules) at each date.
     std::optional<int32_t> utc_offset;
+    // Optional: the work allowed, charged as string keys scan text. Must
+    // outlive the evaluator; null for no limit (SORT, THREAD, tests).
+    SearchBudget* budget = nullptr;
 };
 
 // What the evaluation of a query (or a SORT/THREAD) reads, cheapest first:

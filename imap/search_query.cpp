@@ -107,14 +107,15 @@ public:
     }
 
 private:
-    bool fail(std::string reason) {
-        error_.kind = SearchError::Kind::syntax;
+    bool fail(std::string reason, SearchError::Kind kind = SearchError::Kind::syntax) {
+        error_.kind = kind;
         error_.reason = std::move(reason);
         return false;
     }
 
     bool parse_key(std::span<const Token> tokens, size_t& pos, SearchNode& out, size_t depth) {
         if (depth > kMaxSearchDepth) return fail("search criteria nested too deeply");
+        if (++keys_ > kMaxSearchKeys) return fail("Too many search keys", SearchError::Kind::limit);
         const Token& token = tokens[pos++];
         if (token.is_list()) {
             out = leaf(Kind::and_);
@@ -206,6 +207,7 @@ private:
         if (pos >= tokens.size()) return fail(std::string(key) + " needs an argument");
         std::optional<std::string_view> s = tokens[pos++].astring();
         if (!s) return fail(std::string(key) + " needs a string");
+        if (s->size() > kMaxSearchString) return fail("Search string too long", SearchError::Kind::limit);
         out = *s;
         return true;
     }
@@ -269,6 +271,7 @@ private:
     }
 
     SearchError& error_;
+    size_t keys_ = 0;
 };
 
 }  // namespace

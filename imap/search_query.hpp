@@ -89,12 +89,19 @@ struct SearchError {
     enum class Kind {
         syntax,       // tagged BAD
         bad_charset,  // tagged NO [BADCHARSET (UTF-8 US-ASCII)]
+        limit,        // over kMaxSearchString or kMaxSearchKeys: tagged NO [LIMIT]
     };
     Kind kind = Kind::syntax;
     std::string reason;
 };
 
 inline constexpr size_t kMaxSearchDepth = 32;
+// A search string (BODY, TEXT, HEADER, FROM...) longer than this is refused
+// with NO [LIMIT], as are queries of more keys (README, "IMAP": SEARCH
+// limits): generous for any client, small enough that a SEARCH costs about
+// the size of the text it scans.
+inline constexpr size_t kMaxSearchString = 1000;
+inline constexpr size_t kMaxSearchKeys = 256;
 
 // `args` are the SEARCH (or UID SEARCH) arguments after the command name.
 std::optional<SearchQuery> parse_search(std::span<const Token> args, SearchError& error);

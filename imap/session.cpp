@@ -182,44 +182,56 @@ void Session::count_error() {
     bye_and_close("Too many invalid commands");
 }
 
-bool Session::allowed(const Command& cmd) const {
-    const std::string& n = cmd.name;
-    if (n == "CAPABILITY" || n == "NOOP" || n == "LOGOUT" || n == "ID") return true;
-    if (n == "STARTTLS" || n == "LOGIN" || n == "AUTHENTICATE") return state_ == State::not_authenticated;
-    if (state_ == State::not_authenticated) return false;
-    if (n == "CHECK" || n == "CLOSE" || n == "UNSELECT" || n == "EXPUNGE" || n == "SEARCH" || n == "FETCH" ||
-        n == "STORE" || n == "COPY" || n == "MOVE")
-        return state_ == State::selected;
-    return true;
+uint8_t Session::state_bit() const {
+    switch (state_) {
+        case State::not_authenticated: return in_not_authenticated;
+        case State::selected: return in_selected;
+        default: return in_authenticated;  // logout: only the goodbye is left
+    }
+}
+
+const CommandSpec* Session::admit(const Command& cmd) {
+    const CommandSpec* spec = find_command(cmd.name);
+    if (state_ == State::not_authenticated && !(spec && spec->valid_in(in_not_authenticated))) {
+        bad("Not authenticated");
+        return nullptr;
+    }
+    if (spec && !spec->valid_in(state_bit())) {
+        bad("Command valid only in the selected state or before login");
+        return nullptr;
+    }
+    if (cmd.uid && !(spec && spec->uid_form)) {
+        bad("Unknown UID command");
+        return nullptr;
+    }
+    if (!spec) bad("Unknown command");
+    return spec;
 }
 
 void Session::execute(Command cmd) {
     tag_ = std::move(cmd.tag);
     name_ = cmd.name;
     uid_ = cmd.uid;
+    command_ = nullptr;
     busy_ = true;
-    if (!allowed(cmd)) {
-        if (state_ == State::not_authenticated && cmd.name != "STARTTLS" && cmd.name != "LOGIN" &&
-            cmd.name != "AUTHENTICATE")
-            return bad("Not authenticated");
-        return bad(state_ == State::not_authenticated ? "Command not valid in this state"
-                                                      : "Command valid only in the selected state or before login");
-    }
+    const CommandSpec* spec = admit(cmd);
+    if (!spec) return;
+    command_ = spec;
     // New messages and flag changes learnt since the last command go out
     // first, so every number this command uses is one the client knows.
     if (selected_) send_announcements(selected_->view.take(false));
-    use_saved_result(cmd);
-    dispatch(cmd);
+    use_saved_result(*spec, cmd);
+    spec->handler(*this, cmd);
 }
 
-// RFC 5182: "$" is the sequence set of FETCH, STORE, COPY, MOVE and UID
-// EXPUNGE (SEARCH reads it in imap/esearch). The saved UIDs become the
+// RFC 5182: "$" is the sequence set of the commands whose row says so
+// (SEARCH reads it in imap/esearch). The saved UIDs become the
 // text of a set in the command's own numbering; an empty result leaves
 // "$", which parses to a set naming nothing, so the command does nothing.
-void Session::use_saved_result(Command& cmd) const {
-    const std::string& n = cmd.name;
-    bool takes_set = n == "FETCH" || n == "STORE" || n == "COPY" || n == "MOVE" || (n == "EXPUNGE" && cmd.uid);
-    if (!selected_ || !takes_set || cmd.args.empty() || !cmd.args[0].is_atom() || cmd.args[0].text != "$") return;
+void Session::use_saved_result(const CommandSpec& spec, Command& cmd) const {
+    if (!selected_ || !spec.takes_saved_result(cmd.uid) || cmd.args.empty() || !cmd.args[0].is_atom() ||
+        cmd.args[0].text != "$")
+        return;
     const SeqSet& uids = selected_->saved_uids;
     if (uids.empty()) return;
     if (cmd.uid) {
@@ -230,50 +242,12 @@ void Session::use_saved_result(Command& cmd) const {
     if (seqs && !seqs->empty()) cmd.args[0].text = SeqSet::from_numbers(std::move(*seqs)).str();
 }
 
-void Session::dispatch(Command& cmd) {
-    const std::string& n = cmd.name;
-    if (cmd.uid && n != "FETCH" && n != "STORE" && n != "COPY" && n != "MOVE" && n != "SEARCH" && n != "EXPUNGE")
-        return bad("Unknown UID command");
-    if (n == "CAPABILITY") return cmd_capability();
-    if (n == "NOOP") return cmd_noop();
-    if (n == "LOGOUT") return cmd_logout();
-    if (n == "STARTTLS") return cmd_starttls();
-    if (n == "LOGIN") return cmd_login(cmd);
-    if (n == "AUTHENTICATE") return cmd_authenticate(cmd);
-    if (n == "ID") return cmd_id(cmd);
-    if (n == "ENABLE") return cmd_enable(cmd);
-    if (n == "NAMESPACE") return cmd_namespace();
-    if (n == "LIST") return cmd_list(cmd, false);
-    if (n == "LSUB") return cmd_list(cmd, true);
-    if (n == "CREATE") return cmd_create(cmd);
-    if (n == "DELETE") return cmd_delete(cmd);
-    if (n == "RENAME") return cmd_rename(cmd);
-    if (n == "SUBSCRIBE") return cmd_subscribe(cmd, true);
-    if (n == "UNSUBSCRIBE") return cmd_subscribe(cmd, false);
-    if (n == "STATUS") return cmd_status(cmd);
-    if (n == "SELECT") return cmd_select(cmd, false);
-    if (n == "EXAMINE") return cmd_select(cmd, true);
-    if (n == "CLOSE") return cmd_close(true);
-    if (n == "UNSELECT") return cmd_close(false);
-    if (n == "CHECK") return cmd_noop();
-    if (n == "EXPUNGE") return cmd_expunge(cmd);
-    if (n == "FETCH") return cmd_fetch(cmd);
-    if (n == "STORE") return cmd_store(cmd);
-    if (n == "COPY") return cmd_copy(cmd, false);
-    if (n == "MOVE") return cmd_copy(cmd, true);
-    if (n == "APPEND") return cmd_append(cmd);
-    if (n == "IDLE") return cmd_idle();
-    if (n == "SEARCH") return cmd_search(cmd);
-    bad("Unknown command");
-}
-
 void Session::complete(Status status, std::string_view code, std::string_view text) {
     if (!busy_ || conn_->closing()) return;
     if (selected_) {
         // RFC 3501 7.4.1: no EXPUNGE during FETCH, STORE or SEARCH (their
         // UID forms allow it), so message numbers stay put for the client.
-        bool quiet = !uid_ && (name_ == "FETCH" || name_ == "STORE" || name_ == "SEARCH");
-        announce(!quiet);
+        announce(!command_ || command_->may_expunge(uid_));
     }
     send(status_line(tag_, status, code, text));
     busy_ = false;

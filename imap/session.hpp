@@ -18,6 +18,7 @@
 
 #include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
+#include "imap/command_table.hpp"
 #include "imap/context.hpp"
 #include "imap/esearch.hpp"
 #include "imap/fetch_items.hpp"
@@ -47,6 +48,9 @@ public:
     std::string capabilities() const;
 
 private:
+    // The command table's rows call the cmd_* handlers below.
+    friend std::span<const CommandSpec> command_table();
+
     enum class State { not_authenticated, authenticated, selected, logout };
     // What the next input is: a command, an AUTHENTICATE response line, or
     // IDLE's "DONE".
@@ -71,10 +75,12 @@ private:
     void on_continuation(uint64_t size);
     void on_parse_error(const ParseError& error);
     void execute(Command cmd);
-    bool allowed(const Command& cmd) const;
+    // The command's row when it may run in the current state; otherwise
+    // replies BAD and returns nullptr.
+    const CommandSpec* admit(const Command& cmd);
+    uint8_t state_bit() const;
     // Puts the saved search result in place of a "$" set argument.
-    void use_saved_result(Command& cmd) const;
-    void dispatch(Command& cmd);
+    void use_saved_result(const CommandSpec& spec, Command& cmd) const;
     // Ends the current command: pending untagged updates, then the tagged
     // status; resumes input if the command went asynchronous.
     void complete(Status status, std::string_view code, std::string_view text);
@@ -163,6 +169,7 @@ private:
     struct StoreOutcome {
         store::FlagResult result;
         std::vector<store::MessageRow> rows;  // without .SILENT: the targets' flags after the change
+        std::string limit;                    // refused by a store limit (keywords): NO [LIMIT]
     };
     void finish_store(const std::vector<uint32_t>& targets, const StoreOutcome& outcome);
     void cmd_copy(const Command& cmd, bool move);
@@ -188,6 +195,7 @@ private:
     // The command under way.
     std::string tag_;
     std::string name_;
+    const CommandSpec* command_ = nullptr;  // its row in the command table
     bool uid_ = false;
     bool busy_ = false;             // a command is running (maybe asynchronously)
     bool refreshing_ = false;       // a refresh of the selected mailbox is running

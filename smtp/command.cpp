@@ -35,6 +35,15 @@ Verb lookup_verb(std::string_view word) {
     return Verb::unknown;
 }
 
+// A decimal number: digits only, leading zeros allowed however many
+// ("BDAT 00000000000000000000000005" is 5: RFC 3030 and RFC 1870 write
+// 1*DIGIT); nullopt on anything else or a value over 64 bits.
+std::optional<uint64_t> parse_decimal(std::string_view s) {
+    size_t zeros = s.find_first_not_of('0');
+    if (zeros == std::string_view::npos) return s.empty() ? std::nullopt : std::optional<uint64_t>(0);
+    return parse_uint(s.substr(zeros));
+}
+
 void skip_spaces(std::string_view& in) {
     while (!in.empty() && in.front() == ' ') in.remove_prefix(1);
 }
@@ -122,7 +131,7 @@ bool apply_body(const Parameter& p, MailParams& mail) {
 bool apply_mail_parameter(const Parameter& p, Command& command) {
     MailParams& mail = command.mail;
     if (iequals(p.keyword, "SIZE")) {
-        mail.size = p.has_value ? parse_uint(p.value) : std::nullopt;
+        mail.size = p.has_value ? parse_decimal(p.value) : std::nullopt;
         // All digits but too many for 64 bits: a size over any limit (552), not bad syntax.
         bool only_digits = p.has_value && !p.value.empty() &&
                            p.value.find_first_not_of("0123456789") == std::string_view::npos;
@@ -185,7 +194,7 @@ void parse_rcpt(Command& command) {
 
 void parse_bdat(Command& command) {
     auto parts = split_words(command.argument);
-    std::optional<uint64_t> size = parts.empty() ? std::nullopt : parse_uint(parts[0]);
+    std::optional<uint64_t> size = parts.empty() ? std::nullopt : parse_decimal(parts[0]);
     if (!size || parts.size() > 2 || (parts.size() == 2 && !iequals(parts[1], "LAST"))) {
         command.syntax_error = "Syntax: BDAT <size> [LAST]";
         return;

@@ -7,11 +7,25 @@
 namespace pochta::smtp {
 namespace {
 
-// Keeps a client-supplied name from breaking the header: only printable
-// ASCII and UTF-8 survive, the rest becomes '?'.
+// What of a HELO/EHLO argument may stand in the "from" clause: the
+// characters of a domain or an address literal ("[192.0.2.1]",
+// "[IPv6:2001:db8::1]") and the rest of RFC 5322 atext.
+bool helo_char(unsigned char c) {
+    if (c <= 0x20 || c >= 0x7f) return false;  // controls, space, DEL and every 8-bit octet
+    switch (c) {
+        case '(': case ')': case '<': case '>': case '@': case ',': case ';': case '\\': case '"':
+            return false;  // would open a comment, an address or end the field's tokens
+        default: return true;
+    }
+}
+
+// Keeps a client-supplied name from breaking the header: the EHLO domain is
+// ASCII (RFC 5321 4.1.1.1; RFC 6531 3.7.1 even for SMTPUTF8), so raw 8-bit
+// octets and anything that is not a domain character become '?', keeping
+// the field valid ASCII (RFC 5322 3.6.7).
 std::string sanitize(std::string_view text) {
     std::string out;
-    for (unsigned char c : text.substr(0, 255)) out.push_back((c >= 0x21 && c != 0x7f) ? static_cast<char>(c) : '?');
+    for (unsigned char c : text.substr(0, 255)) out.push_back(helo_char(c) ? static_cast<char>(c) : '?');
     return out.empty() ? std::string("unknown") : out;
 }
 

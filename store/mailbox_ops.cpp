@@ -47,16 +47,20 @@ MailboxInfo WriteOps::create_mailbox(const std::string& user, const std::string&
     return info;
 }
 
-// RFC 3501 6.3.4 would let a mailbox with inferiors be deleted and live on
-// as \Noselect; this store has no such placeholder rows, so it refuses
-// instead and leaves the client to delete the children first.
+// RFC 3501 6.3.4, as Dovecot does it: a mailbox with inferiors goes with
+// its messages, and its name lives on as a level of the hierarchy (no row;
+// LIST shows it \Noselect) while inferiors exist, vanishing with the last
+// of them. Only such a level with inferiors is refused: it has no messages
+// to delete, and removing it would mean removing the inferiors.
 void WriteOps::delete_mailbox(const std::string& user, const std::string& name) {
     const std::string key = canonical_mailbox_name(name);
     if (key == "INBOX") throw MailboxRefused("INBOX cannot be deleted");
     const auto row = mailbox_row(user, key);
-    if (!row) throw MailboxNotFound(fmt::format("no mailbox {}", key));
-    if (has_inferiors(row->user_id, key))
-        throw MailboxRefused(fmt::format("mailbox {} has inferior mailboxes; delete them first", key));
+    if (!row) {
+        if (has_inferiors(user_id(user), key))
+            throw MailboxRefused(fmt::format("{} is a \\Noselect level with inferior mailboxes", key));
+        throw MailboxNotFound(fmt::format("no mailbox {}", key));
+    }
     std::vector<int64_t> blobs;
     {
         auto q = db_.cached("SELECT DISTINCT blob_id FROM messages WHERE mailbox_id = ?1");
@@ -73,25 +77,29 @@ void WriteOps::delete_mailbox(const std::string& user, const std::string& name) 
 
 // Renamed mailboxes keep their id, UIDVALIDITY, UIDs and flags; their
 // subscriptions follow them, as a user who renames a folder expects to
-// keep seeing it.
+// keep seeing it. A level of the hierarchy without a row (see
+// delete_mailbox) renames as its inferiors do.
 void WriteOps::rename_mailbox(const std::string& user, const std::string& from, const std::string& to) {
     check_mailbox_name(to);
     const std::string from_key = canonical_mailbox_name(from);
     const std::string to_key = canonical_mailbox_name(to);
     const auto source = mailbox_row(user, from_key);
-    if (!source) throw MailboxNotFound(fmt::format("no mailbox {}", from_key));
+    const int64_t owner = source ? source->user_id : user_id(user);
+    if (!source && !has_inferiors(owner, from_key)) throw MailboxNotFound(fmt::format("no mailbox {}", from_key));
     if (mailbox_row(user, to_key)) throw MailboxExists(fmt::format("mailbox {} exists", to_key));
-    if (from_key == "INBOX") return rename_inbox(*source, to_key);
+    if (source && from_key == "INBOX") return rename_inbox(*source, to_key);
     if (is_inferior(to_key, from_key))
         throw MailboxRefused(fmt::format("cannot move {} below itself", from_key));
 
-    std::vector<std::pair<int64_t, std::string>> renames{{source->id, to_key}};
+    std::vector<std::pair<int64_t, std::string>> renames;
+    if (source) renames.emplace_back(source->id, to_key);
+    const size_t first_inferior = renames.size();
     {
         auto q = db_.cached("SELECT id, name FROM mailboxes WHERE user_id = ?1 AND name >= ?2 AND name < ?3");
-        q->bind(1, source->user_id).bind(2, inferiors_low(from_key)).bind(3, inferiors_high(from_key));
+        q->bind(1, owner).bind(2, inferiors_low(from_key)).bind(3, inferiors_high(from_key));
         while (q->step()) renames.emplace_back(q->int64(0), to_key + q->text(1).substr(from_key.size()));
     }
-    for (size_t i = 1; i < renames.size(); ++i) {
+    for (size_t i = first_inferior; i < renames.size(); ++i) {
         check_mailbox_name(renames[i].second);  // a longer prefix may push a child over the limit
         if (is_inbox(renames[i].second) || mailbox_row(user, renames[i].second))
             throw MailboxExists(fmt::format("mailbox {} exists", renames[i].second));
@@ -106,7 +114,7 @@ void WriteOps::rename_mailbox(const std::string& user, const std::string& from, 
         rename->reset();
         const std::string old_name = from_key + new_name.substr(to_key.size());
         subscription->reset();
-        subscription->bind(1, source->user_id).bind(2, old_name).bind(3, new_name).run();
+        subscription->bind(1, owner).bind(2, old_name).bind(3, new_name).run();
         note(ChangeEvent::Kind::mailbox_renamed, user, id, modseq);
     }
 }

@@ -39,6 +39,11 @@ class MailboxRefused : public StoreError {
 public:
     using StoreError::StoreError;
 };
+// A client-set limit was reached (e.g. keywords per message): IMAP's [LIMIT].
+class LimitExceeded : public StoreError {
+public:
+    using StoreError::StoreError;
+};
 
 enum class SpecialUse { none, drafts, sent, trash, junk, archive };
 

@@ -36,7 +36,7 @@
 #include "common/mime/structure.hpp"
 #include "common/util/strings.hpp"
 #include "imap/binary_section.hpp"
-#include "imap/fetch_render.hpp"
+#include "imap/crlf.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/fuzz/fuzz_mime_limits.hpp"
 

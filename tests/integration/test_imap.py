@@ -219,6 +219,9 @@ def test_create_hierarchy_rename_delete(imap_server, user):
     m = imaps(imap_server, user)
     ok(m.create("Projects/2026/"))
     ok(m.create("Caf&AOk-"))  # "Café" in modified UTF-7
+    # No empty parent is made: Projects is a \Noselect level until created.
+    assert b'(\\Noselect \\HasChildren) "/" Projects' in ok(m.list('""', "%"))
+    ok(m.create("Projects"))
     typ, data = m.create("Projects")
     assert typ == "NO" and b"ALREADYEXISTS" in data[0]
     lines = ok(m.list('""', "%"))
@@ -228,11 +231,11 @@ def test_create_hierarchy_rename_delete(imap_server, user):
     assert ok(m.list("Projects/", "%")) == [b'(\\HasNoChildren) "/" Projects/2026']
     ok(m.rename("Projects", "Work"))
     assert b'(\\HasNoChildren) "/" Work/2026' in ok(m.list('""', "*"))
+    ok(m.delete("Work"))  # RFC 3501 6.3.4: Work lives on as \Noselect while Work/2026 exists
     typ, data = m.delete("Work")
-    assert typ == "NO"
+    assert typ == "NO" and b"INUSE" in data[0]
     ok(m.delete("Work/2026"))
-    ok(m.delete("Work"))
-    typ, data = m.delete("Work")
+    typ, data = m.delete("Work")  # the \Noselect level went with its last inferior
     assert typ == "NO" and b"NONEXISTENT" in data[0]
     typ, data = m.delete("INBOX")
     assert typ == "NO"

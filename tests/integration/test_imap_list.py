@@ -64,7 +64,7 @@ def test_multiple_patterns_and_return_options(c):
     assert "\\Subscribed" in got["Projects/2026"][0]
     # Without RETURN (SUBSCRIBED), no \Subscribed.
     got = listed(ok(c.cmd("U", 'LIST () "" "%"'), "U"))
-    assert got["Projects"][0] == {"\\HasChildren"}
+    assert got["Projects"][0] == {"\\Noselect", "\\HasChildren"}  # CREATE makes no empty parents
     assert got["Drafts"][0] == {"\\HasNoChildren", "\\Drafts"}
 
 
@@ -87,7 +87,7 @@ def test_subscribed_selection_nonexistent_and_recursivematch(c):
     assert got["Work/Team"][0] == {"\\HasNoChildren", "\\Subscribed"}
     assert "Work" not in got
     got = listed(ok(c.cmd("M", 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"'), "M"))
-    assert got["Work"] == ({"\\HasChildren"}, ' ("CHILDINFO" ("SUBSCRIBED"))')
+    assert got["Work"] == ({"\\Noselect", "\\HasChildren"}, ' ("CHILDINFO" ("SUBSCRIBED"))')
     assert "Work/Team" not in got
     assert got["INBOX"][1] == ""
     # RECURSIVEMATCH alone, unknown options, broken syntax: BAD.

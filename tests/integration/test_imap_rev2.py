@@ -220,6 +220,7 @@ def test_utf8_mailbox_names(srv, user):
     r2 = Raw(srv, user, rev2=True)
     name = "Счета"
     assert tagged(r2.cmd("a1", f'CREATE "{name}/2024"'.encode())) == b"a1 OK CREATE completed"
+    assert tagged(r2.cmd("a0", f'CREATE "{name}"'.encode())) == b"a0 OK CREATE completed"  # no longer made by a1
     lines = r2.cmd("a2", 'LIST "" "*"')
     assert f'* LIST (\\HasChildren) "/" "{name}"'.encode() in lines, lines
     assert f'* LIST (\\HasNoChildren) "/" "{name}/2024"'.encode() in lines, lines
@@ -239,7 +240,8 @@ def test_delete_with_children(srv, user):
     assert tagged(r1.cmd("b1", "DELETE Parent")).startswith(b"b1 NO [INUSE]")
     r1.close()
     assert tagged(r2.cmd("a3", "DELETE Parent/Child")) == b"a3 OK DELETE completed"
-    assert tagged(r2.cmd("a4", "DELETE Parent")) == b"a4 OK DELETE completed"
+    # CREATE made no Parent: the \Noselect level went with its last inferior.
+    assert tagged(r2.cmd("a4", "DELETE Parent")).startswith(b"a4 NO [NONEXISTENT]")
     assert tagged(r2.cmd("a5", "DELETE Parent")).startswith(b"a5 NO [NONEXISTENT]")
     assert tagged(r2.cmd("a6", "CREATE Drafts")).startswith(b"a6 NO [ALREADYEXISTS]")
     assert tagged(r2.cmd("a7", "SELECT Nowhere")).startswith(b"a7 NO [NONEXISTENT]")

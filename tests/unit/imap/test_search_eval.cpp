@@ -462,3 +462,33 @@ TEST_CASE("fold_case: Latin, Greek and Cyrillic") {
     CHECK(fold_case(std::string("\xff\xc3(A", 4)) == std::string("\xff\xc3(a", 4));  // invalid bytes kept
     CHECK(fold_code_point(0x130) == 0x130);  // no Turkish rules
 }
+
+TEST_CASE("search: the budget counts the text string keys scan") {
+    Mailbox box;
+    std::string body(64 * 1024, 'x');
+    for (int i = 0; i < 4; ++i) box.add("Subject: big\n\n" + body + "\n");
+    SearchQuery query = query_of("BODY needle");
+
+    SearchBudget roomy;
+    roomy.max_octets = 4 * body.size() + 1024;
+    SearchContext context = box.context();
+    context.budget = &roomy;
+    CHECK(search_messages(SearchEvaluator(query, context), box.messages).empty());
+    CHECK(roomy.used >= 4 * body.size());
+
+    SearchBudget tight;
+    tight.max_octets = 2 * body.size();
+    context.budget = &tight;
+    CHECK_THROWS_AS(search_messages(SearchEvaluator(query, context), box.messages), SearchTooExpensive);
+
+    SearchBudget late;
+    late.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    context.budget = &late;
+    CHECK_THROWS_AS(search_messages(SearchEvaluator(query, context), box.messages), SearchTooExpensive);
+
+    // Keys that read no text cost nothing.
+    context.budget = &tight;
+    tight.used = 0;
+    CHECK(search_messages(SearchEvaluator(query_of("LARGER 10"), context), box.messages).size() == 4);
+    CHECK(tight.used == 0);
+}

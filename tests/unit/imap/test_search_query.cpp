@@ -249,3 +249,22 @@ TEST_CASE("search dates", "[search]") {
     CHECK_FALSE(parse_search_date("-Feb-1994"));
     CHECK(SearchDate{2020, 1, 2} < SearchDate{2020, 2, 1});
 }
+
+TEST_CASE("search limits: string length and number of keys", "[search]") {
+    std::string longest(kMaxSearchString, 'a');
+    CHECK_NOTHROW(parsed("BODY " + longest));
+    for (std::string key : {"BODY", "TEXT", "SUBJECT", "FROM"}) {
+        std::string args = key + " {" + std::to_string(kMaxSearchString + 1) + "+}\r\n" +
+                           std::string(kMaxSearchString + 1, 'a');
+        SearchError error = failed(args);
+        CHECK(error.kind == SearchError::Kind::limit);
+    }
+    CHECK(failed("HEADER X-Long " + std::string(kMaxSearchString + 1, 'b')).kind == SearchError::Kind::limit);
+
+    std::string keys;
+    for (size_t i = 0; i < kMaxSearchKeys; ++i) keys += "SEEN ";
+    CHECK_NOTHROW(parsed(keys));
+    CHECK(failed(keys + "SEEN").kind == SearchError::Kind::limit);
+    // Keys inside lists count too.
+    CHECK(failed("(" + keys + ") SEEN").kind == SearchError::Kind::limit);
+}

@@ -327,6 +327,17 @@ TEST_CASE("BDAT", "[command][bdat]") {
     bad("BDAT 1 LASTLY");
 }
 
+TEST_CASE("BDAT and SIZE numbers may have any number of leading zeros", "[command][bdat]") {
+    // RFC 3030 chunk-size and RFC 1870 size-value are 1*DIGIT.
+    CHECK(ok("BDAT 00000000000000000000000005").chunk_size == 5u);
+    CHECK(ok("BDAT 00000000000000000000000005 LAST").last_chunk);
+    CHECK(ok("BDAT 000").chunk_size == 0u);
+    CHECK(ok("BDAT 0000000000000000000009999999999999999999").chunk_size == 9999999999999999999ull);
+    CHECK(ok("MAIL FROM:<a@b> SIZE=000000000000000000000001000").mail.size == 1000u);
+    bad("BDAT 000000000000000000000099999999999999999999");  // 20 significant digits
+    bad("BDAT 0x5");
+}
+
 TEST_CASE("AUTH", "[command][auth]") {
     Command c = ok("AUTH plain");
     CHECK(c.mechanism == "PLAIN");

@@ -1,8 +1,26 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <utility>
+
 #include "smtp/trace.hpp"
 
 using namespace pochta::smtp;
+
+namespace {
+
+// The fields every Received needs, with short stand-ins.
+ReceivedInfo from_client(std::string helo, std::string client_ip) {
+    ReceivedInfo info;
+    info.helo = std::move(helo);
+    info.client_ip = std::move(client_ip);
+    info.hostname = "h";
+    info.queue_id = "q";
+    info.date = "d";
+    return info;
+}
+
+}  // namespace
 
 TEST_CASE("Received names the client, us, the protocol and TLS", "[smtp][trace]") {
     ReceivedInfo info;
@@ -23,12 +41,7 @@ TEST_CASE("Received names the client, us, the protocol and TLS", "[smtp][trace]"
 }
 
 TEST_CASE("Received protocol names follow RFC 3848 and RFC 6531", "[smtp][trace]") {
-    ReceivedInfo info;
-    info.helo = "bad name\r\nX-Injected: 1";
-    info.client_ip = "::1";
-    info.hostname = "h";
-    info.queue_id = "q";
-    info.date = "d";
+    ReceivedInfo info = from_client("bad name\r\nX-Injected: 1", "::1");
     info.esmtp = false;
     std::string plain = received_header(info);
     CHECK(plain.find("with SMTP\r\n") != std::string::npos);
@@ -44,4 +57,18 @@ TEST_CASE("Return-Path and Received counting", "[smtp][trace]") {
     CHECK(return_path_header("a@b") == "Return-Path: <a@b>\r\n");
     CHECK(count_received("Received: a\r\nreceived: b\r\n c\r\nSubject: x\r\n\r\nReceived: body\r\n") == 2);
     CHECK(count_received("") == 0);
+}
+
+TEST_CASE("Received carries no raw 8-bit or structural octets of the HELO name", "[smtp][trace]") {
+    ReceivedInfo info = from_client("m\xc3\xbcller.example\xff", "192.0.2.1");
+    std::string header = received_header(info);
+    for (unsigned char c : header) CHECK(c < 0x80);
+    CHECK(header.rfind("Received: from m??ller.example? ([192.0.2.1])\r\n", 0) == 0);
+    info.helo = "evil (comment; x) <a@b>\\\"";
+    CHECK(received_header(info).rfind("Received: from evil??comment??x???a?b??? ([192.0.2.1])", 0) == 0);
+    // Domains and address literals pass unchanged.
+    for (std::string helo : {"mail.example.org", "[192.0.2.1]", "[IPv6:2001:db8::1]", "x-y_z.example"}) {
+        info.helo = helo;
+        CHECK(received_header(info).rfind("Received: from " + helo + " (", 0) == 0);
+    }
 }

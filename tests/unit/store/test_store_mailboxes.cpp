@@ -109,21 +109,40 @@ TEST_CASE("delete_mailbox", "[store][mailbox]") {
     CHECK_FALSE(store->find_mailbox(alice, "Junk"));
 }
 
-TEST_CASE("delete_mailbox refuses a mailbox with inferiors", "[store][mailbox]") {
+TEST_CASE("delete_mailbox of a mailbox with inferiors leaves a level, refused only for a level", "[store][mailbox]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
     store->create_mailbox(alice, "a");
     store->create_mailbox(alice, "a/b");
     store->create_mailbox(alice, "ab");  // a sibling sharing the prefix is no child
-    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxRefused);
-    CHECK(store->find_mailbox(alice, "a"));
-    store->delete_mailbox(alice, "a/b");
+    // RFC 3501 6.3.4: the mailbox goes, its inferiors stay; "a" is now only
+    // a level of the hierarchy, which cannot be deleted while it has inferiors.
     store->delete_mailbox(alice, "a");
     CHECK_FALSE(store->find_mailbox(alice, "a"));
+    CHECK(store->find_mailbox(alice, "a/b"));
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxRefused);
+    store->delete_mailbox(alice, "a/b");
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "a"), MailboxNotFound);
     CHECK(store->find_mailbox(alice, "ab"));
-    // A child without its parent is deleted normally; the missing parent is not found.
+    // A child without its parent is deleted normally.
     store->create_mailbox(alice, "p/c");
+    CHECK_THROWS_AS(store->delete_mailbox(alice, "p"), MailboxRefused);
+    store->delete_mailbox(alice, "p/c");
     CHECK_THROWS_AS(store->delete_mailbox(alice, "p"), MailboxNotFound);
+}
+
+TEST_CASE("rename_mailbox of a level renames its inferiors", "[store][mailbox]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    store->create_mailbox(alice, "lvl/x");
+    store->create_mailbox(alice, "lvl/y/z");
+    store->rename_mailbox(alice, "lvl", "moved");
+    CHECK(store->find_mailbox(alice, "moved/x"));
+    CHECK(store->find_mailbox(alice, "moved/y/z"));
+    CHECK_FALSE(store->find_mailbox(alice, "moved"));  // still only a level
+    CHECK_FALSE(store->find_mailbox(alice, "lvl/x"));
+    CHECK_THROWS_AS(store->rename_mailbox(alice, "lvl", "again"), MailboxNotFound);
+    CHECK_THROWS_AS(store->rename_mailbox(alice, "moved", "moved/deeper"), MailboxRefused);
 }
 
 TEST_CASE("a re-created mailbox gets a new UIDVALIDITY and starts over", "[store][mailbox]") {
