@@ -6,7 +6,8 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 DEPS = cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libsqlite3-dev \
        libfmt-dev catch2 libc-ares-dev libtomlplusplus-dev libcrypt-dev openssl \
-       python3 python3-pytest python3-aiosmtpd swaks curl fetchmail isync
+       python3 python3-pytest python3-aiosmtpd swaks curl fetchmail isync \
+       libclang-rt-14-dev
 
 .PHONY: all deps build run test sanitize fuzz clean
 
