@@ -95,7 +95,7 @@ void Session::cmd_fetch(const Command& cmd) {
     SeqSet uids = *set;
     run_store<std::vector<uint32_t>>(
         [id, from](store::Store& store) { return store.expunged_since(id, from); },
-        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, std::string error) {
+        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, store::Error error) {
             if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
             std::vector<uint32_t> vanished;
             for (uint32_t uid : expunged)
@@ -126,7 +126,7 @@ void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
             update.flags = store::flag_seen;
             return store.update_flags(id, update);
         },
-        [job](Session& self, store::FlagResult result, std::string error) {
+        [job](Session& self, store::FlagResult result, store::Error error) {
             if (!error.empty()) log::warn("imap user={} setting \\Seen failed: {}", self.user_, error);
             for (const auto& changed : result.changed) {
                 if (self.selected_ && self.selected_->view.mailbox_id() == job->mailbox_id)
@@ -184,7 +184,7 @@ void Session::stream_chunk(const FetchPiece& p) {
     uint64_t length = std::min(stream_chunk_size, p.length - fetch_->streamed);
     run_store<std::string>(
         [id, offset, length](store::Store& store) { return store.read_range(id, offset, length); },
-        [](Session& self, std::string chunk, std::string error) {
+        [](Session& self, std::string chunk, store::Error error) {
             if (!self.fetch_) return;
             self.fetch_->streaming = false;
             if (!error.empty() || chunk.empty()) {
@@ -258,13 +258,13 @@ void Session::render_next_batch() {
          since = job.changed_since](store::Store& store) {
             return render_batch(store, id, batch, items, parts, since);
         },
-        [](Session& self, RenderedBatch rendered, std::string error) {
+        [](Session& self, RenderedBatch rendered, store::Error error) {
             if (!self.fetch_) return;
             FetchJob& job = *self.fetch_;
             job.rendering = false;
             if (!error.empty()) {
                 self.fetch_.reset();
-                if (error == kUnknownCteError) return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
+                if (error.message == kUnknownCteError) return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
                 return self.no("FETCH failed", "SERVERBUG");
             }
             job.next += std::max<size_t>(rendered.consumed, 1);

@@ -102,7 +102,7 @@ void Session::cmd_search(const Command& cmd) {
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
     run_store<std::vector<Hit>>(
         [q, context, c, mailbox_id](store::Store& store) { return evaluate(store, mailbox_id, *q, context, *c); },
-        [q, uid, with_modseq](Session& self, std::vector<Hit> hits, std::string error) {
+        [q, uid, with_modseq](Session& self, std::vector<Hit> hits, store::Error error) {
             if (!error.empty()) {
                 log::warn("imap user={} search failed: {}", self.user_, error);
                 if (q->options.save && self.selected_) self.selected_->saved_uids = {};

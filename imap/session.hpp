@@ -107,7 +107,7 @@ private:
     void bye_and_close(std::string_view text);
 
     template <typename Result>
-    void run_store(std::function<Result(store::Store&)> work, std::function<void(Session&, Result, std::string)> done);
+    void run_store(std::function<Result(store::Store&)> work, std::function<void(Session&, Result, store::Error)> done);
 
     // ---- cmd_auth.cpp: any-state and not-authenticated commands.
     void cmd_capability();
@@ -216,8 +216,8 @@ private:
 
 template <typename Result>
 void Session::run_store(std::function<Result(store::Store&)> work,
-                        std::function<void(Session&, Result, std::string)> done) {
-    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, std::string e) {
+                        std::function<void(Session&, Result, store::Error)> done) {
+    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, store::Error e) {
         auto conn = weak.lock();
         if (!conn || conn->closing()) return;
         done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));

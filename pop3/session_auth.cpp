@@ -177,7 +177,7 @@ Listing read_listing(store::Store& store, MessageTails& tails, const std::string
 void Session::load_maildrop(const std::string& user) {
     ctx_.store.run<Listing>(
         [user, tails = ctx_.tails](store::Store& store) { return read_listing(store, *tails, user); },
-        [weak = weak_conn(), user](Listing listing, std::string error) {
+        [weak = weak_conn(), user](Listing listing, store::Error error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             auto* self = static_cast<Session*>(conn->handler());

@@ -23,6 +23,13 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
 }
 
+// RFC 3463 4.3.1 (mail system full) when the disk is full; any other
+// storage failure is 4.3.0. Both are temporary: the client tries again.
+std::string storage_failure_reply(const store::Error& error) {
+    if (error.kind == store::ErrorKind::disk_full) return "452 4.3.1 Insufficient system storage";
+    return "451 4.3.0 Error: local storage failure, try again later";
+}
+
 std::string join_recipients(const std::vector<std::string>& list) {
     std::string out;
     for (const auto& item : list) out += (out.empty() ? "<" : ",<") + item + ">";
@@ -388,7 +395,7 @@ void Session::deliver(std::string body) {
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
-    ctx_.store.deliver(std::move(delivery), [weak = weak_conn(), log_line, queue_id](std::string error) {
+    ctx_.store.deliver(std::move(delivery), [weak = weak_conn(), log_line, queue_id](store::Error error) {
         if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
         auto conn = weak.lock();
         if (!conn || conn->closing()) {
@@ -397,8 +404,7 @@ void Session::deliver(std::string body) {
         }
         if (error.empty()) log::info("{} result=accepted", log_line);
         auto* self = static_cast<Session*>(conn->handler());
-        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                  : std::string("451 4.3.0 Error: local storage failure, try again later"));
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
         self->resume_after_async();
     });
 }

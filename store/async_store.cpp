@@ -39,11 +39,11 @@ AsyncStore::~AsyncStore() {
     state_->quiet.wait(lock, [this] { return state_->in_flight == 0; });
 }
 
-void AsyncStore::deliver(Delivery delivery, std::function<void(std::string error)> done) {
+void AsyncStore::deliver(Delivery delivery, std::function<void(Error error)> done) {
     if (!state_->enter()) return;
     auto state = state_;
     net::EventLoop& loop = loop_;
-    auto on_commit = [state, &loop, done = std::move(done)](std::string error) mutable {
+    auto on_commit = [state, &loop, done = std::move(done)](Error error) mutable {
         // On the writer thread: hop to the loop, then let the destructor go.
         loop.post([state, done = std::move(done), error = std::move(error)]() mutable {
             if (state->is_alive() && done) done(std::move(error));

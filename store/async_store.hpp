@@ -27,15 +27,15 @@ public:
     AsyncStore(const AsyncStore&) = delete;
     AsyncStore& operator=(const AsyncStore&) = delete;
 
-    // `done(error)`: error is empty on success (durably stored), else a
-    // reason for the log; the SMTP session then answers 451 4.3.0.
-    void deliver(Delivery delivery, std::function<void(std::string error)> done);
+    // `done(error)`: error is empty on success (durably stored), else its
+    // kind says what the SMTP session answers (disk_full: 452 4.3.1).
+    void deliver(Delivery delivery, std::function<void(Error error)> done);
 
     // Runs any blocking store work off the loop; `done` on the loop thread.
-    // An exception thrown by `work` reaches `done` as a non-empty error
-    // (with a default-constructed result); on success error is empty.
+    // An exception thrown by `work` reaches `done` as a non-empty Error with
+    // its kind (and a default-constructed result); on success it is empty.
     template <typename Result>
-    void run(std::function<Result(Store&)> work, std::function<void(Result result, std::string error)> done);
+    void run(std::function<Result(Store&)> work, std::function<void(Result result, Error error)> done);
 
     Store& store() { return store_; }
 
@@ -51,16 +51,14 @@ private:
 };
 
 template <typename Result>
-void AsyncStore::run(std::function<Result(Store&)> work, std::function<void(Result, std::string)> done) {
-    auto outcome = std::make_shared<std::pair<Result, std::string>>();
+void AsyncStore::run(std::function<Result(Store&)> work, std::function<void(Result, Error)> done) {
+    auto outcome = std::make_shared<std::pair<Result, Error>>();
     offload(
         [work = std::move(work), outcome](Store& store) {
             try {
                 outcome->first = work(store);
-            } catch (const std::exception& e) {
-                outcome->second = *e.what() ? e.what() : "store error";
             } catch (...) {
-                outcome->second = "unknown store error";
+                outcome->second = current_error();
             }
         },
         [done = std::move(done), outcome] { done(std::move(outcome->first), std::move(outcome->second)); });

@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void fail_errno(std::string_view what, const fs::path& path) {
-    throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+    const int error_number = errno;
+    throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(error_number)),
+                     kind_of_errno(error_number));
 }
 
 // Closes on scope exit so every error path releases the descriptor.
@@ -140,12 +142,15 @@ namespace {
 // Opens a blob file and checks it has the size the index recorded.
 Fd open_blob(const fs::path& path, uint64_t expected_size) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT)
+        throw StoreError(fmt::format("blob {} is missing", path.string()), ErrorKind::unavailable);
     if (fd.get() < 0) fail_errno("open blob", path);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) fail_errno("stat blob", path);
     if (static_cast<uint64_t>(st.st_size) != expected_size)
         throw StoreError(fmt::format("blob {} has {} bytes, index says {}", path.string(),
-                                     static_cast<uint64_t>(st.st_size), expected_size));
+                                     static_cast<uint64_t>(st.st_size), expected_size),
+                         ErrorKind::unavailable);
     return fd;
 }
 
@@ -155,8 +160,11 @@ void pread_all(int fd, std::string& out, uint64_t offset, const fs::path& path) 
     while (got < out.size()) {
         ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EIO)
+            throw StoreError(fmt::format("blob {} is unreadable", path.string()), ErrorKind::unavailable);
         if (n < 0) fail_errno("read blob", path);
-        if (n == 0) throw StoreError(fmt::format("blob {} shrank while reading", path.string()));
+        if (n == 0)
+            throw StoreError(fmt::format("blob {} shrank while reading", path.string()), ErrorKind::unavailable);
         got += static_cast<size_t>(n);
     }
 }

@@ -191,10 +191,10 @@ void GroupWriter::rewind_wal() {
 }
 
 void GroupWriter::fail_unanswered(std::vector<Job>& jobs, const std::string& reason) {
-    const auto error = std::make_exception_ptr(StoreError(reason));
+    const auto error = std::make_exception_ptr(StoreError(reason, ErrorKind::temporary));
     for (auto& job : jobs)
         std::visit(Overloaded{
-                       [&](DeliveryJob& d) { call_safely(std::exchange(d.done, nullptr), reason); },
+                       [&](DeliveryJob& d) { call_safely(std::exchange(d.done, nullptr), error_of(error)); },
                        [&](AppendJob& a) { call_safely(std::exchange(a.done, nullptr), AppendResult{}, error); },
                        [&](TaskJob& t) { call_safely(std::exchange(t.done, nullptr), error); },
                    },
@@ -243,7 +243,7 @@ void GroupWriter::prepare(std::vector<Item>& items) {
             auto [data, prepared] = std::visit(
                 Overloaded{
                     [](DeliveryJob& d) {
-                        if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e);
+                        if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e, ErrorKind::invalid);
                         return std::pair{data_of(d.delivery), &d.prepared};
                     },
                     [](AppendJob& a) { return std::pair{data_of(a.request), &a.prepared}; },
@@ -390,8 +390,8 @@ void GroupWriter::finish(std::vector<Item>& items) {
     }
     for (auto& item : items) {
         if (auto* d = std::get_if<DeliveryJob>(item.job)) {
-            std::string error = item.error ? message_of(item.error) : std::string();
-            if (!error.empty()) log::warn("store: delivery {} failed: {}", d->delivery.queue_id, error);
+            Error error = error_of(item.error);
+            if (error) log::warn("store: delivery {} failed: {}", d->delivery.queue_id, error);
             call_safely(std::exchange(d->done, nullptr), std::move(error));
         } else if (auto* a = std::get_if<AppendJob>(item.job)) {
             call_safely(std::exchange(a->done, nullptr), a->result, item.error);

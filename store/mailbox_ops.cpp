@@ -56,7 +56,8 @@ void WriteOps::delete_mailbox(const std::string& user, const std::string& name) 
     const auto row = mailbox_row(user, key);
     if (!row) throw MailboxNotFound(fmt::format("no mailbox {}", key));
     if (has_inferiors(row->user_id, key))
-        throw MailboxRefused(fmt::format("mailbox {} has inferior mailboxes; delete them first", key));
+        throw MailboxRefused(fmt::format("mailbox {} has inferior mailboxes; delete them first", key),
+                             ErrorKind::has_children);
     std::vector<int64_t> blobs;
     {
         auto q = db_.cached("SELECT DISTINCT blob_id FROM messages WHERE mailbox_id = ?1");

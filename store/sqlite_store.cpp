@@ -104,14 +104,14 @@ void SqliteStore::write(std::function<void(WriteOps&)> fn) {
 void SqliteStore::deliver(const Delivery& delivery) {
     refuse_on_writer_thread();
     PreparedMessage prepared = prepare_message(delivery.data, options_.summarize);
-    std::promise<std::string> finished;
+    std::promise<Error> finished;
     auto result = finished.get_future();
     writer_->submit(
-        delivery, [&finished](std::string error) { finished.set_value(std::move(error)); }, std::move(prepared));
-    if (auto error = result.get(); !error.empty()) throw StoreError(error);
+        delivery, [&finished](Error error) { finished.set_value(std::move(error)); }, std::move(prepared));
+    if (auto error = result.get()) throw StoreError(error.message, error.kind);
 }
 
-void SqliteStore::submit(Delivery delivery, std::function<void(std::string error)> done) {
+void SqliteStore::submit(Delivery delivery, std::function<void(Error error)> done) {
     writer_->submit(std::move(delivery), std::move(done));
 }
 

@@ -30,7 +30,7 @@ public:
     ~SqliteStore() override;
 
     void deliver(const Delivery& delivery) override;
-    void submit(Delivery delivery, std::function<void(std::string error)> done) override;
+    void submit(Delivery delivery, std::function<void(Error error)> done) override;
 
     void ensure_user(const std::string& user) override;
     void purge_user(const std::string& user) override;

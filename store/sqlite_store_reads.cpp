@@ -156,7 +156,7 @@ std::string SqliteStore::read_message(int64_t message_id) {
             "SELECT b.sha256, b.size, b.inline_data FROM messages m JOIN blobs b ON b.id = m.blob_id "
             "WHERE m.id = ?1");
         q->bind(1, message_id);
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
         if (auto data = q->blob(2)) return std::move(*data);
         sha = q->text(0);
         size = static_cast<uint64_t>(q->int64(1));
@@ -179,7 +179,7 @@ std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_
             "FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
         const uint64_t first = std::min<uint64_t>(offset, INT64_MAX - 1) + 1;  // substr counts from 1
         q->bind(1, message_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(length));
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
         size = static_cast<uint64_t>(q->int64(1));
         if (offset >= size || length == 0) return {};
         if (q->int64(2) == 0) return q->blob(3).value_or(std::string());
@@ -197,7 +197,7 @@ std::string SqliteStore::message_structure(int64_t message_id) {
             "SELECT b.sha256, b.structure, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id "
             "WHERE m.id = ?1");
         q->bind(1, message_id);
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
         if (auto cached = q->blob(1)) return std::move(*cached);
         sha = q->text(0);
         row.summary = q->blob(2).value_or(std::string());

@@ -19,26 +19,9 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::store {
+#include "store/result.hpp"
 
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-// Mailbox-level refusals the protocols answer with NO [NONEXISTENT] / NO [ALREADYEXISTS] etc.
-class MailboxNotFound : public StoreError {
-public:
-    using StoreError::StoreError;
-};
-class MailboxExists : public StoreError {
-public:
-    using StoreError::StoreError;
-};
-// The operation is not allowed on this mailbox (e.g. deleting INBOX).
-class MailboxRefused : public StoreError {
-public:
-    using StoreError::StoreError;
-};
+namespace pochta::store {
 
 enum class SpecialUse { none, drafts, sent, trash, junk, archive };
 
@@ -240,7 +223,7 @@ public:
     // Non-blocking form of deliver(): hands the delivery to the group-commit
     // writer and returns at once. `done` runs on the writer thread after the
     // batch holding it committed: error is empty on success.
-    virtual void submit(Delivery delivery, std::function<void(std::string error)> done) = 0;
+    virtual void submit(Delivery delivery, std::function<void(Error error)> done) = 0;
 
     // Creates INBOX, Drafts, Sent, Trash, Junk and Archive (with special-use)
     // for the user if missing.

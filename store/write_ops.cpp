@@ -117,7 +117,7 @@ int64_t WriteOps::next_id(const char* counter) {
 }
 
 int64_t WriteOps::ensure_user(const std::string& user) {
-    if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e);
+    if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e, ErrorKind::invalid);
     int64_t uid = user_id(user);
     if (uid == 0) {
         auto q = db_.cached("INSERT INTO users(address, created) VALUES (?1, ?2) RETURNING id");
@@ -314,7 +314,7 @@ uint32_t WriteOps::allocate_uids(int64_t mailbox_id, size_t count) {
     if (!q->step()) throw MailboxNotFound("mailbox vanished");
     // uidnext itself must stay a valid UID (RFC 3501: 32-bit, non-zero).
     const int64_t next = q->int64(0);
-    if (next > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted");
+    if (next > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted", ErrorKind::limit);
     return static_cast<uint32_t>(next - static_cast<int64_t>(count));
 }
 

@@ -37,9 +37,9 @@ TEST_CASE("AsyncStore::deliver completes on the loop thread", "[store][async]") 
     for (int i = 0; i < n; ++i) {
         Delivery d = local_delivery({"alice@example.org"}, "msg " + std::to_string(i));
         if (i == 5) d.local_users.clear();  // invalid: must come back as an error
-        async.deliver(std::move(d), [&](std::string error) {
+        async.deliver(std::move(d), [&](Error error) {
             all_on_loop = all_on_loop && std::this_thread::get_id() == loop_thread;
-            errors.push_back(std::move(error));
+            errors.push_back(std::move(error.message));
             if (++completed == n) loop.stop();
         });
     }
@@ -60,23 +60,25 @@ TEST_CASE("AsyncStore::run returns results and errors to the loop thread", "[sto
     int pending = 2;
     size_t boxes = 0;
     std::string ok_error = "unset", fail_error;
+    ErrorKind fail_kind = ErrorKind::none;
     bool on_loop = true;
     async.run<size_t>(
         [](Store& s) {
             s.ensure_user("alice@example.org");
             return s.list_mailboxes("alice@example.org").size();
         },
-        [&](size_t result, std::string error) {
+        [&](size_t result, Error error) {
             on_loop = on_loop && std::this_thread::get_id() == loop_thread;
             boxes = result;
-            ok_error = std::move(error);
+            ok_error = std::move(error.message);
             if (--pending == 0) loop.stop();
         });
     async.run<std::string>([](Store& s) { return s.read_message(424242); },
-                           [&](std::string result, std::string error) {
+                           [&](std::string result, Error error) {
                                on_loop = on_loop && std::this_thread::get_id() == loop_thread;
                                CHECK(result.empty());
-                               fail_error = std::move(error);
+                               fail_kind = error.kind;
+                               fail_error = std::move(error.message);
                                if (--pending == 0) loop.stop();
                            });
     auto guard = watchdog(loop);
@@ -86,6 +88,7 @@ TEST_CASE("AsyncStore::run returns results and errors to the loop thread", "[sto
     CHECK(boxes == 6);
     CHECK(ok_error.empty());
     CHECK_THAT(fail_error, Catch::Contains("424242"));
+    CHECK(fail_kind == ErrorKind::nonexistent);
 }
 
 TEST_CASE("AsyncStore can be destroyed with deliveries in flight", "[store][async]") {
@@ -98,8 +101,8 @@ TEST_CASE("AsyncStore can be destroyed with deliveries in flight", "[store][asyn
         AsyncStore async(loop, *store);
         for (int i = 0; i < n; ++i)
             async.deliver(local_delivery({"alice@example.org"}, "m" + std::to_string(i)),
-                          [&](std::string) { ++callbacks; });
-        async.run<int>([](Store&) { return 1; }, [&](int, std::string) { ++callbacks; });
+                          [&](Error) { ++callbacks; });
+        async.run<int>([](Store&) { return 1; }, [&](int, Error) { ++callbacks; });
     }  // waits for the store's work, then drops the callbacks
     auto stop = loop.start_timer(std::chrono::milliseconds(100), [&] { loop.stop(); });
     loop.run();
