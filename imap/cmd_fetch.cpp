@@ -36,6 +36,7 @@ struct Session::FetchJob {
     uint64_t streamed = 0;                  // of pieces.front()'s content
     bool rendering = false;                 // a batch is being rendered
     bool streaming = false;                 // a chunk of a large literal is being read
+    bool unavailable = false;               // a message's blob is missing or damaged: NO [UNAVAILABLE]
 };
 
 namespace {
@@ -119,8 +120,10 @@ void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
     run_store<store::FlagResult>(
         [id, uids = std::move(uids)](store::Store& store) {
             store::FlagUpdate update;
+            // A message that cannot be read is not marked read (README.md, "Integrity").
             for (const auto& row : store.message_rows(id, uids, {}))
-                if (!(row.info.flags & store::flag_seen)) update.uids.push_back(row.info.uid);
+                if (!(row.info.flags & store::flag_seen) && !store.check_message(row.info.id))
+                    update.uids.push_back(row.info.uid);
             if (update.uids.empty()) return store::FlagResult{};
             update.op = store::FlagOp::add;
             update.flags = store::flag_seen;
@@ -157,7 +160,9 @@ void Session::pump_fetch() {
         }
         if (job.pieces.empty()) {
             if (job.rendering) return;  // the batch's callback comes back here
+            const bool unavailable = job.unavailable;
             fetch_.reset();
+            if (unavailable) return no("Some messages could not be read", "UNAVAILABLE");
             return ok(name_ == "FETCH" && uid_ ? "UID FETCH completed" : "FETCH completed");
         }
         FetchPiece& p = job.pieces.front();
@@ -203,6 +208,7 @@ namespace {
 struct RenderedBatch {
     std::vector<FetchPiece> pieces;
     size_t consumed = 0;  // messages of the batch rendered or skipped
+    std::vector<std::pair<uint32_t, std::string>> unavailable;  // UID and why: left out of the answer
 };
 
 // One batch on a worker: one read of the store, then each message rendered.
@@ -222,12 +228,18 @@ RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::v
         // Expunged by another session meanwhile: nothing to send (RFC 2180 4.1.2).
         if (row == rows.end() || row->info.uid != m.uid) continue;
         if (changed_since && row->info.modseq <= *changed_since && !m.report_flags) continue;
+        // Checked before anything is announced: a literal cannot be taken back.
+        store::Error failed = parts.content && !row->content ? store.check_message(row->info.id) : store::Error{};
         std::vector<FetchPiece> pieces;
-        try {
-            pieces = render_fetch(store, m, *row, items);
-        } catch (const store::StoreError&) {
-            continue;  // its blob went with an expunge meanwhile
+        if (!failed) {
+            try {
+                pieces = render_fetch(store, m, *row, items);
+            } catch (const store::StoreError& e) {
+                failed = e.error();
+            }
         }
+        if (failed.kind == store::ErrorKind::unavailable) out.unavailable.emplace_back(m.uid, failed.message);
+        if (failed) continue;  // else its blob went with an expunge meanwhile
         for (auto& p : pieces) {
             bytes += p.text.size();
             // Consecutive text goes out as one write: one SSL_write and full
@@ -268,6 +280,9 @@ void Session::render_next_batch() {
                 return self.no("FETCH failed", "SERVERBUG");
             }
             job.next += std::max<size_t>(rendered.consumed, 1);
+            for (const auto& [uid, why] : rendered.unavailable)
+                log::error("imap user={} message uid={} is unavailable: {}", self.user_, uid, why);
+            job.unavailable = job.unavailable || !rendered.unavailable.empty();
             for (auto& p : rendered.pieces) {
                 job.buffered += p.text.size();
                 job.pieces.push_back(std::move(p));

@@ -26,7 +26,7 @@ struct Hit {
 
 // The view holds only UIDs: each candidate's flags, dates and sizes come
 // from one read of the store's rows, in the same snapshot.
-std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query,
+std::vector<Hit> evaluate(store::Store& store, const std::string& user, int64_t mailbox_id, const SearchQuery& query,
                           const SearchContext& context, const std::vector<Candidate>& candidates) {
     std::vector<uint32_t> uids;
     uids.reserve(candidates.size());
@@ -63,8 +63,11 @@ std::vector<Hit> evaluate(store::Store& store, int64_t mailbox_id, const SearchQ
         };
         try {
             if (evaluator.matches(m)) hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
-        } catch (const store::StoreError&) {
-            // expunged by another session while we searched: not a match
+        } catch (const store::StoreError& e) {
+            // Expunged by another session while we searched, or unreadable
+            // (README.md, "Integrity"): not a match either way.
+            if (e.kind() == store::ErrorKind::unavailable)
+                log::error("imap user={} message uid={} is unavailable to SEARCH: {}", user, info.uid, e.what());
         }
     }
     return hits;
@@ -101,7 +104,9 @@ void Session::cmd_search(const Command& cmd) {
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
     run_store<std::vector<Hit>>(
-        [q, context, c, mailbox_id](store::Store& store) { return evaluate(store, mailbox_id, *q, context, *c); },
+        [q, context, c, mailbox_id, user = user_](store::Store& store) {
+            return evaluate(store, user, mailbox_id, *q, context, *c);
+        },
         [q, uid, with_modseq](Session& self, std::vector<Hit> hits, store::Error error) {
             if (!error.empty()) {
                 log::warn("imap user={} search failed: {}", self.user_, error);

@@ -1,7 +1,6 @@
 #include "store/blob_files.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,28 +73,6 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-        throw StoreError("sha256 failed");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 15]);
-    }
-    return out;
-}
-
-bool is_sha256_hex(std::string_view name) {
-    if (name.size() != 64) return false;
-    for (char c : name)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
 
 BlobFiles::BlobFiles(fs::path data_dir) : blobs_(data_dir / "blobs"), tmp_(data_dir / "tmp") {}
 
@@ -171,6 +148,17 @@ void pread_all(int fd, std::string& out, uint64_t offset, const fs::path& path) 
 
 }  // namespace
 
+Error BlobFiles::check(std::string_view sha256, uint64_t expected_size) const {
+    const fs::path path = path_for(sha256);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        return {ErrorKind::unavailable, fmt::format("blob {} is missing: {}", path.string(), std::strerror(errno))};
+    if (static_cast<uint64_t>(st.st_size) != expected_size)
+        return {ErrorKind::unavailable, fmt::format("blob {} has {} bytes, index says {}", path.string(),
+                                                    static_cast<uint64_t>(st.st_size), expected_size)};
+    return {};
+}
+
 std::string BlobFiles::read(std::string_view sha256, uint64_t expected_size) const {
     const fs::path path = path_for(sha256);
     Fd fd = open_blob(path, expected_size);
@@ -200,6 +188,18 @@ void BlobFiles::scan(std::string_view sha256, uint64_t expected_size,
         pread_all(fd.get(), buf, offset, path);
         fn(buf);
     }
+}
+
+std::vector<std::string> BlobFiles::list() const {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(blobs_, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string name = it->path().filename().string();
+        // Only files named like ours at the place ours go are ours to judge.
+        if (is_sha256_hex(name) && it->path() == path_for(name)) names.push_back(std::move(name));
+    }
+    return names;
 }
 
 void BlobFiles::remove(std::string_view sha256) const {

@@ -47,9 +47,11 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
     lock_ = std::make_unique<DirLock>(data_dir_);
 
     const fs::path index = data_dir_ / "index.db";
+    refuse_lost_index(index);
     auto db = std::make_unique<Db>(index, Db::Role::writer);
     migrate(*db, files_);
-    if (options_.maintenance && lock_->exclusive()) clean_leftovers(*db);
+    opened_alone_ = lock_->exclusive();
+    if (options_.maintenance && opened_alone_) clean_leftovers(*db);
     lock_->share();
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
@@ -63,6 +65,19 @@ SqliteStore::~SqliteStore() {
     // The checkpointer first: the writer's drain must not race a TRUNCATE for nothing.
     checkpointer_.reset();
     writer_.reset();
+}
+
+// A missing or empty index beside message files means the index was lost
+// (a bad restore, a truncating copy): opening would create an empty store
+// and the mail would be silently gone for every client.
+void SqliteStore::refuse_lost_index(const fs::path& index) const {
+    std::error_code ec;
+    const auto size = fs::file_size(index, ec);
+    if (!ec && size > 0) return;
+    if (files_.list().empty()) return;  // a new store
+    throw StoreError(fmt::format("{} is {} but {} holds message files: refusing to create an empty store over "
+                                 "existing mail; restore index.db from a backup (README.md, \"Integrity\")",
+                                 index.string(), ec ? "missing" : "empty", files_.blob_dir().string()));
 }
 
 // Temp files are half-written deliveries; a blob file without a row was

@@ -41,6 +41,7 @@ public:
     std::optional<MailboxInfo> mailbox_state(int64_t mailbox_id) override;
     std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) override;
     std::string read_message(int64_t message_id) override;
+    Error check_message(int64_t message_id) override;
 
     std::vector<QueueEntry> list_queue() override;
     bool delete_queue_entry(const std::string& id) override;
@@ -72,6 +73,7 @@ public:
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
+    IntegrityReport check_integrity(bool repair) override;
 
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it
@@ -80,6 +82,8 @@ private:
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
     void clean_leftovers(Db& db);
+    void refuse_lost_index(const std::filesystem::path& index) const;
+    void repair_integrity(IntegrityReport& report, const std::vector<int64_t>& unreferenced);
     // Queues a structure or summary computed on demand for the index.
     // Requests that arrive while one write is pending share it, so a client
     // fetching BODYSTRUCTURE of 5,000 migrated messages causes a few
@@ -103,6 +107,7 @@ private:
     Options options_;
     BlobFiles files_;
     std::unique_ptr<DirLock> lock_;
+    bool opened_alone_ = false;  // no other process had the store open at open()
     std::unique_ptr<ReadPool> readers_;
     // Writes nobody waits for: caches, and \Recent floors, which this
     // process keeps in memory (recent_floors_) and writes behind, so a

@@ -166,6 +166,23 @@ std::string SqliteStore::read_message(int64_t message_id) {
     return files_.read(sha, size);
 }
 
+Error SqliteStore::check_message(int64_t message_id) {
+    std::string sha;
+    uint64_t size = 0;
+    {
+        auto db = readers_->acquire();
+        auto q = db->cached(
+            "SELECT b.sha256, b.size, b.inline_data IS NULL FROM messages m JOIN blobs b ON b.id = m.blob_id "
+            "WHERE m.id = ?1");
+        q->bind(1, message_id);
+        if (!q->step()) return {ErrorKind::nonexistent, fmt::format("no message with id {}", message_id)};
+        if (q->int64(2) == 0) return {};
+        sha = q->text(0);
+        size = static_cast<uint64_t>(q->int64(1));
+    }
+    return files_.check(sha, size);
+}
+
 std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_t length) {
     length = std::min(length, max_read_range);
     std::string sha;

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/integrity.hpp"
 #include "store/result.hpp"
 
 namespace pochta::store {
@@ -242,6 +243,11 @@ public:
     virtual std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) = 0;
     // The stored bytes of a message (whole; streaming readers come with POP3/IMAP).
     virtual std::string read_message(int64_t message_id) = 0;
+    // Whether the message's bytes can be read, cheaply (one stat, no read):
+    // empty when it is kept inline or its blob file has the recorded size;
+    // unavailable (naming the blob) when the file is missing or has another
+    // size; nonexistent when there is no such message.
+    virtual Error check_message(int64_t message_id) = 0;
 
     virtual std::vector<QueueEntry> list_queue() = 0;
     virtual bool delete_queue_entry(const std::string& id) = 0;
@@ -261,6 +267,13 @@ public:
     virtual void set_queue_listener(std::function<void()> listener) = 0;
 
     virtual Stats stats() const = 0;
+
+    // `pochta check`: reads every blob (hashing it) and every reference.
+    // With repair: blob rows nothing refers to are dropped, orphan files
+    // removed, and messages whose blob file is gone expunged (their bytes
+    // are lost; the row would only fail every client again); messages with
+    // a damaged blob are reported but kept, for the admin to restore.
+    virtual IntegrityReport check_integrity(bool repair) = 0;
 
     // ---- Mailboxes (names are rows, never paths; '/' is the hierarchy delimiter).
     // Throws MailboxExists / MailboxNotFound / MailboxRefused; StoreError for
