@@ -217,11 +217,15 @@ private:
 template <typename Result>
 void Session::run_store(std::function<Result(store::Store&)> work,
                         std::function<void(Session&, Result, store::Error)> done) {
-    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, store::Error e) {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
-    });
+    // Keyed by user: one user's heavy commands wait for their own turn (store/async_store.hpp).
+    ctx_.store.run<Result>(
+        std::move(work),
+        [weak = weak_conn(), done = std::move(done)](Result r, store::Error e) {
+            auto conn = weak.lock();
+            if (!conn || conn->closing()) return;
+            done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
+        },
+        user_);
 }
 
 }  // namespace pochta::imap

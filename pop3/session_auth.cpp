@@ -203,7 +203,8 @@ void Session::load_maildrop(const std::string& user) {
             self->reply(fmt::format("+OK maildrop has {} messages ({} octets)", self->maildrop_.count(),
                                     self->maildrop_.octets()));
             self->resume();
-        });
+        },
+        user);
 }
 
 }  // namespace pochta::pop3

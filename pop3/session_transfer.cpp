@@ -146,7 +146,8 @@ void Session::read_ahead(uint64_t number, bool serve) {
             for (size_t i = 1; i < batch.data.size(); i++)
                 if (batch.data[i].size() == wanted[i].size) self->read_ahead_[wanted[i].number] = std::move(batch.data[i]);
             self->serve_whole(std::move(batch.data[0]));
-        });
+        },
+        user_);
 }
 
 // The whole message is at hand: the reply goes out at once.
@@ -182,7 +183,8 @@ void Session::pump_transfer() {
             else if (error.empty() && piece.data.empty())
                 error = {store::ErrorKind::unavailable, "message is shorter than its recorded size"};
             self->on_chunk(std::move(piece.data), std::move(error));
-        });
+        },
+        user_);
 }
 
 void Session::on_chunk(std::string chunk, store::Error error) {
@@ -261,7 +263,8 @@ void Session::flush_seen() {
             self->seen_in_flight_ = false;
             if (self->state_ == State::update) return self->run_update();
             self->flush_seen();
-        });
+        },
+        user_);
 }
 
 void Session::handle_quit() {
@@ -294,7 +297,8 @@ void Session::run_update() {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             static_cast<Session*>(conn->handler())->on_update_done(removed, error.message);
-        });
+        },
+        user_);
 }
 
 void Session::on_update_done(size_t removed, const std::string& error) {

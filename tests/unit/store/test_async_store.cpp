@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -109,4 +111,57 @@ TEST_CASE("AsyncStore can be destroyed with deliveries in flight", "[store][asyn
     CHECK(callbacks == 0);
     // The mail handed over before the end is stored all the same.
     CHECK(store->find_mailbox("alice@example.org", "INBOX")->messages == n);
+}
+
+TEST_CASE("AsyncStore serves keys in turn: a busy user holds at most its share", "[store][async]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    store->ensure_user("b@example.org");
+    net::EventLoop loop;
+    AsyncStore async(loop, *store, SchedulerLimits{4, 2});
+    std::promise<void> gate;
+    std::shared_future<void> open = gate.get_future().share();
+    bool opened = false;
+    auto release = [&] {
+        if (!std::exchange(opened, true)) gate.set_value();
+    };
+    std::atomic<int> a_running{0}, a_peak{0};
+    int a_done = 0, b_done = 0, a_done_when_b_finished = -1;
+    constexpr int heavy = 8;
+    for (int i = 0; i < heavy; ++i)
+        async.run<int>(
+            [&, open](Store&) {
+                const int now = ++a_running;
+                int peak = a_peak.load();
+                while (now > peak && !a_peak.compare_exchange_weak(peak, now)) {
+                }
+                open.wait();  // a slow SEARCH of user a
+                --a_running;
+                return 0;
+            },
+            [&](int, Error) {
+                if (++a_done == heavy) loop.stop();
+            },
+            "a@example.org");
+    constexpr int light = 5;
+    for (int i = 0; i < light; ++i)
+        async.run<size_t>([](Store& s) { return s.list_mailboxes("b@example.org").size(); },
+                          [&](size_t boxes, Error error) {
+                              CHECK(error.empty());
+                              CHECK(boxes == 6);
+                              if (++b_done < light) return;
+                              a_done_when_b_finished = a_done;
+                              release();  // user a's work may finish now
+                          },
+                          "b@example.org");
+    auto guard = loop.start_timer(std::chrono::seconds(10), [&] {
+        release();
+        loop.stop();
+    });
+    loop.run();
+    release();
+    CHECK(b_done == light);
+    CHECK(a_done_when_b_finished == 0);  // b was served while all of a's work was still running or queued
+    CHECK(a_peak.load() == 2);           // a never had more than its half of the workers
+    CHECK(a_done == heavy);
 }
