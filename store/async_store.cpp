@@ -76,6 +76,11 @@ void AsyncStore::deliver(Delivery delivery, std::function<void(Error error)> don
     }
 }
 
+std::shared_ptr<SpoolStream> AsyncStore::open_spool() {
+    if (!spools_) spools_ = std::make_unique<SpoolWriter>(loop_, store_.spool_dir());
+    return spools_->open();
+}
+
 void AsyncStore::schedule(std::string key, Call call) {
     KeyQueue& queue = queues_[key];
     if (queue.waiting.empty()) turn_.push_back(key);

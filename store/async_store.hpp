@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "common/net/loop.hpp"
+#include "store/spool_writer.hpp"
 #include "store/store.hpp"
 
 namespace pochta::store {
@@ -58,6 +59,10 @@ public:
     void run(std::function<Result(Store&)> work, std::function<void(Result result, Error error)> done,
              std::string key = {});
 
+    // A spool for a message too large to hold in memory while it arrives
+    // (README.md, "Spooling"); a delivery carrying it is stored by a link.
+    std::shared_ptr<SpoolStream> open_spool();
+
     Store& store() { return store_; }
     const SchedulerLimits& limits() const { return limits_; }
 
@@ -86,6 +91,7 @@ private:
     std::map<std::string, KeyQueue> queues_;  // keys with calls waiting or running
     std::list<std::string> turn_;             // keys with calls waiting, next to be served first
     size_t running_ = 0;
+    std::unique_ptr<SpoolWriter> spools_;  // started with the first spool
 };
 
 template <typename Result>

@@ -114,6 +114,14 @@ void BlobFiles::write(std::string_view sha256, std::string_view data) const {
     }
 }
 
+void BlobFiles::adopt(std::string_view sha256, const fs::path& path) const {
+    const fs::path final_path = path_for(sha256);
+    make_dir_durable(final_path.parent_path().parent_path());
+    make_dir_durable(final_path.parent_path());
+    if (::link(path.c_str(), final_path.c_str()) != 0 && errno != EEXIST) fail_errno("link to", final_path);
+    fsync_dir(final_path.parent_path());
+}
+
 namespace {
 
 // Opens a blob file and checks it has the size the index recorded.

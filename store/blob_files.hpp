@@ -32,6 +32,10 @@ public:
     // unavailable Error naming it. A stat, no read.
     Error check(std::string_view sha256, uint64_t expected_size) const;
 
+    // Makes the finished, fsync'd file at `path` (a spool) the blob `sha256`
+    // by a hard link; the spool keeps its own name until it goes.
+    void adopt(std::string_view sha256, const std::filesystem::path& path) const;
+
     // Whole content of a blob file; throws StoreError when it is missing or
     // its size differs from `expected_size`.
     std::string read(std::string_view sha256, uint64_t expected_size) const;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/util/log.hpp"
+#include "store/spool.hpp"
 
 namespace pochta::store {
 
@@ -229,7 +230,7 @@ void GroupWriter::run_task(TaskJob& job) {
 
 namespace {
 
-std::string_view data_of(const Delivery& d) { return d.data; }
+std::string_view data_of(const Delivery& d) { return content_of(d); }
 std::string_view data_of(const AppendRequest& r) { return r.data; }
 
 }  // namespace
@@ -252,10 +253,16 @@ void GroupWriter::prepare(std::vector<Item>& items) {
                     },
                 },
                 *item.job);
-            if (!prepared->ready) *prepared = prepare_message(data, summarize_);
+            auto* delivery = std::get_if<DeliveryJob>(item.job);
+            const Spool* spool = delivery ? delivery->delivery.spool.get() : nullptr;
+            if (!prepared->ready) *prepared = spool ? prepare_spooled(*spool, data, summarize_)
+                                                    : prepare_message(data, summarize_);
             const std::string& sha = prepared->sha256;
             if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
-                files_.write(sha, data);
+                if (spool)
+                    files_.adopt(sha, spool->path());  // written and fsync'd already: a link
+                else
+                    files_.write(sha, data);
                 written.insert(sha);
             }
         } catch (...) {
@@ -366,7 +373,7 @@ void GroupWriter::finish(std::vector<Item>& items) {
         if (!item.error) continue;
         std::visit(Overloaded{
                        [&](const DeliveryJob& d) {
-                           if (d.prepared.ready && !ops_.is_inline(d.delivery.data.size()))
+                           if (d.prepared.ready && !ops_.is_inline(data_of(d.delivery).size()))
                                unused_files.push_back(d.prepared.sha256);
                        },
                        [&](const AppendJob& a) {

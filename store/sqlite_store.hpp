@@ -74,6 +74,7 @@ public:
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
+    std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }
 
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it

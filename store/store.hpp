@@ -104,10 +104,16 @@ struct CopyResult {
 // it is to be stored for local recipients (Return-Path and Received already
 // prepended); relay copies skip the first `relay_skip` bytes (the
 // Return-Path line), since mail relayed onward carries no Return-Path.
+class Spool;
+
 struct Delivery {
     std::string queue_id;                    // the id the SMTP session logs
     std::string envelope_from;               // "" for the null sender <>
     std::string data;
+    // Set when the message arrived through a spool file (README.md,
+    // "Spooling"): `data` is then empty and the finished (fsync'd) spool
+    // holds the message; its file becomes the blob by a link.
+    std::shared_ptr<Spool> spool;
     size_t relay_skip = 0;
     std::vector<std::string> local_users;    // canonical user addresses: INBOX delivery
     std::vector<std::string> remote_rcpts;   // outbound queue
@@ -267,6 +273,9 @@ public:
     virtual void set_queue_listener(std::function<void()> listener) = 0;
 
     virtual Stats stats() const = 0;
+
+    // Where spools (store/spool.hpp) are written: data_dir/tmp, emptied at start.
+    virtual std::filesystem::path spool_dir() const = 0;
 
     // `pochta check`: reads every blob (hashing it) and every reference.
     // With repair: blob rows nothing refers to are dropped, orphan files

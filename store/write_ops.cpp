@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "store/spool.hpp"
+
 namespace pochta::store {
 
 namespace {
@@ -68,7 +70,9 @@ int64_t unix_now() {
 
 std::string check_delivery(const Delivery& d) {
     if (d.local_users.empty() && d.remote_rcpts.empty()) return "delivery has no recipients";
-    if (d.relay_skip > d.data.size()) return "relay_skip beyond the end of the message";
+    if (d.spool && !d.data.empty()) return "a spooled delivery carries its data in the spool";
+    if (d.relay_skip > (d.spool ? d.spool->size() : d.data.size()))
+        return "relay_skip beyond the end of the message";
     if (auto e = check_address("sender", d.envelope_from, true); !e.empty()) return e;
     for (const auto& u : d.local_users)
         if (auto e = check_address("local user", u, false); !e.empty()) return e;
@@ -233,10 +237,11 @@ void WriteOps::enqueue(const Delivery& d, int64_t blob) {
 }
 
 void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
-    const int64_t blob = blob_id(prepared, d.data);
+    const std::string_view data = content_of(d);
+    const int64_t blob = blob_id(prepared, data);
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
-        add_to_mailbox(user, ensure_user(user), blob, date, d.data.size(), prepared.crlf_size);
+        add_to_mailbox(user, ensure_user(user), blob, date, data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
 }
 
