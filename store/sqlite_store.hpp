@@ -83,6 +83,14 @@ private:
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
     void clean_leftovers(Db& db);
+    // Where a message's bytes are: inline in its blob row, or in a file.
+    struct StoredBytes {
+        std::string sha256;
+        uint64_t size = 0;
+        bool is_inline = false;
+        std::optional<std::string> inline_data;  // when asked for
+    };
+    StoredBytes stored_bytes(int64_t message_id, bool want_inline_data);
     void refuse_lost_index(const std::filesystem::path& index) const;
     void repair_integrity(IntegrityReport& report, const std::vector<int64_t>& unreferenced);
     // Queues a structure or summary computed on demand for the index.

@@ -80,14 +80,18 @@ def test_parked_data_costs_disk_not_memory(make_server):
     assert h.eventually(lambda: not tmp_files(srv)), tmp_files(srv)  # spools go with their delivery
 
 
+def big_message(tag, rcpt, megabytes):
+    tok = h.token(tag)
+    return tok, h.make_message(tok, to=rcpt, body=body_for(megabytes, megabytes * 1024 * 1024))
+
+
 def test_bdat_chunks_are_spooled_and_stored_intact(make_server):
     srv = make_server(listen=("smtp",), limits=LIMITS)
-    tok = h.token("bdat")
-    message = h.make_message(tok, to=ALICE, body=body_for(1, 3 * 1024 * 1024))
+    tok, message = big_message("bdat", ALICE, 3)
     with srv.raw("smtp", timeout=60) as c:
         c.ehlo()
-        assert c.cmd(f"MAIL FROM:<{REMOTE_SENDER}>").code == 250
-        assert c.cmd(f"RCPT TO:<{ALICE}>").code == 250
+        for cmd in (f"MAIL FROM:<{REMOTE_SENDER}>", f"RCPT TO:<{ALICE}>"):
+            assert c.cmd(cmd).code == 250
         step = 1_000_000
         for start in range(0, len(message), step):
             chunk = message[start:start + step]
@@ -99,8 +103,7 @@ def test_bdat_chunks_are_spooled_and_stored_intact(make_server):
 
 def test_sigkill_during_spooled_data_keeps_what_was_acknowledged(make_server):
     srv = make_server(listen=("smtp",), limits=LIMITS)
-    acked = h.token("acked")
-    acked_message = h.make_message(acked, to=ALICE, body=body_for(2, 2 * 1024 * 1024))
+    acked, acked_message = big_message("acked", ALICE, 2)
     with srv.raw("smtp", timeout=60) as c:
         c.ehlo()
         assert c.transaction(REMOTE_SENDER, [ALICE], acked_message).code == 250

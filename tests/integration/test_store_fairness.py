@@ -60,10 +60,7 @@ class Session:
         return bool(readable)
 
     def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self.sock.close()
 
 
 def test_a_users_heavy_searches_do_not_delay_another_user(make_server):
