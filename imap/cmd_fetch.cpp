@@ -276,7 +276,8 @@ void Session::render_next_batch() {
             job.rendering = false;
             if (!error.empty()) {
                 self.fetch_.reset();
-                if (error.message == kUnknownCteError) return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
+                if (error.message == kUnknownCteError)
+                    return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
                 return self.no("FETCH failed", "SERVERBUG");
             }
             job.next += std::max<size_t>(rendered.consumed, 1);

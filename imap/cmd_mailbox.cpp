@@ -45,7 +45,8 @@ void Session::cmd_create(const Command& cmd) {
                     [](Session& self, bool, store::Error error) {
                         if (error.kind == store::ErrorKind::already_exists)
                             return self.no("Mailbox already exists", "ALREADYEXISTS");
-                        if (error) return self.no(refusal_text("Cannot create mailbox", error), response_code(error.kind));
+                        if (error)
+                            return self.no(refusal_text("Cannot create mailbox", error), response_code(error.kind));
                         self.ok("CREATE completed");
                     });
 }
@@ -58,12 +59,14 @@ void Session::cmd_delete(const Command& cmd) {
     std::string user = user_, n = *name;
     run_store<bool>([user, n](store::Store& store) { return store.delete_mailbox(user, n), true; },
                     [n](Session& self, bool, store::Error error) {
-                        if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "NONEXISTENT");
+                        if (error.kind == store::ErrorKind::nonexistent)
+                            return self.no("No such mailbox", "NONEXISTENT");
                         // RFC 9051 6.3.4 names the code; rev1 clients keep the old one.
                         if (error.kind == store::ErrorKind::has_children)
                             return self.no("Mailbox has inferior hierarchical names",
                                            response_code(error.kind, self.imap4rev2_));
-                        if (error) return self.no(refusal_text("Cannot delete mailbox", error), response_code(error.kind));
+                        if (error)
+                            return self.no(refusal_text("Cannot delete mailbox", error), response_code(error.kind));
                         self.ok("DELETE completed");
                     });
 }
