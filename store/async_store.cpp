@@ -102,14 +102,23 @@ void AsyncStore::start_ready() {
         const std::string key = *it;
         it = turn_.erase(it);
         if (!queue.waiting.empty()) turn_.push_back(key);  // its next call waits for the others' turn
-        offload(key, std::move(call));
+        try {
+            offload(key, std::move(call));
+        } catch (...) {
+            release(key);  // never started: its worker is free again
+            throw;
+        }
     }
 }
 
-void AsyncStore::finished(const std::string& key) {
+void AsyncStore::release(const std::string& key) {
     --running_;
     auto it = queues_.find(key);
     if (--it->second.running == 0 && it->second.waiting.empty()) queues_.erase(it);
+}
+
+void AsyncStore::finished(const std::string& key) {
+    release(key);
     start_ready();
 }
 

@@ -82,7 +82,8 @@ private:
     // Starts queued calls while workers are free, taking keys in turn.
     void start_ready();
     void offload(const std::string& key, Call call);
-    void finished(const std::string& key);
+    void release(const std::string& key);  // a call of `key` is over
+    void finished(const std::string& key);  // ... and the next ones may start
 
     net::EventLoop& loop_;
     Store& store_;
