@@ -94,31 +94,15 @@ void Session::cmd_append(Command& cmd) {
     request.user = user_;
     request.mailbox = *name;
     request.data = std::move(cmd.args[i].text);
-    struct Appended {
-        Outcome outcome;
-        store::AppendResult result;
-        std::string limit;  // refused by a store limit (keywords): NO [LIMIT]
-    };
-    run_store<Appended>(
-        [request = std::move(request)](store::Store& store) {
-            Appended a;
-            a.outcome = guarded([&] {
-                try {
-                    a.result = store.append(request);
-                } catch (const store::LimitExceeded& e) {
-                    a.limit = e.what();
-                }
-            });
-            return a;
-        },
-        [target = *name](Session& self, Appended a, std::string error) {
-            if (a.outcome.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "TRYCREATE");
-            if (!a.limit.empty()) return self.no(a.limit, "LIMIT");
-            if (!error.empty() || !a.outcome.ok()) {
-                log::warn("imap user={} append failed: {}{}", self.user_, error, a.outcome.message);
-                return self.no("APPEND failed", "SERVERBUG");
+    run_store<store::AppendResult>(
+        [request = std::move(request)](store::Store& store) { return store.append(request); },
+        [target = *name](Session& self, store::AppendResult a, store::Error error) {
+            if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "TRYCREATE");
+            if (error) {
+                log::warn("imap user={} append failed: {}", self.user_, error);
+                return self.no(refusal_text("APPEND failed", error), response_code(error.kind));
             }
-            std::string code = fmt::format("APPENDUID {} {}", a.result.uidvalidity, a.result.uid);
+            std::string code = fmt::format("APPENDUID {} {}", a.uidvalidity, a.uid);
             // Into the selected mailbox: EXISTS goes out with the OK.
             if (self.selected_ && self.selected_->name == target)
                 return self.refresh([&self, code] { self.ok("APPEND completed", code); });

@@ -153,7 +153,7 @@ void Session::login_succeeded(const std::string& user) {
             store.ensure_user(u);  // INBOX and the special-use folders exist from the first login
             return true;
         },
-        [u](Session& self, bool, std::string error) {
+        [u](Session& self, bool, store::Error error) {
             if (!error.empty()) {
                 log::error("imap user={} cannot prepare mailboxes: {}", u, error);
                 return self.no("Mail store unavailable, try again later", "UNAVAILABLE");

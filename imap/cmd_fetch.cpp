@@ -36,6 +36,7 @@ struct Session::FetchJob {
     uint64_t streamed = 0;                  // of pieces.front()'s content
     bool rendering = false;                 // a batch is being rendered
     bool streaming = false;                 // a chunk of a large literal is being read
+    bool unavailable = false;               // a message's blob is missing or damaged: NO [UNAVAILABLE]
 };
 
 namespace {
@@ -95,7 +96,7 @@ void Session::cmd_fetch(const Command& cmd) {
     SeqSet uids = *set;
     run_store<std::vector<uint32_t>>(
         [id, from](store::Store& store) { return store.expunged_since(id, from); },
-        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, std::string error) {
+        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, store::Error error) {
             if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
             std::vector<uint32_t> vanished;
             for (uint32_t uid : expunged)
@@ -119,14 +120,16 @@ void Session::fetch_set_seen(std::shared_ptr<FetchJob> job, bool sets_seen) {
     run_store<store::FlagResult>(
         [id, uids = std::move(uids)](store::Store& store) {
             store::FlagUpdate update;
+            // A message that cannot be read is not marked read (README.md, "Integrity").
             for (const auto& row : store.message_rows(id, uids, {}))
-                if (!(row.info.flags & store::flag_seen)) update.uids.push_back(row.info.uid);
+                if (!(row.info.flags & store::flag_seen) && !store.check_message(row.info.id))
+                    update.uids.push_back(row.info.uid);
             if (update.uids.empty()) return store::FlagResult{};
             update.op = store::FlagOp::add;
             update.flags = store::flag_seen;
             return store.update_flags(id, update);
         },
-        [job](Session& self, store::FlagResult result, std::string error) {
+        [job](Session& self, store::FlagResult result, store::Error error) {
             if (!error.empty()) log::warn("imap user={} setting \\Seen failed: {}", self.user_, error);
             for (const auto& changed : result.changed) {
                 if (self.selected_ && self.selected_->view.mailbox_id() == job->mailbox_id)
@@ -157,7 +160,9 @@ void Session::pump_fetch() {
         }
         if (job.pieces.empty()) {
             if (job.rendering) return;  // the batch's callback comes back here
+            const bool unavailable = job.unavailable;
             fetch_.reset();
+            if (unavailable) return no("Some messages could not be read", "UNAVAILABLE");
             return ok(name_ == "FETCH" && uid_ ? "UID FETCH completed" : "FETCH completed");
         }
         FetchPiece& p = job.pieces.front();
@@ -184,7 +189,7 @@ void Session::stream_chunk(const FetchPiece& p) {
     uint64_t length = std::min(stream_chunk_size, p.length - fetch_->streamed);
     run_store<std::string>(
         [id, offset, length](store::Store& store) { return store.read_range(id, offset, length); },
-        [](Session& self, std::string chunk, std::string error) {
+        [](Session& self, std::string chunk, store::Error error) {
             if (!self.fetch_) return;
             self.fetch_->streaming = false;
             if (!error.empty() || chunk.empty()) {
@@ -203,6 +208,7 @@ namespace {
 struct RenderedBatch {
     std::vector<FetchPiece> pieces;
     size_t consumed = 0;  // messages of the batch rendered or skipped
+    std::vector<std::pair<uint32_t, std::string>> unavailable;  // UID and why: left out of the answer
 };
 
 // One batch on a worker: one read of the store, then each message rendered.
@@ -222,12 +228,18 @@ RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::v
         // Expunged by another session meanwhile: nothing to send (RFC 2180 4.1.2).
         if (row == rows.end() || row->info.uid != m.uid) continue;
         if (changed_since && row->info.modseq <= *changed_since && !m.report_flags) continue;
+        // Checked before anything is announced: a literal cannot be taken back.
+        store::Error failed = parts.content && !row->content ? store.check_message(row->info.id) : store::Error{};
         std::vector<FetchPiece> pieces;
-        try {
-            pieces = render_fetch(store, m, *row, items);
-        } catch (const store::StoreError&) {
-            continue;  // its blob went with an expunge meanwhile
+        if (!failed) {
+            try {
+                pieces = render_fetch(store, m, *row, items);
+            } catch (const store::StoreError& e) {
+                failed = e.error();
+            }
         }
+        if (failed.kind == store::ErrorKind::unavailable) out.unavailable.emplace_back(m.uid, failed.message);
+        if (failed) continue;  // else its blob went with an expunge meanwhile
         for (auto& p : pieces) {
             bytes += p.text.size();
             // Consecutive text goes out as one write: one SSL_write and full
@@ -258,16 +270,20 @@ void Session::render_next_batch() {
          since = job.changed_since](store::Store& store) {
             return render_batch(store, id, batch, items, parts, since);
         },
-        [](Session& self, RenderedBatch rendered, std::string error) {
+        [](Session& self, RenderedBatch rendered, store::Error error) {
             if (!self.fetch_) return;
             FetchJob& job = *self.fetch_;
             job.rendering = false;
             if (!error.empty()) {
                 self.fetch_.reset();
-                if (error == kUnknownCteError) return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
+                if (error.message == kUnknownCteError)
+                    return self.no("Unknown Content-Transfer-Encoding", "UNKNOWN-CTE");
                 return self.no("FETCH failed", "SERVERBUG");
             }
             job.next += std::max<size_t>(rendered.consumed, 1);
+            for (const auto& [uid, why] : rendered.unavailable)
+                log::error("imap user={} message uid={} is unavailable: {}", self.user_, uid, why);
+            job.unavailable = job.unavailable || !rendered.unavailable.empty();
             for (auto& p : rendered.pieces) {
                 job.buffered += p.text.size();
                 job.pieces.push_back(std::move(p));

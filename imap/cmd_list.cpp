@@ -243,7 +243,7 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
                 }
             return l;
         },
-        [o, patterns, lsub, verb](Session& self, Lists l, std::string error) {
+        [o, patterns, lsub, verb](Session& self, Lists l, store::Error error) {
             if (!error.empty()) return self.no("Cannot list mailboxes", "SERVERBUG");
             auto entries = collect(l.boxes, l.subscribed);
             std::string out;

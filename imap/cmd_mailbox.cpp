@@ -12,18 +12,6 @@
 #include "imap/store_outcome.hpp"
 
 namespace pochta::imap {
-namespace {
-
-std::string mailbox_error_code(Outcome::Kind kind) {
-    switch (kind) {
-        case Outcome::Kind::not_found: return "NONEXISTENT";
-        case Outcome::Kind::exists: return "ALREADYEXISTS";
-        case Outcome::Kind::failed: return "SERVERBUG";
-        default: return "CANNOT";
-    }
-}
-
-}  // namespace
 
 void Session::cmd_create(const Command& cmd) {
     if (cmd.args.size() != 1) return bad("CREATE needs a mailbox name");
@@ -37,13 +25,14 @@ void Session::cmd_create(const Command& cmd) {
     // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
     // succeed): they are levels of the hierarchy, \Noselect in LIST, that
     // vanish with their last inferior, as Dovecot's (README, "IMAP": LIST).
-    run_store<Outcome>([user, n](store::Store& store) { return guarded([&] { store.create_mailbox(user, n); }); },
-                       [](Session& self, Outcome o, std::string error) {
-                           if (!error.empty()) return self.no("Cannot create mailbox", "SERVERBUG");
-                           if (o.kind == Outcome::Kind::exists) return self.no("Mailbox already exists", "ALREADYEXISTS");
-                           if (!o.ok()) return self.no("Cannot create mailbox: " + o.message, mailbox_error_code(o.kind));
-                           self.ok("CREATE completed");
-                       });
+    run_store<bool>([user, n](store::Store& store) { return store.create_mailbox(user, n), true; },
+                    [](Session& self, bool, store::Error error) {
+                        if (error.kind == store::ErrorKind::already_exists)
+                            return self.no("Mailbox already exists", "ALREADYEXISTS");
+                        if (error)
+                            return self.no(refusal_text("Cannot create mailbox", error), response_code(error.kind));
+                        self.ok("CREATE completed");
+                    });
 }
 
 void Session::cmd_delete(const Command& cmd) {
@@ -52,17 +41,18 @@ void Session::cmd_delete(const Command& cmd) {
     if (!name) return bad("Invalid mailbox name");
     if (*name == "INBOX") return no("INBOX cannot be deleted", "CANNOT");
     std::string user = user_, n = *name;
-    run_store<Outcome>([user, n](store::Store& store) { return guarded([&] { store.delete_mailbox(user, n); }); },
-                       [n](Session& self, Outcome o, std::string error) {
-                           if (!error.empty()) return self.no("Cannot delete mailbox", "SERVERBUG");
-                           if (o.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "NONEXISTENT");
-                           // RFC 9051 6.3.4 names the code; rev1 clients keep the old one.
-                           if (o.kind == Outcome::Kind::refused)
-                               return self.no("Mailbox has inferior hierarchical names",
-                                              self.imap4rev2_ ? "HASCHILDREN" : "INUSE");
-                           if (!o.ok()) return self.no("Cannot delete mailbox: " + o.message, mailbox_error_code(o.kind));
-                           self.ok("DELETE completed");
-                       });
+    run_store<bool>([user, n](store::Store& store) { return store.delete_mailbox(user, n), true; },
+                    [n](Session& self, bool, store::Error error) {
+                        if (error.kind == store::ErrorKind::nonexistent)
+                            return self.no("No such mailbox", "NONEXISTENT");
+                        // RFC 9051 6.3.4 names the code; rev1 clients keep the old one.
+                        if (error.kind == store::ErrorKind::has_children)
+                            return self.no("Mailbox has inferior hierarchical names",
+                                           response_code(error.kind, self.imap4rev2_));
+                        if (error)
+                            return self.no(refusal_text("Cannot delete mailbox", error), response_code(error.kind));
+                        self.ok("DELETE completed");
+                    });
 }
 
 void Session::cmd_rename(const Command& cmd) {
@@ -74,17 +64,18 @@ void Session::cmd_rename(const Command& cmd) {
     if (to->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*to == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
     std::string user = user_, f = *from, t = *to;
-    run_store<Outcome>(
+    run_store<bool>(
         [user, f, t](store::Store& store) {
-            // Superiors of the target: as for CREATE. A \Noselect level renames
-            // with its inferiors (README, "IMAP").
-            return guarded([&] { store.rename_mailbox(user, f, t); });
+            // Superiors of the target are not made, as for CREATE. A \Noselect
+            // level renames with its inferiors (README, "IMAP").
+            store.rename_mailbox(user, f, t);
+            return true;
         },
-        [](Session& self, Outcome o, std::string error) {
-            if (!error.empty()) return self.no("Cannot rename mailbox", "SERVERBUG");
-            if (o.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "NONEXISTENT");
-            if (o.kind == Outcome::Kind::exists) return self.no("Target mailbox already exists", "ALREADYEXISTS");
-            if (!o.ok()) return self.no("Cannot rename mailbox: " + o.message, mailbox_error_code(o.kind));
+        [](Session& self, bool, store::Error error) {
+            if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "NONEXISTENT");
+            if (error.kind == store::ErrorKind::already_exists)
+                return self.no("Target mailbox already exists", "ALREADYEXISTS");
+            if (error) return self.no(refusal_text("Cannot rename mailbox", error), response_code(error.kind));
             self.ok("RENAME completed");
         });
 }
@@ -94,17 +85,15 @@ void Session::cmd_subscribe(const Command& cmd, bool subscribe) {
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
     std::string user = user_, n = *name;
-    run_store<Outcome>(
+    run_store<bool>(
         [user, n, subscribe](store::Store& store) {
-            return guarded([&] {
-                if (subscribe && !store.find_mailbox(user, n)) throw store::MailboxNotFound("no such mailbox");
-                store.set_subscribed(user, n, subscribe);
-            });
+            if (subscribe && !store.find_mailbox(user, n)) throw store::MailboxNotFound("no such mailbox");
+            store.set_subscribed(user, n, subscribe);
+            return true;
         },
-        [subscribe](Session& self, Outcome o, std::string error) {
-            if (!error.empty()) return self.no("Cannot change the subscription", "SERVERBUG");
-            if (o.kind == Outcome::Kind::not_found) return self.no("No such mailbox", "NONEXISTENT");
-            if (!o.ok()) return self.no("Cannot change the subscription: " + o.message, mailbox_error_code(o.kind));
+        [subscribe](Session& self, bool, store::Error error) {
+            if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "NONEXISTENT");
+            if (error) return self.no(refusal_text("Cannot change the subscription", error), response_code(error.kind));
             self.ok(subscribe ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
         });
 }
@@ -130,7 +119,7 @@ void Session::cmd_status(const Command& cmd) {
             if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id));
             return f;
         },
-        [items = *items](Session& self, Found f, std::string error) {
+        [items = *items](Session& self, Found f, store::Error error) {
             if (!error.empty()) return self.no("Cannot read the mailbox", "SERVERBUG");
             if (!f.box) return self.no("No such mailbox", "NONEXISTENT");
             self.send(self.status_response(*f.box, f.counts, items));

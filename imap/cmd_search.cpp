@@ -38,8 +38,8 @@ constexpr std::chrono::seconds kSearchMaxTime{15};
 
 // The view holds only UIDs: each candidate's flags, dates and sizes come
 // from one read of the store's rows, in the same snapshot.
-Found evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query, SearchContext context,
-               const std::vector<Candidate>& candidates) {
+Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id, const SearchQuery& query,
+               SearchContext context, const std::vector<Candidate>& candidates) {
     SearchBudget budget;
     budget.max_octets = kSearchMaxOctets;
     budget.deadline = std::chrono::steady_clock::now() + kSearchMaxTime;
@@ -79,8 +79,11 @@ Found evaluate(store::Store& store, int64_t mailbox_id, const SearchQuery& query
         };
         try {
             if (evaluator.matches(m)) found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
-        } catch (const store::StoreError&) {
-            // expunged by another session while we searched: not a match
+        } catch (const store::StoreError& e) {
+            // Expunged by another session while we searched, or unreadable
+            // (README.md, "Integrity"): not a match either way.
+            if (e.kind() == store::ErrorKind::unavailable)
+                log::error("imap user={} message uid={} is unavailable to SEARCH: {}", user, info.uid, e.what());
         } catch (const SearchTooExpensive&) {
             return Found{{}, true};
         }
@@ -120,10 +123,12 @@ void Session::cmd_search(const Command& cmd) {
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
     run_store<Found>(
-        [q, context, c, mailbox_id](store::Store& store) { return evaluate(store, mailbox_id, *q, context, *c); },
-        [q, uid, with_modseq](Session& self, Found result, std::string error) {
-            if (!error.empty() || result.too_expensive) {
-                if (!error.empty()) log::warn("imap user={} search failed: {}", self.user_, error);
+        [q, context, c, mailbox_id, user = user_](store::Store& store) {
+            return evaluate(store, user, mailbox_id, *q, context, *c);
+        },
+        [q, uid, with_modseq](Session& self, Found result, store::Error error) {
+            if (error || result.too_expensive) {
+                if (error) log::warn("imap user={} search failed: {}", self.user_, error);
                 if (q->options.save && self.selected_) self.selected_->saved_uids = {};
                 if (result.too_expensive) return self.no("Search too expensive", "LIMIT");
                 return self.no("SEARCH failed", "SERVERBUG");

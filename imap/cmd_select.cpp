@@ -107,7 +107,7 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             }
             return l;
         },
-        [read_only, qresync](Session& self, Loaded l, std::string error) {
+        [read_only, qresync](Session& self, Loaded l, store::Error error) {
             if (!error.empty()) {
                 log::warn("imap user={} select failed: {}", self.user_, error);
                 return self.no("Cannot open the mailbox", "SERVERBUG");
@@ -168,7 +168,7 @@ void Session::cmd_close(bool expunge) {
     if (!silent_expunge || deleted.empty()) return ok(expunge ? "CLOSE completed" : "UNSELECT completed");
     run_store<std::vector<uint32_t>>(
         [id, deleted](store::Store& store) { return store.expunge(id, deleted, true); },
-        [](Session& self, std::vector<uint32_t>, std::string error) {
+        [](Session& self, std::vector<uint32_t>, store::Error error) {
             if (!error.empty()) log::warn("imap user={} expunge on CLOSE failed: {}", self.user_, error);
             self.ok("CLOSE completed");
         });
@@ -195,7 +195,7 @@ void Session::cmd_expunge(const Command& cmd) {
     int64_t id = selected_->view.mailbox_id();
     run_store<std::vector<uint32_t>>(
         [id, uids](store::Store& store) { return store.expunge(id, uids, true); },
-        [id](Session& self, std::vector<uint32_t> removed, std::string error) {
+        [id](Session& self, std::vector<uint32_t> removed, store::Error error) {
             if (!error.empty()) return self.no("Expunge failed", "SERVERBUG");
             if (!self.selected_ || self.selected_->view.mailbox_id() != id) return self.ok("EXPUNGE completed");
             self.finish_expunge(removed, {});

@@ -89,20 +89,14 @@ void Session::cmd_store(const Command& cmd) {
     run_store<StoreOutcome>(
         [id, update, silent](store::Store& store) {
             StoreOutcome out;
-            try {
-                out.result = store.update_flags(id, update);
-            } catch (const store::LimitExceeded& e) {
-                out.limit = e.what();
-                return out;
-            }
+            out.result = store.update_flags(id, update);
             // Without .SILENT every message gets its flags, changed or not:
             // read them back (the view keeps no flags).
             if (!silent) out.rows = store.message_rows(id, update.uids, {});
             return out;
         },
-        [id, targets](Session& self, StoreOutcome outcome, std::string error) {
-            if (!error.empty()) return self.no("STORE failed", "SERVERBUG");
-            if (!outcome.limit.empty()) return self.no(outcome.limit, "LIMIT");
+        [id, targets](Session& self, StoreOutcome outcome, store::Error error) {
+            if (error) return self.no(refusal_text("STORE failed", error), response_code(error.kind));
             if (!self.selected_ || self.selected_->view.mailbox_id() != id) return self.ok("STORE completed");
             self.finish_store(targets, outcome);
         });
@@ -159,7 +153,6 @@ void Session::cmd_copy(const Command& cmd, bool move) {
         if (uint32_t uid = selected_->view.uid_at(seq); !selected_->view.is_expunged(uid)) uids.push_back(uid);
     struct Copied {
         bool found = false;
-        Outcome outcome;
         store::CopyResult result;
     };
     int64_t from = selected_->view.mailbox_id();
@@ -171,13 +164,13 @@ void Session::cmd_copy(const Command& cmd, bool move) {
             if (!box) return c;
             c.found = true;
             if (uids.empty()) return c;
-            c.outcome = guarded([&] { c.result = store.copy_messages(from, uids, box->id, move); });
+            c.result = store.copy_messages(from, uids, box->id, move);
             return c;
         },
-        [from, move](Session& self, Copied c, std::string error) {
-            if (!error.empty() || !c.outcome.ok()) {
-                log::warn("imap user={} copy failed: {}{}", self.user_, error, c.outcome.message);
-                return self.no(move ? "MOVE failed" : "COPY failed", "SERVERBUG");
+        [from, move](Session& self, Copied c, store::Error error) {
+            if (error) {
+                log::warn("imap user={} copy failed: {}", self.user_, error);
+                return self.no(refusal_text(move ? "MOVE failed" : "COPY failed", error), response_code(error.kind));
             }
             if (!c.found) return self.no("No such mailbox", "TRYCREATE");
             std::string code;

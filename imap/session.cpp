@@ -375,7 +375,7 @@ void Session::refresh(std::function<void()> then) {
             if (claim && new_mail) d.first_recent = store.claim_recent(id, d.changed.back().uid + 1);
             return d;
         },
-        [id, then = std::move(then)](Session& self, Delta d, std::string error) {
+        [id, then = std::move(then)](Session& self, Delta d, store::Error error) {
             self.refreshing_ = false;
             if (!error.empty()) log::warn("imap user={} refresh failed: {}", self.user_, error);
             if (self.selected_ && self.selected_->view.mailbox_id() == id) {

@@ -113,7 +113,7 @@ private:
     void bye_and_close(std::string_view text);
 
     template <typename Result>
-    void run_store(std::function<Result(store::Store&)> work, std::function<void(Session&, Result, std::string)> done);
+    void run_store(std::function<Result(store::Store&)> work, std::function<void(Session&, Result, store::Error)> done);
 
     // ---- cmd_auth.cpp: any-state and not-authenticated commands.
     void cmd_capability();
@@ -169,7 +169,6 @@ private:
     struct StoreOutcome {
         store::FlagResult result;
         std::vector<store::MessageRow> rows;  // without .SILENT: the targets' flags after the change
-        std::string limit;                    // refused by a store limit (keywords): NO [LIMIT]
     };
     void finish_store(const std::vector<uint32_t>& targets, const StoreOutcome& outcome);
     void cmd_copy(const Command& cmd, bool move);
@@ -224,12 +223,16 @@ private:
 
 template <typename Result>
 void Session::run_store(std::function<Result(store::Store&)> work,
-                        std::function<void(Session&, Result, std::string)> done) {
-    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, std::string e) {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
-    });
+                        std::function<void(Session&, Result, store::Error)> done) {
+    // Keyed by user: one user's heavy commands wait for their own turn (store/async_store.hpp).
+    ctx_.store.run<Result>(
+        std::move(work),
+        [weak = weak_conn(), done = std::move(done)](Result r, store::Error e) {
+            auto conn = weak.lock();
+            if (!conn || conn->closing()) return;
+            done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
+        },
+        user_);
 }
 
 }  // namespace pochta::imap

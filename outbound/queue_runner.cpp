@@ -134,13 +134,13 @@ void QueueRunner::fetch() {
     auto alive = liveness_.watch();
     store_.run<std::vector<store::QueuedMessage>>(
         [now, room, bytes, skip = std::move(skip)](store::Store& s) { return s.due_queue(now, room, bytes, skip); },
-        [this, alive, room](std::vector<store::QueuedMessage> messages, std::string error) {
+        [this, alive, room](std::vector<store::QueuedMessage> messages, store::Error error) {
             if (!alive) return;
             fetching_ = false;
             size_t total = 0;
             for (const auto& m : messages) total += m.data.size();
             more_due_ = messages.size() >= room || total >= options_.max_fetch_bytes;
-            on_fetched(std::move(messages), error);
+            on_fetched(std::move(messages), error.message);
         });
 }
 
@@ -243,7 +243,7 @@ void QueueRunner::write_pending() {
     auto alive = liveness_.watch();
     store_.run<std::vector<bool>>(
         [updates = std::move(updates)](store::Store& s) { return s.update_queue(updates); },
-        [this, alive, batch](std::vector<bool>, std::string error) {
+        [this, alive, batch](std::vector<bool>, store::Error error) {
             if (!alive) return;
             writing_ = false;
             // On failure the entries stay due in the store and are tried

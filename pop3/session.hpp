@@ -121,7 +121,7 @@ private:
     void prefetch(uint64_t after);
     void serve_whole(std::string data);
     void pump_transfer();
-    void on_chunk(std::string chunk, std::string error);
+    void on_chunk(std::string chunk, store::Error error);
     void finish_transfer();
     void complete_transfer();
     void queue_seen(uint32_t uid);

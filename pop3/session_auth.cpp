@@ -160,9 +160,16 @@ Listing read_listing(store::Store& store, MessageTails& tails, const std::string
         if (auto known = tails.find(m.id)) {
             last = *known;
         } else if (m.size > 0) {
-            std::string tail = store.read_range(m.id, m.size - 1, 1);
-            if (!tail.empty()) last = tail.back();
-            tails.remember(m.id, last);
+            try {
+                std::string tail = store.read_range(m.id, m.size - 1, 1);
+                if (!tail.empty()) last = tail.back();
+                tails.remember(m.id, last);
+            } catch (const store::StoreError& e) {
+                // One unreadable message does not close the maildrop: it is
+                // listed, and RETR/TOP of it alone get -ERR [SYS/PERM].
+                if (e.kind() != store::ErrorKind::unavailable) throw;
+                log::error("pop3 user={} message uid={} is unavailable: {}", user, m.uid, e.what());
+            }
         }
         entry.size = wire_size(m.crlf_size, m.size, last);
         entry.uidl = m.pop3_uidl;
@@ -177,7 +184,7 @@ Listing read_listing(store::Store& store, MessageTails& tails, const std::string
 void Session::load_maildrop(const std::string& user) {
     ctx_.store.run<Listing>(
         [user, tails = ctx_.tails](store::Store& store) { return read_listing(store, *tails, user); },
-        [weak = weak_conn(), user](Listing listing, std::string error) {
+        [weak = weak_conn(), user](Listing listing, store::Error error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             auto* self = static_cast<Session*>(conn->handler());
@@ -196,7 +203,8 @@ void Session::load_maildrop(const std::string& user) {
             self->reply(fmt::format("+OK maildrop has {} messages ({} octets)", self->maildrop_.count(),
                                     self->maildrop_.octets()));
             self->resume();
-        });
+        },
+        user);
 }
 
 }  // namespace pochta::pop3

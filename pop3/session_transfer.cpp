@@ -32,6 +32,10 @@ Piece read_piece(store::Store& store, int64_t mailbox_id, int64_t message_id, ui
     }
 }
 
+store::Error removed_meanwhile() {
+    return {store::ErrorKind::nonexistent, "message was removed by another session"};
+}
+
 }  // namespace
 
 void Session::start_transfer(const Command& cmd, bool retr) {
@@ -121,7 +125,7 @@ void Session::read_ahead(uint64_t number, bool serve) {
             }
             return batch;
         },
-        [weak = weak_conn(), wanted, serve](Batch batch, std::string error) {
+        [weak = weak_conn(), wanted, serve](Batch batch, store::Error error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             auto* self = static_cast<Session*>(conn->handler());
@@ -133,14 +137,17 @@ void Session::read_ahead(uint64_t number, bool serve) {
                 return;
             }
             if (!self->transfer_) return;
-            if (batch.gone) error = "message was removed by another session";
-            if (!error.empty() || batch.data.empty()) return self->on_chunk({}, error.empty() ? "no data" : error);
+            if (batch.gone) error = removed_meanwhile();
+            if (!error.empty() || batch.data.empty())
+                return self->on_chunk({}, error.empty() ? store::Error{store::ErrorKind::internal, "no data"} : error);
             if (batch.data[0].size() != wanted[0].size)
-                return self->on_chunk({}, "message size differs from its recorded size");
+                return self->on_chunk(
+                    {}, {store::ErrorKind::unavailable, "message size differs from its recorded size"});
             for (size_t i = 1; i < batch.data.size(); i++)
                 if (batch.data[i].size() == wanted[i].size) self->read_ahead_[wanted[i].number] = std::move(batch.data[i]);
             self->serve_whole(std::move(batch.data[0]));
-        });
+        },
+        user_);
 }
 
 // The whole message is at hand: the reply goes out at once.
@@ -167,25 +174,28 @@ void Session::pump_transfer() {
         [mailbox = mailbox_id_, id = t.message->id, offset = t.offset, length](store::Store& store) {
             return read_piece(store, mailbox, id, offset, length);
         },
-        [weak = weak_conn()](Piece piece, std::string error) {
+        [weak = weak_conn()](Piece piece, store::Error error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
             auto* self = static_cast<Session*>(conn->handler());
             if (!self->transfer_) return;
-            if (piece.gone) error = "message was removed by another session";
-            else if (error.empty() && piece.data.empty()) error = "message is shorter than its recorded size";
+            if (piece.gone) error = removed_meanwhile();
+            else if (error.empty() && piece.data.empty())
+                error = {store::ErrorKind::unavailable, "message is shorter than its recorded size"};
             self->on_chunk(std::move(piece.data), std::move(error));
-        });
+        },
+        user_);
 }
 
-void Session::on_chunk(std::string chunk, std::string error) {
+void Session::on_chunk(std::string chunk, store::Error error) {
     Transfer& t = *transfer_;
     t.reading = false;
     if (!error.empty()) {
         log::error("pop3 client={} user={} cannot read message {}: {}", conn_->peer_ip(), user_, t.number, error);
         if (t.started) return conn_->abort();  // the "+OK" cannot be taken back
-        bool gone = error == "message was removed by another session";
-        reply(fmt::format("-ERR {} message {} cannot be read", gone ? "[SYS/PERM]" : "[SYS/TEMP]", t.number));
+        // Gone or damaged: no retry brings it back (RFC 3206 SYS/PERM).
+        bool lost = error.kind == store::ErrorKind::nonexistent || error.kind == store::ErrorKind::unavailable;
+        reply(fmt::format("-ERR {} message {} cannot be read", lost ? "[SYS/PERM]" : "[SYS/TEMP]", t.number));
         transfer_.reset();
         return resume();
     }
@@ -245,7 +255,7 @@ void Session::flush_seen() {
             store.update_flags(mailbox, update);
             return true;
         },
-        [weak = closing ? std::weak_ptr<net::Connection>() : weak_conn()](bool, std::string error) {
+        [weak = closing ? std::weak_ptr<net::Connection>() : weak_conn()](bool, store::Error error) {
             if (!error.empty()) log::warn("pop3 cannot set \\Seen: {}", error);
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
@@ -253,7 +263,8 @@ void Session::flush_seen() {
             self->seen_in_flight_ = false;
             if (self->state_ == State::update) return self->run_update();
             self->flush_seen();
-        });
+        },
+        user_);
 }
 
 void Session::handle_quit() {
@@ -282,11 +293,12 @@ void Session::run_update() {
             // The deletions go in one call, so they happen together or not at all.
             return deleted.empty() ? size_t{0} : store.expunge(mailbox, deleted, false).size();
         },
-        [weak = weak_conn()](size_t removed, std::string error) {
+        [weak = weak_conn()](size_t removed, store::Error error) {
             auto conn = weak.lock();
             if (!conn || conn->closing()) return;
-            static_cast<Session*>(conn->handler())->on_update_done(removed, error);
-        });
+            static_cast<Session*>(conn->handler())->on_update_done(removed, error.message);
+        },
+        user_);
 }
 
 void Session::on_update_done(size_t removed, const std::string& error) {

@@ -18,6 +18,7 @@ int user(const Args& args, const Config& config);
 int queue(const Args& args, const Config& config);
 int mailbox(const Args& args, const Config& config);
 int message(const Args& args, const Config& config);
+int check(const Args& args, const Config& config);
 int version();
 
 // "pochta: reason" on stderr; returns 1.

@@ -83,6 +83,7 @@ int usage() {
         "  mailbox list ADDRESS           a user's mailboxes: name messages unseen uidvalidity uidnext\n"
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
+        "  check [--repair]               the store's messages against their files\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     bool known = command == "serve" || command == "check-config" || command == "user" || command == "queue" ||
-                 command == "mailbox" || command == "message";
+                 command == "mailbox" || command == "message" || command == "check";
     if (!known) return cli::usage();
     if ((command == "serve" || command == "check-config") && !args.empty()) return cli::usage();
 
@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
         if (command == "user") return cli::user(args, config);
         if (command == "queue") return cli::queue(args, config);
         if (command == "mailbox") return cli::mailbox(args, config);
+        if (command == "check") return cli::check(args, config);
         return cli::message(args, config);
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());  // already "FILE:LINE: reason"

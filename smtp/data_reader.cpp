@@ -4,13 +4,14 @@ namespace pochta::smtp {
 
 void DataReader::append(std::string_view bytes) {
     if (overflowed_) return;
-    if (message_.size() + bytes.size() > max_size_) {
+    if (size_ + bytes.size() > max_size_) {
         overflowed_ = true;
         message_.clear();
         message_.shrink_to_fit();
         return;
     }
     message_.append(bytes);
+    size_ += bytes.size();
 }
 
 size_t DataReader::feed(std::string_view input) {

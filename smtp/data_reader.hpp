@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace pochta::smtp {
 
@@ -24,14 +25,19 @@ public:
 
     bool done() const { return done_; }
     bool overflowed() const { return overflowed_; }
-    // The message without dot-stuffing and without the end marker.
+    // The message without dot-stuffing and without the end marker: what
+    // was read since the last take() (all of it when take() is not used).
     std::string& message() { return message_; }
+    // Hands over what was read so far, so a large message need not stay in
+    // memory (smtp/message_body.hpp); the size limit counts every byte.
+    std::string take() { return std::exchange(message_, {}); }
 
 private:
     void append(std::string_view bytes);
 
     size_t max_size_;
     std::string message_;
+    size_t size_ = 0;  // of the whole message, taken or not
     bool at_line_start_ = true;  // the previous bytes ended with CRLF (or nothing yet)
     bool last_was_cr_ = false;   // the previous byte was CR
     bool done_ = false;

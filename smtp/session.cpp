@@ -23,6 +23,13 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
 }
 
+// RFC 3463 4.3.1 (mail system full) when the disk is full; any other
+// storage failure is 4.3.0. Both are temporary: the client tries again.
+std::string storage_failure_reply(const store::Error& error) {
+    if (error.kind == store::ErrorKind::disk_full) return "452 4.3.1 Insufficient system storage";
+    return "451 4.3.0 Error: local storage failure, try again later";
+}
+
 std::string join_recipients(const std::vector<std::string>& list) {
     std::string out;
     for (const auto& item : list) out += (out.empty() ? "<" : ",<") + item + ">";
@@ -295,21 +302,38 @@ void Session::handle_data() {
     if (tx_->recipients.empty()) return reply("503 5.5.1 Error: need RCPT command");
     reply("354 End data with <CR><LF>.<CR><LF>");
     data_.emplace(ctx_.config.limits.max_message_size);
+    start_body();
     input_ = Input::data;
+}
+
+void Session::start_body() {
+    tx_->content = std::make_unique<MessageBody>(ctx_.store, [this]() -> std::string { return message_prefix(); });
 }
 
 void Session::read_data() {
     auto& in = conn_->input();
     in.consume(data_->feed(in.view()));
-    if (!data_->done()) return;
+    std::string decoded = data_->take();
+    if (!data_->overflowed()) tx_->content->append(std::move(decoded));
+    if (!data_->done()) return pause_while_spool_behind();
     input_ = Input::command;
     if (data_->overflowed()) {
         reset_transaction();
         return reply("552 5.3.4 Message size exceeds fixed maximum message size");
     }
-    std::string body = std::move(data_->message());
     data_.reset();
-    finish_message(std::move(body));
+    finish_message();
+}
+
+// The spool's writer is behind the client: reading stops until it caught
+// up, so a fast client cannot queue the message in memory instead.
+void Session::pause_while_spool_behind() {
+    if (!tx_ || !tx_->content || !tx_->content->behind()) return;
+    conn_->pause_input();
+    tx_->content->stream()->when_caught_up([weak = weak_conn()] {
+        auto conn = weak.lock();
+        if (conn && !conn->closing()) conn->resume_input();
+    });
 }
 
 void Session::handle_bdat(const Command& cmd) {
@@ -318,7 +342,10 @@ void Session::handle_bdat(const Command& cmd) {
     std::string refusal;
     if (!tx_) refusal = "503 5.5.1 Error: need MAIL command";
     else if (tx_->recipients.empty()) refusal = "503 5.5.1 Error: need RCPT command";
-    if (tx_ && refusal.empty()) tx_->chunking_used = true;
+    if (tx_ && refusal.empty()) {
+        tx_->chunking_used = true;
+        if (!tx_->content) start_body();
+    }
     bdat_remaining_ = cmd.chunk_size;
     bdat_last_ = cmd.last_chunk;
     bdat_refusal_ = std::move(refusal);
@@ -329,42 +356,53 @@ void Session::read_bdat() {
     auto& in = conn_->input();
     size_t take = static_cast<size_t>(std::min<uint64_t>(bdat_remaining_, in.size()));
     if (bdat_refusal_.empty() && tx_) {
-        if (tx_->bdat_message.size() + take > ctx_.config.limits.max_message_size) {
+        if (tx_->content->size() + take > ctx_.config.limits.max_message_size) {
             bdat_refusal_ = "552 5.3.4 Message size exceeds fixed maximum message size";
             reset_transaction();
         } else {
-            tx_->bdat_message.append(in.view().substr(0, take));
+            tx_->content->append(std::string(in.view().substr(0, take)));
         }
     }
     in.consume(take);
     bdat_remaining_ -= take;
-    if (bdat_remaining_ > 0) return;
+    if (bdat_remaining_ > 0) return pause_while_spool_behind();
     input_ = Input::command;
     if (!bdat_refusal_.empty()) return reply(std::exchange(bdat_refusal_, {}));
-    if (!bdat_last_) return reply(fmt::format("250 2.0.0 {} octets received", tx_->bdat_message.size()));
-    finish_message(std::move(tx_->bdat_message));
+    if (!bdat_last_) return reply(fmt::format("250 2.0.0 {} octets received", tx_->content->size()));
+    finish_message();
 }
 
-void Session::finish_message(std::string body) {
-    if (count_received(body) > max_received_fields) {
+// A spooled body is made durable (fsync, off the loop) before the store
+// takes it; a small one goes to the store as it is.
+void Session::finish_message() {
+    // The Received fields are at the top: counted in the head, which holds
+    // the first 128 KiB of the body at least.
+    if (count_received(tx_->content->head()) > max_received_fields) {
         log::info("smtp client={} from=<{}> refused: mail loop (over {} Received fields)", conn_->peer_ip(), tx_->from,
                   max_received_fields);
         reset_transaction();
         return reply("554 5.4.6 Too many hops: mail loop detected");
     }
-    deliver(std::move(body));
+    if (!tx_->content->spooled()) return deliver();
+    input_ = Input::waiting;
+    conn_->pause_input();
+    tx_->content->stream()->finish([weak = weak_conn()](store::Error error) {
+        auto conn = weak.lock();
+        if (!conn || conn->closing()) return;
+        auto* self = static_cast<Session*>(conn->handler());
+        if (!error) return self->deliver();
+        log::error("smtp client={} from=<{}> spooling failed: {}", conn->peer_ip(), self->tx_->from, error);
+        self->reset_transaction();
+        self->reply(storage_failure_reply(error));
+        self->resume_after_async();
+    });
 }
 
-void Session::deliver(std::string body) {
-    store::Delivery delivery;
-    delivery.queue_id = random_hex(8);
-    delivery.envelope_from = tx_->from;
+const std::string& Session::message_prefix() {
+    if (!tx_->prefix.empty()) return tx_->prefix;
+    tx_->queue_id = random_hex(8);
     std::vector<std::string> recipients;
-    for (const auto& rcpt : tx_->recipients) {
-        add_unique(recipients, rcpt.address);
-        for (const auto& user : rcpt.resolution.local_users) add_unique(delivery.local_users, user);
-        for (const auto& remote : rcpt.resolution.remote) add_unique(delivery.remote_rcpts, remote);
-    }
+    for (const auto& rcpt : tx_->recipients) add_unique(recipients, rcpt.address);
     ReceivedInfo trace;
     trace.helo = helo_;
     trace.client_ip = conn_->peer_ip();
@@ -373,13 +411,34 @@ void Session::deliver(std::string body) {
     trace.tls = conn_->tls_description();
     trace.authenticated = !user_.empty();
     trace.smtputf8 = tx_->smtputf8;
-    trace.queue_id = delivery.queue_id;
+    trace.queue_id = tx_->queue_id;
     if (recipients.size() == 1) trace.single_recipient = recipients.front();
     trace.date = rfc5322_date_now();
     std::string return_path = return_path_header(tx_->from);
-    delivery.relay_skip = return_path.size();
-    delivery.data.reserve(return_path.size() + 512 + body.size());
-    delivery.data = return_path + received_header(trace) + body;
+    tx_->relay_skip = return_path.size();
+    tx_->prefix = return_path + received_header(trace);
+    return tx_->prefix;
+}
+
+void Session::deliver() {
+    store::Delivery delivery;
+    delivery.envelope_from = tx_->from;
+    std::vector<std::string> recipients;
+    for (const auto& rcpt : tx_->recipients) {
+        add_unique(recipients, rcpt.address);
+        for (const auto& user : rcpt.resolution.local_users) add_unique(delivery.local_users, user);
+        for (const auto& remote : rcpt.resolution.remote) add_unique(delivery.remote_rcpts, remote);
+    }
+    MessageBody& body = *tx_->content;
+    const std::string& prefix = message_prefix();
+    delivery.queue_id = tx_->queue_id;
+    delivery.relay_skip = tx_->relay_skip;
+    if (body.spooled()) {
+        delivery.spool = body.stream()->spool();
+    } else {
+        delivery.data.reserve(prefix.size() + body.memory().size());
+        delivery.data = prefix + body.memory();
+    }
 
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from=<{}> to={} size={}", delivery.queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, tx_->from,
@@ -388,7 +447,7 @@ void Session::deliver(std::string body) {
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
-    ctx_.store.deliver(std::move(delivery), [weak = weak_conn(), log_line, queue_id](std::string error) {
+    ctx_.store.deliver(std::move(delivery), [weak = weak_conn(), log_line, queue_id](store::Error error) {
         if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
         auto conn = weak.lock();
         if (!conn || conn->closing()) {
@@ -397,8 +456,7 @@ void Session::deliver(std::string body) {
         }
         if (error.empty()) log::info("{} result=accepted", log_line);
         auto* self = static_cast<Session*>(conn->handler());
-        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                  : std::string("451 4.3.0 Error: local storage failure, try again later"));
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
         self->resume_after_async();
     });
 }

@@ -15,6 +15,7 @@
 #include "common/net/connection.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/message_body.hpp"
 #include "store/async_store.hpp"
 
 namespace pochta::smtp {
@@ -53,7 +54,10 @@ private:
         Body body = Body::unspecified;
         std::vector<Recipient> recipients;
         bool chunking_used = false;
-        std::string bdat_message;
+        std::unique_ptr<MessageBody> content;  // DATA or the BDAT chunks so far
+        std::string queue_id;             // with the prefix, made once (message_prefix)
+        std::string prefix;               // Return-Path and Received
+        size_t relay_skip = 0;            // the Return-Path line
     };
 
     void reply(const std::string& text);
@@ -79,8 +83,14 @@ private:
 
     void read_data();
     void read_bdat();
-    void finish_message(std::string body);
-    void deliver(std::string body);
+    void finish_message();
+    void deliver();
+    // The header lines stored before the body; made when first asked (at
+    // the end of the data, or when a large body moves to a spool).
+    const std::string& message_prefix();
+    void start_body();
+    // Stops reading while the body's spool is behind the client.
+    void pause_while_spool_behind();
     void reset_transaction();
     void count_error();
     void resume_after_async();

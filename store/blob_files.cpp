@@ -1,7 +1,6 @@
 #include "store/blob_files.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,7 +23,9 @@ namespace fs = std::filesystem;
 namespace {
 
 [[noreturn]] void fail_errno(std::string_view what, const fs::path& path) {
-    throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+    const int error_number = errno;
+    throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(error_number)),
+                     kind_of_errno(error_number));
 }
 
 // Closes on scope exit so every error path releases the descriptor.
@@ -73,28 +74,6 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-        throw StoreError("sha256 failed");
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 15]);
-    }
-    return out;
-}
-
-bool is_sha256_hex(std::string_view name) {
-    if (name.size() != 64) return false;
-    for (char c : name)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
-
 BlobFiles::BlobFiles(fs::path data_dir) : blobs_(data_dir / "blobs"), tmp_(data_dir / "tmp") {}
 
 fs::path BlobFiles::path_for(std::string_view sha256) const {
@@ -135,17 +114,28 @@ void BlobFiles::write(std::string_view sha256, std::string_view data) const {
     }
 }
 
+void BlobFiles::adopt(std::string_view sha256, const fs::path& path) const {
+    const fs::path final_path = path_for(sha256);
+    make_dir_durable(final_path.parent_path().parent_path());
+    make_dir_durable(final_path.parent_path());
+    if (::link(path.c_str(), final_path.c_str()) != 0 && errno != EEXIST) fail_errno("link to", final_path);
+    fsync_dir(final_path.parent_path());
+}
+
 namespace {
 
 // Opens a blob file and checks it has the size the index recorded.
 Fd open_blob(const fs::path& path, uint64_t expected_size) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0 && errno == ENOENT)
+        throw StoreError(fmt::format("blob {} is missing", path.string()), ErrorKind::unavailable);
     if (fd.get() < 0) fail_errno("open blob", path);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) fail_errno("stat blob", path);
     if (static_cast<uint64_t>(st.st_size) != expected_size)
         throw StoreError(fmt::format("blob {} has {} bytes, index says {}", path.string(),
-                                     static_cast<uint64_t>(st.st_size), expected_size));
+                                     static_cast<uint64_t>(st.st_size), expected_size),
+                         ErrorKind::unavailable);
     return fd;
 }
 
@@ -155,13 +145,27 @@ void pread_all(int fd, std::string& out, uint64_t offset, const fs::path& path) 
     while (got < out.size()) {
         ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno == EIO)
+            throw StoreError(fmt::format("blob {} is unreadable", path.string()), ErrorKind::unavailable);
         if (n < 0) fail_errno("read blob", path);
-        if (n == 0) throw StoreError(fmt::format("blob {} shrank while reading", path.string()));
+        if (n == 0)
+            throw StoreError(fmt::format("blob {} shrank while reading", path.string()), ErrorKind::unavailable);
         got += static_cast<size_t>(n);
     }
 }
 
 }  // namespace
+
+Error BlobFiles::check(std::string_view sha256, uint64_t expected_size) const {
+    const fs::path path = path_for(sha256);
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0)
+        return {ErrorKind::unavailable, fmt::format("blob {} is missing: {}", path.string(), std::strerror(errno))};
+    if (static_cast<uint64_t>(st.st_size) != expected_size)
+        return {ErrorKind::unavailable, fmt::format("blob {} has {} bytes, index says {}", path.string(),
+                                                    static_cast<uint64_t>(st.st_size), expected_size)};
+    return {};
+}
 
 std::string BlobFiles::read(std::string_view sha256, uint64_t expected_size) const {
     const fs::path path = path_for(sha256);
@@ -192,6 +196,18 @@ void BlobFiles::scan(std::string_view sha256, uint64_t expected_size,
         pread_all(fd.get(), buf, offset, path);
         fn(buf);
     }
+}
+
+std::vector<std::string> BlobFiles::list() const {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(blobs_, ec), end; !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string name = it->path().filename().string();
+        // Only files named like ours at the place ours go are ours to judge.
+        if (is_sha256_hex(name) && it->path() == path_for(name)) names.push_back(std::move(name));
+    }
+    return names;
 }
 
 void BlobFiles::remove(std::string_view sha256) const {

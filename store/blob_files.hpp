@@ -10,14 +10,12 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "store/result.hpp"
+#include "store/sha256.hpp"
 
 namespace pochta::store {
-
-// Lowercase hex SHA-256 of data (64 characters).
-std::string sha256_hex(std::string_view data);
-
-// True for exactly 64 lowercase hex digits: the only names we create.
-bool is_sha256_hex(std::string_view name);
 
 class BlobFiles {
 public:
@@ -29,6 +27,14 @@ public:
     // Writes data durably under its hash. Throws StoreError (e.g. disk full);
     // then nothing is left behind but, at worst, a temp file.
     void write(std::string_view sha256, std::string_view data) const;
+
+    // Empty when the blob file exists with `expected_size` bytes, else an
+    // unavailable Error naming it. A stat, no read.
+    Error check(std::string_view sha256, uint64_t expected_size) const;
+
+    // Makes the finished, fsync'd file at `path` (a spool) the blob `sha256`
+    // by a hard link; the spool keeps its own name until it goes.
+    void adopt(std::string_view sha256, const std::filesystem::path& path) const;
 
     // Whole content of a blob file; throws StoreError when it is missing or
     // its size differs from `expected_size`.
@@ -50,6 +56,9 @@ public:
     // Removes every file in data_dir/tmp. Returns how many were removed.
     size_t clean_tmp() const;
 
+    // The sha256 of every blob file at the place ours go.
+    std::vector<std::string> list() const;
+
     // Calls keep(sha256) for every blob file; unlinks those for which it
     // returns false. Returns how many were removed.
     template <typename Keep>
@@ -65,14 +74,8 @@ private:
 
 template <typename Keep>
 size_t BlobFiles::remove_orphans(Keep&& keep) const {
-    namespace fs = std::filesystem;
     size_t removed = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(blobs_, ec), end; !ec && it != end; it.increment(ec)) {
-        if (!it->is_regular_file(ec)) continue;
-        const std::string name = it->path().filename().string();
-        // Only files named like ours at the place ours go are ours to judge.
-        if (!is_sha256_hex(name) || it->path() != path_for(name)) continue;
+    for (const std::string& name : list()) {
         if (!keep(name)) {
             remove(name);
             ++removed;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/util/log.hpp"
+#include "store/spool.hpp"
 
 namespace pochta::store {
 
@@ -191,10 +192,10 @@ void GroupWriter::rewind_wal() {
 }
 
 void GroupWriter::fail_unanswered(std::vector<Job>& jobs, const std::string& reason) {
-    const auto error = std::make_exception_ptr(StoreError(reason));
+    const auto error = std::make_exception_ptr(StoreError(reason, ErrorKind::temporary));
     for (auto& job : jobs)
         std::visit(Overloaded{
-                       [&](DeliveryJob& d) { call_safely(std::exchange(d.done, nullptr), reason); },
+                       [&](DeliveryJob& d) { call_safely(std::exchange(d.done, nullptr), error_of(error)); },
                        [&](AppendJob& a) { call_safely(std::exchange(a.done, nullptr), AppendResult{}, error); },
                        [&](TaskJob& t) { call_safely(std::exchange(t.done, nullptr), error); },
                    },
@@ -229,7 +230,7 @@ void GroupWriter::run_task(TaskJob& job) {
 
 namespace {
 
-std::string_view data_of(const Delivery& d) { return d.data; }
+std::string_view data_of(const Delivery& d) { return content_of(d); }
 std::string_view data_of(const AppendRequest& r) { return r.data; }
 
 }  // namespace
@@ -243,7 +244,7 @@ void GroupWriter::prepare(std::vector<Item>& items) {
             auto [data, prepared] = std::visit(
                 Overloaded{
                     [](DeliveryJob& d) {
-                        if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e);
+                        if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e, ErrorKind::invalid);
                         return std::pair{data_of(d.delivery), &d.prepared};
                     },
                     [](AppendJob& a) { return std::pair{data_of(a.request), &a.prepared}; },
@@ -252,10 +253,16 @@ void GroupWriter::prepare(std::vector<Item>& items) {
                     },
                 },
                 *item.job);
-            if (!prepared->ready) *prepared = prepare_message(data, summarize_);
+            auto* delivery = std::get_if<DeliveryJob>(item.job);
+            const Spool* spool = delivery ? delivery->delivery.spool.get() : nullptr;
+            if (!prepared->ready) *prepared = spool ? prepare_spooled(*spool, data, summarize_)
+                                                    : prepare_message(data, summarize_);
             const std::string& sha = prepared->sha256;
             if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
-                files_.write(sha, data);
+                if (spool)
+                    files_.adopt(sha, spool->path());  // written and fsync'd already: a link
+                else
+                    files_.write(sha, data);
                 written.insert(sha);
             }
         } catch (...) {
@@ -366,7 +373,7 @@ void GroupWriter::finish(std::vector<Item>& items) {
         if (!item.error) continue;
         std::visit(Overloaded{
                        [&](const DeliveryJob& d) {
-                           if (d.prepared.ready && !ops_.is_inline(d.delivery.data.size()))
+                           if (d.prepared.ready && !ops_.is_inline(data_of(d.delivery).size()))
                                unused_files.push_back(d.prepared.sha256);
                        },
                        [&](const AppendJob& a) {
@@ -390,8 +397,8 @@ void GroupWriter::finish(std::vector<Item>& items) {
     }
     for (auto& item : items) {
         if (auto* d = std::get_if<DeliveryJob>(item.job)) {
-            std::string error = item.error ? message_of(item.error) : std::string();
-            if (!error.empty()) log::warn("store: delivery {} failed: {}", d->delivery.queue_id, error);
+            Error error = error_of(item.error);
+            if (error) log::warn("store: delivery {} failed: {}", d->delivery.queue_id, error);
             call_safely(std::exchange(d->done, nullptr), std::move(error));
         } else if (auto* a = std::get_if<AppendJob>(item.job)) {
             call_safely(std::exchange(a->done, nullptr), a->result, item.error);

@@ -28,7 +28,7 @@ namespace pochta::store {
 
 class GroupWriter {
 public:
-    using DeliveryDone = std::function<void(std::string error)>;
+    using DeliveryDone = std::function<void(Error error)>;
     // Gets the result, or the exception (MailboxNotFound, StoreError) that failed it.
     using AppendDone = std::function<void(AppendResult result, std::exception_ptr error)>;
     // A task runs inside its own transaction; `finished` gets nullptr after

@@ -23,11 +23,11 @@ bool contains(const std::vector<std::string>& set, std::string_view keyword) {
 }  // namespace
 
 void check_keyword(std::string_view keyword) {
-    if (keyword.empty()) throw StoreError("empty keyword");
+    if (keyword.empty()) throw StoreError("empty keyword", ErrorKind::invalid);
     if (keyword.size() > max_keyword_length)
-        throw LimitExceeded(fmt::format("keyword longer than {} bytes", max_keyword_length));
+        throw StoreError(fmt::format("keyword longer than {} bytes", max_keyword_length), ErrorKind::limit);
     if (!std::all_of(keyword.begin(), keyword.end(), [](char c) { return is_atom_char(static_cast<unsigned char>(c)); }))
-        throw StoreError("keyword is not an atom");
+        throw StoreError("keyword is not an atom", ErrorKind::invalid);
 }
 
 std::vector<std::string> normalize_keywords(const std::vector<std::string>& keywords) {
@@ -37,7 +37,8 @@ std::vector<std::string> normalize_keywords(const std::vector<std::string>& keyw
         if (!contains(out, k)) out.push_back(k);
     }
     if (out.size() > max_keywords_per_message)
-        throw LimitExceeded(fmt::format("more than {} keywords on one message", max_keywords_per_message));
+        throw StoreError(fmt::format("more than {} keywords on one message", max_keywords_per_message),
+                         ErrorKind::limit);
     return out;
 }
 
@@ -46,7 +47,8 @@ std::vector<std::string> keywords_union(const std::vector<std::string>& have, co
     for (const auto& k : add)
         if (!contains(out, k)) out.push_back(k);
     if (out.size() > max_keywords_per_message)
-        throw LimitExceeded(fmt::format("more than {} keywords on one message", max_keywords_per_message));
+        throw StoreError(fmt::format("more than {} keywords on one message", max_keywords_per_message),
+                         ErrorKind::limit);
     return out;
 }
 

@@ -14,13 +14,15 @@ std::string canonical_mailbox_name(std::string_view name) {
 }
 
 void check_mailbox_name(std::string_view name) {
-    if (name.empty()) throw StoreError("empty mailbox name");
+    if (name.empty()) throw StoreError("empty mailbox name", ErrorKind::invalid);
     if (name.size() > max_mailbox_name_length)
-        throw StoreError(fmt::format("mailbox name longer than {} bytes", max_mailbox_name_length));
-    if (name.find('\0') != std::string_view::npos) throw StoreError("mailbox name contains NUL");
+        throw StoreError(fmt::format("mailbox name longer than {} bytes", max_mailbox_name_length),
+                         ErrorKind::invalid);
+    if (name.find('\0') != std::string_view::npos) throw StoreError("mailbox name contains NUL", ErrorKind::invalid);
     if (name.front() == '/' || name.back() == '/')
-        throw StoreError("mailbox name starts or ends with the hierarchy delimiter");
-    if (name.find("//") != std::string_view::npos) throw StoreError("mailbox name has an empty level");
+        throw StoreError("mailbox name starts or ends with the hierarchy delimiter", ErrorKind::invalid);
+    if (name.find("//") != std::string_view::npos)
+        throw StoreError("mailbox name has an empty level", ErrorKind::invalid);
 }
 
 bool is_inferior(std::string_view name, std::string_view parent) {

@@ -58,7 +58,8 @@ void WriteOps::delete_mailbox(const std::string& user, const std::string& name) 
     const auto row = mailbox_row(user, key);
     if (!row) {
         if (has_inferiors(user_id(user), key))
-            throw MailboxRefused(fmt::format("{} is a \\Noselect level with inferior mailboxes", key));
+            throw MailboxRefused(fmt::format("{} is a \\Noselect level with inferior mailboxes", key),
+                                 ErrorKind::has_children);
         throw MailboxNotFound(fmt::format("no mailbox {}", key));
     }
     std::vector<int64_t> blobs;

@@ -5,6 +5,7 @@
 #include "common/mime/structure.hpp"
 #include "common/util/log.hpp"
 #include "store/blob_files.hpp"
+#include "store/spool.hpp"
 
 namespace pochta::store {
 
@@ -52,6 +53,16 @@ PreparedMessage prepare_message(std::string_view data, const Summarizer& summari
     PreparedMessage p;
     p.sha256 = sha256_hex(data);
     p.crlf_size = crlf_size_of(data);
+    p.structure = parse_structure(data);
+    if (p.structure) p.summary = summarize_structure(summarize, *p.structure);
+    p.ready = true;
+    return p;
+}
+
+PreparedMessage prepare_spooled(const Spool& spool, std::string_view data, const Summarizer& summarize) {
+    PreparedMessage p;
+    p.sha256 = spool.sha256();
+    p.crlf_size = spool.crlf_size();
     p.structure = parse_structure(data);
     if (p.structure) p.summary = summarize_structure(summarize, *p.structure);
     p.ready = true;

@@ -38,6 +38,9 @@ struct PreparedMessage {
 };
 
 PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize);
+// The same for a finished spool, whose hash and size were counted as it
+// was written: only the structure is left to parse (from `data`, its view).
+PreparedMessage prepare_spooled(const class Spool& spool, std::string_view data, const Summarizer& summarize);
 
 // The summary of a structure, nullopt without a summarizer.
 std::optional<std::string> summarize_structure(const Summarizer& summarize, const std::string& structure);

@@ -4,10 +4,24 @@
 
 namespace pochta::store {
 
+ErrorKind sqlite_error_kind(sqlite3* db) {
+    switch (sqlite3_extended_errcode(db) & 0xff) {
+        case SQLITE_FULL: return ErrorKind::disk_full;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED: return ErrorKind::temporary;
+        case SQLITE_IOERR:
+            // A write or fsync that ran out of space can come back as an I/O error.
+            return kind_of_errno(sqlite3_system_errno(db)) == ErrorKind::disk_full ? ErrorKind::disk_full
+                                                                                    : ErrorKind::internal;
+        default: return ErrorKind::internal;
+    }
+}
+
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
-    throw StoreError(fmt::format("sqlite: {}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"));
+    throw StoreError(fmt::format("sqlite: {}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"),
+                     db ? sqlite_error_kind(db) : ErrorKind::internal);
 }
 
 // Statements are short; the start of the SQL is enough to find the culprit.
@@ -141,7 +155,7 @@ void Db::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = fmt::format("sqlite: '{}': {}", excerpt(sql), err ? err : sqlite3_errmsg(db_));
         sqlite3_free(err);
-        throw StoreError(msg);
+        throw StoreError(msg, sqlite_error_kind(db_));
     }
 }
 

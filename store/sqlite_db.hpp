@@ -17,6 +17,9 @@
 
 namespace pochta::store {
 
+// The kind of the last error on this connection (SQLITE_FULL is disk_full).
+ErrorKind sqlite_error_kind(sqlite3* db);
+
 class Stmt {
 public:
     Stmt(sqlite3* db, std::string_view sql);

@@ -47,9 +47,11 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
     lock_ = std::make_unique<DirLock>(data_dir_);
 
     const fs::path index = data_dir_ / "index.db";
+    refuse_lost_index(index);
     auto db = std::make_unique<Db>(index, Db::Role::writer);
     migrate(*db, files_);
-    if (options_.maintenance && lock_->exclusive()) clean_leftovers(*db);
+    opened_alone_ = lock_->exclusive();
+    if (options_.maintenance && opened_alone_) clean_leftovers(*db);
     lock_->share();
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
@@ -63,6 +65,19 @@ SqliteStore::~SqliteStore() {
     // The checkpointer first: the writer's drain must not race a TRUNCATE for nothing.
     checkpointer_.reset();
     writer_.reset();
+}
+
+// A missing or empty index beside message files means the index was lost
+// (a bad restore, a truncating copy): opening would create an empty store
+// and the mail would be silently gone for every client.
+void SqliteStore::refuse_lost_index(const fs::path& index) const {
+    std::error_code ec;
+    const auto size = fs::file_size(index, ec);
+    if (!ec && size > 0) return;
+    if (files_.list().empty()) return;  // a new store
+    throw StoreError(fmt::format("{} is {} but {} holds message files: refusing to create an empty store over "
+                                 "existing mail; restore index.db from a backup (README.md, \"Integrity\")",
+                                 index.string(), ec ? "missing" : "empty", files_.blob_dir().string()));
 }
 
 // Temp files are half-written deliveries; a blob file without a row was
@@ -104,14 +119,14 @@ void SqliteStore::write(std::function<void(WriteOps&)> fn) {
 void SqliteStore::deliver(const Delivery& delivery) {
     refuse_on_writer_thread();
     PreparedMessage prepared = prepare_message(delivery.data, options_.summarize);
-    std::promise<std::string> finished;
+    std::promise<Error> finished;
     auto result = finished.get_future();
     writer_->submit(
-        delivery, [&finished](std::string error) { finished.set_value(std::move(error)); }, std::move(prepared));
-    if (auto error = result.get(); !error.empty()) throw StoreError(error);
+        delivery, [&finished](Error error) { finished.set_value(std::move(error)); }, std::move(prepared));
+    if (auto error = result.get()) throw StoreError(error.message, error.kind);
 }
 
-void SqliteStore::submit(Delivery delivery, std::function<void(std::string error)> done) {
+void SqliteStore::submit(Delivery delivery, std::function<void(Error error)> done) {
     writer_->submit(std::move(delivery), std::move(done));
 }
 

@@ -30,7 +30,7 @@ public:
     ~SqliteStore() override;
 
     void deliver(const Delivery& delivery) override;
-    void submit(Delivery delivery, std::function<void(std::string error)> done) override;
+    void submit(Delivery delivery, std::function<void(Error error)> done) override;
 
     void ensure_user(const std::string& user) override;
     void purge_user(const std::string& user) override;
@@ -41,6 +41,7 @@ public:
     std::optional<MailboxInfo> mailbox_state(int64_t mailbox_id) override;
     std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) override;
     std::string read_message(int64_t message_id) override;
+    Error check_message(int64_t message_id) override;
 
     std::vector<QueueEntry> list_queue() override;
     bool delete_queue_entry(const std::string& id) override;
@@ -72,6 +73,8 @@ public:
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
+    IntegrityReport check_integrity(bool repair) override;
+    std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }
 
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it
@@ -80,6 +83,16 @@ private:
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
     void clean_leftovers(Db& db);
+    // Where a message's bytes are: inline in its blob row, or in a file.
+    struct StoredBytes {
+        std::string sha256;
+        uint64_t size = 0;
+        bool is_inline = false;
+        std::optional<std::string> inline_data;  // when asked for
+    };
+    StoredBytes stored_bytes(int64_t message_id, bool want_inline_data);
+    void refuse_lost_index(const std::filesystem::path& index) const;
+    void repair_integrity(IntegrityReport& report, const std::vector<int64_t>& unreferenced);
     // Queues a structure or summary computed on demand for the index.
     // Requests that arrive while one write is pending share it, so a client
     // fetching BODYSTRUCTURE of 5,000 migrated messages causes a few
@@ -103,6 +116,7 @@ private:
     Options options_;
     BlobFiles files_;
     std::unique_ptr<DirLock> lock_;
+    bool opened_alone_ = false;  // no other process had the store open at open()
     std::unique_ptr<ReadPool> readers_;
     // Writes nobody waits for: caches, and \Recent floors, which this
     // process keeps in memory (recent_floors_) and writes behind, so a

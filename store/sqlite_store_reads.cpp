@@ -147,23 +147,31 @@ std::vector<uint32_t> SqliteStore::expunged_since(int64_t mailbox_id, uint64_t m
     return out;
 }
 
+SqliteStore::StoredBytes SqliteStore::stored_bytes(int64_t message_id, bool want_inline_data) {
+    auto db = readers_->acquire();
+    auto q = db->cached(
+        "SELECT b.sha256, b.size, b.inline_data IS NOT NULL, CASE WHEN ?2 THEN b.inline_data END "
+        "FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
+    q->bind(1, message_id).bind(2, int64_t{want_inline_data});
+    if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
+    return {q->text(0), static_cast<uint64_t>(q->int64(1)), q->int64(2) != 0, q->blob(3)};
+}
+
 std::string SqliteStore::read_message(int64_t message_id) {
-    std::string sha;
-    uint64_t size = 0;
-    {
-        auto db = readers_->acquire();
-        auto q = db->cached(
-            "SELECT b.sha256, b.size, b.inline_data FROM messages m JOIN blobs b ON b.id = m.blob_id "
-            "WHERE m.id = ?1");
-        q->bind(1, message_id);
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
-        if (auto data = q->blob(2)) return std::move(*data);
-        sha = q->text(0);
-        size = static_cast<uint64_t>(q->int64(1));
-    }
+    StoredBytes bytes = stored_bytes(message_id, true);
+    if (bytes.is_inline) return std::move(bytes.inline_data).value_or(std::string());
     // Blob files are immutable, so reading after the snapshot ended is
     // safe; if the message was purged meanwhile the read fails cleanly.
-    return files_.read(sha, size);
+    return files_.read(bytes.sha256, bytes.size);
+}
+
+Error SqliteStore::check_message(int64_t message_id) {
+    try {
+        StoredBytes bytes = stored_bytes(message_id, false);
+        return bytes.is_inline ? Error{} : files_.check(bytes.sha256, bytes.size);
+    } catch (const StoreError& e) {
+        return e.error();
+    }
 }
 
 std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_t length) {
@@ -179,7 +187,7 @@ std::string SqliteStore::read_range(int64_t message_id, uint64_t offset, uint64_
             "FROM messages m JOIN blobs b ON b.id = m.blob_id WHERE m.id = ?1");
         const uint64_t first = std::min<uint64_t>(offset, INT64_MAX - 1) + 1;  // substr counts from 1
         q->bind(1, message_id).bind(2, static_cast<int64_t>(first)).bind(3, static_cast<int64_t>(length));
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
         size = static_cast<uint64_t>(q->int64(1));
         if (offset >= size || length == 0) return {};
         if (q->int64(2) == 0) return q->blob(3).value_or(std::string());
@@ -197,7 +205,7 @@ std::string SqliteStore::message_structure(int64_t message_id) {
             "SELECT b.sha256, b.structure, b.summary FROM messages m JOIN blobs b ON b.id = m.blob_id "
             "WHERE m.id = ?1");
         q->bind(1, message_id);
-        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id));
+        if (!q->step()) throw StoreError(fmt::format("no message with id {}", message_id), ErrorKind::nonexistent);
         if (auto cached = q->blob(1)) return std::move(*cached);
         sha = q->text(0);
         row.summary = q->blob(2).value_or(std::string());

@@ -19,31 +19,10 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::store {
+#include "store/integrity.hpp"
+#include "store/result.hpp"
 
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-// Mailbox-level refusals the protocols answer with NO [NONEXISTENT] / NO [ALREADYEXISTS] etc.
-class MailboxNotFound : public StoreError {
-public:
-    using StoreError::StoreError;
-};
-class MailboxExists : public StoreError {
-public:
-    using StoreError::StoreError;
-};
-// The operation is not allowed on this mailbox (e.g. deleting INBOX).
-class MailboxRefused : public StoreError {
-public:
-    using StoreError::StoreError;
-};
-// A client-set limit was reached (e.g. keywords per message): IMAP's [LIMIT].
-class LimitExceeded : public StoreError {
-public:
-    using StoreError::StoreError;
-};
+namespace pochta::store {
 
 enum class SpecialUse { none, drafts, sent, trash, junk, archive };
 
@@ -125,10 +104,16 @@ struct CopyResult {
 // it is to be stored for local recipients (Return-Path and Received already
 // prepended); relay copies skip the first `relay_skip` bytes (the
 // Return-Path line), since mail relayed onward carries no Return-Path.
+class Spool;
+
 struct Delivery {
     std::string queue_id;                    // the id the SMTP session logs
     std::string envelope_from;               // "" for the null sender <>
     std::string data;
+    // Set when the message arrived through a spool file (README.md,
+    // "Spooling"): `data` is then empty and the finished (fsync'd) spool
+    // holds the message; its file becomes the blob by a link.
+    std::shared_ptr<Spool> spool;
     size_t relay_skip = 0;
     std::vector<std::string> local_users;    // canonical user addresses: INBOX delivery
     std::vector<std::string> remote_rcpts;   // outbound queue
@@ -245,7 +230,7 @@ public:
     // Non-blocking form of deliver(): hands the delivery to the group-commit
     // writer and returns at once. `done` runs on the writer thread after the
     // batch holding it committed: error is empty on success.
-    virtual void submit(Delivery delivery, std::function<void(std::string error)> done) = 0;
+    virtual void submit(Delivery delivery, std::function<void(Error error)> done) = 0;
 
     // Creates INBOX, Drafts, Sent, Trash, Junk and Archive (with special-use)
     // for the user if missing.
@@ -264,6 +249,11 @@ public:
     virtual std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) = 0;
     // The stored bytes of a message (whole; streaming readers come with POP3/IMAP).
     virtual std::string read_message(int64_t message_id) = 0;
+    // Whether the message's bytes can be read, cheaply (one stat, no read):
+    // empty when it is kept inline or its blob file has the recorded size;
+    // unavailable (naming the blob) when the file is missing or has another
+    // size; nonexistent when there is no such message.
+    virtual Error check_message(int64_t message_id) = 0;
 
     virtual std::vector<QueueEntry> list_queue() = 0;
     virtual bool delete_queue_entry(const std::string& id) = 0;
@@ -283,6 +273,16 @@ public:
     virtual void set_queue_listener(std::function<void()> listener) = 0;
 
     virtual Stats stats() const = 0;
+
+    // Where spools (store/spool.hpp) are written: data_dir/tmp, emptied at start.
+    virtual std::filesystem::path spool_dir() const = 0;
+
+    // `pochta check`: reads every blob (hashing it) and every reference.
+    // With repair: blob rows nothing refers to are dropped, orphan files
+    // removed, and messages whose blob file is gone expunged (their bytes
+    // are lost; the row would only fail every client again); messages with
+    // a damaged blob are reported but kept, for the admin to restore.
+    virtual IntegrityReport check_integrity(bool repair) = 0;
 
     // ---- Mailboxes (names are rows, never paths; '/' is the hierarchy delimiter).
     // Throws MailboxExists / MailboxNotFound / MailboxRefused; StoreError for

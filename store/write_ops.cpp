@@ -10,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "store/spool.hpp"
+
 namespace pochta::store {
 
 namespace {
@@ -68,7 +70,9 @@ int64_t unix_now() {
 
 std::string check_delivery(const Delivery& d) {
     if (d.local_users.empty() && d.remote_rcpts.empty()) return "delivery has no recipients";
-    if (d.relay_skip > d.data.size()) return "relay_skip beyond the end of the message";
+    if (d.spool && !d.data.empty()) return "a spooled delivery carries its data in the spool";
+    if (d.relay_skip > (d.spool ? d.spool->size() : d.data.size()))
+        return "relay_skip beyond the end of the message";
     if (auto e = check_address("sender", d.envelope_from, true); !e.empty()) return e;
     for (const auto& u : d.local_users)
         if (auto e = check_address("local user", u, false); !e.empty()) return e;
@@ -117,7 +121,7 @@ int64_t WriteOps::next_id(const char* counter) {
 }
 
 int64_t WriteOps::ensure_user(const std::string& user) {
-    if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e);
+    if (auto e = check_address("user", user, false); !e.empty()) throw StoreError(e, ErrorKind::invalid);
     int64_t uid = user_id(user);
     if (uid == 0) {
         auto q = db_.cached("INSERT INTO users(address, created) VALUES (?1, ?2) RETURNING id");
@@ -215,10 +219,11 @@ void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64
 }
 
 void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
-    const int64_t blob = blob_id(prepared, d.data);
+    const std::string_view data = content_of(d);
+    const int64_t blob = blob_id(prepared, data);
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
-        add_to_mailbox(user, ensure_user(user), blob, date, d.data.size(), prepared.crlf_size);
+        add_to_mailbox(user, ensure_user(user), blob, date, data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
 }
 
@@ -296,7 +301,7 @@ uint32_t WriteOps::allocate_uids(int64_t mailbox_id, size_t count) {
     if (!q->step()) throw MailboxNotFound("mailbox vanished");
     // uidnext itself must stay a valid UID (RFC 3501: 32-bit, non-zero).
     const int64_t next = q->int64(0);
-    if (next > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted");
+    if (next > std::numeric_limits<uint32_t>::max()) throw StoreError("mailbox UID space exhausted", ErrorKind::limit);
     return static_cast<uint32_t>(next - static_cast<int64_t>(count));
 }
 

@@ -89,6 +89,8 @@ public:
     // Runs its own short transaction so no other process can add a
     // reference between the check and the unlink.
     void remove_dead_files(const std::vector<std::string>& sha256s);
+    // Drops the blob rows among `ids` that nothing references (`pochta check --repair`).
+    void drop_unreferenced_blobs(const std::vector<int64_t>& ids) { collect_blobs(ids); }
 
     bool is_inline(size_t size) const { return size <= inline_limit_; }
     Db& db() { return db_; }

@@ -29,11 +29,11 @@ def test_store_over_the_keyword_limit_is_limit(r):
     assert tagged(r.append("A", "INBOX", mail("kw"))).startswith(b"A OK")
     assert tagged(r.cmd("S", "SELECT INBOX")).startswith(b"S OK")
     assert tagged(r.cmd("F", f"STORE 1 FLAGS.SILENT ({keywords(MAX_KEYWORDS + 1)})")) == \
-        b"F NO [LIMIT] more than 100 keywords on one message"
+        b"F NO [LIMIT] STORE failed: more than 100 keywords on one message"
     # Reached one command at a time: the last one is refused the same way.
     assert tagged(r.cmd("G", f"STORE 1 +FLAGS.SILENT ({keywords(MAX_KEYWORDS)})")).startswith(b"G OK")
     assert tagged(r.cmd("H", "STORE 1 +FLAGS.SILENT (one-more)")) == \
-        b"H NO [LIMIT] more than 100 keywords on one message"
+        b"H NO [LIMIT] STORE failed: more than 100 keywords on one message"
     lines = r.cmd("I", "FETCH 1 FLAGS")
     assert tagged(lines) == b"I OK FETCH completed"
     assert b"one-more" not in lines[0] and b"k99" in lines[0]
@@ -41,7 +41,7 @@ def test_store_over_the_keyword_limit_is_limit(r):
 
 def test_append_over_the_keyword_limit_is_limit(r):
     r.send(f"A APPEND INBOX ({keywords(MAX_KEYWORDS + 1)}) {{{len(mail('x'))}+}}\r\n".encode() + mail("x") + b"\r\n")
-    assert tagged(r.until("A")) == b"A NO [LIMIT] more than 100 keywords on one message"
+    assert tagged(r.until("A")) == b"A NO [LIMIT] APPEND failed: more than 100 keywords on one message"
     assert r.cmd("S", "STATUS INBOX (MESSAGES)")[0] == b'* STATUS INBOX (MESSAGES 0)'
 
 

@@ -97,3 +97,13 @@ TEST_CASE("a message exactly at the limit is accepted", "[smtp][data]") {
     CHECK_FALSE(reader.overflowed());
     CHECK(reader.message() == "12345\r\n");
 }
+
+TEST_CASE("taking the message in pieces keeps the size limit over the whole", "[smtp][data]") {
+    DataReader reader(10);
+    reader.feed("12345\r\n");
+    CHECK(reader.take() == "12345\r\n");
+    CHECK(reader.message().empty());
+    reader.feed("678\r\n.\r\n");  // 12 octets in all: over the limit though 5 are left in memory
+    CHECK(reader.done());
+    CHECK(reader.overflowed());
+}

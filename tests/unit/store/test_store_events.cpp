@@ -209,7 +209,7 @@ TEST_CASE("a group commit reports each mailbox once with its final modseq", "[st
     std::vector<std::promise<std::string>> done(n);
     for (int i = 0; i < n; ++i)
         store->submit(local_delivery({alice}, message_text(80, 'x', std::to_string(i))),
-                      [&done, i](std::string error) { done[i].set_value(std::move(error)); });
+                      [&done, i](Error error) { done[i].set_value(std::move(error.message)); });
     for (auto& d : done) CHECK(d.get_future().get().empty());
     auto commits = rec.take();
     CHECK(commits.size() < static_cast<size_t>(n));  // submissions queued together share commits

@@ -26,10 +26,10 @@ struct Completions {
     std::vector<std::string> errors;
     size_t done = 0;
 
-    std::function<void(std::string)> callback(size_t index) {
-        return [this, index](std::string error) {
+    std::function<void(Error)> callback(size_t index) {
+        return [this, index](Error error) {
             std::lock_guard lock(mutex);
-            errors[index] = std::move(error);
+            errors[index] = std::move(error.message);
             ++done;
             cv.notify_all();
         };
@@ -101,7 +101,7 @@ TEST_CASE("a failing delivery does not fail the rest of its batch", "[store]") {
     std::promise<void> release;
     auto gate = release.get_future().share();
     std::promise<void> stalled;
-    store->submit(local_delivery({"alice@example.org"}, "first"), [&stalled, gate](std::string) {
+    store->submit(local_delivery({"alice@example.org"}, "first"), [&stalled, gate](Error) {
         stalled.set_value();
         gate.wait();
     });

@@ -476,7 +476,7 @@ TEST_CASE("list_messages of 5,000 messages is one indexed query", "[store][perf]
     std::vector<std::promise<std::string>> done(n);
     for (int i = 0; i < n; ++i)
         store->submit(local_delivery({alice}, message_text(120, 'p', std::to_string(i))),
-                      [&done, i](std::string error) { done[i].set_value(std::move(error)); });
+                      [&done, i](Error error) { done[i].set_value(std::move(error.message)); });
     for (auto& d : done) REQUIRE(d.get_future().get().empty());
     const auto box = *store->find_mailbox(alice, "INBOX");
     FlagUpdate u;
