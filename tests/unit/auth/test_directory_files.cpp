@@ -172,8 +172,7 @@ TEST_CASE("a configured but missing aliases file is an error", "[auth][aliases]"
 }
 
 TEST_CASE("the sample etc/users and etc/aliases load", "[auth][samples]") {
-    // This file is tests/unit/auth/test_directory_files.cpp.
-    auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+    std::filesystem::path root = POCHTA_SOURCE_DIR;
     Config c = pochta::load_config(root / "etc/pochta.toml");
     auto s = Snapshot::load(c);
     CHECK(s->user_addresses().empty());

@@ -7,10 +7,7 @@
 
 namespace {
 
-std::filesystem::path repo_root() {
-    // This file is tests/unit/config/test_samples.cpp.
-    return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-}
+std::filesystem::path repo_root() { return POCHTA_SOURCE_DIR; }
 
 }  // namespace
 

@@ -13,7 +13,7 @@
 namespace pochta::imap::test {
 
 inline std::filesystem::path corpus_dir() {
-    return std::filesystem::path(__FILE__).parent_path() / "../../data/mime";
+    return std::filesystem::path(POCHTA_SOURCE_DIR) / "tests/data/mime";
 }
 
 inline std::string load_corpus(const std::string& name) {
