@@ -18,6 +18,9 @@
 
 #include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
+#include "common/session/line_reader.hpp"
+#include "common/session/login.hpp"
+#include "common/session/session_ref.hpp"
 #include "imap/context.hpp"
 #include "imap/esearch.hpp"
 #include "imap/fetch_items.hpp"
@@ -67,7 +70,7 @@ private:
     // ---- session.cpp: input, dispatch, replies, untagged updates.
     void send(std::string_view text);
     void process_input();
-    bool read_line(std::string& line);
+    bool read_line();
     void on_continuation(uint64_t size);
     void on_parse_error(const ParseError& error);
     void execute(Command cmd);
@@ -94,7 +97,7 @@ private:
     void enable_condstore();
     void update_pause();
     bool reading() const;
-    std::weak_ptr<net::Connection> weak_conn();
+    session::SessionRef<Session> ref() { return {*conn_, *this}; }
     bool tls_ok() const;
     std::string wire_name(std::string_view utf8) const;
     std::optional<std::string> name_arg(const Token& token) const;
@@ -121,7 +124,7 @@ private:
     // password check ends the exchange.
     void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
-    void on_credentials_checked(const std::string& username, const std::string& user);
+    void on_login(const session::Login::Outcome& outcome);
     void login_succeeded(const std::string& user);
     void cmd_id(const Command& cmd);
     void cmd_enable(const Command& cmd);
@@ -194,12 +197,12 @@ private:
     bool dirty_ = false;            // the store changed the selected mailbox since the last refresh
     bool shutting_down_ = false;
     bool waiting_drain_ = false;    // a FETCH waits for the output to drain
-    bool discarding_line_ = false;  // skipping the rest of an overlong AUTHENTICATE/IDLE line
+    session::LineReader lines_;     // AUTHENTICATE responses and IDLE's DONE
     unsigned errors_ = 0;
 
     std::string user_;
     uint64_t notifier_id_ = 0;
-    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    session::Login login_{"imap"};
     std::optional<auth::SaslExchange> sasl_;  // the AUTHENTICATE exchange under way, if any
 
     bool utf8_enabled_ = false;
@@ -217,11 +220,9 @@ private:
 template <typename Result>
 void Session::run_store(std::function<Result(store::Store&)> work,
                         std::function<void(Session&, Result, std::string)> done) {
-    ctx_.store.run<Result>(std::move(work), [weak = weak_conn(), done = std::move(done)](Result r, std::string e) {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
-    });
+    ctx_.store.run<Result>(std::move(work), ref().bind([done = std::move(done)](Session& self, Result r, std::string e) {
+        done(self, std::move(r), std::move(e));
+    }));
 }
 
 }  // namespace pochta::imap
