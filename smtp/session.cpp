@@ -111,6 +111,7 @@ void Session::process_commands() {
             if (input_ == Input::bdat) return;
             continue;
         }
+        if (!lines_.skip_rest(in)) return;  // first, so line_limit() sees the next line
         session::Line line = lines_.next(in, line_limit());
         if (line.kind == session::Line::Kind::none) return;
         if (line.kind == session::Line::Kind::too_long) {

