@@ -62,6 +62,7 @@ public:
     void on_input(net::Connection& conn) override;
     void on_timeout(net::Connection& conn) override;
     void on_shutdown(net::Connection& conn) override;
+    void on_peer_closed(net::Connection& conn) override { login_.on_peer_closed(conn); }
     void on_drained(net::Connection& conn) override;
     void on_closed(net::Connection& conn) override;
 

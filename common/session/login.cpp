@@ -116,6 +116,12 @@ void Login::cancel() {
     done_ = nullptr;
 }
 
+void Login::on_peer_closed(net::Connection& conn) {
+    if (!pending_) return;
+    cancel();
+    conn.close();
+}
+
 auth::ThrottleSettings throttle_settings(const Config& config) {
     auth::ThrottleSettings s;
     s.max_delay = config.auth.max_delay;

@@ -59,6 +59,10 @@ public:
     // Drops the check under way (the client left, the server stops): a job
     // still queued is skipped before it hashes, and `done` never runs.
     void cancel();
+    // For Handler::on_peer_closed: a client that stopped sending in the
+    // middle of its login has given up (or floods): its check is dropped
+    // before it hashes and the connection closes.
+    void on_peer_closed(net::Connection& conn);
 
     // The fail2ban line for a login refused without a password check (e.g.
     // SASL asking to act as another user).

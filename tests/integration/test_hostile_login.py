@@ -128,14 +128,17 @@ def test_correct_login_is_answered_while_a_bcrypt_flood_is_queued(bserver):
         reply, _ = imap_login(bserver, h.BOB, h.PASSWORD, source="127.0.0.50")
         assert reply.startswith("a OK"), reply
         done_by_then = hashed_failures(bserver, h.ALICE)
-        assert done_by_then < 300, f"the correct login waited for {done_by_then} of 400 flood checks"
+        assert done_by_then < 200, f"the correct login waited for {done_by_then} of 400 flood checks"
     finally:
         for c in flood:
             c.close()
-    # Checks whose clients left are dropped before they hash.
+    # Checks whose clients left are dropped before they hash: once the server
+    # has seen them go, hashing stops (400 checks would take many seconds).
     time.sleep(3)
-    checked = hashed_failures(bserver, h.ALICE)
-    assert checked < 300, f"{checked} of 400 abandoned checks were still hashed"
+    settled = hashed_failures(bserver, h.ALICE)
+    time.sleep(3)
+    assert hashed_failures(bserver, h.ALICE) == settled
+    assert settled < 400
 
 
 def test_sigterm_during_a_hash_flood_exits_within_10s(bserver):

@@ -145,3 +145,74 @@ TEST_CASE("SessionRef finds the session only while its connection is open", "[se
     callback(5);
     CHECK(calls == 2);
 }
+
+namespace {
+
+// Starts a login on its first line and waits, input paused, like the
+// protocol sessions do.
+struct LoggingIn : net::Handler {
+    LoggingIn(session::LoginServices s) : services(s) {}
+    void on_open(net::Connection&) override {}
+    void on_input(net::Connection& conn) override {
+        conn.input().clear();
+        conn.pause_input();
+        login.check(conn, services, "alice", "right", [](session::Login::Outcome) {});
+    }
+    void on_peer_closed(net::Connection& conn) override { login.on_peer_closed(conn); }
+    void on_closed(net::Connection&) override { closed = true; }
+    session::LoginServices services;
+    session::Login login{"test"};
+    bool closed = false;
+};
+
+}  // namespace
+
+TEST_CASE("a client that leaves in the middle of its login costs no hash", "[session][login]") {
+    net::EventLoop loop;
+    auth::LoginThrottle throttle;
+    auth::HashPool pool(auth::HashPoolSettings{.threads = 1});
+    std::atomic<int> hashed{0};
+    auth::PasswordCheck check = [&](const std::string& user, const std::string&) {
+        hashed++;
+        return user;
+    };
+    // The only worker is busy until released, so the login stays queued.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    REQUIRE(pool.submit("other", {}, [released] { released.wait(); }));
+    LoggingIn* handler = nullptr;
+    net::Server server(loop, nullptr, 0, 0);
+    server.add_listener(net::ListenerSpec{"t", ListenAddress{"127.0.0.1", 0, "127.0.0.1:0"}, false,
+                                          [&](net::Connection&) {
+                                              auto h = std::make_unique<LoggingIn>(
+                                                  session::LoginServices{check, throttle, pool});
+                                              handler = h.get();
+                                              return h;
+                                          }});
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(server.bound_port("t"));
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::write(fd, "LOGIN\n", 6) == 6);
+    auto run_until = [&](auto done) {
+        auto end = std::chrono::steady_clock::now() + 10s;
+        auto tick = loop.start_repeating(5ms, [&] {
+            if (done() || std::chrono::steady_clock::now() > end) loop.stop();
+        });
+        loop.run();
+    };
+    run_until([&] { return handler && handler->login.pending(); });
+    REQUIRE(handler);
+    REQUIRE(handler->login.pending());
+    ::shutdown(fd, SHUT_WR);
+    run_until([&] { return handler->closed; });
+    CHECK(handler->closed);
+    release.set_value();
+    for (int i = 0; i < 200 && pool.queued() > 0; i++) std::this_thread::sleep_for(5ms);
+    pool.stop();  // waits for a job the worker may have taken
+    CHECK(pool.queued() == 0);
+    CHECK(hashed == 0);
+    ::close(fd);
+}
