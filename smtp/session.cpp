@@ -81,7 +81,7 @@ void Session::on_shutdown(net::Connection& conn) {
     login_.cancel();
     refusal_delay_.reset();
     if (input_ == Input::waiting && !only_delayed) {
-        shutting_down_ = true;  // say goodbye once the delivery or login under way has its answer
+        shutting_down_ = true;  // say goodbye once the delivery or handshake under way is done
         return;
     }
     reply(fmt::format("421 4.3.2 {} Service shutting down", ctx_.config.hostname));
