@@ -43,8 +43,8 @@ struct SessionContext {
     std::shared_ptr<net::TlsContext> tls;        // null: no STLS (and no login unless plaintext_auth)
     std::shared_ptr<MaildropLocks> locks = std::make_shared<MaildropLocks>();
     std::shared_ptr<MessageTails> tails = std::make_shared<MessageTails>();
-    // Accept credentials without TLS. Off in the server (INTERFACE.md);
-    // tests turn it on.
+    // Accept credentials without TLS. Off in the server (README.md, POP3:
+    // credentials only travel encrypted); tests turn it on.
     bool plaintext_auth = false;
     // RFC 1939 section 3: at least 10 minutes.
     std::chrono::milliseconds idle_timeout = std::chrono::minutes(10);

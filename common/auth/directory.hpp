@@ -1,6 +1,7 @@
 // Who exists: the users file (Dovecot passwd-file layout) and the aliases
-// file, as INTERFACE.md describes them, held as an immutable snapshot that
-// is swapped on reload so lookups on the loop thread never wait.
+// file, as README.md describes them ("Users file", "Aliases file"), held as
+// an immutable snapshot that is swapped on reload so lookups on the loop
+// thread never wait.
 #pragma once
 
 #include <filesystem>
