@@ -63,14 +63,13 @@ void Session::cmd_starttls() {
     // read meanwhile; buffered plaintext is dropped (RFC 3501 6.2.1).
     parser_.reset();
     conn_->pause_input();
-    conn_->start_tls_server(ctx_.tls, [weak = weak_conn()](bool ok) {
-        auto conn = weak.lock();
-        if (!ok || !conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
-        self->parser_.reset();
-        self->busy_ = false;
-        self->update_pause();
-    });
+    conn_->start_tls_server(ctx_.tls, ref().bind([](Session& self, bool ok) {
+        if (!ok) return;
+        self.parser_.reset();
+        self.lines_.reset();
+        self.busy_ = false;
+        self.update_pause();
+    }));
 }
 
 void Session::cmd_login(const Command& cmd) {
@@ -109,6 +108,8 @@ void Session::on_sasl_step(auth::SaslStep step) {
     input_ = Input::command;
     sasl_.reset();
     if (auto* failure = std::get_if<auth::SaslFailure>(&step)) {
+        if (*failure == auth::SaslFailure::authzid_mismatch)
+            session::Login::log_failure("imap", conn_->peer_ip(), {}, "authzid");
         auto refusal = sasl_refusal(*failure);
         return refusal.bad ? bad(refusal.text) : no(refusal.text, refusal.code);
     }
@@ -116,34 +117,19 @@ void Session::on_sasl_step(auth::SaslStep step) {
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
-// The hash check is slow on purpose, so it runs off the loop; a failure is
-// answered late, the later the more often this IP failed.
+// The password check runs on the hash pool; its answer comes after the
+// throttle's delay (session::Login).
 void Session::verify_credentials(std::string username, std::string password) {
-    struct Check {
-        std::string username, password, user;
-    };
-    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}});
-    conn_->loop().offload([check, fn = ctx_.check_password] { check->user = fn(check->username, check->password); },
-                          [check, weak = weak_conn()] {
-                              auto conn = weak.lock();
-                              if (!conn || conn->closing()) return;
-                              auto* self = static_cast<Session*>(conn->handler());
-                              self->on_credentials_checked(check->username, check->user);
-                          });
+    login_.check(*conn_, session::LoginServices{ctx_.check_password, ctx_.throttle, *ctx_.hash_pool},
+                 std::move(username), std::move(password),
+                 [this](const session::Login::Outcome& outcome) { on_login(outcome); });
 }
 
-void Session::on_credentials_checked(const std::string& username, const std::string& user) {
-    if (!user.empty()) {
-        ctx_.throttle.record_success(conn_->peer_ip());
-        return login_succeeded(user);
-    }
-    log::info("imap client={} user={} authentication failed", conn_->peer_ip(), response_text(username));
-    auto delay = ctx_.throttle.record_failure(conn_->peer_ip());
-    auth_delay_ = conn_->loop().start_timer(delay, [weak = weak_conn()] {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        static_cast<Session*>(conn->handler())->no("Authentication failed", "AUTHENTICATIONFAILED");
-    });
+void Session::on_login(const session::Login::Outcome& outcome) {
+    using Result = session::Login::Result;
+    if (outcome.result == Result::accepted) return login_succeeded(outcome.user);
+    if (outcome.result == Result::unavailable) return no("Too many logins under way, try again later", "UNAVAILABLE");
+    no("Authentication failed", "AUTHENTICATIONFAILED");
 }
 
 void Session::login_succeeded(const std::string& user) {
@@ -161,11 +147,8 @@ void Session::login_succeeded(const std::string& user) {
             self.user_ = u;
             self.state_ = State::authenticated;
             self.parser_ = CommandParser(ParserLimits{});
-            self.notifier_id_ = self.ctx_.notifier.add(u, [weak = self.weak_conn()](const store::ChangeEvent& e) {
-                auto conn = weak.lock();
-                if (!conn || conn->closing()) return;
-                static_cast<Session*>(conn->handler())->on_store_change(e);
-            });
+            self.notifier_id_ = self.ctx_.notifier.add(
+                u, self.ref().bind([](Session& session, const store::ChangeEvent& e) { session.on_store_change(e); }));
             log::info("imap client={} user={} logged in ({})", self.conn_->peer_ip(), u,
                       self.conn_->tls_active() ? self.conn_->tls_description() : "no TLS");
             // K-9 and others read the new list here and never ask again.

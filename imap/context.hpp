@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/auth/directory.hpp"
+#include "common/auth/hash_pool.hpp"
 #include "common/auth/login_throttle.hpp"
 #include "common/auth/password.hpp"
 #include "common/net/tls.hpp"
@@ -30,6 +31,9 @@ struct SessionContext {
     bool plaintext_auth = false;
     // RFC 3501 5.4: the autologout timer is at least 30 minutes.
     std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);
+    // Where password hashes are checked; the server shares one among all
+    // protocols, tests get their own.
+    std::shared_ptr<auth::HashPool> hash_pool = std::make_shared<auth::HashPool>();
 };
 
 }  // namespace pochta::imap

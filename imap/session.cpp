@@ -12,7 +12,7 @@ namespace pochta::imap {
 namespace {
 
 constexpr unsigned max_errors = 50;          // BADs in a row before the session is dropped
-constexpr size_t max_response_line = 8192;   // AUTHENTICATE responses and IDLE's DONE
+constexpr size_t max_response_line = 8192;   // AUTHENTICATE responses and IDLE's DONE, without CRLF
 
 // Before login nothing large has any business arriving.
 ParserLimits pre_auth_limits() {
@@ -31,8 +31,6 @@ Session::Session(SessionContext& ctx) : ctx_(ctx), parser_(pre_auth_limits()) {}
 Session::~Session() {
     if (notifier_id_) ctx_.notifier.remove(notifier_id_);
 }
-
-std::weak_ptr<net::Connection> Session::weak_conn() { return conn_->shared_from_this(); }
 
 bool Session::tls_ok() const { return conn_->tls_active() || ctx_.plaintext_auth; }
 
@@ -66,7 +64,11 @@ void Session::bye_and_close(std::string_view text) {
 void Session::on_timeout(net::Connection&) { bye_and_close("Autologout; idle for too long"); }
 
 void Session::on_shutdown(net::Connection&) {
-    if (busy_ && input_ != Input::idle) {
+    // A login's answer is worth nothing now: its check is dropped, not
+    // waited for (README.md: the server stops within 10 s).
+    bool logging_in = login_.pending();
+    login_.cancel();
+    if (busy_ && input_ != Input::idle && !logging_in) {
         shutting_down_ = true;  // say goodbye once the command under way has its answer
         return;
     }
@@ -74,6 +76,7 @@ void Session::on_shutdown(net::Connection&) {
 }
 
 void Session::on_closed(net::Connection&) {
+    login_.cancel();
     if (notifier_id_) ctx_.notifier.remove(notifier_id_);
     notifier_id_ = 0;
     fetch_.reset();
@@ -97,18 +100,10 @@ void Session::update_pause() {
 void Session::process_input() {
     auto& in = conn_->input();
     while (!conn_->closing() && reading() && !in.empty()) {
-        if (discarding_line_) {
-            // The rest of a line refused as too long is not a command.
-            size_t length = in.line_length();
-            in.consume(length ? length : in.size());
-            discarding_line_ = length == 0;
-            continue;
-        }
+        // The rest of a line refused as too long is not a command.
+        if (!lines_.skip_rest(in)) continue;
         if (input_ != Input::command) {
-            std::string line;
-            if (!read_line(line)) return;
-            if (input_ == Input::auth_response) on_auth_response(line);
-            else on_idle_line(line);
+            if (!read_line()) return;
             continue;
         }
         size_t used = 0;
@@ -128,31 +123,19 @@ void Session::process_input() {
     update_pause();
 }
 
-// One line for AUTHENTICATE or IDLE, without its line ending. An overlong
-// line ends the exchange with BAD.
-bool Session::read_line(std::string& line) {
-    auto& in = conn_->input();
-    size_t length = in.line_length();
-    if (length == 0) {
-        if (in.size() > max_response_line) {
-            in.clear();
-            discarding_line_ = true;
-            input_ = Input::command;
-            sasl_.reset();
-            bad("Line too long");
-        }
-        return false;
-    }
-    std::string_view raw = in.view().substr(0, length);
-    raw.remove_suffix(1);
-    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-    line.assign(raw);
-    in.consume(length);
-    if (line.size() > max_response_line) {
+// One line for AUTHENTICATE or IDLE; false when none is complete yet. An
+// overlong line ends the exchange with BAD.
+bool Session::read_line() {
+    session::Line line = lines_.next(conn_->input(), max_response_line + 2);
+    if (line.kind == session::Line::Kind::none) return false;
+    if (line.kind == session::Line::Kind::too_long) {
         input_ = Input::command;
         sasl_.reset();
         bad("Line too long");
-        return false;
+    } else if (input_ == Input::auth_response) {
+        on_auth_response(line.text);
+    } else {
+        on_idle_line(line.text);
     }
     return true;
 }

@@ -19,6 +19,9 @@
 #include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
 #include "imap/command_table.hpp"
+#include "common/session/line_reader.hpp"
+#include "common/session/login.hpp"
+#include "common/session/session_ref.hpp"
 #include "imap/context.hpp"
 #include "imap/esearch.hpp"
 #include "imap/fetch_items.hpp"
@@ -41,6 +44,7 @@ public:
     void on_input(net::Connection& conn) override;
     void on_timeout(net::Connection& conn) override;
     void on_shutdown(net::Connection& conn) override;
+    void on_peer_closed(net::Connection& conn) override { login_.on_peer_closed(conn); }
     void on_drained(net::Connection& conn) override;
     void on_closed(net::Connection& conn) override;
 
@@ -71,7 +75,7 @@ private:
     // ---- session.cpp: input, dispatch, replies, untagged updates.
     void send(std::string_view text);
     void process_input();
-    bool read_line(std::string& line);
+    bool read_line();
     void on_continuation(uint64_t size);
     void on_parse_error(const ParseError& error);
     void execute(Command cmd);
@@ -100,7 +104,7 @@ private:
     void enable_condstore();
     void update_pause();
     bool reading() const;
-    std::weak_ptr<net::Connection> weak_conn();
+    session::SessionRef<Session> ref() { return {*conn_, *this}; }
     bool tls_ok() const;
     std::string wire_name(std::string_view utf8) const;
     std::optional<std::string> name_arg(const Token& token) const;
@@ -127,7 +131,7 @@ private:
     // password check ends the exchange.
     void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
-    void on_credentials_checked(const std::string& username, const std::string& user);
+    void on_login(const session::Login::Outcome& outcome);
     void login_succeeded(const std::string& user);
     void cmd_id(const Command& cmd);
     void cmd_enable(const Command& cmd);
@@ -201,12 +205,12 @@ private:
     bool dirty_ = false;            // the store changed the selected mailbox since the last refresh
     bool shutting_down_ = false;
     bool waiting_drain_ = false;    // a FETCH waits for the output to drain
-    bool discarding_line_ = false;  // skipping the rest of an overlong AUTHENTICATE/IDLE line
+    session::LineReader lines_;     // AUTHENTICATE responses and IDLE's DONE
     unsigned errors_ = 0;
 
     std::string user_;
     uint64_t notifier_id_ = 0;
-    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    session::Login login_{"imap"};
     std::optional<auth::SaslExchange> sasl_;  // the AUTHENTICATE exchange under way, if any
 
     bool utf8_enabled_ = false;
@@ -227,11 +231,9 @@ void Session::run_store(std::function<Result(store::Store&)> work,
     // Keyed by user: one user's heavy commands wait for their own turn (store/async_store.hpp).
     ctx_.store.run<Result>(
         std::move(work),
-        [weak = weak_conn(), done = std::move(done)](Result r, store::Error e) {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            done(*static_cast<Session*>(conn->handler()), std::move(r), std::move(e));
-        },
+        ref().bind([done = std::move(done)](Session& self, Result r, store::Error e) {
+            done(self, std::move(r), std::move(e));
+        }),
         user_);
 }
 

@@ -13,8 +13,6 @@ Session::Session(SessionContext& ctx) : ctx_(ctx) {}
 // The lock goes with the session, whatever ended it.
 Session::~Session() = default;
 
-std::weak_ptr<net::Connection> Session::weak_conn() { return conn_->shared_from_this(); }
-
 void Session::reply(std::string_view text) {
     write(text);
     write("\r\n");
@@ -60,7 +58,11 @@ void Session::on_timeout(net::Connection& conn) {
 }
 
 void Session::on_shutdown(net::Connection&) {
-    if (input_ == Input::busy) {
+    // A login's answer is worth nothing now: its check is dropped, not
+    // waited for (README.md: the server stops within 10 s).
+    bool logging_in = login_.pending();
+    login_.cancel();
+    if (input_ == Input::busy && !logging_in) {
         shutting_down_ = true;  // say goodbye once the step under way is done
         return;
     }
@@ -69,6 +71,7 @@ void Session::on_shutdown(net::Connection&) {
 }
 
 void Session::on_closed(net::Connection&) {
+    login_.cancel();
     // A dropped connection deletes nothing, but RETR did send what it sent.
     transfer_.reset();
     flush_seen();
@@ -102,10 +105,10 @@ void Session::process_commands() {
             conn_->pause_input();
             return;
         }
-        std::string line;
-        if (!read_line(line)) return;
-        if (discarding_long_line_) {
-            discarding_long_line_ = false;
+        size_t limit = input_ == Input::command ? max_command_line : max_sasl_line;
+        session::Line line = lines_.next(conn_->input(), limit);
+        if (line.kind == session::Line::Kind::none) return;
+        if (line.kind == session::Line::Kind::too_long) {
             if (input_ != Input::command) {  // an AUTH response: the exchange is over
                 input_ = Input::command;
                 sasl_.reset();
@@ -114,33 +117,9 @@ void Session::process_commands() {
             count_error();
             continue;
         }
-        if (input_ == Input::command) dispatch(parse_command(line));
-        else on_sasl_step(sasl_->step(line));
+        if (input_ == Input::command) dispatch(parse_command(line.text));
+        else on_sasl_step(sasl_->step(line.text));
     }
-}
-
-// Takes one line off the input, without its line ending. A line over the
-// limit is consumed (up to its LF) and reported through discarding_long_line_.
-bool Session::read_line(std::string& line) {
-    auto& in = conn_->input();
-    size_t limit = input_ == Input::command ? max_command_line : max_sasl_line;
-    size_t length = in.line_length();
-    if (length == 0) {
-        if (in.size() > limit) {
-            in.clear();
-            discarding_long_line_ = true;
-        }
-        return false;
-    }
-    std::string_view raw = in.view().substr(0, length);
-    if (length > limit) discarding_long_line_ = true;
-    if (!discarding_long_line_) {
-        raw.remove_suffix(1);
-        if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-        line.assign(raw);
-    }
-    in.consume(length);
-    return true;
 }
 
 void Session::count_error() {
@@ -229,14 +208,13 @@ void Session::handle_stls() {
     reply("+OK Begin TLS negotiation");
     flush();  // in the clear, before the handshake
     busy();
-    conn_->start_tls_server(ctx_.tls, [weak = weak_conn()](bool ok) {
-        auto conn = weak.lock();
-        if (!ok || !conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
+    conn_->start_tls_server(ctx_.tls, ref().bind([](Session& self, bool ok) {
+        if (!ok) return;
         // RFC 2595 section 4: nothing said before TLS counts.
-        self->user_name_.clear();
-        self->resume();
-    });
+        self.lines_.reset();
+        self.user_name_.clear();
+        self.resume();
+    }));
 }
 
 bool Session::lookup(uint64_t number, const MaildropMessage*& out) {

@@ -15,10 +15,14 @@
 #include <vector>
 
 #include "common/auth/directory.hpp"
+#include "common/auth/hash_pool.hpp"
 #include "common/auth/login_throttle.hpp"
 #include "common/auth/password.hpp"
 #include "common/auth/sasl.hpp"
 #include "common/net/connection.hpp"
+#include "common/session/line_reader.hpp"
+#include "common/session/login.hpp"
+#include "common/session/session_ref.hpp"
 #include "pop3/command.hpp"
 #include "pop3/maildrop.hpp"
 #include "pop3/maildrop_lock.hpp"
@@ -39,11 +43,14 @@ struct SessionContext {
     std::shared_ptr<net::TlsContext> tls;        // null: no STLS (and no login unless plaintext_auth)
     std::shared_ptr<MaildropLocks> locks = std::make_shared<MaildropLocks>();
     std::shared_ptr<MessageTails> tails = std::make_shared<MessageTails>();
-    // Accept credentials without TLS. Off in the server (INTERFACE.md);
-    // tests turn it on.
+    // Accept credentials without TLS. Off in the server (README.md, POP3:
+    // credentials only travel encrypted); tests turn it on.
     bool plaintext_auth = false;
     // RFC 1939 section 3: at least 10 minutes.
     std::chrono::milliseconds idle_timeout = std::chrono::minutes(10);
+    // Where password hashes are checked; the server shares one among all
+    // protocols, tests get their own.
+    std::shared_ptr<auth::HashPool> hash_pool = std::make_shared<auth::HashPool>();
 };
 
 class Session : public net::Handler {
@@ -55,6 +62,7 @@ public:
     void on_input(net::Connection& conn) override;
     void on_timeout(net::Connection& conn) override;
     void on_shutdown(net::Connection& conn) override;
+    void on_peer_closed(net::Connection& conn) override { login_.on_peer_closed(conn); }
     void on_drained(net::Connection& conn) override;
     void on_closed(net::Connection& conn) override;
 
@@ -82,13 +90,12 @@ private:
     void flush();
     void close();
     void process_commands();
-    bool read_line(std::string& line);
     void dispatch(const Command& cmd);
     bool allowed_in_state(Verb verb) const;
     void count_error();
     void busy();
     void resume();
-    std::weak_ptr<net::Connection> weak_conn();
+    session::SessionRef<Session> ref() { return {*conn_, *this}; }
     bool tls_ok() const;
     void handle_capa();
     void handle_stls();
@@ -107,8 +114,7 @@ private:
     // the password check ends the exchange.
     void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
-    void on_credentials_checked(const std::string& username, const std::string& user);
-    void auth_failed(std::string text, bool slow);
+    void on_login(const session::Login::Outcome& outcome);
     void load_maildrop(const std::string& user);
 
     // ---- session_transfer.cpp: RETR/TOP streaming, \Seen, QUIT/UPDATE.
@@ -134,7 +140,7 @@ private:
     net::Connection* conn_ = nullptr;
     State state_ = State::authorization;
     Input input_ = Input::command;
-    bool discarding_long_line_ = false;
+    session::LineReader lines_;
     bool shutting_down_ = false;
     bool waiting_for_drain_ = false;   // too much output queued: commands wait
     bool batching_ = false;            // inside process_commands: replies collect in out_
@@ -145,7 +151,7 @@ private:
     std::optional<auth::SaslExchange> sasl_;  // the AUTH exchange under way, if any
     std::string user_;                 // the authenticated user
     std::unique_ptr<MaildropLocks::Guard> lock_;
-    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    session::Login login_{"pop3"};
 
     int64_t mailbox_id_ = 0;
     Maildrop maildrop_;

@@ -73,7 +73,11 @@ void Session::on_sasl_step(auth::SaslStep step) {
     sasl_.reset();
     if (auto* failure = std::get_if<auth::SaslFailure>(&step)) {
         // Not a password guess, so answered at once.
-        if (*failure == auth::SaslFailure::authzid_mismatch) return auth_failed("-ERR [AUTH] authentication failed", false);
+        if (*failure == auth::SaslFailure::authzid_mismatch) {
+            session::Login::log_failure("pop3", conn_->peer_ip(), {}, "authzid");
+            reply("-ERR [AUTH] authentication failed");
+            return count_error();
+        }
         reply(sasl_refusal(*failure));
         if (*failure != auth::SaslFailure::cancelled) count_error();  // giving up is not an error
         return;
@@ -82,51 +86,34 @@ void Session::on_sasl_step(auth::SaslStep step) {
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
-// The hash check is slow on purpose, so it runs off the loop.
+// The password check runs on the hash pool; its answer comes after the
+// throttle's delay (session::Login).
 void Session::verify_credentials(std::string username, std::string password) {
     busy();
-    struct Check {
-        std::string username, password, user;
-        PasswordCheck check;
-    };
-    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}, ctx_.check_password});
-    conn_->loop().offload([check] { check->user = check->check(check->username, check->password); },
-                          [check, weak = weak_conn()] {
-                              auto conn = weak.lock();
-                              if (!conn || conn->closing()) return;
-                              auto* self = static_cast<Session*>(conn->handler());
-                              self->on_credentials_checked(check->username, check->user);
-                          });
+    login_.check(*conn_, session::LoginServices{ctx_.check_password, ctx_.throttle, *ctx_.hash_pool},
+                 std::move(username), std::move(password),
+                 [this](const session::Login::Outcome& outcome) { on_login(outcome); });
 }
 
-void Session::on_credentials_checked(const std::string& username, const std::string& user) {
-    if (user.empty()) {
-        log::info("pop3 client={} user={} authentication failed", conn_->peer_ip(), username);
-        return auth_failed("-ERR [AUTH] authentication failed", true);
+void Session::on_login(const session::Login::Outcome& outcome) {
+    using Result = session::Login::Result;
+    if (outcome.result == Result::unavailable) {
+        reply("-ERR [SYS/TEMP] too many logins under way, try again later");
+        return resume();
     }
-    ctx_.throttle.record_success(conn_->peer_ip());
-    lock_ = ctx_.locks->try_lock(user);
+    if (outcome.result != Result::accepted) {
+        reply("-ERR [AUTH] authentication failed");
+        count_error();
+        if (!conn_->closing()) resume();
+        return;
+    }
+    lock_ = ctx_.locks->try_lock(outcome.user);
     if (!lock_) {
-        log::info("pop3 client={} user={} maildrop in use", conn_->peer_ip(), user);
+        log::info("pop3 client={} user={} maildrop in use", conn_->peer_ip(), outcome.user);
         reply("-ERR [IN-USE] maildrop is locked by another session");
         return resume();
     }
-    load_maildrop(user);
-}
-
-// A failed login is answered late, the later the more often this IP
-// failed; `slow` is false for refusals that are not password guesses.
-void Session::auth_failed(std::string text, bool slow) {
-    busy();
-    auto delay = slow ? ctx_.throttle.record_failure(conn_->peer_ip()) : std::chrono::milliseconds(0);
-    auth_delay_ = conn_->loop().start_timer(delay, [weak = weak_conn(), text = std::move(text)] {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
-        self->reply(text);
-        self->count_error();
-        if (!conn->closing()) self->resume();
-    });
+    load_maildrop(outcome.user);
 }
 
 namespace {
@@ -184,12 +171,11 @@ Listing read_listing(store::Store& store, MessageTails& tails, const std::string
 void Session::load_maildrop(const std::string& user) {
     ctx_.store.run<Listing>(
         [user, tails = ctx_.tails](store::Store& store) { return read_listing(store, *tails, user); },
-        [weak = weak_conn(), user](Listing listing, store::Error error) {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            auto* self = static_cast<Session*>(conn->handler());
+        [session = ref(), user](Listing listing, store::Error error) {
+            Session* self = session.get();
+            if (!self) return;
             if (!error.empty()) {
-                log::error("pop3 client={} user={} cannot open the maildrop: {}", conn->peer_ip(), user, error);
+                log::error("pop3 client={} user={} cannot open the maildrop: {}", self->conn_->peer_ip(), user, error);
                 self->lock_.reset();
                 self->reply("-ERR [SYS/TEMP] cannot open the maildrop, try again later");
                 return self->resume();
@@ -198,8 +184,8 @@ void Session::load_maildrop(const std::string& user) {
             self->mailbox_id_ = listing.mailbox_id;
             self->maildrop_ = Maildrop(std::move(listing.messages));
             self->state_ = State::transaction;
-            log::info("pop3 client={} user={} logged in, {} messages ({} octets){}", conn->peer_ip(), user,
-                      self->maildrop_.count(), self->maildrop_.octets(), conn->tls_active() ? " tls" : "");
+            log::info("pop3 client={} user={} logged in, {} messages ({} octets){}", self->conn_->peer_ip(), user,
+                      self->maildrop_.count(), self->maildrop_.octets(), self->conn_->tls_active() ? " tls" : "");
             self->reply(fmt::format("+OK maildrop has {} messages ({} octets)", self->maildrop_.count(),
                                     self->maildrop_.octets()));
             self->resume();

@@ -125,10 +125,9 @@ void Session::read_ahead(uint64_t number, bool serve) {
             }
             return batch;
         },
-        [weak = weak_conn(), wanted, serve](Batch batch, store::Error error) {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            auto* self = static_cast<Session*>(conn->handler());
+        [session = ref(), wanted, serve](Batch batch, store::Error error) {
+            Session* self = session.get();
+            if (!self) return;
             if (!serve) {
                 self->prefetching_ = false;
                 for (size_t i = 0; i < batch.data.size(); i++)
@@ -174,10 +173,9 @@ void Session::pump_transfer() {
         [mailbox = mailbox_id_, id = t.message->id, offset = t.offset, length](store::Store& store) {
             return read_piece(store, mailbox, id, offset, length);
         },
-        [weak = weak_conn()](Piece piece, store::Error error) {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            auto* self = static_cast<Session*>(conn->handler());
+        [session = ref()](Piece piece, store::Error error) {
+            Session* self = session.get();
+            if (!self) return;
             if (!self->transfer_) return;
             if (piece.gone) error = removed_meanwhile();
             else if (error.empty() && piece.data.empty())
@@ -255,11 +253,10 @@ void Session::flush_seen() {
             store.update_flags(mailbox, update);
             return true;
         },
-        [weak = closing ? std::weak_ptr<net::Connection>() : weak_conn()](bool, store::Error error) {
+        [session = closing ? session::SessionRef<Session>() : ref()](bool, store::Error error) {
             if (!error.empty()) log::warn("pop3 cannot set \\Seen: {}", error);
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            auto* self = static_cast<Session*>(conn->handler());
+            Session* self = session.get();
+            if (!self) return;
             self->seen_in_flight_ = false;
             if (self->state_ == State::update) return self->run_update();
             self->flush_seen();
@@ -293,11 +290,7 @@ void Session::run_update() {
             // The deletions go in one call, so they happen together or not at all.
             return deleted.empty() ? size_t{0} : store.expunge(mailbox, deleted, false).size();
         },
-        [weak = weak_conn()](size_t removed, store::Error error) {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            static_cast<Session*>(conn->handler())->on_update_done(removed, error.message);
-        },
+        ref().bind([](Session& self, size_t removed, store::Error error) { self.on_update_done(removed, error.message); }),
         user_);
 }
 

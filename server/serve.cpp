@@ -12,6 +12,7 @@
 
 #include "common/auth/directory.hpp"
 #include "common/auth/login_throttle.hpp"
+#include "common/session/login.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/server.hpp"
 #include "common/net/tls.hpp"
@@ -146,7 +147,8 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
-    auth::LoginThrottle throttle;
+    auth::LoginThrottle throttle(session::throttle_settings(config));
+    auto hash_pool = std::make_shared<auth::HashPool>(session::hash_pool_settings(config));
     std::unique_ptr<smtp::SessionContext> smtp_context;
     std::unique_ptr<pop3::SessionContext> pop3_context;
     std::unique_ptr<imap::SessionContext> imap_context;
@@ -162,13 +164,14 @@ int serve(const Config& config) {
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls});
+        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
         .throttle = throttle,
         .store = *async_store,
         .tls = tls,
+        .hash_pool = hash_pool,
     });
     imap_context = std::make_unique<imap::SessionContext>(imap::SessionContext{
         .hostname = config.hostname,
@@ -178,6 +181,7 @@ int serve(const Config& config) {
         .notifier = notifier,
         .tls = tls,
         .max_message_size = config.limits.max_message_size,
+        .hash_pool = hash_pool,
     });
 
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {

@@ -18,6 +18,9 @@ constexpr size_t max_auth_line = 12288;      // RFC 4954 section 4
 constexpr unsigned max_errors = 20;          // then the session is dropped
 constexpr unsigned max_received_fields = 50; // a mail loop beyond this
 constexpr auto idle_timeout = std::chrono::minutes(5);  // RFC 5321 4.5.3.2.7
+// Refused recipients answered at once; each one after waits a second more.
+constexpr unsigned free_refusals = 2;
+constexpr auto max_refusal_delay = std::chrono::seconds(5);
 
 void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
@@ -62,8 +65,6 @@ std::string sasl_refusal(auth::SaslFailure failure) {
 
 Session::Session(SessionContext& ctx, Listener listener) : ctx_(ctx), listener_(listener) {}
 
-std::weak_ptr<net::Connection> Session::weak_conn() { return conn_->shared_from_this(); }
-
 void Session::reply(const std::string& text) {
     // One write per reply: with TLS each write becomes a record of its own.
     conn_->write(text + "\r\n");
@@ -81,8 +82,13 @@ void Session::on_timeout(net::Connection& conn) {
 }
 
 void Session::on_shutdown(net::Connection& conn) {
-    if (input_ == Input::waiting) {
-        shutting_down_ = true;  // say goodbye once the delivery or login under way has its answer
+    // A login's or a refusal's answer is worth nothing now: the check is
+    // dropped, not waited for (README.md: the server stops within 10 s).
+    bool only_delayed = login_.pending() || (refusal_delay_ && refusal_delay_->active());
+    login_.cancel();
+    refusal_delay_.reset();
+    if (input_ == Input::waiting && !only_delayed) {
+        shutting_down_ = true;  // say goodbye once the delivery or handshake under way is done
         return;
     }
     reply(fmt::format("421 4.3.2 {} Service shutting down", ctx_.config.hostname));
@@ -91,9 +97,15 @@ void Session::on_shutdown(net::Connection& conn) {
 
 void Session::on_input(net::Connection&) { process_commands(); }
 
+void Session::on_closed(net::Connection&) {
+    login_.cancel();
+    refusal_delay_.reset();
+}
+
 // Handles everything that is buffered, in order, as long as the session is
 // not waiting for the store or a password check (PIPELINING).
 void Session::process_commands() {
+    auto& in = conn_->input();
     while (!conn_->closing() && !conn_->input_paused()) {
         if (input_ == Input::waiting) return;
         if (input_ == Input::data) {
@@ -106,50 +118,33 @@ void Session::process_commands() {
             if (input_ == Input::bdat) return;
             continue;
         }
-        std::string line;
-        if (!read_command_line(line)) return;
-        if (discarding_long_line_) {
-            discarding_long_line_ = false;
-            if (input_ != Input::command) {  // an AUTH response: the exchange is over (RFC 4954 section 6)
-                on_sasl_step(auth::SaslFailure::too_long);
-                continue;
-            }
-            reply("500 5.5.2 Error: line too long");
-            count_error();
+        if (!lines_.skip_rest(in)) return;  // first, so line_limit() sees the next line
+        session::Line line = lines_.next(in, line_limit());
+        if (line.kind == session::Line::Kind::none) return;
+        if (line.kind == session::Line::Kind::too_long) {
+            on_long_line();
             continue;
         }
         if (input_ == Input::command) {
-            dispatch(parse_command(line));
+            dispatch(parse_command(line.text));
         } else {
-            on_sasl_step(sasl_->step(line));
+            on_sasl_step(sasl_->step(line.text));
         }
     }
 }
 
-// Takes one line off the input, without its line ending. A line over the
-// limit is consumed and reported through discarding_long_line_.
-bool Session::read_command_line(std::string& line) {
-    auto& in = conn_->input();
-    size_t length = in.line_length();
-    if (length == 0) {
-        if (in.size() > max_auth_line) {  // no end in sight: drop what we have, keep dropping to the LF
-            in.clear();
-            discarding_long_line_ = true;
-            return false;
-        }
-        // A line already being dropped ends at the next LF.
-        return false;
+size_t Session::line_limit() const {
+    bool auth_line = input_ != Input::command || istarts_with(conn_->input().view(), "AUTH ");
+    return auth_line ? max_auth_line : max_command_line;
+}
+
+void Session::on_long_line() {
+    if (input_ != Input::command) {  // an AUTH response: the exchange is over (RFC 4954 section 6)
+        on_sasl_step(auth::SaslFailure::too_long);
+        return;
     }
-    std::string_view raw = in.view().substr(0, length);
-    bool auth_line = input_ != Input::command || istarts_with(raw, "AUTH ");
-    if (length > (auth_line ? max_auth_line : max_command_line)) discarding_long_line_ = true;
-    if (!discarding_long_line_) {
-        raw.remove_suffix(1);
-        if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-        line.assign(raw);
-    }
-    in.consume(length);
-    return true;
+    reply("500 5.5.2 Error: line too long");
+    count_error();
 }
 
 void Session::count_error() {
@@ -159,7 +154,11 @@ void Session::count_error() {
 }
 
 void Session::dispatch(const Command& cmd) {
-    bool takes_syntax_error_reply = cmd.verb != Verb::mail && cmd.verb != Verb::rcpt && cmd.verb != Verb::unknown;
+    // An AUTH whose mechanism parsed has only its initial response to
+    // blame: the SASL exchange answers that (501 5.5.2, RFC 4954 section 4).
+    bool auth_response_error = cmd.verb == Verb::auth && !cmd.mechanism.empty();
+    bool takes_syntax_error_reply =
+        cmd.verb != Verb::mail && cmd.verb != Verb::rcpt && cmd.verb != Verb::unknown && !auth_response_error;
     if (takes_syntax_error_reply && !cmd.syntax_error.empty()) {
         reply("501 5.5.4 Syntax error: " + cmd.syntax_error);
         count_error();
@@ -270,12 +269,28 @@ void Session::handle_rcpt(const Command& cmd) {
     if (tx_->recipients.size() >= ctx_.config.limits.max_recipients) return reply("452 4.5.3 Too many recipients");
     auth::Resolution resolution;
     if (auto refusal = check_recipient(path.address, resolution)) {
-        log::info("smtp client={} from=<{}> to=<{}> refused: {}", conn_->peer_ip(), tx_->from, path.address.str(),
-                  *refusal);
-        return reply(*refusal);
+        log::info("smtp client={} from={} to={} refused={}", conn_->peer_ip(), log::quoted(tx_->from),
+                  log::quoted(path.address.str()), log::quoted(*refusal));
+        return refuse_recipient(std::move(*refusal));
     }
     tx_->recipients.push_back(Recipient{path.address.str(), std::move(resolution)});
     reply("250 2.1.5 Recipient OK");
+}
+
+void Session::refuse_recipient(std::string text) {
+    unsigned refused = ++refused_recipients_;
+    if (refused <= free_refusals) {
+        reply(text);
+        return count_error();
+    }
+    auto delay = std::min<std::chrono::milliseconds>(std::chrono::seconds(refused - free_refusals), max_refusal_delay);
+    input_ = Input::waiting;
+    conn_->pause_input();
+    refusal_delay_ = conn_->loop().start_timer(delay, ref().bind([text = std::move(text)](Session& self) {
+        self.reply(text);
+        self.count_error();
+        if (!self.conn_->closing()) self.resume_after_async();
+    }));
 }
 
 // nullopt when the recipient is accepted (and `out` says where it goes),
@@ -311,11 +326,10 @@ void Session::start_body() {
 }
 
 void Session::read_data() {
-    auto& in = conn_->input();
-    in.consume(data_->feed(in.view()));
+    bool done = session::pour(conn_->input(), *data_);
     std::string decoded = data_->take();
     if (!data_->overflowed()) tx_->content->append(std::move(decoded));
-    if (!data_->done()) return pause_while_spool_behind();
+    if (!done) return pause_while_spool_behind();
     input_ = Input::command;
     if (data_->overflowed()) {
         reset_transaction();
@@ -330,10 +344,7 @@ void Session::read_data() {
 void Session::pause_while_spool_behind() {
     if (!tx_ || !tx_->content || !tx_->content->behind()) return;
     conn_->pause_input();
-    tx_->content->stream()->when_caught_up([weak = weak_conn()] {
-        auto conn = weak.lock();
-        if (conn && !conn->closing()) conn->resume_input();
-    });
+    tx_->content->stream()->when_caught_up(ref().bind([](Session& self) { self.conn_->resume_input(); }));
 }
 
 void Session::handle_bdat(const Command& cmd) {
@@ -346,26 +357,26 @@ void Session::handle_bdat(const Command& cmd) {
         tx_->chunking_used = true;
         if (!tx_->content) start_body();
     }
-    bdat_remaining_ = cmd.chunk_size;
+    bdat_.emplace(cmd.chunk_size, [this](std::string_view piece) { take_chunk(piece); });
     bdat_last_ = cmd.last_chunk;
     bdat_refusal_ = std::move(refusal);
     input_ = Input::bdat;
 }
 
-void Session::read_bdat() {
-    auto& in = conn_->input();
-    size_t take = static_cast<size_t>(std::min<uint64_t>(bdat_remaining_, in.size()));
-    if (bdat_refusal_.empty() && tx_) {
-        if (tx_->content->size() + take > ctx_.config.limits.max_message_size) {
-            bdat_refusal_ = "552 5.3.4 Message size exceeds fixed maximum message size";
-            reset_transaction();
-        } else {
-            tx_->content->append(std::string(in.view().substr(0, take)));
-        }
+// A piece of the BDAT chunk: kept, or dropped once the chunk is refused.
+void Session::take_chunk(std::string_view piece) {
+    if (!bdat_refusal_.empty() || !tx_) return;
+    if (tx_->content->size() + piece.size() > ctx_.config.limits.max_message_size) {
+        bdat_refusal_ = "552 5.3.4 Message size exceeds fixed maximum message size";
+        reset_transaction();
+        return;
     }
-    in.consume(take);
-    bdat_remaining_ -= take;
-    if (bdat_remaining_ > 0) return pause_while_spool_behind();
+    tx_->content->append(std::string(piece));
+}
+
+void Session::read_bdat() {
+    if (!session::pour(conn_->input(), *bdat_)) return pause_while_spool_behind();
+    bdat_.reset();
     input_ = Input::command;
     if (!bdat_refusal_.empty()) return reply(std::exchange(bdat_refusal_, {}));
     if (!bdat_last_) return reply(fmt::format("250 2.0.0 {} octets received", tx_->content->size()));
@@ -378,24 +389,22 @@ void Session::finish_message() {
     // The Received fields are at the top: counted in the head, which holds
     // the first 128 KiB of the body at least.
     if (count_received(tx_->content->head()) > max_received_fields) {
-        log::info("smtp client={} from=<{}> refused: mail loop (over {} Received fields)", conn_->peer_ip(), tx_->from,
-                  max_received_fields);
+        log::info("smtp client={} from={} refused: mail loop (over {} Received fields)", conn_->peer_ip(),
+                  log::quoted(tx_->from), max_received_fields);
         reset_transaction();
         return reply("554 5.4.6 Too many hops: mail loop detected");
     }
     if (!tx_->content->spooled()) return deliver();
     input_ = Input::waiting;
     conn_->pause_input();
-    tx_->content->stream()->finish([weak = weak_conn()](store::Error error) {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
-        if (!error) return self->deliver();
-        log::error("smtp client={} from=<{}> spooling failed: {}", conn->peer_ip(), self->tx_->from, error);
-        self->reset_transaction();
-        self->reply(storage_failure_reply(error));
-        self->resume_after_async();
-    });
+    tx_->content->stream()->finish(ref().bind([](Session& self, store::Error error) {
+        if (!error) return self.deliver();
+        log::error("smtp client={} from={} spooling failed: {}", self.conn_->peer_ip(), log::quoted(self.tx_->from),
+                   error);
+        self.reset_transaction();
+        self.reply(storage_failure_reply(error));
+        self.resume_after_async();
+    }));
 }
 
 const std::string& Session::message_prefix() {
@@ -440,22 +449,21 @@ void Session::deliver() {
         delivery.data = prefix + body.memory();
     }
 
-    std::string log_line = fmt::format("smtp queue_id={} client={} user={} from=<{}> to={} size={}", delivery.queue_id,
-                                       conn_->peer_ip(), user_.empty() ? "-" : user_, tx_->from,
-                                       join_recipients(recipients), body.size());
+    std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", delivery.queue_id,
+                                       conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),
+                                       log::quoted(join_recipients(recipients)), body.size());
     std::string queue_id = delivery.queue_id;
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
-    ctx_.store.deliver(std::move(delivery), [weak = weak_conn(), log_line, queue_id](store::Error error) {
+    ctx_.store.deliver(std::move(delivery), [session = ref(), log_line, queue_id](store::Error error) {
         if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) {
+        Session* self = session.get();
+        if (!self) {
             if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
             return;
         }
         if (error.empty()) log::info("{} result=accepted", log_line);
-        auto* self = static_cast<Session*>(conn->handler());
         self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
         self->resume_after_async();
     });
@@ -475,17 +483,16 @@ void Session::handle_starttls(const Command&) {
     if (conn_->tls_active()) return reply("503 5.5.1 Error: TLS already active");
     reply("220 2.0.0 Ready to start TLS");
     input_ = Input::waiting;
-    conn_->start_tls_server(ctx_.tls, [weak = weak_conn()](bool ok) {
-        auto conn = weak.lock();
-        if (!ok || !conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
+    conn_->start_tls_server(ctx_.tls, ref().bind([](Session& self, bool ok) {
+        if (!ok) return;
         // RFC 3207 section 4.2: forget everything learnt before TLS.
-        self->helo_.clear();
-        self->esmtp_ = false;
-        self->user_.clear();
-        self->reset_transaction();
-        self->resume_after_async();
-    });
+        self.lines_.reset();
+        self.helo_.clear();
+        self.esmtp_ = false;
+        self.user_.clear();
+        self.reset_transaction();
+        self.resume_after_async();
+    }));
 }
 
 void Session::handle_auth(const Command& cmd) {
@@ -494,7 +501,13 @@ void Session::handle_auth(const Command& cmd) {
     if (helo_.empty()) return reply("503 5.5.1 Error: send EHLO first");
     if (!user_.empty()) return reply("503 5.5.1 Error: already authenticated");
     if (tx_) return reply("503 5.5.1 Error: MAIL transaction in progress");
-    on_sasl_step(sasl_.emplace(cmd.mechanism).start(cmd.initial_response));
+    auto& sasl = sasl_.emplace(cmd.mechanism);
+    if (!cmd.syntax_error.empty()) {  // an initial response that is not base64
+        auto prompt = sasl.begin();   // an unknown mechanism is reported first
+        bool known = !std::holds_alternative<auth::SaslFailure>(prompt);
+        return on_sasl_step(known ? auth::SaslFailure::malformed_base64 : std::move(prompt));
+    }
+    on_sasl_step(sasl.start(cmd.initial_response));
 }
 
 void Session::on_sasl_step(auth::SaslStep step) {
@@ -504,50 +517,40 @@ void Session::on_sasl_step(auth::SaslStep step) {
     }
     input_ = Input::command;
     sasl_.reset();
-    if (auto* failure = std::get_if<auth::SaslFailure>(&step)) return reply(sasl_refusal(*failure));
+    if (auto* failure = std::get_if<auth::SaslFailure>(&step)) {
+        if (*failure == auth::SaslFailure::authzid_mismatch)
+            session::Login::log_failure("smtp", conn_->peer_ip(), {}, "authzid");
+        return reply(sasl_refusal(*failure));
+    }
     auto& credentials = std::get<auth::Credentials>(step);
     verify_credentials(std::move(credentials.username), std::move(credentials.password));
 }
 
-// The hash check is slow on purpose, so it runs off the loop; a failure is
-// answered late, the later the more often this IP failed.
+// The password check runs on the hash pool; its answer comes after the
+// throttle's delay (session::Login).
 void Session::verify_credentials(std::string username, std::string password) {
     input_ = Input::waiting;
     conn_->pause_input();
-    struct Check {
-        std::string username, password, user;
-    };
-    auto check = std::make_shared<Check>(Check{std::move(username), std::move(password), {}});
-    conn_->loop().offload(
-        [check, verify = auth::directory_password_check(ctx_.directory)] {
-            check->user = verify(check->username, check->password);
-        },
-        [check, weak = weak_conn()] {
-            auto conn = weak.lock();
-            if (!conn || conn->closing()) return;
-            auto* self = static_cast<Session*>(conn->handler());
-            self->on_credentials_checked(check->username, check->user);
-        });
+    auto check = auth::directory_password_check(ctx_.directory);
+    login_.check(*conn_, session::LoginServices{check, ctx_.throttle, *ctx_.hash_pool}, std::move(username),
+                 std::move(password), [this](const session::Login::Outcome& outcome) { on_login(outcome); });
 }
 
-void Session::on_credentials_checked(const std::string& username, const std::string& user) {
-    if (!user.empty()) {
-        ctx_.throttle.record_success(conn_->peer_ip());
-        user_ = user;
+void Session::on_login(const session::Login::Outcome& outcome) {
+    using Result = session::Login::Result;
+    if (outcome.result == Result::accepted) {
+        user_ = outcome.user;
         log::info("smtp client={} user={} authenticated", conn_->peer_ip(), user_);
         reply("235 2.7.0 Authentication successful");
         return resume_after_async();
     }
-    log::info("smtp client={} user={} authentication failed", conn_->peer_ip(), username);
-    auto delay = ctx_.throttle.record_failure(conn_->peer_ip());
-    auth_delay_ = conn_->loop().start_timer(delay, [weak = weak_conn()] {
-        auto conn = weak.lock();
-        if (!conn || conn->closing()) return;
-        auto* self = static_cast<Session*>(conn->handler());
-        self->reply("535 5.7.8 Authentication credentials invalid");
-        self->count_error();
-        if (!conn->closing()) self->resume_after_async();
-    });
+    if (outcome.result == Result::unavailable) {
+        reply("454 4.7.0 Temporary authentication failure");
+        return resume_after_async();
+    }
+    reply("535 5.7.8 Authentication credentials invalid");
+    count_error();
+    if (!conn_->closing()) resume_after_async();
 }
 
 }  // namespace pochta::smtp

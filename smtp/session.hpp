@@ -9,10 +9,14 @@
 #include <vector>
 
 #include "common/auth/directory.hpp"
+#include "common/auth/hash_pool.hpp"
 #include "common/auth/login_throttle.hpp"
 #include "common/auth/sasl.hpp"
 #include "common/config/config.hpp"
 #include "common/net/connection.hpp"
+#include "common/session/line_reader.hpp"
+#include "common/session/login.hpp"
+#include "common/session/session_ref.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/message_body.hpp"
@@ -29,6 +33,7 @@ struct SessionContext {
     auth::LoginThrottle& throttle;
     store::AsyncStore& store;
     std::shared_ptr<net::TlsContext> tls;
+    std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
 };
 
 class Session : public net::Handler {
@@ -39,6 +44,8 @@ public:
     void on_input(net::Connection& conn) override;
     void on_timeout(net::Connection& conn) override;
     void on_shutdown(net::Connection& conn) override;
+    void on_peer_closed(net::Connection& conn) override { login_.on_peer_closed(conn); }
+    void on_closed(net::Connection& conn) override;
 
 private:
     enum class Input { command, data, bdat, auth_response, waiting };
@@ -62,7 +69,9 @@ private:
 
     void reply(const std::string& text);
     void process_commands();
-    bool read_command_line(std::string& line);
+    // The limit for the line at the front of the input (AUTH lines are longer).
+    size_t line_limit() const;
+    void on_long_line();
     void dispatch(const Command& cmd);
 
     void handle_helo(const Command& cmd, bool extended);
@@ -77,12 +86,16 @@ private:
     // the password check ends the exchange.
     void on_sasl_step(auth::SaslStep step);
     void verify_credentials(std::string username, std::string password);
-    void on_credentials_checked(const std::string& username, const std::string& user);
+    void on_login(const session::Login::Outcome& outcome);
     bool check_sender_allowed(const Address& from);
     std::optional<std::string> check_recipient(const Address& rcpt, auth::Resolution& out);
+    // A refused RCPT counts as an error; from the third on, its reply waits
+    // longer each time, so harvesting addresses is slow (README.md).
+    void refuse_recipient(std::string reply);
 
     void read_data();
     void read_bdat();
+    void take_chunk(std::string_view piece);
     void finish_message();
     void deliver();
     // The header lines stored before the body; made when first asked (at
@@ -94,7 +107,7 @@ private:
     void reset_transaction();
     void count_error();
     void resume_after_async();
-    std::weak_ptr<net::Connection> weak_conn();
+    session::SessionRef<Session> ref() { return {*conn_, *this}; }
 
     bool submission() const { return listener_ != Listener::mx; }
 
@@ -102,18 +115,20 @@ private:
     Listener listener_;
     net::Connection* conn_ = nullptr;
     Input input_ = Input::command;
-    bool discarding_long_line_ = false;
+    session::LineReader lines_;
     std::string helo_;
     bool esmtp_ = false;
     std::string user_;                 // authenticated user, "" if none
     std::optional<auth::SaslExchange> sasl_;  // the AUTH exchange under way, if any
     std::optional<Transaction> tx_;
     std::optional<DataReader> data_;
-    uint64_t bdat_remaining_ = 0;
+    std::optional<session::CountedBytes> bdat_;  // the chunk being read
     bool bdat_last_ = false;
     std::string bdat_refusal_;         // the reply for a refused chunk, sent once it is read
-    std::unique_ptr<net::EventLoop::Timer> auth_delay_;
+    session::Login login_{"smtp"};
+    std::unique_ptr<net::EventLoop::Timer> refusal_delay_;
     unsigned errors_ = 0;
+    unsigned refused_recipients_ = 0;
     bool shutting_down_ = false;
 };
 

@@ -1,6 +1,7 @@
 // Who exists: the users file (Dovecot passwd-file layout) and the aliases
-// file, as INTERFACE.md describes them, held as an immutable snapshot that
-// is swapped on reload so lookups on the loop thread never wait.
+// file, as README.md describes them ("Users file", "Aliases file"), held as
+// an immutable snapshot that is swapped on reload so lookups on the loop
+// thread never wait.
 #pragma once
 
 #include <filesystem>
@@ -50,6 +51,11 @@ public:
 
     std::vector<std::string> user_addresses() const;  // in file order
 
+    // A user whose hash has the most common scheme and cost, for checking
+    // the password of a name that does not exist at the same cost as one
+    // that does (README.md, "Logins under attack"). nullptr without users.
+    const UserEntry* typical_user() const { return typical_user_ == no_user ? nullptr : &users_[typical_user_]; }
+
 private:
     friend class SnapshotBuilder;  // directory_load.cpp fills a snapshot from the files
 
@@ -61,6 +67,8 @@ private:
     std::vector<UserEntry> users_;
     std::unordered_map<std::string, size_t> user_index_;                       // lowercased address -> users_ index
     std::unordered_map<std::string, std::vector<std::string>> aliases_;        // lowercased source -> targets
+    static constexpr size_t no_user = static_cast<size_t>(-1);
+    size_t typical_user_ = no_user;
 };
 
 // Holds the current snapshot; reload() swaps in a new one. Thread-safe.

@@ -111,10 +111,40 @@ public:
         }
     }
 
-    std::shared_ptr<const Snapshot> finish() { return std::move(snap_); }
+    std::shared_ptr<const Snapshot> finish() {
+        snap_->typical_user_ = most_common_cost();
+        return std::move(snap_);
+    }
 
 private:
     std::shared_ptr<Snapshot> snap_;
+
+    // The scheme and cost of a hash: "{BLF-CRYPT}$2b$12$", "{SHA512-CRYPT}$6$rounds=9000$",
+    // "{SHA512-CRYPT}$6$" (the salt and digest left out).
+    static std::string cost_of(const UserEntry& user) {
+        std::string_view hash = user.hash;
+        size_t end = 0;
+        if (hash.size() > 7 && hash[0] == '$' && hash[1] == '2') end = 7;
+        else if (hash.substr(0, 3) == "$5$" || hash.substr(0, 3) == "$6$")
+            end = hash.substr(3, 7) == "rounds=" ? hash.find('$', 3) + 1 : 3;
+        return "{" + user.scheme + "}" + std::string(hash.substr(0, std::min(end, hash.size())));
+    }
+
+    // The user whose hash an unknown name is checked against (password.cpp):
+    // one of the most common scheme and cost, so a failed login costs the
+    // same whether the name exists or not.
+    size_t most_common_cost() const {
+        std::unordered_map<std::string, size_t> count;
+        size_t best = Snapshot::no_user, best_count = 0;
+        for (size_t i = 0; i < snap_->users_.size(); i++) {
+            size_t n = ++count[cost_of(snap_->users_[i])];
+            if (n > best_count) {
+                best = i;
+                best_count = n;
+            }
+        }
+        return best;
+    }
 
     bool is_local(std::string_view domain) const {
         for (const auto& d : snap_->domains_)

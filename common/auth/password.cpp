@@ -77,8 +77,11 @@ std::string hash_password(std::string_view password) {
 PasswordCheck directory_password_check(Directory& directory) {
     return [&directory](const std::string& username, const std::string& password) -> std::string {
         auto snapshot = directory.current();
-        const UserEntry* entry = snapshot->find_user(username);
-        if (entry && verify_password(*entry, password)) return entry->address;
+        if (const UserEntry* entry = snapshot->find_user(username))
+            return verify_password(*entry, password) ? entry->address : std::string();
+        // An unknown name costs a real hash too, and never logs in: timing
+        // must not tell which users exist.
+        if (const UserEntry* typical = snapshot->typical_user()) (void)verify_password(*typical, password);
         return {};
     };
 }

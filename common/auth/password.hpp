@@ -1,5 +1,6 @@
-// Password hashes: verification of every scheme INTERFACE.md lists (with
-// libxcrypt's crypt_r), and new hashes for `pochta user add|passwd`.
+// Password hashes: verification of every scheme README.md lists under
+// "Users file" (with libxcrypt's crypt_r), and new hashes for
+// `pochta user add|passwd`.
 // Both are slow on purpose: never call them on the loop thread.
 #pragma once
 

@@ -144,6 +144,8 @@ private:
                 walk_limits(get_table(node, "limits"));
             } else if (k == "delivery") {
                 walk_delivery(get_table(node, "delivery"));
+            } else if (k == "auth") {
+                walk_auth(get_table(node, "auth"));
             } else {
                 unknown(key, "");
             }
@@ -222,6 +224,22 @@ private:
                 config_.limits.max_connections_per_ip = static_cast<unsigned>(get_int(node, full, 1, umax));
             else
                 unknown(key, "limits.");
+        }
+    }
+
+    void walk_auth(const toml::table& table) {
+        auto& a = config_.auth;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("auth.{}", k);
+            if (k == "hash_threads") a.hash_threads = static_cast<unsigned>(get_int(node, full, 1, 256));
+            else if (k == "hash_queue") a.hash_queue = static_cast<unsigned>(get_int(node, full, 1, 1000000));
+            else if (k == "hash_per_address") a.hash_per_address = static_cast<unsigned>(get_int(node, full, 1, 256));
+            else if (k == "max_delay") a.max_delay = get_duration(node, full);
+            else if (k == "account_delay_after") a.account_delay_after = static_cast<unsigned>(get_int(node, full, 0, 1000000));
+            else if (k == "ban_after") a.ban_after = static_cast<unsigned>(get_int(node, full, 1, 1000000));
+            else if (k == "ban_time") a.ban_time = get_duration(node, full);
+            else unknown(key, "auth.");
         }
     }
 

@@ -69,6 +69,17 @@ struct Config {
         std::chrono::seconds smtp_timeout{600};
     } delivery;
 
+    // Logins under attack (README.md): the hash pool and the throttle.
+    struct Auth {
+        unsigned hash_threads = 2;                 // threads verifying password hashes
+        unsigned hash_queue = 1000;                // checks waiting, over all clients
+        unsigned hash_per_address = 2;             // checks of one client address running at once
+        std::chrono::seconds max_delay{15};        // the longest wait before a login's answer
+        unsigned account_delay_after = 5;          // failures on one account before its logins wait
+        unsigned ban_after = 20;                   // failures from one address before it is banned
+        std::chrono::seconds ban_time{15 * 60};
+    } auth;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {

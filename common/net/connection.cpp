@@ -203,6 +203,10 @@ void Connection::Private::service() {
     // The peer has finished: once the session has taken what it can (and is
     // not in the middle of something, i.e. paused), close after the replies.
     if (peer_eof && !self.closing_ && !(self.paused_ && started)) self.close();
+    if (peer_eof && !self.closing_ && started && !peer_eof_told && self.handler_) {
+        peer_eof_told = true;
+        call("on_peer_closed", [&] { self.handler_->on_peer_closed(self); });
+    }
     update_reading();
 }
 

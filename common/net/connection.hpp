@@ -57,6 +57,11 @@ public:
     virtual void on_shutdown(Connection& conn);
     // The output queue has drained (for streaming large replies).
     virtual void on_drained(Connection&) {}
+    // The peer finished sending while input is paused (the session is in the
+    // middle of something). Default: nothing, and the connection closes once
+    // the session resumes and its replies are out; a session whose work is
+    // only for this client (a login check) may drop it and close now.
+    virtual void on_peer_closed(Connection&) {}
     // The peer closed, an error occurred or close()/abort() completed. The
     // connection is going away; do not write. Called exactly once, and only
     // if on_open was called (not when the loop is being destroyed).

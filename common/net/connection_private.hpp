@@ -30,6 +30,7 @@ struct Connection::Private {
     bool opened = false;           // on_open was called, so on_closed is due
     bool reading = false;          // uv_read_start is in effect
     bool peer_eof = false;         // the peer finished sending
+    bool peer_eof_told = false;    // on_peer_closed was called
     bool close_requested = false;  // close() waits for the output to drain
     bool shutdown_started = false;
     bool in_service = false;       // guards service() against re-entry

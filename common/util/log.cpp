@@ -49,6 +49,26 @@ bool has_controls(std::string_view line) {
 
 }  // namespace
 
+std::string quoted(std::string_view value) {
+    std::string out;
+    out.reserve(value.size() + 2);
+    out += '"';
+    for (unsigned char c : value) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c == 0x7f) {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    out += '"';
+    return out;
+}
+
 void set_level(Level level) { g_level = level; }
 
 bool enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }

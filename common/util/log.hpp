@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <string>
 #include <string_view>
 
 namespace pochta::log {
@@ -12,6 +13,13 @@ enum class Level { debug, info, warn, error };
 void set_level(Level level);
 bool enabled(Level level);
 void write(Level level, std::string_view line);
+
+// Every value a client chose (login names, HELO, addresses, mailbox names,
+// ID values) goes into a log line through this: in double quotes, with
+// '"', '\\' and control bytes escaped, so a crafted value can neither end
+// its field nor pose as another (`client=10.0.0.1 ... accepted`); see the
+// log line reference in README.md.
+std::string quoted(std::string_view value);
 
 template <typename... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {

@@ -43,3 +43,15 @@ TEST_CASE("control characters in logged values cannot forge log lines", "[log]")
     // UTF-8 stays as it is.
     CHECK(captured("jos\xc3\xa9").find("user=jos\xc3\xa9 done") != std::string::npos);
 }
+
+TEST_CASE("client-chosen values are quoted so they cannot pose as another field", "[log]") {
+    CHECK(log::quoted("alice@example.test") == "\"alice@example.test\"");
+    CHECK(log::quoted("") == "\"\"");
+    CHECK(log::quoted("x\" client=10.0.0.1 accepted") == "\"x\\\" client=10.0.0.1 accepted\"");
+    CHECK(log::quoted("a\\b") == "\"a\\\\b\"");
+    CHECK(log::quoted("a\nb\r\x01\x7f") == "\"a\\x0ab\\x0d\\x01\\x7f\"");
+    CHECK(log::quoted("jos\xc3\xa9") == "\"jos\xc3\xa9\"");
+    // In a whole line: the value stays inside its quotes.
+    std::string line = captured(log::quoted("x\" client=10.0.0.1 user=\"y"));
+    CHECK(line.find("user=\"x\\\" client=10.0.0.1 user=\\\"y\" done\n") != std::string::npos);
+}
