@@ -147,6 +147,8 @@ void Session::on_credentials_checked(const std::string& username, const std::str
 }
 
 void Session::login_succeeded(const std::string& user) {
+    if (!conn_->mark_authenticated(user))  // README "[limits] max_connections_per_user_ip"
+        return no("Too many connections for this user from this address", "LIMIT");
     std::string u = user;
     run_store<bool>(
         [u](store::Store& store) {

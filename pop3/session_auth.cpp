@@ -111,6 +111,11 @@ void Session::on_credentials_checked(const std::string& username, const std::str
         reply("-ERR [IN-USE] maildrop is locked by another session");
         return resume();
     }
+    if (!conn_->mark_authenticated(user)) {  // README "[limits] max_connections_per_user_ip"
+        lock_.reset();
+        reply("-ERR [SYS/TEMP] too many connections for this user from this address");
+        return resume();
+    }
     load_maildrop(user);
 }
 

@@ -475,6 +475,10 @@ void Session::verify_credentials(std::string username, std::string password) {
 void Session::on_credentials_checked(const std::string& username, const std::string& user) {
     if (!user.empty()) {
         ctx_.throttle.record_success(conn_->peer_ip());
+        if (!conn_->mark_authenticated(user)) {  // README "[limits] max_connections_per_user_ip"
+            reply("454 4.7.0 Too many connections for this user from this address");
+            return resume_after_async();
+        }
         user_ = user;
         log::info("smtp client={} user={} authenticated", conn_->peer_ip(), user_);
         reply("235 2.7.0 Authentication successful");

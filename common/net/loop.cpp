@@ -147,6 +147,22 @@ std::unique_ptr<EventLoop::Timer> EventLoop::make_timer(std::chrono::millisecond
     return timer;
 }
 
+std::unique_ptr<EventLoop::Timer> EventLoop::watch_signal(int signum, std::function<void()> fn) {
+    std::unique_ptr<Timer> watch(new Timer());
+    auto* box = new detail::Box<uv_signal_t>(&loop_);
+    if (int err = uv_signal_init(&loop_, &box->uv); err < 0) {
+        box->close();
+        throw std::runtime_error(std::string("uv_signal_init: ") + uv_strerror(err));
+    }
+    box->adopt();
+    box->callback = std::move(fn);
+    Timer* raw = watch.get();
+    box->on_close = [raw] { raw->box_ = nullptr; };
+    watch->box_ = box;
+    uv_signal_start(&box->uv, [](uv_signal_t* handle, int) { run_guarded(detail::box_of(handle)->callback, "signal"); }, signum);
+    return watch;
+}
+
 EventLoop::Timer::~Timer() { cancel(); }
 
 void EventLoop::Timer::cancel() {

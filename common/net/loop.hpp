@@ -55,6 +55,11 @@ public:
     // Repeating timer.
     std::unique_ptr<Timer> start_repeating(std::chrono::milliseconds period, std::function<void()> fn);
 
+    // Runs fn on the loop thread each time the process receives `signum`.
+    // The returned handle stops watching on destruction, like a timer's
+    // (it is a Timer in type only: the same owned libuv handle).
+    std::unique_ptr<Timer> watch_signal(int signum, std::function<void()> fn);
+
 private:
     std::unique_ptr<Timer> make_timer(std::chrono::milliseconds delay, std::chrono::milliseconds repeat,
                                       std::function<void()> fn);
