@@ -514,6 +514,13 @@ bool Connection::output_blocked() const { return impl_->output_blocked; }
 
 // ---- accept ----------------------------------------------------------------
 
+int ConnectionAccess::fd(const Connection& conn) {
+    uv_os_fd_t fd = -1;
+    auto* tcp = conn.impl_->tcp;
+    if (!tcp || uv_fileno(tcp->handle(), &fd) != 0) return -1;
+    return fd;
+}
+
 std::shared_ptr<Connection> ConnectionAccess::accept(EventLoop& loop, ConnectionLimits limits,
                                                      uv_stream_t* listener, std::string& error) {
     std::shared_ptr<Connection> conn(new Connection(loop, limits));

@@ -124,6 +124,8 @@ struct ConnectionAccess {
                                               std::string& error);
     static void set_on_gone(Connection& conn, std::function<void()> fn) { conn.impl_->on_gone = std::move(fn); }
     static bool opened(const Connection& conn) { return conn.impl_->opened; }
+    // The socket's descriptor; -1 once closed.
+    static int fd(const Connection& conn);
     static void set_on_authenticated(Connection& conn, std::function<bool(const std::string&)> fn) {
         conn.impl_->on_authenticated = std::move(fn);
     }

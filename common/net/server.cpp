@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <stdexcept>
 
 #include "common/net/connection_private.hpp"
@@ -12,6 +14,16 @@ namespace pochta::net {
 namespace {
 
 constexpr int kBacklog = 511;
+// Accepting pauses while fewer descriptors than this are left: the store,
+// DNS and outbound delivery need some, and libuv meeting EMFILE itself would
+// accept and drop the waiting clients without a word.
+constexpr rlim_t kSpareDescriptors = 16;
+
+rlim_t descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return RLIM_INFINITY;
+    return limit.rlim_cur;
+}
 
 struct Listener {
     std::string name;
@@ -99,6 +111,7 @@ struct Server::Private {
     void on_connection(Listener& listener, int status);
     void accept_one(Listener& listener);
     void pause_accepting();
+    bool descriptors_running_out(const Listener& listener, const Connection& conn);
     void resume_accepting();
     bool over_cap(const Listener& listener, const Connection& conn);
     void refuse(const Listener& listener, Connection& conn);
@@ -213,6 +226,17 @@ void Server::Private::pause_accepting() {
     accept_resume_timer = loop.start_timer(Server::accept_pause, [this] { resume_accepting(); });
 }
 
+// POSIX hands out the lowest free descriptor, so a new socket's number near
+// the limit means nearly all below it are in use.
+bool Server::Private::descriptors_running_out(const Listener& listener, const Connection& conn) {
+    rlim_t limit = descriptor_limit();
+    int fd = ConnectionAccess::fd(conn);
+    if (limit == RLIM_INFINITY || fd < 0 || rlim_t(fd) + kSpareDescriptors < limit) return false;
+    accept_errors.report(now(), fmt::format("accept on {}: descriptor {} of a limit of {}: accepting paused",
+                                            listener.name, fd, limit));
+    return true;
+}
+
 void Server::Private::resume_accepting() {
     auto timer = std::move(accept_resume_timer);  // we are inside its callback: destroyed on return
     for (auto& listener : listeners) {
@@ -272,6 +296,7 @@ void Server::Private::accept_one(Listener& listener) {
         refuse(listener, *conn);
         return;
     }
+    if (descriptors_running_out(listener, *conn)) pause_accepting();  // this one is still served
     track(conn);
     uint64_t id = conn->id();
     log::debug("{}: conn {} from {}", listener.name, id, detail::host_port(conn->peer_ip(), conn->peer_port()));
