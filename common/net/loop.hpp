@@ -22,8 +22,9 @@ public:
     // writing to a socket the peer closed fails with EPIPE instead.
     EventLoop();
     // Closes every handle still open (listeners, connections, timers,
-    // including ones created by other code on this loop), waits for offloaded
-    // work still running, and frees everything. Posted functions and offload
+    // including ones created by other code on this loop), cancels offloaded
+    // work not started yet, waits for the work still running, and frees
+    // everything. Posted functions and offload
     // `done` callbacks that did not run yet are dropped, and Handler
     // callbacks are not called during this teardown.
     ~EventLoop();

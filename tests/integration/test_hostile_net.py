@@ -341,3 +341,32 @@ def test_a_cipher_list_openssl_does_not_know_is_refused(make_server):
     check = subprocess.run([srv.binary, "check-config", "-c", str(srv.config)],
                            capture_output=True, text=True, timeout=30)
     assert check.returncode == 1 and "tls.ciphers" in check.stderr
+
+
+# ---- 8. shutdown ----------------------------------------------------------
+
+def slow_hash(password):
+    """A SHA512-CRYPT hash with many rounds: each check keeps a worker busy."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    return crypt.crypt(password, "$6$rounds=1500000$hostilenet$")
+
+
+def test_sigterm_ends_the_server_within_10s_while_password_checks_are_queued(make_server):
+    users = {"slow@example.test": "{SHA512-CRYPT}" + slow_hash(h.PASSWORD)}
+    srv = make_server(listen=("smtp", "imaps"), users=users)
+    clients = []
+    try:
+        for i in range(40):
+            c = line_client(srv.ports["imaps"], tls=True)
+            c.send(f'a{i} LOGIN slow@example.test "wrong{i}"\r\n')
+            clients.append(c)
+        time.sleep(1.0)  # the checks are queued behind each other
+        rc, seconds = srv.stop(timeout=15.0)
+        assert rc == 0, f"exit {rc}"
+        assert seconds < 10.0, f"SIGTERM took {seconds:.1f}s (README: within 10 s)"
+    finally:
+        for c in clients:
+            c.close()
