@@ -14,11 +14,13 @@ using pochta::test::TempDir;
 
 namespace {
 
-const std::string base =
-    "hostname = \"mail.example.org\"\n"
-    "data_dir = \"data\"\n"
-    "domains = [\"example.org\"]\n"
-    "users_file = \"users\"\n";
+// Lines 1-5.
+const std::string base = R"(# connection keys
+hostname = "mail.example.org"
+data_dir = "data"
+domains = ["example.org"]
+users_file = "users"
+)";
 
 }  // namespace
 
@@ -58,11 +60,11 @@ TEST_CASE("bad connection keys are errors at their line", "[config][errors]") {
         }
     };
     fails(base + "[tls]\ncert = \"c\"\nkey = \"k\"\nmin_version = \"1.1\"\n",
-          ":8: tls.min_version must be \"1.2\" or \"1.3\"");
-    fails(base + "[tls]\ncert = \"c\"\nkey = \"k\"\nmin_version = 1.3\n", ":8: tls.min_version must be a string");
-    fails(base + "[limits]\nmax_connections_per_user_ip = 0\n", ":6: limits.max_connections_per_user_ip must be between");
-    fails(base + "[limits]\npreauth_idle_timeout = \"soon\"\n", ":6: limits.preauth_idle_timeout");
-    fails(base + "[limits]\npreauth_idle_timeout = 0\n", ":6: limits.preauth_idle_timeout");
+          ":9: tls.min_version must be \"1.2\" or \"1.3\"");
+    fails(base + "[tls]\ncert = \"c\"\nkey = \"k\"\nmin_version = 1.3\n", ":9: tls.min_version must be a string");
+    fails(base + "[limits]\nmax_connections_per_user_ip = 0\n", ":7: limits.max_connections_per_user_ip must be between");
+    fails(base + "[limits]\npreauth_idle_timeout = \"soon\"\n", ":7: limits.preauth_idle_timeout");
+    fails(base + "[limits]\npreauth_idle_timeout = 0\n", ":7: limits.preauth_idle_timeout");
 }
 
 TEST_CASE("secret files readable by others are reported", "[config]") {

@@ -136,24 +136,13 @@ TEST_CASE("the pre-login idle limit applies until mark_authenticated", "[net][co
     ConnectionLimits limits;
     limits.preauth_idle_timeout = 200ms;
     Server server(loop, nullptr, 100, 10, limits);
-    server.add_listener(test::local_listener("login", [&](Connection& conn) {
-        conn.set_idle_timeout(30s);  // the protocol's own, after login
-        auto h = std::make_unique<test::FnHandler>();
-        h->input = [](Connection& c) {
-            size_t n = c.input().line_length();
-            if (!n) return;
-            std::string line(c.input().view().substr(0, n));
-            c.input().consume(n);
-            if (line == "login\r\n") c.write(c.mark_authenticated("u") ? "ok\r\n" : "limit\r\n");
-            else c.write(line);
-        };
-        return h;
-    }));
+    // 30 s: the protocol's own limit, after login.
+    server.add_listener(test::local_listener("login", test::input_factory(test::login_lines, 30s)));
     bool anonymous_closed = false;
     std::string after_login;
     std::thread client([&, port = server.bound_port("login")] {
         test::BlockingClient anonymous(port), member(port);
-        member.send("login\r\n");
+        member.send("login u\r\n");
         bool logged_in = member.read_line() == "ok\r\n";
         anonymous_closed = anonymous.wait_closed(3000);
         std::this_thread::sleep_for(400ms);  // twice the pre-login limit

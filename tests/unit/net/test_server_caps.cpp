@@ -20,28 +20,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// "login USER" marks the connection authenticated; other lines echo.
-HandlerFactory login_factory() {
-    return [](Connection&) {
-        auto h = std::make_unique<test::FnHandler>();
-        h->input = [](Connection& c) {
-            size_t n = c.input().line_length();
-            if (!n) return;
-            std::string line(c.input().view().substr(0, n));
-            c.input().consume(n);
-            if (line.rfind("login ", 0) == 0) {
-                std::string user = line.substr(6, line.size() - 8);
-                c.write(c.mark_authenticated(user) ? "ok\r\n" : "limit\r\n");
-            } else {
-                c.write(line);
-            }
-        };
-        return h;
-    };
-}
-
 ListenerSpec refusing_listener() {
-    ListenerSpec spec = test::local_listener("capped", login_factory());
+    ListenerSpec spec = test::local_listener("capped", test::input_factory(test::login_lines));
     spec.refusal = "NO too many\r\n";
     return spec;
 }
@@ -113,11 +93,7 @@ TEST_CASE("running out of descriptors: accepting pauses, is logged once, and res
     REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
     EventLoop loop;
     Server server(loop, nullptr, 100, 100);
-    server.add_listener(test::local_listener("fd", [](Connection&) {
-        auto h = std::make_unique<test::FnHandler>();
-        h->input = test::echo_lines;
-        return h;
-    }));
+    server.add_listener(test::local_listener("fd", test::input_factory(test::echo_lines)));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(server.bound_port("fd"));
