@@ -27,7 +27,7 @@ struct ListenerSpec {
     // the connection is closed: "421 4.7.0 host Too many connections\r\n".
     // Not sent on implicit TLS listeners (it would arrive as a broken TLS
     // record; the handshake is not worth its cost for a refusal there).
-    std::string refusal;
+    std::string refusal = {};
 };
 
 class Server {
