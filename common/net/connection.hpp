@@ -56,8 +56,10 @@ public:
     // The connection is established (and for implicit TLS, the handshake is done).
     virtual void on_open(Connection& conn) = 0;
     // New bytes are in conn.input(). Consume what can be handled now. Not
-    // called while input is paused. Called again at once while it consumes
-    // something and input remains (so consuming one command per call works).
+    // called while input is paused, nor while unsent output is above
+    // ConnectionLimits::max_pending_output. Called again at once while it
+    // consumes something and input remains (so consuming one command per
+    // call works).
     virtual void on_input(Connection& conn) = 0;
     // The idle timer expired. Default: close.
     virtual void on_timeout(Connection& conn);
