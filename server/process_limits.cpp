@@ -45,14 +45,13 @@ void raise_descriptor_limit(const Config& config) {
         raised.rlim_cur = limit.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
     }
-    rlim_t needed = rlim_t{config.limits.max_connections} + config.delivery.max_connections + descriptor_margin;
-    if (limit.rlim_cur != RLIM_INFINITY && needed > limit.rlim_cur)
-        log::warn("open file limit {} is below max_connections {} plus {} for delivery and the store: raise "
-                  "LimitNOFILE (systemd) or lower [limits] max_connections to {}",
-                  limit.rlim_cur, config.limits.max_connections, needed - config.limits.max_connections,
-                  limit.rlim_cur > needed - config.limits.max_connections
-                      ? limit.rlim_cur - (needed - config.limits.max_connections)
-                      : 0);
+    rlim_t others = rlim_t{config.delivery.max_connections} + descriptor_margin;
+    rlim_t needed = config.limits.max_connections + others;
+    if (limit.rlim_cur == RLIM_INFINITY || needed <= limit.rlim_cur) return;
+    log::warn("open file limit {} is below max_connections {} plus {} for delivery and the store: raise "
+              "LimitNOFILE (systemd) or lower [limits] max_connections to {}",
+              limit.rlim_cur, config.limits.max_connections, others,
+              limit.rlim_cur > others ? limit.rlim_cur - others : 0);
 }
 
 void restrict_new_file_modes() { umask(077); }
@@ -60,11 +59,12 @@ void restrict_new_file_modes() { umask(077); }
 void secure_data_dir(const Config& config) {
     std::error_code ec;
     if (!fs::is_directory(config.data_dir, ec)) return;  // the store creates it, 0700 under our umask
-    if (make_private(config.data_dir)) log::warn("data_dir {} was open to other users: now mode 0700", config.data_dir.string());
+    const std::string dir = config.data_dir.string();
+    if (make_private(config.data_dir)) log::warn("data_dir {} was open to other users: now mode 0700", dir);
     unsigned fixed = 0;
     for (const auto& entry : fs::directory_iterator(config.data_dir, ec))
         if (entry.is_regular_file(ec) && make_private(entry.path())) ++fixed;
-    if (fixed > 0) log::warn("{} files in data_dir {} were open to other users: now mode 0600", fixed, config.data_dir.string());
+    if (fixed > 0) log::warn("{} files in data_dir {} were open to other users: now mode 0600", fixed, dir);
 }
 
 void warn_about_secret_files(const Config& config) {

@@ -124,8 +124,8 @@ net::ConnectionLimits connection_limits(const Config& config) {
 
 std::shared_ptr<net::TlsContext> server_tls(const Config& config) {
     if (config.tls.cert.empty()) return nullptr;
-    return net::TlsContext::server(config.tls.cert, config.tls.key,
-                                   net::TlsPolicy{.tls13_only = config.tls.tls13_only, .tls12_ciphers = config.tls.ciphers});
+    net::TlsPolicy policy{.tls13_only = config.tls.tls13_only, .tls12_ciphers = config.tls.ciphers};
+    return net::TlsContext::server(config.tls.cert, config.tls.key, policy);
 }
 
 int serve(const Config& config) {

@@ -167,7 +167,8 @@ std::unique_ptr<EventLoop::Timer> EventLoop::watch_signal(int signum, std::funct
     Timer* raw = watch.get();
     box->on_close = [raw] { raw->box_ = nullptr; };
     watch->box_ = box;
-    uv_signal_start(&box->uv, [](uv_signal_t* handle, int) { run_guarded(detail::box_of(handle)->callback, "signal"); }, signum);
+    uv_signal_start(
+        &box->uv, [](uv_signal_t* handle, int) { run_guarded(detail::box_of(handle)->callback, "signal"); }, signum);
     return watch;
 }
 

@@ -278,7 +278,8 @@ void Server::Private::track(const std::shared_ptr<Connection>& conn) {
     connections.emplace(id, Tracked{conn, conn->peer_ip(), {}});
     ++per_ip[conn->peer_ip()];
     ConnectionAccess::set_on_gone(*conn, [this, id] { forget(id); });
-    ConnectionAccess::set_on_authenticated(*conn, [this, id](const std::string& user) { return authenticate(id, user); });
+    ConnectionAccess::set_on_authenticated(*conn,
+                                           [this, id](const std::string& user) { return authenticate(id, user); });
 }
 
 void Server::Private::accept_one(Listener& listener) {

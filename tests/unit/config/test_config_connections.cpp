@@ -62,7 +62,8 @@ TEST_CASE("bad connection keys are errors at their line", "[config][errors]") {
     fails(base + "[tls]\ncert = \"c\"\nkey = \"k\"\nmin_version = \"1.1\"\n",
           ":9: tls.min_version must be \"1.2\" or \"1.3\"");
     fails(base + "[tls]\ncert = \"c\"\nkey = \"k\"\nmin_version = 1.3\n", ":9: tls.min_version must be a string");
-    fails(base + "[limits]\nmax_connections_per_user_ip = 0\n", ":7: limits.max_connections_per_user_ip must be between");
+    fails(base + "[limits]\nmax_connections_per_user_ip = 0\n",
+          ":7: limits.max_connections_per_user_ip must be between");
     fails(base + "[limits]\npreauth_idle_timeout = \"soon\"\n", ":7: limits.preauth_idle_timeout");
     fails(base + "[limits]\npreauth_idle_timeout = 0\n", ":7: limits.preauth_idle_timeout");
 }
@@ -71,8 +72,10 @@ TEST_CASE("secret files readable by others are reported", "[config]") {
     TempDir dir;
     auto users = dir.write("users", "a@example.org:{PLAIN}x\n");
     auto relay = dir.write("relay-password", "pw\n");
-    Config c = load_config(dir.write("pochta.toml", base + "[delivery]\nrelay = \"relay.example.org:587\"\n"
-                                                           "relay_user = \"u\"\nrelay_password_file = \"relay-password\"\n"));
+    Config c = load_config(dir.write("pochta.toml", base +
+                                                        "[delivery]\nrelay = \"relay.example.org:587\"\n"
+                                                        "relay_user = \"u\"\n"
+                                                        "relay_password_file = \"relay-password\"\n"));
     ::chmod(users.c_str(), 0600);
     ::chmod(relay.c_str(), 0600);
     CHECK(pochta::secret_file_warnings(c).empty());
