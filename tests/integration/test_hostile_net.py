@@ -4,11 +4,14 @@ slowloris lines, connection floods from one address, a NAT office, weak TLS
 suites and file modes under umask 022. Each test asserts a bound or a reply,
 never a timing of the machine."""
 
+import base64
 import os
+import resource
 import socket
 import ssl
 import stat
 import subprocess
+import threading
 import time
 
 import pytest
@@ -64,13 +67,9 @@ def test_clients_that_never_read_do_not_grow_the_server(make_server):
     srv = make_server(listen=ALL_LISTENERS)
     pid = srv.proc.pid
     before = rss_kib(pid)
-    attackers = [
-        (socket.create_connection(("127.0.0.1", srv.ports["smtp"])), b"VRFY a\r\n"),
-        (socket.create_connection(("127.0.0.1", srv.ports["imap"])), b"a CAPABILITY\r\n"),
-        (socket.create_connection(("127.0.0.1", srv.ports["pop3"])), b"CAPA\r\n"),
-    ]
+    attacks = [("smtp", b"VRFY a\r\n"), ("imap", b"a CAPABILITY\r\n"), ("pop3", b"CAPA\r\n")] * 2
+    attackers = [(socket.create_connection(("127.0.0.1", srv.ports[name])), cmd) for name, cmd in attacks]
     try:
-        import threading
         peak = [before]
         stop = threading.Event()
 
@@ -240,7 +239,6 @@ def test_per_user_ip_limit_applies_to_pop3_and_submission(make_server):
         p.send(f"PASS {h.PASSWORD}\r\n")
         assert p.line().startswith("-ERR [SYS/TEMP]")
         p.close()
-        import base64
         s = h.RawClient("127.0.0.1", srv.ports["submissions"], implicit_tls=True)
         s.ehlo()
         plain = base64.b64encode(f"\0{h.BOB}\0{h.PASSWORD}".encode()).decode()
@@ -252,7 +250,6 @@ def test_per_user_ip_limit_applies_to_pop3_and_submission(make_server):
 
 
 def test_descriptor_limit_is_raised_and_a_too_small_one_is_reported(make_server):
-    import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > 10_000_000:
         pytest.skip("no finite hard descriptor limit")
