@@ -129,6 +129,8 @@ void Session::on_login(const session::Login::Outcome& outcome) {
     using Result = session::Login::Result;
     if (outcome.result == Result::accepted) return login_succeeded(outcome.user);
     if (outcome.result == Result::unavailable) return no("Too many logins under way, try again later", "UNAVAILABLE");
+    if (outcome.result == Result::too_many_connections)
+        return no("Too many connections for this user from this address", "LIMIT");
     no("Authentication failed", "AUTHENTICATIONFAILED");
 }
 

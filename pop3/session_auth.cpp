@@ -101,6 +101,10 @@ void Session::on_login(const session::Login::Outcome& outcome) {
         reply("-ERR [SYS/TEMP] too many logins under way, try again later");
         return resume();
     }
+    if (outcome.result == Result::too_many_connections) {
+        reply("-ERR [SYS/TEMP] too many connections for this user from this address");
+        return resume();
+    }
     if (outcome.result != Result::accepted) {
         reply("-ERR [AUTH] authentication failed");
         count_error();

@@ -1,12 +1,17 @@
-// The subcommands of the pochta binary (INTERFACE.md "Command line").
+// The subcommands of the pochta binary (README "Command line").
 // Each returns the exit status: 0 success, 1 failure (one line on stderr),
 // 2 wrong usage.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/config/config.hpp"
+
+namespace pochta::net {
+class TlsContext;
+}
 
 namespace pochta::cli {
 
@@ -20,6 +25,10 @@ int mailbox(const Args& args, const Config& config);
 int message(const Args& args, const Config& config);
 int check(const Args& args, const Config& config);
 int version();
+
+// The server's TLS context from [tls] (null without a certificate). Throws
+// std::runtime_error with a readable reason.
+std::shared_ptr<net::TlsContext> server_tls(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

@@ -103,6 +103,8 @@ int version() {
 
 int check_config(const Config& config) {
     check_config_files(config);
+    for (const auto& warning : secret_file_warnings(config)) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    server_tls(config);  // the certificate, key and [tls] settings as serve loads them
     auth::Snapshot::load(config);
     std::printf("%s: ok\n", config.file.c_str());
     return 0;

@@ -7,6 +7,7 @@
 
 #include "common/config/config.hpp"
 #include "server/cli.hpp"
+#include "server/process_limits.hpp"
 
 namespace {
 
@@ -48,6 +49,11 @@ int main(int argc, char** argv) {
                  command == "mailbox" || command == "message" || command == "check";
     if (!known) return cli::usage();
     if ((command == "serve" || command == "check-config") && !args.empty()) return cli::usage();
+    // These take a subcommand: without one the call is wrong whatever the
+    // configuration says, so it is not read.
+    if ((command == "user" || command == "queue" || command == "mailbox" || command == "message") && args.empty())
+        return cli::usage();
+    cli::restrict_new_file_modes();  // the store's files and folders are private to their owner
 
     Config config;
     try {

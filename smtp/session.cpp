@@ -548,6 +548,10 @@ void Session::on_login(const session::Login::Outcome& outcome) {
         reply("454 4.7.0 Temporary authentication failure");
         return resume_after_async();
     }
+    if (outcome.result == Result::too_many_connections) {
+        reply("454 4.7.0 Too many connections for this user from this address");
+        return resume_after_async();
+    }
     reply("535 5.7.8 Authentication credentials invalid");
     count_error();
     if (!conn_->closing()) resume_after_async();

@@ -1,6 +1,7 @@
 // `check-config`: the files the configuration names must be there and
 // readable now, not at the first STARTTLS or the first relayed message.
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "common/config/config.hpp"
 
@@ -31,7 +34,34 @@ void check_readable(const Config& config, unsigned line, std::string_view key, c
     if (st.st_size == 0) fail("empty file");
 }
 
+// Password hashes and the relay password are secrets (README "Files and
+// modes"): mode 0600, or 0640 with the group of run_as (etc/pochta.toml).
+bool group_is_run_as(const Config& config, gid_t gid) {
+    if (config.run_as.empty()) return false;
+    passwd* pw = getpwnam(config.run_as.c_str());
+    return pw && pw->pw_gid == gid;
+}
+
+void warn_if_exposed(std::vector<std::string>& out, const Config& config, std::string_view what,
+                     const std::filesystem::path& path) {
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0) return;
+    bool others = (st.st_mode & S_IRWXO) != 0;
+    bool group = (st.st_mode & S_IRWXG) != 0 && !group_is_run_as(config, st.st_gid);
+    if (!others && !group) return;
+    const char* who = others ? (group ? "group and others" : "others") : "its group";
+    out.push_back(fmt::format("{} {} is readable by {} (mode {:04o}): chmod 600 it (or 640 with the group of run_as)",
+                              what, path.string(), who, st.st_mode & 07777));
+}
+
 }  // namespace
+
+std::vector<std::string> secret_file_warnings(const Config& config) {
+    std::vector<std::string> out;
+    warn_if_exposed(out, config, "users file", config.users_file);
+    warn_if_exposed(out, config, "delivery.relay_password_file", config.delivery.relay_password_file);
+    return out;
+}
 
 void check_config_files(const Config& config) {
     if (!config.tls.cert.empty()) check_readable(config, config.lines.tls_cert, "tls.cert", config.tls.cert);

@@ -174,6 +174,15 @@ private:
             } else if (k == "key") {
                 config_.tls.key = get_path(node, "tls.key");
                 config_.lines.tls_key = key.source().begin.line;
+            } else if (k == "min_version") {
+                std::string version = get_string(node, "tls.min_version");
+                if (version != "1.2" && version != "1.3")
+                    fail(node.source(), fmt::format("tls.min_version must be \"1.2\" or \"1.3\", not \"{}\"", version));
+                config_.tls.tls13_only = version == "1.3";
+            } else if (k == "ciphers") {
+                config_.tls.ciphers = get_string(node, "tls.ciphers");
+                if (config_.tls.ciphers.find('\0') != std::string::npos)
+                    fail(node.source(), "tls.ciphers contains a NUL");
             } else {
                 unknown(key, "tls.");
             }
@@ -222,6 +231,10 @@ private:
                 config_.limits.max_connections = static_cast<unsigned>(get_int(node, full, 1, umax));
             else if (k == "max_connections_per_ip")
                 config_.limits.max_connections_per_ip = static_cast<unsigned>(get_int(node, full, 1, umax));
+            else if (k == "max_connections_per_user_ip")
+                config_.limits.max_connections_per_user_ip = static_cast<unsigned>(get_int(node, full, 1, umax));
+            else if (k == "preauth_idle_timeout")
+                config_.limits.preauth_idle_timeout = get_duration(node, full);
             else
                 unknown(key, "limits.");
         }

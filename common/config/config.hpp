@@ -39,6 +39,8 @@ struct Config {
     struct Tls {
         std::filesystem::path cert;      // resolved; empty when [tls] is absent
         std::filesystem::path key;
+        bool tls13_only = false;         // min_version = "1.3" (default "1.2")
+        std::string ciphers;             // the TLS 1.2 cipher list; "" = the built-in ECDHE+AEAD list
     } tls;
 
     struct Listen {
@@ -49,7 +51,9 @@ struct Config {
         uint64_t max_message_size = 26214400;
         unsigned max_recipients = 1000;            // per SMTP transaction
         unsigned max_connections = 10000;          // in total over all listeners
-        unsigned max_connections_per_ip = 50;      // per client IP address
+        unsigned max_connections_per_ip = 50;      // not yet authenticated, per client IP address
+        unsigned max_connections_per_user_ip = 20; // authenticated, per user and client IP address
+        std::chrono::seconds preauth_idle_timeout{60};  // idle limit before login
     } limits;
 
     struct Delivery {
@@ -96,6 +100,11 @@ Config load_config(const std::filesystem::path& file);
 // and aliases files (TLS certificate and key, relay password file) exist and
 // are readable. Throws ConfigError "FILE:LINE: reason".
 void check_config_files(const Config& config);
+
+// For `check-config` and `serve`: one warning per secret file (the users
+// file, delivery.relay_password_file) others may read, or a group other
+// than run_as's group.
+std::vector<std::string> secret_file_warnings(const Config& config);
 
 // A DNS host name: dot-separated labels of letters, digits and '-', 1..63
 // octets each, 253 in total, no trailing dot, not all-numeric at the end.

@@ -151,6 +151,7 @@ void Connection::start() {
     p.started = true;
     p.opened = true;
     p.call("on_open", [&] { handler_->on_open(*this); });
+    p.rearm_idle();  // the pre-login limit runs even if the session sets none
     p.service();
 }
 
@@ -158,7 +159,7 @@ void Connection::start() {
 
 void Connection::Private::on_bytes(const char* data, size_t n) {
     if (self.closing_) return;
-    rearm_idle();
+    // No rearm_idle() here: bytes are not progress (see set_idle_timeout).
     if (tls) {
         tls->feed(data, n);
         if (handshaking) advance_handshake();
@@ -201,8 +202,9 @@ void Connection::Private::service() {
     flush_queued();
     if (tls && !self.closing_ && tls->established()) tls->trim();
     // The peer has finished: once the session has taken what it can (and is
-    // not in the middle of something, i.e. paused), close after the replies.
-    if (peer_eof && !self.closing_ && !(self.paused_ && started)) self.close();
+    // not in the middle of something, i.e. paused, or held back by its
+    // unsent output), close after the replies.
+    if (peer_eof && !self.closing_ && !(self.paused_ && started) && !output_blocked) self.close();
     if (peer_eof && !self.closing_ && started && !peer_eof_told && self.handler_) {
         peer_eof_told = true;
         call("on_peer_closed", [&] { self.handler_->on_peer_closed(self); });
@@ -236,19 +238,28 @@ bool Connection::Private::decrypt() {
 
 bool Connection::Private::deliver() {
     bool progress = false;
+    uint64_t steps = self.input_.progress();
     while (started && self.handler_ && !self.closing_ && !self.paused_ && !self.input_.empty()) {
+        check_output_bound();
+        if (output_blocked) break;  // write_done() resumes
         size_t before = self.input_.size();
         call("on_input", [&] { self.handler_->on_input(self); });
         if (self.input_.size() == before) break;  // waiting for more bytes
         progress = true;
     }
+    if (self.input_.progress() != steps) rearm_idle();
     return progress;
+}
+
+void Connection::Private::check_output_bound() {
+    if (limits.max_pending_output > 0 && self.pending_output_ > limits.max_pending_output) output_blocked = true;
 }
 
 void Connection::Private::update_reading() {
     if (!tcp || tcp->closing() || phase != Phase::open) return;
     const auto& in = self.input_;
-    bool room = in.size() < limits.max_input_buffer && !(self.paused_ && !in.empty());
+    check_output_bound();
+    bool room = in.size() < limits.max_input_buffer && !(self.paused_ && !in.empty()) && !output_blocked;
     bool want = !self.closing_ && !peer_eof && (handshaking || (started && room));
     if (want && !reading) {
         if (int err = uv_read_start(stream(tcp), alloc_cb, read_cb); err < 0) {
@@ -354,6 +365,12 @@ void Connection::Private::write_done(size_t bytes, int status) {
         }
         return;
     }
+    rearm_idle();  // the peer is reading what it asked for
+    if (output_blocked && self.pending_output_ <= limits.resume_output_below) {
+        output_blocked = false;
+        update_reading();
+        schedule_service();
+    }
     if (!queued.empty() && tcp && !tcp->closing()) {
         std::string next;
         next.swap(queued);
@@ -449,11 +466,19 @@ void Connection::Private::release_timer() {
 
 void Connection::Private::rearm_idle() {
     if (handshaking || self.closing_ || phase != Phase::open) return;
-    if (idle_timeout.count() > 0) {
-        arm_timer(idle_timeout);
+    auto timeout = effective_idle();
+    if (timeout.count() > 0) {
+        arm_timer(timeout);
     } else {
         stop_timer();
     }
+}
+
+std::chrono::milliseconds Connection::Private::effective_idle() const {
+    auto preauth = authenticated ? std::chrono::milliseconds(0) : limits.preauth_idle_timeout;
+    if (preauth.count() <= 0) return idle_timeout;
+    if (idle_timeout.count() <= 0) return preauth;
+    return std::min(idle_timeout, preauth);
 }
 
 void Connection::Private::on_timer() {
@@ -478,7 +503,27 @@ void Connection::set_idle_timeout(std::chrono::milliseconds timeout) {
     impl_->rearm_idle();
 }
 
+bool Connection::mark_authenticated(const std::string& user) {
+    auto& p = *impl_;
+    if (p.authenticated) return true;
+    if (p.on_authenticated && !p.on_authenticated(user)) return false;
+    p.authenticated = true;
+    p.rearm_idle();
+    return true;
+}
+
+bool Connection::authenticated() const { return impl_->authenticated; }
+
+bool Connection::output_blocked() const { return impl_->output_blocked; }
+
 // ---- accept ----------------------------------------------------------------
+
+int ConnectionAccess::fd(const Connection& conn) {
+    uv_os_fd_t fd = -1;
+    auto* tcp = conn.impl_->tcp;
+    if (!tcp || uv_fileno(tcp->handle(), &fd) != 0) return -1;
+    return fd;
+}
 
 std::shared_ptr<Connection> ConnectionAccess::accept(EventLoop& loop, ConnectionLimits limits,
                                                      uv_stream_t* listener, std::string& error) {

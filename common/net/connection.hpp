@@ -34,9 +34,17 @@ public:
     // no LF is present yet. Callers check the length against their limit.
     size_t line_length() const;
 
+    // Grows when the session consumes a line end, or another 16 KiB of
+    // bytes without one (literal and BDAT data); clear() is no progress.
+    // The idle deadline counts these steps, not received bytes, so a line
+    // sent one byte at a time does not keep a connection alive.
+    uint64_t progress() const { return progress_; }
+
 private:
     std::string data_;
     size_t start_ = 0;
+    uint64_t progress_ = 0;
+    size_t partial_ = 0;  // consumed since the last step, without a line end
 };
 
 // Implemented by protocol sessions. All calls happen on the loop thread.
@@ -48,8 +56,10 @@ public:
     // The connection is established (and for implicit TLS, the handshake is done).
     virtual void on_open(Connection& conn) = 0;
     // New bytes are in conn.input(). Consume what can be handled now. Not
-    // called while input is paused. Called again at once while it consumes
-    // something and input remains (so consuming one command per call works).
+    // called while input is paused, nor while unsent output is above
+    // ConnectionLimits::max_pending_output. Called again at once while it
+    // consumes something and input remains (so consuming one command per
+    // call works).
     virtual void on_input(Connection& conn) = 0;
     // The idle timer expired. Default: close.
     virtual void on_timeout(Connection& conn);
@@ -74,6 +84,15 @@ struct ConnectionLimits {
     std::chrono::milliseconds handshake_timeout{30000};
     // close() waits this long for the output to drain before it aborts.
     std::chrono::milliseconds close_linger{30000};
+    // Back-pressure: above this much unsent output the connection stops
+    // reading and stops calling on_input, until the output drains below
+    // resume_output_below. A client that sends commands and never reads
+    // their replies then holds this much, not everything it asked for.
+    size_t max_pending_output = 256 * 1024;
+    size_t resume_output_below = 64 * 1024;
+    // Idle limit until mark_authenticated() (zero: only the session's own).
+    // The shorter of this and set_idle_timeout() applies before login.
+    std::chrono::milliseconds preauth_idle_timeout{0};
 };
 
 // A connection keeps itself alive while its socket is open: dropping every
@@ -143,8 +162,24 @@ public:
     void resume_input();
     bool input_paused() const { return paused_; }
 
-    // Idle timeout: reset by every read; zero disables.
+    // Idle timeout, counted from the last progress: the session consuming a
+    // line end or a run of literal bytes (InputBuffer::progress()), or a
+    // write reaching the peer. Received bytes alone do not reset it. Zero
+    // disables it (ConnectionLimits::preauth_idle_timeout still applies
+    // before mark_authenticated()).
     void set_idle_timeout(std::chrono::milliseconds timeout);
+
+    // The session logged `user` in. Returns false, and changes nothing, when
+    // the server's limit of authenticated connections for this user from
+    // this IP is reached (refuse the login then). On success the connection
+    // stops counting against the per-IP limit of unauthenticated
+    // connections and the session's own idle timeout applies. A connection
+    // outside a Server (tests, outbound) always succeeds.
+    bool mark_authenticated(const std::string& user);
+    bool authenticated() const;
+    // True while unsent output is above ConnectionLimits::max_pending_output
+    // (input is held back until it drains).
+    bool output_blocked() const;
 
     const std::string& peer_ip() const { return peer_ip_; }
     uint16_t peer_port() const { return peer_port_; }

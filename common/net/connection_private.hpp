@@ -49,11 +49,15 @@ struct Connection::Private {
     bool handshaking = false;
 
     std::chrono::milliseconds idle_timeout{0};
+    bool authenticated = false;
+    bool output_blocked = false;  // see ConnectionLimits::max_pending_output
 
     std::function<void(std::shared_ptr<Connection>, std::string)> connect_done;
     bool connect_timed_out = false;
 
     std::function<void()> on_gone;  // the Server forgets the connection
+    // The Server's per user and IP check for mark_authenticated().
+    std::function<bool(const std::string& user)> on_authenticated;
 
     int init_tcp();
     void fill_addresses();
@@ -88,6 +92,8 @@ struct Connection::Private {
     void release_timer();
     void on_timer();
     void rearm_idle();
+    std::chrono::milliseconds effective_idle() const;
+    void check_output_bound();
 
     // TLS.
     void begin_tls(std::shared_ptr<TlsContext> ctx, bool server, const std::string& sni,
@@ -119,6 +125,11 @@ struct ConnectionAccess {
                                               std::string& error);
     static void set_on_gone(Connection& conn, std::function<void()> fn) { conn.impl_->on_gone = std::move(fn); }
     static bool opened(const Connection& conn) { return conn.impl_->opened; }
+    // The socket's descriptor; -1 once closed.
+    static int fd(const Connection& conn);
+    static void set_on_authenticated(Connection& conn, std::function<bool(const std::string&)> fn) {
+        conn.impl_->on_authenticated = std::move(fn);
+    }
     // Implicit TLS: handshake, then start() (or close on failure).
     static void start_implicit_tls(Connection& conn, std::shared_ptr<TlsContext> ctx);
 };

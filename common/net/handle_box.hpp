@@ -33,6 +33,7 @@ struct LoopState {
     bool stop_requested = false;
     bool accepting_posts = true;
     std::unordered_set<HandleBox*> boxes;       // loop thread only
+    std::unordered_set<uv_work_t*> work;        // offloaded, not completed; loop thread only
     bool tearing_down = false;                  // inside ~EventLoop
 };
 

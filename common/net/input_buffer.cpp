@@ -7,10 +7,23 @@ namespace {
 // An idle connection should not keep a large buffer around: once the buffer
 // is empty and its allocation is above this, the memory is returned.
 constexpr size_t kKeepCapacity = 8 * 1024;
+// Consumed bytes without a line end (a literal, a BDAT chunk) count as one
+// step of progress per this many.
+constexpr size_t kBytesPerStep = 16 * 1024;
 }  // namespace
 
 void InputBuffer::consume(size_t n) {
-    start_ += std::min(n, size());
+    n = std::min(n, size());
+    if (n == 0) return;
+    const char* begin = data_.data() + start_;
+    if (std::memchr(begin, '\n', n)) {
+        ++progress_;
+        partial_ = 0;
+    } else if ((partial_ += n) >= kBytesPerStep) {
+        ++progress_;
+        partial_ = 0;
+    }
+    start_ += n;
     if (start_ == data_.size()) clear();
 }
 

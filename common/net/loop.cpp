@@ -4,6 +4,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/net/handle_box.hpp"
 #include "common/util/log.hpp"
@@ -49,6 +50,7 @@ void work_cb(uv_work_t* req) {
 
 void after_work_cb(uv_work_t* req, int) {
     std::unique_ptr<WorkRequest> w(static_cast<WorkRequest*>(req->data));
+    detail::state_of(req->loop).work.erase(req);
     if (detail::state_of(req->loop).tearing_down) return;
     run_guarded(w->done, "offload completion");
 }
@@ -87,6 +89,11 @@ EventLoop::~EventLoop() {
         dropped.swap(state_->posted);
     }
     dropped.clear();  // outside the lock: closures may own objects that post
+    // Work not started yet is dropped, so teardown waits only for what runs
+    // now: a queue of slow password checks must not hold up the exit (README:
+    // SIGTERM ends the server within 10 s).
+    for (uv_work_t* req : std::vector<uv_work_t*>(state_->work.begin(), state_->work.end()))
+        uv_cancel(reinterpret_cast<uv_req_t*>(req));
     detail::close_all_handles(&loop_);
     // Runs the close callbacks (which may close more boxes as owners go
     // away) and waits for offloaded work still on the thread pool.
@@ -117,6 +124,7 @@ void EventLoop::offload(std::function<void()> work, std::function<void()> done) 
     w->req.data = w.get();
     if (int err = uv_queue_work(&loop_, &w->req, work_cb, after_work_cb); err < 0)
         throw std::runtime_error(std::string("uv_queue_work: ") + uv_strerror(err));
+    state_->work.insert(&w->req);
     w.release();  // owned by the request until after_work_cb
 }
 
@@ -145,6 +153,23 @@ std::unique_ptr<EventLoop::Timer> EventLoop::make_timer(std::chrono::millisecond
     uint64_t ms = delay.count() < 0 ? 0 : static_cast<uint64_t>(delay.count());
     uv_timer_start(&box->uv, timer_cb, ms, static_cast<uint64_t>(repeat.count()));
     return timer;
+}
+
+std::unique_ptr<EventLoop::Timer> EventLoop::watch_signal(int signum, std::function<void()> fn) {
+    std::unique_ptr<Timer> watch(new Timer());
+    auto* box = new detail::Box<uv_signal_t>(&loop_);
+    if (int err = uv_signal_init(&loop_, &box->uv); err < 0) {
+        box->close();
+        throw std::runtime_error(std::string("uv_signal_init: ") + uv_strerror(err));
+    }
+    box->adopt();
+    box->callback = std::move(fn);
+    Timer* raw = watch.get();
+    box->on_close = [raw] { raw->box_ = nullptr; };
+    watch->box_ = box;
+    uv_signal_start(
+        &box->uv, [](uv_signal_t* handle, int) { run_guarded(detail::box_of(handle)->callback, "signal"); }, signum);
+    return watch;
 }
 
 EventLoop::Timer::~Timer() { cancel(); }

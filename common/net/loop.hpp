@@ -22,8 +22,9 @@ public:
     // writing to a socket the peer closed fails with EPIPE instead.
     EventLoop();
     // Closes every handle still open (listeners, connections, timers,
-    // including ones created by other code on this loop), waits for offloaded
-    // work still running, and frees everything. Posted functions and offload
+    // including ones created by other code on this loop), cancels offloaded
+    // work not started yet, waits for the work still running, and frees
+    // everything. Posted functions and offload
     // `done` callbacks that did not run yet are dropped, and Handler
     // callbacks are not called during this teardown.
     ~EventLoop();
@@ -54,6 +55,11 @@ public:
 
     // Repeating timer.
     std::unique_ptr<Timer> start_repeating(std::chrono::milliseconds period, std::function<void()> fn);
+
+    // Runs fn on the loop thread each time the process receives `signum`.
+    // The returned handle stops watching on destruction, like a timer's
+    // (it is a Timer in type only: the same owned libuv handle).
+    std::unique_ptr<Timer> watch_signal(int signum, std::function<void()> fn);
 
 private:
     std::unique_ptr<Timer> make_timer(std::chrono::milliseconds delay, std::chrono::milliseconds repeat,

@@ -23,14 +23,25 @@ struct ListenerSpec {
     ListenAddress address;
     bool implicit_tls = false;        // handshake before on_open
     HandlerFactory factory;
+    // Sent (with its CRLF) to a client refused at a connection cap before
+    // the connection is closed: "421 4.7.0 host Too many connections\r\n".
+    // Not sent on implicit TLS listeners (it would arrive as a broken TLS
+    // record; the handshake is not worth its cost for a refusal there).
+    std::string refusal = {};
 };
 
 class Server {
 public:
     // `tls` may be null when no listener uses implicit TLS. A cap of 0 means
-    // no limit. Connections over a cap are closed right after accept.
+    // no limit. max_connections counts every connection;
+    // max_connections_per_ip only those not yet authenticated (the flood
+    // and slowloris defence); max_connections_per_user_ip the authenticated
+    // ones of one user from one IP (Connection::mark_authenticated). A
+    // client over the first two gets its listener's refusal line and is
+    // closed right after accept.
     Server(EventLoop& loop, std::shared_ptr<TlsContext> tls, unsigned max_connections,
-           unsigned max_connections_per_ip, ConnectionLimits limits = {});
+           unsigned max_connections_per_ip, ConnectionLimits limits = {},
+           unsigned max_connections_per_user_ip = 0);
     // Closes the listeners and aborts the connections left (their on_closed
     // runs when the loop next runs). Normally shutdown() has finished first.
     ~Server();
@@ -51,6 +62,12 @@ public:
     void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
     size_t connection_count() const;
+
+    // Accept errors (EMFILE, ENFILE, ...) and refusals at the caps are
+    // logged at most once a second per kind, with the count of those not
+    // logged. On EMFILE/ENFILE accepting pauses for this long: the waiting
+    // clients stay in the kernel's backlog instead of being dropped.
+    static constexpr std::chrono::milliseconds accept_pause{1000};
 
     struct Private;
 private:

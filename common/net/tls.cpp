@@ -22,16 +22,26 @@ SSL_CTX* new_context(const SSL_METHOD* method) {
     return ctx;
 }
 
+// TLS 1.2 restricted to the policy's list (README "[tls] ciphers"): by
+// default no static-RSA key exchange and no CBC suites.
+void apply_policy(SSL_CTX* ctx, const TlsPolicy& policy) {
+    if (policy.tls13_only) SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    const std::string& list = policy.tls12_ciphers.empty() ? intermediate_tls12_ciphers : policy.tls12_ciphers;
+    if (SSL_CTX_set_cipher_list(ctx, list.c_str()) != 1)
+        throw std::runtime_error("tls.ciphers \"" + list + "\": no cipher OpenSSL knows: " + detail::openssl_error());
+}
+
 }  // namespace
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 std::shared_ptr<TlsContext> TlsContext::server(const std::filesystem::path& cert_chain,
-                                               const std::filesystem::path& key) {
+                                               const std::filesystem::path& key, const TlsPolicy& policy) {
     ERR_clear_error();
     std::shared_ptr<TlsContext> result(new TlsContext(new_context(TLS_server_method())));
     SSL_CTX* ctx = result->ctx_;
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+    apply_policy(ctx, policy);
     static const unsigned char session_context[] = "pochta";
     SSL_CTX_set_session_id_context(ctx, session_context, sizeof session_context - 1);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_chain.c_str()) != 1)

@@ -80,8 +80,10 @@ void Login::on_checked(const Job& job) {
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
     if (!job.user.empty()) {
         throttle_->record_success(job.key, job.username);
-        return answer_after(std::max(wait_before_ - elapsed, std::chrono::milliseconds(0)),
-                            {Result::accepted, job.user});
+        // From here the connection counts for its user, not its address.
+        auto conn = conn_.lock();
+        Result result = conn && conn->mark_authenticated(job.user) ? Result::accepted : Result::too_many_connections;
+        return answer_after(std::max(wait_before_ - elapsed, std::chrono::milliseconds(0)), {result, job.user});
     }
     log_failure(protocol_, job.client, job.username, "credentials");
     auto failure = throttle_->record_failure(job.key, job.username, now);

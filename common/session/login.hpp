@@ -40,6 +40,9 @@ public:
         refused,      // wrong name or password
         banned,       // the address is banned for now: refused without a check
         unavailable,  // the hash queue is full: a temporary failure
+        // Right credentials, but the user has max_connections_per_user_ip
+        // connections from this address already (README, "[limits]").
+        too_many_connections,
     };
     struct Outcome {
         Result result = Result::refused;

@@ -148,6 +148,16 @@ def test_wrong_usage_exits_2(make_server, pochta_bin, args):
     assert r.stderr.strip()
 
 
+@pytest.mark.parametrize("command", ["user", "queue", "mailbox", "message"])
+def test_command_without_subcommand_is_usage_without_reading_the_config(pochta_bin, tmp_path, command):
+    # Issue 10 item 7: no configuration exists here, and none is read.
+    for args in ([command], [command, "-c", str(tmp_path / "nope.toml")]):
+        r = run(pochta_bin, *args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.startswith(b"usage: pochta"), r.stderr
+        assert b"nope.toml" not in r.stderr and b"cannot read" not in r.stderr
+
+
 def test_version(pochta_bin):
     r = run(pochta_bin, "version")
     assert r.returncode == 0

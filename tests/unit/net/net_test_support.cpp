@@ -104,6 +104,28 @@ void echo_lines(Connection& conn) {
     }
 }
 
+void login_lines(Connection& conn) {
+    size_t n = conn.input().line_length();
+    if (!n) return;
+    std::string line(conn.input().view().substr(0, n));
+    conn.input().consume(n);
+    if (line.rfind("login ", 0) == 0) {
+        std::string user = line.substr(6, line.size() - 8);
+        conn.write(conn.mark_authenticated(user) ? "ok\r\n" : "limit\r\n");
+    } else {
+        conn.write(line);
+    }
+}
+
+HandlerFactory input_factory(std::function<void(Connection&)> input, std::chrono::milliseconds idle) {
+    return [input = std::move(input), idle](Connection& conn) {
+        if (idle.count() > 0) conn.set_idle_timeout(idle);
+        auto h = std::make_unique<FnHandler>();
+        h->input = input;
+        return h;
+    };
+}
+
 ListenerSpec local_listener(const std::string& name, HandlerFactory factory, bool implicit_tls) {
     ListenerSpec spec;
     spec.name = name;

@@ -68,6 +68,14 @@ struct FnHandler : Handler {
 // Echoes every complete line; "quit\r\n" is answered with "bye\r\n" and a close.
 void echo_lines(Connection& conn);
 
+// One line per call: "login USER" calls mark_authenticated(USER) and answers
+// "ok" or "limit"; any other line is echoed.
+void login_lines(Connection& conn);
+
+// Sessions whose on_input is `input`, with `idle` as their idle timeout.
+HandlerFactory input_factory(std::function<void(Connection&)> input,
+                             std::chrono::milliseconds idle = std::chrono::milliseconds(0));
+
 // A listener spec on 127.0.0.1, any port.
 ListenerSpec local_listener(const std::string& name, HandlerFactory factory, bool implicit_tls = false);
 
