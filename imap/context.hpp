@@ -27,7 +27,8 @@ struct SessionContext {
     Notifier& notifier;
     std::shared_ptr<net::TlsContext> tls;   // null: no STARTTLS (and no login unless plaintext_auth)
     uint64_t max_message_size = 26214400;   // APPEND limit
-    // Accept credentials without TLS. Off in the server (INTERFACE.md).
+    // Accept credentials without TLS. Off in the server (README.md, IMAP:
+    // login only over TLS); tests turn it on.
     bool plaintext_auth = false;
     // RFC 3501 5.4: the autologout timer is at least 30 minutes.
     std::chrono::milliseconds idle_timeout = std::chrono::minutes(30);

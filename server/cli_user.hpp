@@ -1,5 +1,5 @@
 // `pochta user add|passwd|del|list`: editing the users file from the
-// command line (INTERFACE.md, "Command line").
+// command line (README.md, "Command line").
 #pragma once
 
 #include <functional>

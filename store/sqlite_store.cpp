@@ -40,7 +40,7 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
     : data_dir_(data_dir), options_(options), files_(data_dir) {
     options_.inline_blob_limit = std::min(options_.inline_blob_limit, max_inline_limit);
     std::error_code ec;
-    fs::create_directories(data_dir_, ec);  // INTERFACE: data_dir is created if missing
+    fs::create_directories(data_dir_, ec);  // README.md, "Configuration reference": created if missing
     if (ec) throw StoreError(fmt::format("cannot create {}: {}", data_dir_.string(), ec.message()));
     make_private_dir(files_.blob_dir());
     make_private_dir(files_.tmp_dir());

@@ -1,5 +1,5 @@
-// The configuration file (TOML), as INTERFACE.md fixes it plus the keys
-// README.md documents. Loading validates everything; errors read
+// The configuration file (TOML), every key README.md's configuration
+// reference documents. Loading validates everything; errors read
 // "FILE:LINE: reason".
 #pragma once
 

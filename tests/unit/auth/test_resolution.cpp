@@ -1,4 +1,4 @@
-// Snapshot::resolve and may_send_as: the rules of INTERFACE.md "Aliases file".
+// Snapshot::resolve and may_send_as: the rules of README.md "Aliases file".
 #include <catch2/catch.hpp>
 
 #include "common/auth/directory.hpp"
