@@ -125,6 +125,7 @@ private:
     // Starts reading the next run while the client still has buffered
     // messages to RETR, so pipelined RETRs rarely wait for the store.
     void prefetch(uint64_t after);
+    void serve_awaited();
     void serve_whole(std::string data);
     void pump_transfer();
     void on_chunk(std::string chunk, store::Error error);
@@ -160,6 +161,8 @@ private:
     // fetch in order), so most RETRs need no store round trip.
     std::unordered_map<uint64_t, std::string> read_ahead_;
     bool prefetching_ = false;
+    uint64_t prefetch_first_ = 0, prefetch_last_ = 0;  // the numbers the read-ahead under way asked for
+    bool awaiting_prefetch_ = false;                     // the transfer under way waits for that read-ahead
     std::vector<uint32_t> seen_pending_;  // RETR'd messages whose \Seen is not yet written
     bool seen_in_flight_ = false;
 };

@@ -54,6 +54,12 @@ void Session::start_transfer(const Command& cmd, bool retr) {
             return serve_whole(std::move(data));  // no store round trip
         }
         busy();
+        // The read-ahead under way brings this one: wait for it rather than
+        // read the same run of messages twice.
+        if (prefetching_ && *cmd.message >= prefetch_first_ && *cmd.message <= prefetch_last_) {
+            awaiting_prefetch_ = true;
+            return;
+        }
         return read_ahead(*cmd.message, true);
     }
     busy();
@@ -95,7 +101,11 @@ void Session::read_ahead(uint64_t number, bool serve) {
         octets += m.stored_size;
     }
     if (wanted.empty()) return;  // only when prefetching: nothing small is left
-    if (!serve) prefetching_ = true;
+    if (!serve) {
+        prefetching_ = true;
+        prefetch_first_ = wanted.front().number;
+        prefetch_last_ = wanted.back().number;
+    }
     struct Batch {
         std::vector<std::string> data;
         bool gone = false;
@@ -133,6 +143,7 @@ void Session::read_ahead(uint64_t number, bool serve) {
                 for (size_t i = 0; i < batch.data.size(); i++)
                     if (batch.data[i].size() == wanted[i].size)
                         self->read_ahead_[wanted[i].number] = std::move(batch.data[i]);
+                if (self->awaiting_prefetch_) self->serve_awaited();
                 return;
             }
             if (!self->transfer_) return;
@@ -147,6 +158,19 @@ void Session::read_ahead(uint64_t number, bool serve) {
             self->serve_whole(std::move(batch.data[0]));
         },
         user_);
+}
+
+// The RETR or TOP that waited for the read-ahead: served from it, or read
+// on its own when the read-ahead did not bring it (removed meanwhile).
+void Session::serve_awaited() {
+    awaiting_prefetch_ = false;
+    if (!transfer_) return;
+    auto ahead = read_ahead_.find(transfer_->number);
+    if (ahead == read_ahead_.end()) return read_ahead(transfer_->number, true);
+    std::string data = std::move(ahead->second);
+    read_ahead_.erase(ahead);
+    prefetch(transfer_->number);
+    serve_whole(std::move(data));
 }
 
 // The whole message is at hand: the reply goes out at once.
