@@ -10,6 +10,7 @@ import signal
 
 import pochta_harness as h
 from pochta_harness import ALICE, BOB
+from test_hostile_store import rss, tmp_bytes, tmp_files
 from test_imap_rev2 import Raw, tagged
 
 SESSIONS = 30  # 15 per user: under max_connections_per_user_ip (20)
@@ -18,23 +19,6 @@ HELD_BACK = 100  # bytes of each literal not sent while parked
 RSS_BOUND = 60 * 1024 * 1024  # growth allowed while everything is parked
 LIMITS = {"max_message_size": 8_000_000}
 APPENDUID = re.compile(rb"^\S+ OK \[APPENDUID (\d+) (\d+)\]")
-
-
-def rss(srv):
-    with open(f"/proc/{srv.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
-
-def tmp_files(srv):
-    tmp = srv.folder / "data" / "tmp"
-    return sorted(p for p in tmp.iterdir() if p.is_file()) if tmp.exists() else []
-
-
-def tmp_bytes(srv):
-    return sum(p.stat().st_size for p in tmp_files(srv))
 
 
 def message_of(tag, size, extra=b""):
