@@ -1,6 +1,8 @@
 // APPEND (RFC 3501 6.3.11) with flags, date-time and APPENDUID (UIDPLUS).
 // The message is stored byte for byte as given. LITERAL+ literals and the
-// size check before the "+" come from the parser and on_continuation().
+// size check before the "+" come from the parser and on_continuation(); a
+// literal over 128 KiB is read into a spool, not memory (README.md,
+// "Spooling"; literal_sink() below).
 #include <fmt/format.h>
 
 #include <ctime>
@@ -9,6 +11,7 @@
 #include "common/util/strings.hpp"
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
+#include "imap/spooled_literal.hpp"
 #include "imap/store_outcome.hpp"
 
 namespace pochta::imap {
@@ -86,17 +89,37 @@ void Session::cmd_append(Command& cmd) {
     }
     if (i != cmd.args.size() - 1 || cmd.args[i].type != Token::Type::literal)
         return bad("APPEND takes one message as a literal");
-    if (cmd.args[i].text.empty()) return no("Empty message");
-    // RFC 9051 4.3 / RFC 3516 4.2: only a literal8 may carry NUL.
-    if (!cmd.args[i].binary && cmd.args[i].text.find('\0') != std::string::npos)
-        return no("Message contains NUL; send it as a literal8 (~{n})");
-    if (cmd.args[i].text.size() > ctx_.max_message_size) return no("Message too big", "TOOBIG");
+    const Token& message = cmd.args[i];
+    if (message.size == 0) return no("Empty message");
+    // RFC 9051 4.3 / RFC 3516 4.2: only a literal8 may carry NUL (the parser
+    // notes one as the bytes go by, spooled or not).
+    if (!message.binary && message.nul) return no("Message contains NUL; send it as a literal8 (~{n})");
+    if (message.size > ctx_.max_message_size) return no("Message too big", "TOOBIG");
     request.user = user_;
     request.mailbox = *name;
-    request.data = std::move(cmd.args[i].text);
+    auto* spooled = dynamic_cast<const SpooledLiteral*>(message.sink.get());
+    if (!spooled) {
+        request.data = std::move(cmd.args[i].text);
+        return store_append(std::move(request), *name);
+    }
+    // A spooled message is made durable (fsync, off the loop) before the
+    // store links it in as its blob (README.md, "Spooling").
+    std::shared_ptr<store::SpoolStream> stream = spooled->stream();
+    stream->finish(ref().bind([request = std::move(request), stream, target = *name](
+                                  Session& self, store::Error error) mutable {
+        if (error) {
+            log::error("imap user={} append spooling failed: {}", self.user_, error);
+            return self.no(refusal_text("APPEND failed", error), response_code(error.kind));
+        }
+        request.spool = stream->spool();
+        self.store_append(std::move(request), std::move(target));
+    }));
+}
+
+void Session::store_append(store::AppendRequest request, std::string target) {
     run_store<store::AppendResult>(
         [request = std::move(request)](store::Store& store) { return store.append(request); },
-        [target = *name](Session& self, store::AppendResult a, store::Error error) {
+        [target = std::move(target)](Session& self, store::AppendResult a, store::Error error) {
             if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "TRYCREATE");
             if (error) {
                 log::warn("imap user={} append failed: {}", self.user_, error);
@@ -108,6 +131,27 @@ void Session::cmd_append(Command& cmd) {
                 return self.refresh([&self, code] { self.ok("APPEND completed", code); });
             self.ok("APPEND completed", code);
         });
+}
+
+std::shared_ptr<LiteralSink> Session::literal_sink(const LiteralAnnouncement& literal) {
+    if (literal.command != "APPEND" || literal.size <= store::spool_threshold) return nullptr;
+    // Refused as TOOBIG when complete; its bytes are dropped meanwhile.
+    if (literal.size > ctx_.max_message_size) return std::make_shared<SpooledLiteral>(nullptr);
+    std::shared_ptr<store::SpoolStream> stream = ctx_.store.open_spool();
+    spooling_ = stream;
+    return std::make_shared<SpooledLiteral>(std::move(stream));
+}
+
+// The spool's writer is behind the client: reading stops until it caught
+// up, so a fast client cannot queue the message in memory instead.
+void Session::pause_while_spool_behind() {
+    std::shared_ptr<store::SpoolStream> stream = spooling_.lock();
+    if (!stream || spool_waiting_ || !stream->too_far_behind()) return;
+    spool_waiting_ = true;
+    stream->when_caught_up(ref().bind([](Session& self) {
+        self.spool_waiting_ = false;
+        self.process_input();
+    }));
 }
 
 }  // namespace pochta::imap

@@ -149,6 +149,8 @@ void Session::login_succeeded(const std::string& user) {
             self.user_ = u;
             self.state_ = State::authenticated;
             self.parser_ = CommandParser(ParserLimits{});
+            self.parser_.set_literal_sink(
+                [session = &self](const LiteralAnnouncement& literal) { return session->literal_sink(literal); });
             self.notifier_id_ = self.ctx_.notifier.add(
                 u, self.ref().bind([](Session& session, const store::ChangeEvent& e) { session.on_store_change(e); }));
             log::info("imap client={} user={} logged in ({})", self.conn_->peer_ip(), u,

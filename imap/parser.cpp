@@ -114,7 +114,7 @@ ParseResult CommandParser::feed(std::string_view input, size_t& consumed) {
                 }
                 if (available == 0) return result;
                 size_t take = static_cast<size_t>(std::min<uint64_t>(literal_left_, available));
-                if (state_ == State::literal) stack_.back().back().text.append(input.substr(consumed, take));
+                if (state_ == State::literal) take_literal(input.substr(consumed, take));
                 consumed += take;
                 literal_left_ -= take;
                 continue;
@@ -235,6 +235,8 @@ bool CommandParser::finish_line(ParseResult& result) {
     Token token;
     token.type = Token::Type::literal;
     token.binary = literal.binary;
+    token.size = literal.size;
+    if (sink_factory_) token.sink = sink_factory_({command_.name, literal.size, literal.binary, literal.sync});
     if (!add_token(std::move(token))) return fail(result, error_kind_, error_reason_, true, line);
     literal_total_ += literal.size;
     literal_left_ = literal.size;
@@ -243,6 +245,16 @@ bool CommandParser::finish_line(ParseResult& result) {
     result.continuation = true;
     result.literal_size = literal.size;
     return true;
+}
+
+// The literal being read is the last token of the innermost list.
+void CommandParser::take_literal(std::string_view bytes) {
+    Token& token = stack_.back().back();
+    if (bytes.find('\0') != std::string_view::npos) token.nul = true;
+    if (token.sink)
+        token.sink->write(bytes);
+    else
+        token.text.append(bytes);
 }
 
 bool CommandParser::complete_command(ParseResult& result) {

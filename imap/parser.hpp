@@ -22,7 +22,8 @@
 // continuation request), so bytes after a command stay with the caller: it
 // can read IDLE's "DONE" or SASL responses itself, or pause while a command
 // runs. Literal payloads are buffered as their bytes arrive; nothing is
-// reserved for an announced size.
+// reserved for an announced size. A literal the session's sink factory takes
+// (set_literal_sink, imap/literal_sink.hpp) is streamed to its sink instead.
 //
 // Errors. Each error is reported once, with the tag when one was read, so the
 // session can reply "tag BAD reason" (or "* BAD reason"). The parser then
@@ -47,10 +48,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "imap/literal_sink.hpp"
 
 namespace pochta::imap {
 
@@ -67,6 +71,11 @@ struct Token {
     bool binary = false;          // literal8: may hold NUL
     std::string text;             // atom/nil as sent; string contents; empty for a list
     std::vector<Token> children;  // list elements
+    // Literals only: the announced size, whether a NUL byte was among the
+    // bytes read, and the sink they went to instead of `text` (empty then).
+    uint64_t size = 0;
+    bool nul = false;
+    std::shared_ptr<LiteralSink> sink;
 
     bool is_atom() const { return type == Type::atom; }
     bool is_list() const { return type == Type::list; }
@@ -75,7 +84,7 @@ struct Token {
     // RFC 3501 astring: an atom (NIL included, as the text "NIL"), a quoted
     // string or a literal; not a literal8 or a list.
     std::optional<std::string_view> astring() const {
-        if (type == Type::list || binary) return std::nullopt;
+        if (type == Type::list || binary || sink) return std::nullopt;
         return std::string_view(text);
     }
 };
@@ -139,6 +148,9 @@ public:
     std::string_view pending_name() const { return command_.name; }
     // True when no partial command is buffered.
     bool idle() const;
+    // Asked for each literal as it is announced (after the size limits
+    // passed); kept across reset().
+    void set_literal_sink(LiteralSinkFactory factory) { sink_factory_ = std::move(factory); }
 
 private:
     enum class State { line, literal, skip_line, skip_literal, closing, closed };
@@ -153,6 +165,7 @@ private:
     bool step_line(std::string_view input, size_t& consumed, ParseResult& result);
     bool step_skip_line(std::string_view input, size_t& consumed, ParseResult& result);
     bool finish_line(ParseResult& result);
+    void take_literal(std::string_view bytes);
     bool complete_command(ParseResult& result);
     bool fail(ParseResult& result, ParseErrorKind kind, std::string reason, bool at_eol, std::string_view tail);
     enum class Skip { done, literal, too_big };
@@ -170,6 +183,7 @@ private:
     void set_error(ParseErrorKind kind, std::string reason);
 
     ParserLimits limits_;
+    LiteralSinkFactory sink_factory_;
     State state_ = State::line;
     std::string line_;            // the current line, without its LF
     std::string skip_tail_;       // last bytes of a line being skipped

@@ -85,7 +85,7 @@ void Session::on_closed(net::Connection&) {
 void Session::on_input(net::Connection&) { process_input(); }
 
 bool Session::reading() const {
-    return !refreshing_ && !waiting_drain_ && (!busy_ || input_ != Input::command);
+    return !refreshing_ && !waiting_drain_ && !spool_waiting_ && (!busy_ || input_ != Input::command);
 }
 
 void Session::update_pause() {
@@ -111,6 +111,7 @@ void Session::process_input() {
         in.consume(used);
         if (r.status == ParseResult::Status::need_more) {
             if (r.continuation) on_continuation(r.literal_size);
+            pause_while_spool_behind();
             if (used == 0) break;
             continue;
         }

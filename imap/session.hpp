@@ -179,6 +179,12 @@ private:
 
     // ---- cmd_append.cpp.
     void cmd_append(Command& cmd);
+    // The parser's literal sink factory: an APPEND literal over
+    // store::spool_threshold goes to a spool (imap/spooled_literal.hpp).
+    std::shared_ptr<LiteralSink> literal_sink(const LiteralAnnouncement& literal);
+    // Stops reading while the spool of the literal being read is behind.
+    void pause_while_spool_behind();
+    void store_append(store::AppendRequest request, std::string target);
 
     // ---- cmd_idle.cpp.
     void cmd_idle();
@@ -205,6 +211,8 @@ private:
     bool dirty_ = false;            // the store changed the selected mailbox since the last refresh
     bool shutting_down_ = false;
     bool waiting_drain_ = false;    // a FETCH waits for the output to drain
+    bool spool_waiting_ = false;    // an APPEND literal's spool is behind the client
+    std::weak_ptr<store::SpoolStream> spooling_;  // the spool of the last large APPEND literal
     session::LineReader lines_;     // AUTHENTICATE responses and IDLE's DONE
     unsigned errors_ = 0;
 

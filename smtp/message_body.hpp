@@ -19,9 +19,7 @@ namespace pochta::smtp {
 
 class MessageBody {
 public:
-    static constexpr size_t spool_threshold = 128 * 1024;
-    // Input pauses while more than this is queued for the disk.
-    static constexpr size_t max_behind = 256 * 1024;
+    static constexpr size_t spool_threshold = store::spool_threshold;
 
     // `prefix` makes the header lines stored before the body (Return-Path,
     // Received); it is asked once, when the body moves to a spool, since
@@ -40,7 +38,7 @@ public:
     const std::shared_ptr<store::SpoolStream>& stream() const { return stream_; }
 
     // Stop reading the client: the spool's writer is behind.
-    bool behind() const { return stream_ && stream_->behind() > max_behind; }
+    bool behind() const { return stream_ && stream_->too_far_behind(); }
 
 private:
     void spill();

@@ -228,12 +228,12 @@ void GroupWriter::run_task(TaskJob& job) {
     call_safely(std::exchange(job.done, nullptr), error);
 }
 
-namespace {
-
-std::string_view data_of(const Delivery& d) { return content_of(d); }
-std::string_view data_of(const AppendRequest& r) { return r.data; }
-
-}  // namespace
+// The spool a delivery or an APPEND arrived through, if any.
+const Spool* GroupWriter::spool_of(const Job& job) {
+    if (auto* d = std::get_if<DeliveryJob>(&job)) return d->delivery.spool.get();
+    if (auto* a = std::get_if<AppendJob>(&job)) return a->request.spool.get();
+    return nullptr;
+}
 
 // Hashes and parses each message and writes large blobs before the
 // transaction, so the index write lock is not held across that work.
@@ -245,18 +245,16 @@ void GroupWriter::prepare(std::vector<Item>& items) {
                 Overloaded{
                     [](DeliveryJob& d) {
                         if (auto e = check_delivery(d.delivery); !e.empty()) throw StoreError(e, ErrorKind::invalid);
-                        return std::pair{data_of(d.delivery), &d.prepared};
+                        return std::pair{content_of(d.delivery), &d.prepared};
                     },
-                    [](AppendJob& a) { return std::pair{data_of(a.request), &a.prepared}; },
+                    [](AppendJob& a) { return std::pair{content_of(a.request), &a.prepared}; },
                     [](TaskJob&) -> std::pair<std::string_view, PreparedMessage*> {
                         throw StoreError("task in a delivery batch");
                     },
                 },
                 *item.job);
-            auto* delivery = std::get_if<DeliveryJob>(item.job);
-            const Spool* spool = delivery ? delivery->delivery.spool.get() : nullptr;
-            if (!prepared->ready) *prepared = spool ? prepare_spooled(*spool, data, summarize_)
-                                                    : prepare_message(data, summarize_);
+            const Spool* spool = spool_of(*item.job);
+            if (!prepared->ready) *prepared = prepare_content(data, spool, summarize_);
             const std::string& sha = prepared->sha256;
             if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
                 if (spool)
@@ -373,11 +371,11 @@ void GroupWriter::finish(std::vector<Item>& items) {
         if (!item.error) continue;
         std::visit(Overloaded{
                        [&](const DeliveryJob& d) {
-                           if (d.prepared.ready && !ops_.is_inline(data_of(d.delivery).size()))
+                           if (d.prepared.ready && !ops_.is_inline(content_of(d.delivery).size()))
                                unused_files.push_back(d.prepared.sha256);
                        },
                        [&](const AppendJob& a) {
-                           if (a.prepared.ready && !ops_.is_inline(a.request.data.size()))
+                           if (a.prepared.ready && !ops_.is_inline(content_of(a.request).size()))
                                unused_files.push_back(a.prepared.sha256);
                        },
                        [](const TaskJob&) {},

@@ -97,6 +97,7 @@ private:
     bool take(std::vector<Job>& out);
     void run_task(TaskJob& job);
     void run_batch(std::vector<Job>& jobs);
+    static const Spool* spool_of(const Job& job);
     void prepare(std::vector<Item>& items);
     void apply(Item& item);
     Outcome commit_together(std::vector<Item*>& items);

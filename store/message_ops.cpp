@@ -8,6 +8,7 @@
 #include "store/keywords.hpp"
 #include "store/mailbox_names.hpp"
 #include "store/rows.hpp"
+#include "store/spool.hpp"
 #include "store/write_ops.hpp"
 
 namespace pochta::store {
@@ -52,9 +53,10 @@ AppendResult WriteOps::append(const AppendRequest& request, const PreparedMessag
     row.flags = request.flags & all_flags;
     row.keywords = join_keywords(normalize_keywords(request.keywords));
     row.internal_date = request.internal_date > 0 ? request.internal_date : unix_now();
-    row.size = request.data.size();
+    const std::string_view data = content_of(request);
+    row.size = data.size();
     row.crlf_size = prepared.crlf_size;
-    row.blob_id = blob_id(prepared, request.data);
+    row.blob_id = blob_id(prepared, data);
     row.pop3_uidl = next_uidl();
     const uint32_t uid = allocate_uids(box->id, 1);
     const uint64_t modseq = bump_modseq(box->id);

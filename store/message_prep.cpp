@@ -69,4 +69,8 @@ PreparedMessage prepare_spooled(const Spool& spool, std::string_view data, const
     return p;
 }
 
+PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize) {
+    return spool ? prepare_spooled(*spool, data, summarize) : prepare_message(data, summarize);
+}
+
 }  // namespace pochta::store

@@ -41,6 +41,8 @@ PreparedMessage prepare_message(std::string_view data, const Summarizer& summari
 // The same for a finished spool, whose hash and size were counted as it
 // was written: only the structure is left to parse (from `data`, its view).
 PreparedMessage prepare_spooled(const class Spool& spool, std::string_view data, const Summarizer& summarize);
+// prepare_spooled when the content (`data`) is `spool`'s, else prepare_message.
+PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize);
 
 // The summary of a structure, nullopt without a summarizer.
 std::optional<std::string> summarize_structure(const Summarizer& summarize, const std::string& structure);

@@ -26,6 +26,10 @@ std::string_view content_of(const Delivery& delivery) {
     return delivery.spool ? delivery.spool->view() : std::string_view(delivery.data);
 }
 
+std::string_view content_of(const AppendRequest& request) {
+    return request.spool ? request.spool->view() : std::string_view(request.data);
+}
+
 Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 Spool::~Spool() {

@@ -18,8 +18,9 @@
 
 namespace pochta::store {
 
-// The bytes of a delivery: its data, or its spool's.
+// The bytes of a delivery or an APPEND: its data, or its spool's.
 std::string_view content_of(const Delivery& delivery);
+std::string_view content_of(const AppendRequest& request);
 
 class Spool {
 public:

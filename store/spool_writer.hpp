@@ -16,6 +16,10 @@
 
 namespace pochta::store {
 
+// A message arriving from a client (SMTP DATA/BDAT, IMAP APPEND) is kept in
+// memory up to this size; a larger one goes to a spool (README.md, "Spooling").
+constexpr size_t spool_threshold = 128 * 1024;
+
 class SpoolStream;
 
 class SpoolWriter {
@@ -44,6 +48,10 @@ public:
     void write(std::string bytes);
     // Bytes handed to write() and not on disk yet.
     size_t behind() const { return behind_; }
+    // The session stops reading its client while more than this is queued
+    // for the disk, so a fast client cannot queue the message in memory.
+    static constexpr size_t max_behind = 256 * 1024;
+    bool too_far_behind() const { return behind_ > max_behind; }
     // `fn` runs on the loop once behind() is 0 (at once if it is).
     void when_caught_up(std::function<void()> fn);
     // fsync, then done(error) on the loop: empty when every byte is durable.

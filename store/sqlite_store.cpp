@@ -13,6 +13,7 @@
 #include "common/util/strings.hpp"
 #include "store/message_prep.hpp"
 #include "store/schema.hpp"
+#include "store/spool.hpp"
 
 namespace pochta::store {
 
@@ -166,7 +167,11 @@ void SqliteStore::set_subscribed(const std::string& user, const std::string& nam
 
 AppendResult SqliteStore::append(const AppendRequest& request) {
     refuse_on_writer_thread();
-    PreparedMessage prepared = prepare_message(request.data, options_.summarize);
+    if (request.spool && !request.data.empty())
+        throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
+    // A spooled message was hashed as it was written; its structure is
+    // parsed here, on the caller's (worker) thread, from the mapped file.
+    PreparedMessage prepared = prepare_content(content_of(request), request.spool.get(), options_.summarize);
     std::promise<AppendResult> finished;
     auto result = finished.get_future();
     writer_->submit(

@@ -80,10 +80,15 @@ struct FlagResult {
     std::vector<uint32_t> modified;          // UIDs refused by UNCHANGEDSINCE (the MODIFIED response code)
 };
 
+class Spool;
+
 struct AppendRequest {
     std::string user;
     std::string mailbox;
     std::string data;
+    // Set when the message arrived through a spool file (README.md,
+    // "Spooling"), as for Delivery::spool: `data` is then empty.
+    std::shared_ptr<Spool> spool;
     uint32_t flags = 0;
     std::vector<std::string> keywords;
     int64_t internal_date = 0;               // 0 = now
@@ -104,8 +109,6 @@ struct CopyResult {
 // it is to be stored for local recipients (Return-Path and Received already
 // prepended); relay copies skip the first `relay_skip` bytes (the
 // Return-Path line), since mail relayed onward carries no Return-Path.
-class Spool;
-
 struct Delivery {
     std::string queue_id;                    // the id the SMTP session logs
     std::string envelope_from;               // "" for the null sender <>

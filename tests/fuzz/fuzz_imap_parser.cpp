@@ -9,11 +9,14 @@
 //  - a sequence set prints to text that parses back to the same set;
 //  - a strictly valid mUTF-7 atom re-encodes to the same bytes;
 //  - a FETCH response name without a partial parses back to the same item;
+//  - an APPEND literal the sink factory takes goes whole to its sink (the
+//    same bytes for any split), its token keeps no text, NUL is noted;
 //  - a SEARCH query is a well-formed tree (OR has two children, NOT one,
 //    sets are non-empty or SEARCHRES's "$" marker and print to text that
 //    parses back to the same set), RETURN options are consistent.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +42,21 @@ ParserLimits fuzz_limits() {
     return limits;
 }
 
+// APPEND literals over this go to a sink (the session spools them).
+constexpr uint64_t kSinkThreshold = 64;
+
+struct CollectingSink : LiteralSink {
+    std::string bytes;
+    void write(std::string_view piece) override { bytes.append(piece); }
+};
+
+std::shared_ptr<LiteralSink> sink_for(const LiteralAnnouncement& literal) {
+    if (literal.command != "APPEND" || literal.size <= kSinkThreshold) return nullptr;
+    return std::make_shared<CollectingSink>();
+}
+
+const std::string& sunk_bytes(const Token& t) { return static_cast<const CollectingSink&>(*t.sink).bytes; }
+
 bool printable(std::string_view s) {
     for (unsigned char c : s)
         if (c < 32 || c > 126) return false;
@@ -51,6 +69,7 @@ std::string show(const std::vector<Token>& tokens) {
         out += static_cast<char>('0' + static_cast<int>(t.type));
         out += t.binary ? 'b' : '-';
         out += std::to_string(t.text.size()) + ":" + t.text;
+        if (t.sink) out += "sink:" + sunk_bytes(t);
         if (t.is_list()) out += "(" + show(t.children) + ")";
         out += ' ';
     }
@@ -72,7 +91,14 @@ void check_tokens(const std::vector<Token>& tokens, size_t depth, size_t& count)
             case Token::Type::quoted:
                 FUZZ_CHECK(t.text.find_first_of(std::string_view("\0\r\n", 3)) == std::string::npos);
                 break;
-            case Token::Type::literal: FUZZ_CHECK(t.text.size() <= fuzz_limits().max_literal); break;
+            case Token::Type::literal: {
+                FUZZ_CHECK(t.size <= fuzz_limits().max_literal);
+                const std::string& bytes = t.sink ? sunk_bytes(t) : t.text;
+                FUZZ_CHECK(!t.sink || t.text.empty());
+                FUZZ_CHECK(bytes.size() == t.size);
+                FUZZ_CHECK(t.nul == (bytes.find('\0') != std::string::npos));
+                break;
+            }
             case Token::Type::list: check_tokens(t.children, depth + 1, count); break;
         }
         if (!t.is_list()) FUZZ_CHECK(t.children.empty());
@@ -183,6 +209,7 @@ void check_command(const Command& cmd) {
 // returns a transcript of everything it reported.
 std::string run(std::string_view input, const std::vector<size_t>& pieces) {
     CommandParser parser(fuzz_limits());
+    parser.set_literal_sink(sink_for);
     std::string transcript;
     size_t piece = 0;
     while (!input.empty()) {

@@ -76,3 +76,62 @@ TEST_CASE("a spooled delivery is stored byte for byte and its file becomes the b
     CHECK(fs::is_empty(store->spool_dir()));
     CHECK(store->check_integrity(false).problems.empty());
 }
+
+TEST_CASE("a spooled APPEND is stored byte for byte, its file linked as the blob", "[store][spool]") {
+    TempDir tmp;
+    Options options;
+    options.summarize = [](const std::string& structure) { return "summary of " + std::to_string(structure.size()); };
+    auto store = Store::open(tmp.data(), options);
+    store->ensure_user("alice@example.org");
+    const std::string message = "Subject: spooled append\r\nContent-Type: text/plain\r\n\r\n" + message_text(400'000, 'a');
+    auto spool = std::make_shared<Spool>(store->spool_dir());
+    for (size_t at = 0; at < message.size(); at += 65536) spool->append(std::string_view(message).substr(at, 65536));
+    REQUIRE(spool->finish().empty());
+    const fs::path spool_path = spool->path();
+
+    AppendRequest request;
+    request.user = "alice@example.org";
+    request.mailbox = "INBOX";
+    request.spool = spool;
+    request.flags = flag_flagged;
+    request.keywords = {"$Work"};
+    request.internal_date = 1'600'000'000;
+    const AppendResult appended = store->append(request);
+    CHECK(appended.uid == 1);
+
+    const auto box = *store->find_mailbox("alice@example.org", "INBOX");
+    const auto messages = store->list_messages(box.id);
+    REQUIRE(messages.size() == 1);
+    CHECK(store->read_message(messages[0].id) == message);
+    CHECK(messages[0].size == message.size());
+    CHECK(messages[0].crlf_size == crlf_size_of(message));
+    CHECK(messages[0].flags == flag_flagged);
+    CHECK(messages[0].keywords == std::vector<std::string>{"$Work"});
+    CHECK(messages[0].internal_date == 1'600'000'000);
+    // The structure (ENVELOPE, BODYSTRUCTURE) was parsed from the spool at APPEND.
+    CHECK(query_int(tmp.data(), "SELECT count(*) FROM blobs WHERE structure IS NOT NULL AND summary IS NOT NULL") == 1);
+    CHECK(store->message_structure(messages[0].id) == *parse_structure(message));
+    // Linked, not copied: the blob is the spool's file (same inode) until the spool goes.
+    struct stat spool_stat {};
+    REQUIRE(::stat(spool_path.c_str(), &spool_stat) == 0);
+    CHECK(spool_stat.st_nlink == 2);
+    spool.reset();
+    request.spool.reset();
+    CHECK(fs::is_empty(store->spool_dir()));
+    CHECK(store->check_integrity(false).problems.empty());
+}
+
+TEST_CASE("a spooled APPEND refuses data beside its spool", "[store][spool]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    store->ensure_user("alice@example.org");
+    auto spool = std::make_shared<Spool>(store->spool_dir());
+    spool->append("Subject: x\r\n\r\nbody\r\n");
+    REQUIRE(spool->finish().empty());
+    AppendRequest request;
+    request.user = "alice@example.org";
+    request.mailbox = "INBOX";
+    request.spool = spool;
+    request.data = "Subject: other\r\n\r\n";
+    CHECK_THROWS_AS(store->append(request), StoreError);
+}
