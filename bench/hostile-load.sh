@@ -36,6 +36,7 @@ die() { echo "hostile-load: $*" >&2; exit 1; }
 is_uint "$DURATION" || die "DURATION must be a positive integer (got '$DURATION')"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-hostile.XXXXXX")
+chmod 755 "$WORK"  # the peers' daemons run as their own users and need to reach $WORK/peer
 SAMPLER_PID=""
 stop_own() { stop_sampler; }
 set_cleanup_traps

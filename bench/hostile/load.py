@@ -101,7 +101,7 @@ async def normal_imap(port, user, end, out):
             for n in range(20):
                 if time.monotonic() >= end:
                     break
-                for command in ("SELECT INBOX", "FETCH 1:* (FLAGS)", "NOOP"):
+                for command in ("SELECT INBOX", "UID FETCH 1:* (FLAGS)", "NOOP"):
                     t0 = time.monotonic()
                     await asyncio.wait_for(imap_cmd(reader, writer, f"c{n}", command), 30)
                     out["imap-command"].append(ms_since(t0))

@@ -21,6 +21,7 @@ std::chrono::milliseconds LoginThrottle::delay(const std::string& ip, const std:
     auto it = accounts_.find(to_lower(account));
     if (!account.empty() && it != accounts_.end() && current(it->second.last, now)) by_account = it->second.failures;
     unsigned over = by_account > settings_.account_delay_after ? by_account - settings_.account_delay_after : 0;
+    if (over > 0 && known(ip, to_lower(account), now)) over = 0;
     return std::max(schedule(by_address), schedule(over));
 }
 
@@ -51,9 +52,25 @@ LoginThrottle::Failure LoginThrottle::record_failure(const std::string& ip, cons
     return failure;
 }
 
+bool LoginThrottle::known(const std::string& ip, const std::string& name, Clock::time_point now) const {
+    auto it = known_.find(ip + ' ' + name);
+    return it != known_.end() && now - it->second <= known_for;
+}
+
+void LoginThrottle::remember(const std::string& ip, const std::string& name, Clock::time_point now) {
+    if (known_.size() >= max_entries) {
+        std::erase_if(known_, [&](const auto& item) { return now - item.second > known_for; });
+        if (known_.size() >= max_entries) known_.clear();  // a flood of accounts: start over rather than grow
+    }
+    known_[ip + ' ' + name] = now;
+}
+
 void LoginThrottle::record_success(const std::string& ip, const std::string& account) {
     std::string name = to_lower(account);
-    if (!name.empty()) accounts_.erase(name);
+    if (!name.empty()) {
+        accounts_.erase(name);
+        remember(ip, name, Clock::now());
+    }
     auto it = addresses_.find(ip);
     if (it == addresses_.end()) return;
     Address& address = it->second;

@@ -5,7 +5,10 @@
 // account's counter and that address's failures for that account only, so
 // an attacker's own account cannot wash away his guesses at another one. An
 // account's counter only delays, never locks out: an attacker must not be
-// able to shut a user out. Shared by SMTP, IMAP and POP3; loop thread only.
+// able to shut a user out, and an address the account logged in from before
+// (within known_for) is not slowed by the account's counter at all, so a
+// user keeps logging in at once while strangers guess at the account.
+// Shared by SMTP, IMAP and POP3; loop thread only.
 #pragma once
 
 #include <chrono>
@@ -58,6 +61,8 @@ private:
         unsigned failures = 0;
         Clock::time_point last;
     };
+    bool known(const std::string& ip, const std::string& name, Clock::time_point now) const;
+    void remember(const std::string& ip, const std::string& name, Clock::time_point now);
     std::chrono::milliseconds schedule(unsigned failures) const;
     void forget_old(Clock::time_point now);
     bool current(Clock::time_point last, Clock::time_point now) const { return now - last <= forget_after; }
@@ -65,6 +70,9 @@ private:
     ThrottleSettings settings_;
     std::unordered_map<std::string, Address> addresses_;
     std::unordered_map<std::string, Account> accounts_;  // lowercased names as the clients typed them
+    // "ip account" pairs that logged in successfully, with the time.
+    std::unordered_map<std::string, Clock::time_point> known_;
+    static constexpr auto known_for = std::chrono::hours(24 * 30);
     static constexpr auto forget_after = std::chrono::minutes(15);
     static constexpr size_t max_entries = 100000;
     static constexpr size_t max_accounts_per_address = 1000;

@@ -36,6 +36,23 @@ TEST_CASE("an account's failures from many addresses delay it, never lock it", "
     CHECK(throttle.delay("203.0.113.9", "bob@example.org", t0) == 0s);
 }
 
+TEST_CASE("an address the account logged in from is not slowed by strangers' guesses", "[auth][throttle]") {
+    LoginThrottle throttle(ThrottleSettings{.max_delay = 15s, .account_delay_after = 5, .ban_after = 20, .ban_time = 15min});
+    auto t0 = LoginThrottle::Clock::now();
+    throttle.record_success("203.0.113.9", "alice@example.org");  // alice's own computer
+    for (int i = 0; i < 50; i++) throttle.record_failure("198.51.100." + std::to_string(i), "alice@example.org", t0);
+    CHECK(throttle.delay("203.0.113.9", "Alice@example.org", t0) == 0s);
+    // Anywhere else the account's count applies, and the known address's
+    // own failures still slow it down.
+    CHECK(throttle.delay("203.0.113.10", "alice@example.org", t0) == 15s);
+    throttle.record_failure("203.0.113.9", "alice@example.org", t0);
+    CHECK(throttle.delay("203.0.113.9", "alice@example.org", t0) == 1s);
+    // Known for 30 days, not forever: a month later the guesses count again.
+    auto later = t0 + std::chrono::hours(24 * 31);
+    for (int i = 0; i < 50; i++) throttle.record_failure("198.51.100." + std::to_string(i), "alice@example.org", later);
+    CHECK(throttle.delay("203.0.113.9", "alice@example.org", later) == 15s);
+}
+
 TEST_CASE("an address is banned after ban_after failures, for ban_time", "[auth][throttle]") {
     LoginThrottle throttle(ThrottleSettings{.max_delay = 15s, .account_delay_after = 5, .ban_after = 3, .ban_time = 10min});
     auto t0 = LoginThrottle::Clock::now();
