@@ -12,7 +12,7 @@
 #   KEEP=1             keep the temporary folder (configs, logs, load files)
 #
 # Each server runs two phases of DURATION seconds:
-#   quiet   10 IMAP clients (STARTTLS, LOGIN, then SELECT / FETCH 1:* FLAGS /
+#   quiet   10 IMAP clients (STARTTLS, LOGIN, then SELECT / UID FETCH 1:* FLAGS /
 #           NOOP rounds, logging in again every 20 rounds) and 10 SMTP
 #           clients (one 4 KiB message per connection) from 127.0.0.1;
 #   attack  the same normal clients while 200 connections from 127.0.0.2 to

@@ -2,7 +2,7 @@
 """Load for bench/hostile-load.sh: normal clients and attackers, one process each.
 
   load.py normal SMTP_PORT IMAP_PORT DURATION OUT
-      10 IMAP clients (STARTTLS, LOGIN, then SELECT / FETCH 1:* FLAGS / NOOP,
+      10 IMAP clients (STARTTLS, LOGIN, then SELECT / UID FETCH 1:* FLAGS / NOOP,
       logging out and in again every 20 rounds) and 10 SMTP clients (one
       4 KiB message per connection), all from 127.0.0.1. Writes one JSON
       object: per kind the list of latencies in ms, and the failures.
