@@ -276,7 +276,9 @@ class Server:
     def raw(self, listener="smtp", **kw):
         return RawClient("127.0.0.1", self.ports[listener], implicit_tls=(listener == "submissions"), **kw)
 
-    def smtp(self, listener="smtp", timeout=15):
+    # Client timeouts stay above [auth] max_delay (15 s): every login answer,
+    # a success too, waits out the delay its address has earned.
+    def smtp(self, listener="smtp", timeout=30):
         import smtplib
         if listener == "submissions":
             return smtplib.SMTP_SSL("127.0.0.1", self.ports[listener], local_hostname=CLIENT_NAME,
@@ -311,7 +313,7 @@ class ConnectionClosed(Exception):
 class RawClient:
     """SMTP over a bare socket: exact bytes out, replies parsed one by one."""
 
-    def __init__(self, host, port, implicit_tls=False, timeout=15.0, read_greeting=True):
+    def __init__(self, host, port, implicit_tls=False, timeout=30.0, read_greeting=True):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
         self.tls = False
