@@ -42,7 +42,7 @@ def mail(subject, body="Hello there.\r\n", extra=""):
 
 
 def imaps(server, user=None):
-    m = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=h.client_tls_context(), timeout=15)
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=h.client_tls_context(), timeout=30)
     if user:
         m.login(user, h.PASSWORD)
     return m
@@ -58,7 +58,7 @@ class Raw:
     """Exact bytes over TLS: send a line, read until the tagged reply."""
 
     def __init__(self, server, tls=True):
-        s = socket.create_connection(("127.0.0.1", server.ports["imaps" if tls else "imap"]), timeout=15)
+        s = socket.create_connection(("127.0.0.1", server.ports["imaps" if tls else "imap"]), timeout=30)
         self.sock = h.client_tls_context().wrap_socket(s) if tls else s
         self.buf = b""
         self.greeting = self.line()
@@ -105,7 +105,7 @@ class Raw:
 # --- greeting, capabilities, login ----------------------------------------
 
 def test_greeting_and_capabilities_before_tls(imap_server):
-    m = imaplib.IMAP4("127.0.0.1", imap_server.ports["imap"], timeout=15)
+    m = imaplib.IMAP4("127.0.0.1", imap_server.ports["imap"], timeout=30)
     assert re.match(rb"\[CAPABILITY IMAP4rev1 .*\] pochta ready", m.welcome.split(b" ", 2)[2])
     caps = m.capabilities
     assert "STARTTLS" in caps and "LOGINDISABLED" in caps

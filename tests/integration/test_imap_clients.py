@@ -59,7 +59,7 @@ def mail(subject, body="Hello there.\r\n", extra=""):
 
 
 def imaps(server, user):
-    m = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=h.client_tls_context(), timeout=15)
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.ports["imaps"], ssl_context=h.client_tls_context(), timeout=30)
     m.login(user, h.PASSWORD)
     return m
 

@@ -43,7 +43,7 @@ class Raw:
     literal8s folded in) back up to the tagged reply."""
 
     def __init__(self, server, user=None, rev2=False):
-        s = socket.create_connection(("127.0.0.1", server.ports["imaps"]), timeout=15)
+        s = socket.create_connection(("127.0.0.1", server.ports["imaps"]), timeout=30)
         self.sock = h.client_tls_context().wrap_socket(s)
         self.buf = b""
         self.greeting = self.line()
@@ -341,7 +341,7 @@ def test_append_literal8_with_nul(srv, user):
 
 
 def test_binary_through_imaplib(srv, user):
-    m = imaplib.IMAP4_SSL("127.0.0.1", srv.ports["imaps"], ssl_context=h.client_tls_context(), timeout=15)
+    m = imaplib.IMAP4_SSL("127.0.0.1", srv.ports["imaps"], ssl_context=h.client_tls_context(), timeout=30)
     m.login(user, h.PASSWORD)
     assert m.append("INBOX", None, None, BINARY_MESSAGE)[0] == "OK"
     m.select("INBOX")

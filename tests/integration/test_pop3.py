@@ -58,7 +58,7 @@ def stored(server, user):
 
 
 def pop3_stls(server, user=None):
-    p = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=15)
+    p = poplib.POP3("127.0.0.1", server.ports["pop3"], timeout=30)
     p.stls(h.client_tls_context())
     if user:
         p.user(user)
@@ -67,7 +67,7 @@ def pop3_stls(server, user=None):
 
 
 def pop3s(server, user=None):
-    p = poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=h.client_tls_context(), timeout=15)
+    p = poplib.POP3_SSL("127.0.0.1", server.ports["pop3s"], context=h.client_tls_context(), timeout=30)
     if user:
         p.user(user)
         p.pass_(PASSWORD)
@@ -83,7 +83,7 @@ class Raw:
     """POP3 over a bare (or TLS) socket: exact bytes both ways."""
 
     def __init__(self, server, listener="pop3"):
-        self.sock = socket.create_connection(("127.0.0.1", server.ports[listener]), timeout=15)
+        self.sock = socket.create_connection(("127.0.0.1", server.ports[listener]), timeout=30)
         if listener == "pop3s":
             self.sock = h.client_tls_context().wrap_socket(self.sock)
         self.buf = b""
@@ -165,7 +165,7 @@ def plain(user, password=PASSWORD, authzid=""):
 # --- capabilities and TLS ----------------------------------------------------
 
 def test_capa_before_and_after_stls(pop_server):
-    p = poplib.POP3("127.0.0.1", pop_server.ports["pop3"], timeout=15)
+    p = poplib.POP3("127.0.0.1", pop_server.ports["pop3"], timeout=30)
     assert p.getwelcome().startswith(b"+OK")
     caps = p.capa()
     assert "STLS" in caps

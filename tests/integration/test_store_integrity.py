@@ -31,7 +31,7 @@ def check(srv, *args):
 
 
 def imap_login(srv, user):
-    m = imaplib.IMAP4("127.0.0.1", srv.ports["imap"], timeout=15)
+    m = imaplib.IMAP4("127.0.0.1", srv.ports["imap"], timeout=30)
     m.starttls(ssl_context=h.client_tls_context())
     m.login(user, PASSWORD)
     return m
@@ -75,7 +75,7 @@ def test_imap_fetch_of_a_lost_blob_is_unavailable_and_not_seen(srv):
 
 def test_pop3_refuses_only_the_lost_message(srv):
     break_one(srv, BOB)
-    p = poplib.POP3("127.0.0.1", srv.ports["pop3"], timeout=15)
+    p = poplib.POP3("127.0.0.1", srv.ports["pop3"], timeout=30)
     p.stls(context=h.client_tls_context())
     p.user(BOB)
     assert p.pass_(PASSWORD).startswith(b"+OK maildrop has 3 messages")
