@@ -89,7 +89,7 @@ void AsyncStore::schedule(std::string key, Call call) {
 }
 
 void AsyncStore::start_ready() {
-    for (auto it = turn_.begin(); it != turn_.end() && running_ < limits_.workers;) {
+    for (auto it = turn_.begin(); it != turn_.end();) {
         KeyQueue& queue = queues_[*it];
         if (queue.running >= limits_.per_key) {
             ++it;  // this key has its share: the next one may start
@@ -98,7 +98,6 @@ void AsyncStore::start_ready() {
         Call call = std::move(queue.waiting.front());
         queue.waiting.pop_front();
         ++queue.running;
-        ++running_;
         const std::string key = *it;
         it = turn_.erase(it);
         if (!queue.waiting.empty()) turn_.push_back(key);  // its next call waits for the others' turn
@@ -112,7 +111,6 @@ void AsyncStore::start_ready() {
 }
 
 void AsyncStore::release(const std::string& key) {
-    --running_;
     auto it = queues_.find(key);
     if (--it->second.running == 0 && it->second.waiting.empty()) queues_.erase(it);
 }

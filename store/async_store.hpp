@@ -32,10 +32,11 @@
 namespace pochta::store {
 
 struct SchedulerLimits {
-    // Store calls running at once (the loop's worker threads they run on):
-    // libuv's pool size, UV_THREADPOOL_SIZE or 4.
+    // The worker threads store calls run on: libuv's pool size,
+    // UV_THREADPOOL_SIZE or 4. Only the default of per_key depends on it.
     size_t workers = 0;  // 0: that default
-    // Calls of one key running at once; 0: half the workers (at least 1).
+    // Calls of one key in the pool at once (running or next in its queue);
+    // 0: half the workers (at least 1).
     size_t per_key = 0;
 };
 
@@ -79,7 +80,11 @@ private:
         size_t running = 0;
     };
     void schedule(std::string key, Call call);
-    // Starts queued calls while workers are free, taking keys in turn.
+    // Hands each key's waiting calls to the worker pool while the key has
+    // fewer than per_key there, taking keys in turn. There is no cap over
+    // all keys: the pool's own queue holds what it cannot run yet, and a
+    // worker takes the next call without a hop through the loop (a global
+    // cap here cost POP3 a quarter of its throughput).
     void start_ready();
     void offload(const std::string& key, Call call);
     void release(const std::string& key);  // a call of `key` is over
@@ -91,7 +96,6 @@ private:
     std::shared_ptr<State> state_;
     std::map<std::string, KeyQueue> queues_;  // keys with calls waiting or running
     std::list<std::string> turn_;             // keys with calls waiting, next to be served first
-    size_t running_ = 0;
     std::unique_ptr<SpoolWriter> spools_;  // started with the first spool
 };
 
