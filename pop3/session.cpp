@@ -79,11 +79,7 @@ void Session::on_closed(net::Connection&) {
 }
 
 void Session::on_drained(net::Connection&) {
-    if (transfer_ && !transfer_->reading) return pump_transfer();
-    if (waiting_for_drain_) {
-        waiting_for_drain_ = false;
-        conn_->resume_input();
-    }
+    if (transfer_ && !transfer_->reading) pump_transfer();
 }
 
 void Session::on_input(net::Connection&) { process_commands(); }
@@ -99,12 +95,10 @@ void Session::process_commands() {
         }
     } flush_at_end{*this};
     while (!conn_->closing() && !conn_->input_paused() && input_ != Input::busy) {
-        if (conn_->pending_output() > max_queued_output) {
-            // The client sends commands and does not read the replies.
-            waiting_for_drain_ = true;
-            conn_->pause_input();
-            return;
-        }
+        // The client sends commands and does not read the replies: stop
+        // here; the connection's back-pressure calls again once it reads
+        // (README.md, "Connections and limits").
+        if (conn_->pending_output() > max_queued_output) return;
         size_t limit = input_ == Input::command ? max_command_line : max_sasl_line;
         session::Line line = lines_.next(conn_->input(), limit);
         if (line.kind == session::Line::Kind::none) return;

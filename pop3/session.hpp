@@ -143,7 +143,6 @@ private:
     Input input_ = Input::command;
     session::LineReader lines_;
     bool shutting_down_ = false;
-    bool waiting_for_drain_ = false;   // too much output queued: commands wait
     bool batching_ = false;            // inside process_commands: replies collect in out_
     std::string out_;
     unsigned errors_ = 0;

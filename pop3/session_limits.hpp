@@ -11,8 +11,8 @@ constexpr size_t max_sasl_line = 12288;
 // Errors (unknown commands, bad arguments, long lines, failed logins) before
 // the session is dropped.
 constexpr unsigned max_errors = 20;
-// Pipelined commands wait while this much output is queued for a client
-// that does not read.
+// Pipelined commands handled in one go stop at this much queued output;
+// the connection's own bound (lower) then holds the rest back.
 constexpr size_t max_queued_output = 1024 * 1024;
 // Replies to pipelined commands are sent together up to this size.
 constexpr size_t batch_output = 64 * 1024;
