@@ -17,6 +17,19 @@ namespace pochta::cli {
 
 using Args = std::vector<std::string>;
 
+enum class Arguments { none, optional, required };
+
+// One subcommand: its name, whether it takes arguments, and what runs it
+// once the configuration is read. The table is in cli_commands.cpp.
+struct Command {
+    const char* name;
+    Arguments arguments;
+    int (*run)(const Args& args, const Config& config);
+};
+
+// The entry for `name`, or null.
+const Command* find_command(const std::string& name);
+
 int serve(const Config& config);
 int check_config(const Config& config);
 int user(const Args& args, const Config& config);

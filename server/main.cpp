@@ -45,14 +45,12 @@ int main(int argc, char** argv) {
         cli::usage();
         return 0;
     }
-    bool known = command == "serve" || command == "check-config" || command == "user" || command == "queue" ||
-                 command == "mailbox" || command == "message" || command == "check";
-    if (!known) return cli::usage();
-    if ((command == "serve" || command == "check-config") && !args.empty()) return cli::usage();
+    const cli::Command* entry = cli::find_command(command);
+    if (!entry) return cli::usage();
+    if (entry->arguments == cli::Arguments::none && !args.empty()) return cli::usage();
     // These take a subcommand: without one the call is wrong whatever the
     // configuration says, so it is not read.
-    if ((command == "user" || command == "queue" || command == "mailbox" || command == "message") && args.empty())
-        return cli::usage();
+    if (entry->arguments == cli::Arguments::required && args.empty()) return cli::usage();
     cli::restrict_new_file_modes();  // the store's files and folders are private to their owner
 
     Config config;
@@ -63,13 +61,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     try {
-        if (command == "serve") return cli::serve(config);
-        if (command == "check-config") return cli::check_config(config);
-        if (command == "user") return cli::user(args, config);
-        if (command == "queue") return cli::queue(args, config);
-        if (command == "mailbox") return cli::mailbox(args, config);
-        if (command == "check") return cli::check(args, config);
-        return cli::message(args, config);
+        return entry->run(args, config);
     } catch (const ConfigError& e) {
         std::fprintf(stderr, "%s\n", e.what());  // already "FILE:LINE: reason"
         return 1;

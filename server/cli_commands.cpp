@@ -1,0 +1,29 @@
+// The subcommands that read the configuration (README "Command line"),
+// one row each; `version` and `help` are answered in main.cpp before it.
+#include <iterator>
+
+#include "server/cli.hpp"
+
+namespace pochta::cli {
+
+namespace {
+
+const Command commands[] = {
+    {"serve", Arguments::none, [](const Args&, const Config& config) { return serve(config); }},
+    {"check-config", Arguments::none, [](const Args&, const Config& config) { return check_config(config); }},
+    {"user", Arguments::required, user},
+    {"queue", Arguments::required, queue},
+    {"mailbox", Arguments::required, mailbox},
+    {"message", Arguments::required, message},
+    {"check", Arguments::optional, check},
+};
+
+}  // namespace
+
+const Command* find_command(const std::string& name) {
+    for (const auto& command : commands)
+        if (name == command.name) return &command;
+    return nullptr;
+}
+
+}  // namespace pochta::cli
