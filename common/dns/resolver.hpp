@@ -1,6 +1,7 @@
-// DNS lookups for outbound mail: c-ares driven by the libuv loop, so a slow
-// name server never blocks the thread that also runs the SMTP sessions.
-// Only what delivery needs: MX records and a host's A and AAAA addresses.
+// DNS lookups: c-ares driven by the libuv loop, so a slow name server never
+// blocks the thread that also runs the SMTP sessions. What delivery needs
+// (MX records, a host's addresses) and what the checks of trusted mail need
+// (TXT, A or AAAA alone, PTR).
 #pragma once
 
 #include <chrono>
@@ -48,6 +49,20 @@ struct AddressResult {
     std::vector<std::string> ipv4;
 };
 
+struct TxtResult {
+    Error error = Error::none;
+    std::string message;
+    // One entry per TXT record, its character-strings joined with nothing
+    // between them (RFC 7208 3.3, RFC 6376 3.6.2.2), in the order received.
+    std::vector<std::string> records;
+};
+
+struct NameResult {
+    Error error = Error::none;
+    std::string message;
+    std::vector<std::string> names;   // PTR targets, without the trailing dot
+};
+
 struct ResolverOptions {
     // "ip:port" (IPv6 as "[::1]:53"); empty = the system resolver
     // configuration (/etc/resolv.conf).
@@ -72,6 +87,14 @@ public:
     void resolve_mx(std::string_view domain, std::function<void(MxResult)> done);
     // Queries A and AAAA at once; succeeds when either has addresses.
     void resolve_addresses(std::string_view host, std::function<void(AddressResult)> done);
+
+    void resolve_txt(std::string_view name, std::function<void(TxtResult)> done);
+    // One address family only (SPF's a and mx mechanisms ask for the
+    // client's family alone, RFC 7208 5.3); the result's other list is empty.
+    void resolve_ipv4(std::string_view host, std::function<void(AddressResult)> done);
+    void resolve_ipv6(std::string_view host, std::function<void(AddressResult)> done);
+    // Reverse lookup of a textual IPv4 or IPv6 address (in-addr.arpa / ip6.arpa).
+    void resolve_ptr(std::string_view ip, std::function<void(NameResult)> done);
 
     // Lookups started and not yet reported (for tests and shutdown).
     size_t pending() const { return pending_; }
