@@ -98,6 +98,9 @@ public:
 
     // Lookups started and not yet reported (for tests and shutdown).
     size_t pending() const { return pending_; }
+    // The loop the callbacks run on (for users that must answer later on it
+    // without a lookup).
+    net::EventLoop& loop() const { return loop_; }
 
     struct Poll;    // one watched c-ares socket
     struct Query;   // one ares_query in flight
