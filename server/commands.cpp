@@ -84,6 +84,7 @@ int usage() {
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"
+        "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);
