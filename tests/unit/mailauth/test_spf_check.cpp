@@ -166,6 +166,15 @@ TEST_CASE("a timestamp is offered to explanations", "[spf]") {
     CHECK(std::stoll(outcome.explanation.substr(3)) > 1600000000);
 }
 
+TEST_CASE("an evaluation over the time limit is a temperror", "[spf]") {
+    Checker c;
+    c.txt("example.org", "v=spf1 a:slow.example.org -all");
+    c.dns.set("slow.example.org", dns::test::type_a, FakeAnswer{FakeAnswer::Kind::silent, {}});
+    auto slow = request("192.0.2.1", "a@example.org");
+    slow.time_limit = 100ms;
+    CHECK(c.check(slow).result == SpfResult::temperror);
+}
+
 TEST_CASE("a destroyed Resolver drops the check", "[spf]") {
     Checker c;
     c.txt("example.org", "v=spf1 -all");
