@@ -146,6 +146,8 @@ private:
                 walk_delivery(get_table(node, "delivery"));
             } else if (k == "auth") {
                 walk_auth(get_table(node, "auth"));
+            } else if (k == "spam") {
+                walk_spam(get_table(node, "spam"));
             } else {
                 unknown(key, "");
             }
@@ -254,6 +256,95 @@ private:
             else if (k == "ban_time") a.ban_time = get_duration(node, full);
             else unknown(key, "auth.");
         }
+    }
+
+    double get_double(const toml::node& node, std::string_view key, double min, double max) const {
+        double v = 0;
+        if (node.is_integer()) v = static_cast<double>(node.as_integer()->get());
+        else if (node.is_floating_point()) v = node.as_floating_point()->get();
+        else fail(node.source(), fmt::format("{} must be a number", key));
+        if (!(v >= min && v <= max)) fail(node.source(), fmt::format("{} must be between {} and {}", key, min, max));
+        return v;
+    }
+
+    bool get_bool(const toml::node& node, std::string_view key) const {
+        if (!node.is_boolean()) fail(node.source(), fmt::format("{} must be true or false", key));
+        return node.as_boolean()->get();
+    }
+
+    void walk_spam(const toml::table& table) {
+        auto& s = config_.spam;
+        constexpr double max_points = 1e6;
+        const toml::table* users = nullptr;  // read last: a user's missing threshold is the server's
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("spam.{}", k);
+            if (k == "enabled") s.enabled = get_bool(node, full);
+            else if (k == "junk_score") s.thresholds.junk_score = get_double(node, full, -max_points, max_points);
+            else if (k == "reject_score") s.thresholds.reject_score = get_double(node, full, -max_points, max_points);
+            else if (k == "dnsbl") s.dnsbl = get_zones(node, full);
+            else if (k == "domain_blocklists") s.domain_blocklists = get_zones(node, full);
+            else if (k == "bayes_weight") s.bayes_weight = get_double(node, full, 0, max_points);
+            else if (k == "bayes_min_messages") s.bayes_min_messages = static_cast<unsigned>(get_int(node, full, 1, 1000000));
+            else if (k == "reputation") s.reputation = get_bool(node, full);
+            else if (k == "greylist") s.greylist = get_bool(node, full);
+            else if (k == "greylist_delay") s.greylist_delay = get_duration(node, full);
+            else if (k == "rspamd") s.rspamd = get_rspamd_url(node, full);
+            else if (k == "rspamd_timeout") s.rspamd_timeout = get_duration(node, full);
+            else if (k == "outbound_messages_per_hour") s.outbound_messages_per_hour = static_cast<unsigned>(get_int(node, full, 1, 100000000));
+            else if (k == "outbound_recipients_per_hour") s.outbound_recipients_per_hour = static_cast<unsigned>(get_int(node, full, 1, 100000000));
+            else if (k == "users") users = &get_table(node, full);
+            else unknown(key, "spam.");
+        }
+        if (users) walk_spam_users(*users);
+    }
+
+    // [spam.users."alice@example.org"]: junk_score and reject_score of one user.
+    void walk_spam_users(const toml::table& table) {
+        for (auto&& [user, node] : table) {
+            std::string address = to_lower(user.str());
+            if (address.find('@') == std::string::npos)
+                fail(user.source(), fmt::format("spam.users: '{}' is not an address", user.str()));
+            Config::Spam::Thresholds t = config_.spam.thresholds;
+            for (auto&& [key, value] : get_table(node, "spam.users entry")) {
+                std::string full = fmt::format("spam.users.\"{}\".{}", address, key.str());
+                if (key.str() == "junk_score") t.junk_score = get_double(value, full, -1e6, 1e6);
+                else if (key.str() == "reject_score") t.reject_score = get_double(value, full, -1e6, 1e6);
+                else unknown(key, fmt::format("spam.users.\"{}\".", address));
+            }
+            config_.spam.users[address] = t;
+        }
+    }
+
+    // [{ zone = "zen.spamhaus.org", weight = 5.0 }, ...]
+    std::vector<Config::Spam::Zone> get_zones(const toml::node& node, std::string_view key) const {
+        if (!node.is_array()) fail(node.source(), fmt::format("{} must be an array of {{ zone = \"...\", weight = N }}", key));
+        std::vector<Config::Spam::Zone> out;
+        for (const toml::node& item : *node.as_array()) {
+            const toml::table& entry = get_table(item, key);
+            Config::Spam::Zone zone;
+            for (auto&& [k, v] : entry) {
+                if (k.str() == "zone") zone.zone = to_lower(get_string(v, "zone"));
+                else if (k.str() == "weight") zone.weight = get_double(v, "weight", -1e6, 1e6);
+                else fail(k.source(), fmt::format("unknown key '{}' in an entry of {}", k.str(), key));
+            }
+            if (!is_valid_hostname(zone.zone))
+                fail(item.source(), fmt::format("{}: zone '{}' is not a valid DNS name", key, zone.zone));
+            out.push_back(zone);
+        }
+        return out;
+    }
+
+    // "http://host:port" with an IP address or host name; "" turns it off.
+    std::string get_rspamd_url(const toml::node& node, std::string_view key) const {
+        std::string url = get_string(node, key);
+        if (url.empty()) return url;
+        constexpr std::string_view scheme = "http://";
+        std::string rest = url.substr(0, scheme.size()) == scheme ? url.substr(scheme.size()) : std::string();
+        if (!rest.empty() && rest.back() == '/') rest.pop_back();
+        if (rest.empty()) fail(node.source(), fmt::format("{} must look like \"http://127.0.0.1:11333\"", key));
+        check_host_port(node, key, rest, false);
+        return url;
     }
 
     void walk_delivery(const toml::table& table) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -83,6 +84,37 @@ struct Config {
         unsigned ban_after = 20;                   // failures from one address before it is banned
         std::chrono::seconds ban_time{15 * 60};
     } auth;
+
+    // Keeping spam out (README.md, "Spam").
+    struct Spam {
+        struct Zone {
+            std::string zone;      // "zen.spamhaus.org"
+            double weight = 5.0;   // points a listing adds to the score
+        };
+        // Thresholds of one user, overriding the server's.
+        struct Thresholds {
+            double junk_score = 5.0;
+            double reject_score = 15.0;
+        };
+        bool enabled = true;                      // the verdict on the MX listener
+        Thresholds thresholds;                    // the server's
+        std::map<std::string, Thresholds> users;  // by canonical address (lowercase)
+        std::vector<Zone> dnsbl;                  // client IP blocklists
+        std::vector<Zone> domain_blocklists;      // sender and DKIM domain blocklists
+        double bayes_weight = 8.0;                // points at spam probability 1 (minus at 0)
+        unsigned bayes_min_messages = 10;         // trained messages before the classifier counts
+        bool reputation = true;                   // sender history per account
+        bool greylist = false;
+        std::chrono::seconds greylist_delay{300};
+        std::string rspamd;                       // "http://host:port", "" = off
+        std::chrono::seconds rspamd_timeout{10};
+        unsigned outbound_messages_per_hour = 500;     // per authenticated user
+        unsigned outbound_recipients_per_hour = 2000;  // per authenticated user
+        const Thresholds& thresholds_for(const std::string& user) const {
+            auto it = users.find(user);
+            return it == users.end() ? thresholds : it->second;
+        }
+    } spam;
 
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
