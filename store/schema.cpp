@@ -133,6 +133,47 @@ constexpr const char* migration_3 = R"sql(
 ALTER TABLE blobs ADD COLUMN summary BLOB;
 )sql";
 
+// Migration 4: the spam filter's memory (README.md, "Spam"), per user and
+// gone with the user. Tokens are 64-bit hashes (spam/tokenizer.hpp), so
+// rows have a fixed size and no words of anyone's mail are kept in clear.
+// spam_learnt remembers which way each message was learnt, by content
+// hash, so moving it to Junk twice counts once.
+constexpr const char* migration_4 = R"sql(
+CREATE TABLE spam_corpus (
+    user_id       INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    spam_messages INTEGER NOT NULL DEFAULT 0,
+    ham_messages  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE spam_tokens (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    token   INTEGER NOT NULL,
+    spam    INTEGER NOT NULL DEFAULT 0,
+    ham     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, token)
+) WITHOUT ROWID;
+CREATE TABLE spam_learnt (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    digest  TEXT NOT NULL,
+    spam    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, digest)
+) WITHOUT ROWID;
+CREATE TABLE sender_history (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    good    INTEGER NOT NULL DEFAULT 0,
+    bad     INTEGER NOT NULL DEFAULT 0,
+    sent    INTEGER NOT NULL DEFAULT 0,
+    last    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, kind, value)
+) WITHOUT ROWID;
+CREATE TABLE greylist (
+    triplet    TEXT PRIMARY KEY,
+    first_seen INTEGER NOT NULL,
+    passed     INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -182,7 +223,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 3> migrations{{
+const std::array<Migration, 4> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -192,6 +233,7 @@ const std::array<Migration, 3> migrations{{
         fill_crlf_sizes(db, files);
     },
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_4); },
 }};
 
 }  // namespace

@@ -2,7 +2,7 @@
 // large message bodies, content-addressed blob files for those. Writes go
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
-// the outbound queue in queue_ops.cpp.
+// the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp.
 #pragma once
 
 #include <filesystem>
@@ -71,6 +71,12 @@ public:
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
+
+    SpamProfile spam_profile(const std::string& user, const std::vector<uint64_t>& tokens,
+                             const std::vector<SenderKey>& senders) override;
+    size_t spam_learn(const std::string& user, const std::vector<SpamLesson>& lessons) override;
+    void spam_note_sent(const std::string& user, const std::vector<std::string>& addresses) override;
+    bool greylist_pass(const std::string& triplet, int64_t delay_seconds, int64_t now) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

@@ -21,6 +21,7 @@
 
 #include "store/integrity.hpp"
 #include "store/result.hpp"
+#include "store/spam_data.hpp"
 
 namespace pochta::store {
 
@@ -340,6 +341,19 @@ public:
     // message gets it. Callers pass one past the highest UID they have read,
     // so a message that arrived after that read goes to whoever sees it.
     virtual uint32_t claim_recent(int64_t mailbox_id, uint32_t below = UINT32_MAX) = 0;
+
+    // ---- The spam filter's memory of each user (README.md, "Spam"; store/spam_ops.cpp).
+    // Counts of these tokens and the history of these senders; zeros for a
+    // user the store does not know.
+    virtual SpamProfile spam_profile(const std::string& user, const std::vector<uint64_t>& tokens,
+                                     const std::vector<SenderKey>& senders) = 0;
+    // Applies the lessons in one transaction; returns how many changed the counts.
+    virtual size_t spam_learn(const std::string& user, const std::vector<SpamLesson>& lessons) = 0;
+    // The user wrote to these addresses (lowercase): their mail is trusted.
+    virtual void spam_note_sent(const std::string& user, const std::vector<std::string>& addresses) = 0;
+    // Greylisting: whether a triplet first seen at least `delay` ago (or
+    // passed before) may pass at `now`; a new triplet is recorded and may not.
+    virtual bool greylist_pass(const std::string& triplet, int64_t delay_seconds, int64_t now) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a
