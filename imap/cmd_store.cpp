@@ -1,4 +1,6 @@
-// STORE / UID STORE, COPY / UID COPY (UIDPLUS COPYUID), MOVE / UID MOVE (RFC 6851).
+// STORE / UID STORE, COPY / UID COPY (UIDPLUS COPYUID), MOVE / UID MOVE (RFC 6851);
+// moves into and out of Junk and the $Junk / $NotJunk keywords train the
+// spam filter (README.md, "Spam").
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
 #include "imap/store_outcome.hpp"
+#include "spam/training.hpp"
 
 namespace pochta::imap {
 
@@ -87,9 +90,10 @@ void Session::cmd_store(const Command& cmd) {
     update.keywords = std::move(flags->keywords);
     int64_t id = selected_->view.mailbox_id();
     run_store<StoreOutcome>(
-        [id, update, silent](store::Store& store) {
+        [id, update, silent, user = user_](store::Store& store) {
             StoreOutcome out;
             out.result = store.update_flags(id, update);
+            spam::learn_from_keywords(store, user, id, update, out.result);  // README.md, "Spam"
             // Without .SILENT every message gets its flags, changed or not:
             // read them back (the view keeps no flags).
             if (!silent) out.rows = store.message_rows(id, update.uids, {});
@@ -165,6 +169,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
             c.found = true;
             if (uids.empty()) return c;
             c.result = store.copy_messages(from, uids, box->id, move);
+            spam::learn_from_copy(store, user, from, *box, c.result.dest_uids);  // README.md, "Spam"
             return c;
         },
         [from, move](Session& self, Copied c, store::Error error) {
