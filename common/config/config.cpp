@@ -94,6 +94,11 @@ private:
         return v;
     }
 
+    bool get_bool(const toml::node& node, std::string_view key) const {
+        if (!node.is_boolean()) fail(node.source(), fmt::format("{} must be true or false", key));
+        return node.as_boolean()->get();
+    }
+
     const toml::table& get_table(const toml::node& node, std::string_view key) const {
         if (!node.is_table()) fail(node.source(), fmt::format("{} must be a table", key));
         return *node.as_table();
@@ -146,6 +151,8 @@ private:
                 walk_delivery(get_table(node, "delivery"));
             } else if (k == "auth") {
                 walk_auth(get_table(node, "auth"));
+            } else if (k == "checks") {
+                walk_checks(get_table(node, "checks"));
             } else {
                 unknown(key, "");
             }
@@ -254,6 +261,30 @@ private:
             else if (k == "ban_time") a.ban_time = get_duration(node, full);
             else unknown(key, "auth.");
         }
+    }
+
+    void walk_checks(const toml::table& table) {
+        auto& c = config_.checks;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("checks.{}", k);
+            if (k == "enabled") c.enabled = get_bool(node, full);
+            else if (k == "authserv_id") c.authserv_id = get_authserv_id(node, full);
+            else if (k == "dmarc_reject") c.dmarc_reject = get_bool(node, full);
+            else if (k == "dmarc_quarantine") c.dmarc_quarantine = get_bool(node, full);
+            else if (k == "spf_reject") c.spf_reject = get_bool(node, full);
+            else if (k == "local_from") c.local_from = get_bool(node, full);
+            else unknown(key, "checks.");
+        }
+    }
+
+    // A host name as in `hostname`: it is written into every stored
+    // message's Authentication-Results field.
+    std::string get_authserv_id(const toml::node& node, std::string_view key) const {
+        std::string id = to_lower(get_string(node, key));
+        if (!id.empty() && !is_valid_hostname(id))
+            fail(node.source(), fmt::format("{} '{}' is not a valid host name", key, id));
+        return id;
     }
 
     void walk_delivery(const toml::table& table) {
