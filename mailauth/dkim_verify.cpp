@@ -125,13 +125,13 @@ DkimVerdict judge_with_key(const DkimChecks::Check& check, const dns::TxtResult&
     if (record.type == DkimKeyType::rsa && key_bits(key.get()) < min_rsa_bits)
         return finished(v, DkimResult::fail, fmt::format("RSA key of {} bits, under {} (RFC 8301)",
                                                          key_bits(key.get()), min_rsa_bits));
-    const std::string testing = record.testing ? " (key in testing mode, t=y)" : "";
+    const std::string testing = record.testing ? "key in testing mode (t=y)" : "";
     if (!verify_hash(key.get(), record.type, check.header_hash, sig.signature))
-        return finished(v, DkimResult::fail, "signature did not verify" + testing);
+        return finished(v, DkimResult::fail, "signature did not verify" + (testing.empty() ? "" : "; " + testing));
     if (sig.body_length && *sig.body_length < check.body_length)
         return finished(v, DkimResult::policy,
                         fmt::format("l= covers {} of {} body bytes", *sig.body_length, check.body_length));
-    return finished(v, DkimResult::pass, testing.empty() ? "" : testing.substr(1));
+    return finished(v, DkimResult::pass, testing);
 }
 
 }  // namespace
