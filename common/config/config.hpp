@@ -84,6 +84,11 @@ struct Config {
         std::chrono::seconds ban_time{15 * 60};
     } auth;
 
+    // DKIM signing (README.md "DKIM signing").
+    struct Dkim {
+        std::filesystem::path keys_dir;            // resolved; default DATA_DIR/dkim
+    } dkim;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {
