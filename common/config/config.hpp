@@ -96,6 +96,10 @@ struct Config {
             return authserv_id.empty() ? hostname : authserv_id;
         }
     } checks;
+    // DKIM signing (README.md "DKIM signing").
+    struct Dkim {
+        std::filesystem::path keys_dir;            // resolved; default DATA_DIR/dkim
+    } dkim;
 
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
