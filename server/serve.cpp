@@ -183,7 +183,7 @@ int serve(const Config& config) {
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool});
+        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool, &resolver});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
