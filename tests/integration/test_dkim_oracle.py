@@ -28,9 +28,18 @@ DOMAIN = "example.test"
 # --- a sink that keeps what pochta relays to it -------------------------------
 
 class Keep:
+    """Keeps every message; refuses recipients in `refuse` with 550."""
+
     def __init__(self):
         self.messages = []
+        self.refuse = set()
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -146,26 +155,26 @@ def test_pochta_signatures_verify_with_dkimpy(signing_server, sink, zone, name):
 
 
 def test_bounce_is_signed(make_server, zone, sink):
-    """A DSN leaves from the hostname's domain with the null sender: signed
-    for the closest parent with a key (here the hostname's own domain)."""
+    """A DSN leaves with the null sender and From MAILER-DAEMON@HOSTNAME: it
+    is signed for the hostname's closest parent domain with a key."""
     srv = make_server(start=False, dns_zone=zone, hostname="mx.example.test")
     text = srv.config.read_text()
-    text = re.sub(r'relay = "127\.0\.0\.1:\d+"', f'relay = "127.0.0.1:{sink.port}"', text)
-    srv.config.write_text(text)
+    srv.config.write_text(re.sub(r'relay = "127\.0\.0\.1:\d+"', f'relay = "127.0.0.1:{sink.port}"', text))
     keygen(srv, zone, "--selector", "b1")
     srv.start()
+    # team@example.test forwards to carol@remote.example, whom the relay refuses:
+    # the bounce goes back to the outside sender through the relay.
+    sink.refuse.add("carol@remote.example")
     token = h.token("bounce")
-    # Mail from an outside sender relayed through an alias bounces back to
-    # it; here the relay refuses nothing, so make a DSN directly: a message
-    # from a remote sender to a remote recipient via submission gets
-    # bounced when the queue gives up, which takes too long; instead the
-    # signer's choice of domain is checked through the From of a message.
-    message = (f"From: MAILER-DAEMON@mx.example.test\r\nTo: someone@remote.example\r\nSubject: {token}\r\n"
-               f"\r\nbounce text\r\n").encode()
-    send(srv, message)
-    got = relayed(sink, token)
-    assert re.search(rb"d=example\.test;", got)
-    assert all(ok for _, ok in dkimpy_results(got, zone))
+    with srv.raw("smtp") as c:
+        c.ehlo()
+        assert c.transaction("sender@remote.example", ["team@example.test"],
+                             h.make_message(token, to="team@example.test")).code == 250
+    dsn = h.eventually(lambda: [m for m in sink.find(token) if b"MAILER-DAEMON@mx.example.test" in m], timeout=20)
+    assert dsn, "no bounce reached the relay"
+    assert re.search(rb"d=example\.test;", dsn[0])
+    results = dkimpy_results(dsn[0], zone)
+    assert results and all(ok for _, ok in results), results
 
 
 def test_rollover_without_restart(signing_server, sink, zone):
