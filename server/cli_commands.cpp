@@ -17,6 +17,7 @@ const Command commands[] = {
     {"message", Arguments::required, message},
     {"check", Arguments::optional, check},
     {"dkim", Arguments::required, dkim},
+    {"spf", Arguments::required, spf},
 };
 
 }  // namespace

@@ -88,6 +88,7 @@ int usage() {
         "  dkim list                      DKIM keys: domain selector algorithm active|inactive\n"
         "  dkim use DOMAIN SELECTOR       sign with this selector from now on (key rollover)\n"
         "  dkim verify [FILE]             check a message's DKIM signatures (stdin by default)\n"
+        "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);
