@@ -134,7 +134,7 @@ int verify(const Args& args, const Config& config) {
         verdicts = std::move(v);
         loop.stop();
     });
-    if (!verdicts) loop.run();
+    loop.run();
     if (verdicts->empty()) std::printf("none (no DKIM-Signature)\n");
     bool pass = false;
     for (const auto& v : *verdicts) {
