@@ -39,6 +39,23 @@ SpfMacroValues macro_values(const SpfRequest& request, const Identity& identity,
     return v;
 }
 
+// The one answer of a check_spf() call: from the evaluation, or from the
+// deadline when the evaluation takes longer (RFC 7208 4.6.4: temperror).
+// The evaluation's callbacks hold it; the deadline only watches it.
+struct Answer {
+    std::function<void(SpfOutcome)> done;
+    std::string domain;
+    std::unique_ptr<net::EventLoop::Timer> deadline;
+    bool given = false;
+
+    void give(SpfResult result, std::string explanation) {
+        if (given) return;
+        given = true;
+        deadline.reset();
+        done(SpfOutcome{result, domain, std::move(explanation)});
+    }
+};
+
 }  // namespace
 
 std::string_view spf_result_name(SpfResult result) {
@@ -57,19 +74,22 @@ std::string_view spf_result_name(SpfResult result) {
 void check_spf(dns::Resolver& resolver, SpfRequest request, SpfIdentity identity,
                std::function<void(SpfOutcome)> done) {
     Identity checked = identity_of(request, identity);
+    auto answer = std::make_shared<Answer>(Answer{std::move(done), checked.domain, nullptr, false});
     auto client = parse_client_ip(request.ip);
     if (!client) {
-        resolver.loop().post([done, domain = checked.domain] { done({SpfResult::permerror, domain, ""}); });
+        resolver.loop().post([answer] { answer->give(SpfResult::permerror, ""); });
         return;
     }
     auto evaluation = std::make_shared<SpfEvaluation>(resolver, *client, macro_values(request, checked, *client));
+    answer->deadline = resolver.loop().start_timer(request.time_limit, [weak = std::weak_ptr<Answer>(answer)] {
+        if (auto a = weak.lock()) a->give(SpfResult::temperror, "");
+    });
     // check_host() answers at once only for a malformed domain (result none):
     // that answer too must reach `done` later, on the loop.
     auto returned = std::make_shared<bool>(false);
-    auto report = [returned, &resolver, evaluation, done, domain = checked.domain](SpfResult result) {
-        SpfOutcome outcome{result, domain, evaluation->explanation()};
-        if (*returned) return done(std::move(outcome));
-        resolver.loop().post([done, outcome] { done(outcome); });
+    auto report = [returned, &resolver, evaluation, answer](SpfResult result) {
+        if (*returned) return answer->give(result, evaluation->explanation());
+        resolver.loop().post([answer, result] { answer->give(result, ""); });
     };
     evaluation->check_host(checked.domain, true, report);
     *returned = true;

@@ -2,6 +2,7 @@
 // "SPF"). Every DNS question goes through the Resolver on the loop.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,11 +17,16 @@ std::string_view spf_result_name(SpfResult result);
 
 enum class SpfIdentity { mailfrom, helo };
 
+// An evaluation still running after this is a temperror (RFC 7208 4.6.4
+// asks for a limit of at least 20 seconds).
+constexpr std::chrono::seconds spf_time_limit{20};
+
 struct SpfRequest {
     std::string ip;         // the SMTP client's address
     std::string sender;     // MAIL FROM address; "" for <> (then postmaster@helo, RFC 7208 section 2.4)
     std::string helo;       // the HELO/EHLO name
     std::string receiver;   // our hostname (%{r}); "" = "unknown"
+    std::chrono::milliseconds time_limit = spf_time_limit;
 };
 
 struct SpfOutcome {

@@ -22,6 +22,9 @@ constexpr int max_void_lookups = 2;   // answers with no records or NXDOMAIN
 constexpr size_t max_mx_names = 10;   // more is a permerror
 constexpr size_t max_ptr_names = 10;  // the rest is ignored
 
+// `name` is `domain` or a name below it, in any case (ptr, %{p}).
+bool name_within(std::string_view name, std::string_view domain);
+
 // Loop thread only. Held by the callbacks of its lookups: it lives while a
 // lookup runs and goes with the last one (or with the Resolver).
 class SpfEvaluation : public std::enable_shared_from_this<SpfEvaluation> {

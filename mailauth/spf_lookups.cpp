@@ -16,14 +16,19 @@ namespace {
 std::string pick_validated_domain(const std::vector<std::string>& names, const std::string& domain) {
     for (const auto& name : names)
         if (iequals(name, domain)) return name;
-    const std::string suffix = "." + domain;
     for (const auto& name : names)
-        if (name.size() > suffix.size() && iequals(std::string_view(name).substr(name.size() - suffix.size()), suffix))
-            return name;
+        if (name_within(name, domain)) return name;
     return names.empty() ? "unknown" : names.front();
 }
 
 }  // namespace
+
+bool name_within(std::string_view name, std::string_view domain) {
+    if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+    if (iequals(name, domain)) return true;
+    return name.size() > domain.size() && name[name.size() - domain.size() - 1] == '.' &&
+           iequals(name.substr(name.size() - domain.size()), domain);
+}
 
 SpfMacroValues SpfEvaluation::values_for(const std::string& domain) const {
     SpfMacroValues values = values_;

@@ -1,22 +1,9 @@
 // The mechanisms that ask DNS (RFC 7208 section 5): include, a, mx, ptr, exists.
 #include <algorithm>
 
-#include "common/util/strings.hpp"
 #include "mailauth/spf_evaluation.hpp"
 
 namespace pochta::mailauth {
-
-namespace {
-
-// A validated PTR name matches the target itself or any name below it.
-bool within(std::string_view name, std::string_view target) {
-    if (!target.empty() && target.back() == '.') target.remove_suffix(1);
-    if (iequals(name, target)) return true;
-    return name.size() > target.size() && name[name.size() - target.size() - 1] == '.' &&
-           iequals(name.substr(name.size() - target.size()), target);
-}
-
-}  // namespace
 
 void SpfEvaluation::match(const SpfMechanism& m, const std::string& target, VerdictDone done) {
     switch (m.kind) {
@@ -90,7 +77,7 @@ void SpfEvaluation::match_mx(const SpfMechanism& m, const std::string& target, V
 void SpfEvaluation::match_ptr(const std::string& target, VerdictDone done) {
     validated_names([target, done = std::move(done)](std::optional<std::vector<std::string>> names) {
         if (!names) return done(Verdict::permerror);
-        bool found = std::any_of(names->begin(), names->end(), [&](const std::string& name) { return within(name, target); });
+        bool found = std::any_of(names->begin(), names->end(), [&](const std::string& name) { return name_within(name, target); });
         done(found ? Verdict::match : Verdict::no_match);
     });
 }
