@@ -16,6 +16,7 @@ const Command commands[] = {
     {"mailbox", Arguments::required, mailbox},
     {"message", Arguments::required, message},
     {"check", Arguments::optional, check},
+    {"dkim", Arguments::required, dkim},
     {"spf", Arguments::required, spf},
 };
 

@@ -84,6 +84,10 @@ int usage() {
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"
+        "  dkim keygen DOMAIN [--selector S] [--algorithm rsa|ed25519]   create a DKIM key, print its TXT record\n"
+        "  dkim list                      DKIM keys: domain selector algorithm active|inactive\n"
+        "  dkim use DOMAIN SELECTOR       sign with this selector from now on (key rollover)\n"
+        "  dkim verify [FILE]             check a message's DKIM signatures (stdin by default)\n"
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",

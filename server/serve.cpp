@@ -20,6 +20,7 @@
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "mailauth/dkim_sign.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "common/dns/resolver.hpp"
@@ -159,7 +160,9 @@ int serve(const Config& config) {
     };
     auto term = loop.watch_signal(SIGTERM, stop);
     auto interrupt = loop.watch_signal(SIGINT, stop);
+    auto dkim_signer = std::make_shared<mailauth::DkimSigner>(config.dkim.keys_dir);
     auto hangup = loop.watch_signal(SIGHUP, [&] {
+        dkim_signer->reload();
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
@@ -183,7 +186,7 @@ int serve(const Config& config) {
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool});
+        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool, &resolver});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -207,8 +210,9 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
 
-    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver,
-                                                           outbound::queue_runner_options(config, directory));
+    auto runner_options = outbound::queue_runner_options(config, directory);
+    runner_options.dkim_signer = dkim_signer;
+    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 
     log::info("pochta ready");

@@ -26,13 +26,6 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
     if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
 }
 
-// RFC 3463 4.3.1 (mail system full) when the disk is full; any other
-// storage failure is 4.3.0. Both are temporary: the client tries again.
-std::string storage_failure_reply(const store::Error& error) {
-    if (error.kind == store::ErrorKind::disk_full) return "452 4.3.1 Insufficient system storage";
-    return "451 4.3.0 Error: local storage failure, try again later";
-}
-
 std::string join_recipients(const std::vector<std::string>& list) {
     std::string out;
     for (const auto& item : list) out += (out.empty() ? "<" : ",<") + item + ">";
@@ -62,6 +55,13 @@ std::string sasl_refusal(auth::SaslFailure failure) {
 }
 
 }  // namespace
+
+// RFC 3463 4.3.1 (mail system full) when the disk is full; any other
+// storage failure is 4.3.0. Both are temporary: the client tries again.
+std::string storage_failure_reply(const store::Error& error) {
+    if (error.kind == store::ErrorKind::disk_full) return "452 4.3.1 Insufficient system storage";
+    return "451 4.3.0 Error: local storage failure, try again later";
+}
 
 Session::Session(SessionContext& ctx, Listener listener) : ctx_(ctx), listener_(listener) {}
 
@@ -242,6 +242,7 @@ void Session::handle_mail(const Command& cmd) {
     tx.smtputf8 = cmd.mail.smtputf8;
     tx.body = cmd.mail.body;
     tx_ = std::move(tx);
+    start_checks();
     reply("250 2.1.0 Sender OK");
 }
 
@@ -394,11 +395,11 @@ void Session::finish_message() {
         reset_transaction();
         return reply("554 5.4.6 Too many hops: mail loop detected");
     }
-    if (!tx_->content->spooled()) return deliver();
+    if (!tx_->content->spooled()) return check_arrival();
     input_ = Input::waiting;
     conn_->pause_input();
     tx_->content->stream()->finish(ref().bind([](Session& self, store::Error error) {
-        if (!error) return self.deliver();
+        if (!error) return self.check_arrival();
         log::error("smtp client={} from={} spooling failed: {}", self.conn_->peer_ip(), log::quoted(self.tx_->from),
                    error);
         self.reset_transaction();
@@ -442,8 +443,11 @@ void Session::deliver() {
     const std::string& prefix = message_prefix();
     delivery.queue_id = tx_->queue_id;
     delivery.relay_skip = tx_->relay_skip;
+    delivery.folder = tx_->folder;
     if (body.spooled()) {
-        delivery.spool = body.stream()->spool();
+        delivery.spool = tx_->edited_spool ? tx_->edited_spool : body.stream()->spool();
+    } else if (!tx_->edits.empty()) {
+        delivery.data = store::apply_edits(prefix + body.memory(), tx_->edits);
     } else {
         delivery.data.reserve(prefix.size() + body.memory().size());
         delivery.data = prefix + body.memory();
@@ -452,6 +456,8 @@ void Session::deliver() {
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", delivery.queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),
                                        log::quoted(join_recipients(recipients)), body.size());
+    if (!tx_->checks_summary.empty())
+        log_line += fmt::format(" {}{}", tx_->checks_summary, tx_->folder == store::SpecialUse::junk ? " folder=Junk" : "");
     std::string queue_id = delivery.queue_id;
     reset_transaction();
     input_ = Input::waiting;

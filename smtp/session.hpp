@@ -13,14 +13,17 @@
 #include "common/auth/login_throttle.hpp"
 #include "common/auth/sasl.hpp"
 #include "common/config/config.hpp"
+#include "common/dns/resolver.hpp"
 #include "common/net/connection.hpp"
 #include "common/session/line_reader.hpp"
 #include "common/session/login.hpp"
 #include "common/session/session_ref.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "mailauth/arrival_check.hpp"
 #include "smtp/message_body.hpp"
 #include "store/async_store.hpp"
+#include "store/content_edit.hpp"
 
 namespace pochta::smtp {
 
@@ -34,7 +37,11 @@ struct SessionContext {
     store::AsyncStore& store;
     std::shared_ptr<net::TlsContext> tls;
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
+    dns::Resolver* resolver = nullptr;  // for the checks on arrival; none: not checked
 };
+
+// 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
+std::string storage_failure_reply(const store::Error& error);
 
 class Session : public net::Handler {
 public:
@@ -65,6 +72,12 @@ private:
         std::string queue_id;             // with the prefix, made once (message_prefix)
         std::string prefix;               // Return-Path and Received
         size_t relay_skip = 0;            // the Return-Path line
+        // Checks on arrival (smtp/arrival_checks.cpp), MX listener only.
+        std::shared_ptr<mailauth::ArrivalCheck> checks;
+        std::string checks_summary;               // for the log line
+        std::vector<store::ContentEdit> edits;    // Authentication-Results in, claimed ones renamed
+        std::shared_ptr<store::Spool> edited_spool;  // a spooled body with the edits
+        store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
     };
 
     void reply(const std::string& text);
@@ -97,6 +110,10 @@ private:
     void read_bdat();
     void take_chunk(std::string_view piece);
     void finish_message();
+    bool checks_on() const;
+    void start_checks();
+    void check_arrival();
+    void on_arrival_report(mailauth::ArrivalReport report);
     void deliver();
     // The header lines stored before the body; made when first asked (at
     // the end of the data, or when a large body moves to a spool).

@@ -119,7 +119,10 @@ struct Delivery {
     // holds the message; its file becomes the blob by a link.
     std::shared_ptr<Spool> spool;
     size_t relay_skip = 0;
-    std::vector<std::string> local_users;    // canonical user addresses: INBOX delivery
+    std::vector<std::string> local_users;    // canonical user addresses
+    // Where local users get it: their INBOX (none), or the mailbox with this
+    // special use, e.g. Junk for a DMARC quarantine (README.md, "DMARC").
+    SpecialUse folder = SpecialUse::none;
     std::vector<std::string> remote_rcpts;   // outbound queue
     int64_t internal_date = 0;               // unix seconds; 0 = now
 };

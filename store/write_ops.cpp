@@ -223,8 +223,17 @@ void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
     const int64_t blob = blob_id(prepared, data);
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
-        add_to_mailbox(user, ensure_user(user), blob, date, data.size(), prepared.crlf_size);
+        add_to_mailbox(user, delivery_mailbox(user, d.folder), blob, date, data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
+}
+
+int64_t WriteOps::delivery_mailbox(const std::string& user, SpecialUse folder) {
+    const int64_t inbox = ensure_user(user);
+    if (folder == SpecialUse::none) return inbox;
+    auto q = db_.cached(
+        "SELECT m.id FROM mailboxes m JOIN users u ON u.id = m.user_id WHERE u.address = ?1 AND m.special_use = ?2");
+    q->bind(1, user).bind(2, static_cast<int64_t>(folder));
+    return q->step() ? q->int64(0) : inbox;  // ensure_user made one of each special use
 }
 
 void WriteOps::collect_blobs(const std::vector<int64_t>& ids) {

@@ -36,6 +36,8 @@ public:
 
     // Creates the user and any missing default mailbox (subscribed); returns INBOX's id.
     int64_t ensure_user(const std::string& user);
+    // ensure_user, then the id of the user's mailbox with that special use (INBOX for none).
+    int64_t delivery_mailbox(const std::string& user, SpecialUse folder);
 
     // Stores one checked delivery; `prepared` holds its hash, crlf_size and
     // structure. A large blob's file is normally written before the

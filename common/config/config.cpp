@@ -94,6 +94,11 @@ private:
         return v;
     }
 
+    bool get_bool(const toml::node& node, std::string_view key) const {
+        if (!node.is_boolean()) fail(node.source(), fmt::format("{} must be true or false", key));
+        return node.as_boolean()->get();
+    }
+
     const toml::table& get_table(const toml::node& node, std::string_view key) const {
         if (!node.is_table()) fail(node.source(), fmt::format("{} must be a table", key));
         return *node.as_table();
@@ -146,6 +151,10 @@ private:
                 walk_delivery(get_table(node, "delivery"));
             } else if (k == "auth") {
                 walk_auth(get_table(node, "auth"));
+            } else if (k == "checks") {
+                walk_checks(get_table(node, "checks"));
+            } else if (k == "dkim") {
+                walk_dkim(get_table(node, "dkim"));
             } else if (k == "spam") {
                 walk_spam(get_table(node, "spam"));
             } else {
@@ -258,6 +267,37 @@ private:
         }
     }
 
+    void walk_checks(const toml::table& table) {
+        auto& c = config_.checks;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("checks.{}", k);
+            if (k == "enabled") c.enabled = get_bool(node, full);
+            else if (k == "authserv_id") c.authserv_id = get_authserv_id(node, full);
+            else if (k == "dmarc_reject") c.dmarc_reject = get_bool(node, full);
+            else if (k == "dmarc_quarantine") c.dmarc_quarantine = get_bool(node, full);
+            else if (k == "spf_reject") c.spf_reject = get_bool(node, full);
+            else if (k == "local_from") c.local_from = get_bool(node, full);
+            else unknown(key, "checks.");
+        }
+    }
+
+    // A host name as in `hostname`: it is written into every stored
+    // message's Authentication-Results field.
+    std::string get_authserv_id(const toml::node& node, std::string_view key) const {
+        std::string id = to_lower(get_string(node, key));
+        if (!id.empty() && !is_valid_hostname(id))
+            fail(node.source(), fmt::format("{} '{}' is not a valid host name", key, id));
+        return id;
+    }
+
+    void walk_dkim(const toml::table& table) {
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            remember(key, fmt::format("dkim.{}", k));
+            if (k == "keys_dir") config_.dkim.keys_dir = get_path(node, "dkim.keys_dir");
+            else unknown(key, "dkim.");
+        }
     double get_double(const toml::node& node, std::string_view key, double min, double max) const {
         double v = 0;
         if (node.is_integer()) v = static_cast<double>(node.as_integer()->get());
@@ -265,11 +305,6 @@ private:
         else fail(node.source(), fmt::format("{} must be a number", key));
         if (!(v >= min && v <= max)) fail(node.source(), fmt::format("{} must be between {} and {}", key, min, max));
         return v;
-    }
-
-    bool get_bool(const toml::node& node, std::string_view key) const {
-        if (!node.is_boolean()) fail(node.source(), fmt::format("{} must be true or false", key));
-        return node.as_boolean()->get();
     }
 
     void walk_spam(const toml::table& table) {
@@ -443,6 +478,7 @@ private:
     void check_cross_rules(const toml::table& root) {
         for (const char* required : {"hostname", "data_dir", "domains", "users_file"})
             if (!root.contains(required)) fail(0, fmt::format("missing required key '{}'", required));
+        if (config_.dkim.keys_dir.empty()) config_.dkim.keys_dir = config_.data_dir / "dkim";
 
         // Every service offers TLS (implicit, or STARTTLS/STLS), so each needs a certificate.
         const auto& l = config_.listen;

@@ -85,6 +85,22 @@ struct Config {
         std::chrono::seconds ban_time{15 * 60};
     } auth;
 
+    // Checks on arrival on the MX listener (README.md, "Checks on arrival").
+    struct Checks {
+        bool enabled = true;          // SPF, DKIM, DMARC and the Authentication-Results field
+        std::string authserv_id;      // "" = hostname
+        bool dmarc_reject = true;     // p=reject failures refused (false: filed in Junk)
+        bool dmarc_quarantine = true; // p=quarantine failures filed in Junk (false: INBOX)
+        bool spf_reject = false;      // an SPF fail alone refuses the message
+        bool local_from = true;       // outside mail with a local From domain must pass DMARC
+        const std::string& authserv(const std::string& hostname) const {
+            return authserv_id.empty() ? hostname : authserv_id;
+        }
+    } checks;
+    // DKIM signing (README.md "DKIM signing").
+    struct Dkim {
+        std::filesystem::path keys_dir;            // resolved; default DATA_DIR/dkim
+    } dkim;
     // Keeping spam out (README.md, "Spam").
     struct Spam {
         struct Zone {

@@ -156,6 +156,19 @@ TEST_CASE("the internal date given is kept", "[store]") {
     CHECK(msgs[0].internal_date == 1234567890);
 }
 
+TEST_CASE("a delivery to Junk lands in the user's \\Junk mailbox, wherever it is", "[store]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    store->ensure_user("alice@example.org");
+    store->rename_mailbox("alice@example.org", "Junk", "Spam");
+    auto d = local_delivery({"alice@example.org", "bob@example.org"}, "Subject: junk\r\n\r\n");
+    d.folder = SpecialUse::junk;
+    store->deliver(d);
+    CHECK(store->list_messages(store->find_mailbox("alice@example.org", "Spam")->id).size() == 1);
+    CHECK(store->list_messages(store->find_mailbox("bob@example.org", "Junk")->id).size() == 1);
+    CHECK(store->list_messages(store->find_mailbox("bob@example.org", "INBOX")->id).empty());
+}
+
 TEST_CASE("small messages stay inline, large ones become one file", "[store]") {
     TempDir tmp;
     auto store = Store::open(tmp.data(), small_inline());
