@@ -298,6 +298,8 @@ private:
             if (k == "keys_dir") config_.dkim.keys_dir = get_path(node, "dkim.keys_dir");
             else unknown(key, "dkim.");
         }
+    }
+
     double get_double(const toml::node& node, std::string_view key, double min, double max) const {
         double v = 0;
         if (node.is_integer()) v = static_cast<double>(node.as_integer()->get());
