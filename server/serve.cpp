@@ -24,6 +24,7 @@
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "common/dns/resolver.hpp"
+#include "spam/filter.hpp"
 #include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
 #include "server/process_limits.hpp"
@@ -185,8 +186,9 @@ int serve(const Config& config) {
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
-    smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool, &resolver});
+    auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
+    smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{
+        config, directory, throttle, *async_store, tls, hash_pool, &resolver, spam_filter.get()});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -219,6 +221,7 @@ int serve(const Config& config) {
     loop.run();
     reload_timer.reset();
     queue_runner.reset();
+    spam_filter.reset();
     async_store.reset();
     store.reset();
     log::info("pochta stopped");

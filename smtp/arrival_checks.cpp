@@ -44,24 +44,30 @@ void Session::start_checks() {
         mailauth::SpfRequest{conn_->peer_ip(), tx_->from, helo_, ctx_.config.hostname});
 }
 
+Session::LentBody Session::lend_body() {
+    MessageBody& body = *tx_->content;
+    LentBody lent;
+    if (body.spooled()) {
+        auto spool = body.stream()->spool();
+        lent.bytes = spool->view().substr(message_prefix().size());
+        lent.owner = spool;
+    } else {
+        lent.kept = std::make_shared<std::string>(std::move(body.memory()));
+        lent.bytes = *lent.kept;
+        lent.owner = lent.kept;
+    }
+    return lent;
+}
+
 // At the end of the data (a spool is durable by now): DKIM and DMARC,
 // then the decision; deliver() only for what is accepted.
 void Session::check_arrival() {
-    if (!tx_->checks) return deliver();
+    if (!tx_->checks) return spam_on() ? judge_spam({}, {}) : deliver();
     input_ = Input::waiting;
     conn_->pause_input();
-    MessageBody& body = *tx_->content;
-    mailauth::MessageBytes message;
-    std::shared_ptr<std::string> kept;  // a body in memory, moved out while a worker reads it
-    if (body.spooled()) {
-        auto spool = body.stream()->spool();
-        message.bytes = spool->view().substr(message_prefix().size());
-        message.owner = spool;
-    } else {
-        kept = std::make_shared<std::string>(std::move(body.memory()));
-        message.bytes = *kept;
-        message.owner = kept;
-    }
+    LentBody lent = lend_body();
+    mailauth::MessageBytes message{lent.bytes, lent.owner};
+    std::shared_ptr<std::string> kept = lent.kept;
     const Config& config = ctx_.config;
     tx_->checks->examine(std::move(message), config.checks.authserv(config.hostname),
                          [&config](std::string_view domain) { return config.is_local_domain(domain); },
@@ -72,7 +78,6 @@ void Session::check_arrival() {
 }
 
 void Session::on_arrival_report(mailauth::ArrivalReport report) {
-    MessageBody& body = *tx_->content;
     const Config& config = ctx_.config;
     mailauth::ArrivalDecision decision = mailauth::decide_arrival(report.facts, arrival_policy(config.checks));
     tx_->checks_summary = arrival_summary(report.facts);
@@ -88,14 +93,30 @@ void Session::on_arrival_report(mailauth::ArrivalReport report) {
                                                       mailauth::arrival_auth_results(report.facts));
     const std::string& prefix = message_prefix();
     tx_->edits = arrival_edits(tx_->relay_skip, std::move(field), prefix.size(), report.claimed_auth_results);
-    if (!body.spooled()) return deliver();
-    // A spool is its blob by a link: the edits need a copy (store/content_edit.hpp).
+    if (spam_on()) return judge_spam(verified_domains(report.facts), arrival_signals(report.facts));
+    store_edits();
+}
+
+// A spool is its blob by a link: the edits need a copy (store/content_edit.hpp),
+// one per group of recipients whose spam verdict field differs.
+void Session::store_edits() {
+    MessageBody& body = *tx_->content;
+    if (!body.spooled() || (tx_->edits.empty() && tx_->spam_groups.empty())) return deliver();
+    std::vector<std::vector<store::ContentEdit>> variants;
+    if (tx_->spam_groups.empty()) variants.push_back(tx_->edits);
+    for (const auto& group : tx_->spam_groups) variants.push_back(with_field(tx_->edits, tx_->relay_skip, group.field));
     auto source = body.stream()->spool();
-    ctx_.store.run<std::shared_ptr<store::Spool>>(
-        [source, edits = tx_->edits](store::Store&) { return store::edited_spool(*source, edits); },
-        ref().bind([](Session& self, std::shared_ptr<store::Spool> edited, store::Error error) {
+    using Spools = std::vector<std::shared_ptr<store::Spool>>;
+    ctx_.store.run<Spools>(
+        [source, variants](store::Store&) {
+            Spools out;
+            for (const auto& edits : variants) out.push_back(store::edited_spool(*source, edits));
+            return out;
+        },
+        ref().bind([](Session& self, Spools edited, store::Error error) {
             if (!error) {
-                self.tx_->edited_spool = std::move(edited);
+                if (self.tx_->spam_groups.empty()) self.tx_->edited_spool = edited.front();
+                for (size_t i = 0; i < self.tx_->spam_groups.size(); ++i) self.tx_->spam_groups[i].spool = edited[i];
                 return self.deliver();
             }
             log::error("smtp client={} from={} spooling failed: {}", self.conn_->peer_ip(),

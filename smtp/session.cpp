@@ -440,39 +440,61 @@ void Session::deliver() {
         for (const auto& remote : rcpt.resolution.remote) add_unique(delivery.remote_rcpts, remote);
     }
     MessageBody& body = *tx_->content;
-    const std::string& prefix = message_prefix();
+    message_prefix();  // makes the queue id
     delivery.queue_id = tx_->queue_id;
     delivery.relay_skip = tx_->relay_skip;
     delivery.folder = tx_->folder;
-    if (body.spooled()) {
-        delivery.spool = tx_->edited_spool ? tx_->edited_spool : body.stream()->spool();
-    } else if (!tx_->edits.empty()) {
-        delivery.data = store::apply_edits(prefix + body.memory(), tx_->edits);
-    } else {
-        delivery.data.reserve(prefix.size() + body.memory().size());
-        delivery.data = prefix + body.memory();
-    }
+    std::vector<store::Delivery> parts = spam_parts(std::move(delivery));
 
-    std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", delivery.queue_id,
+    std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", tx_->queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),
                                        log::quoted(join_recipients(recipients)), body.size());
     if (!tx_->checks_summary.empty())
         log_line += fmt::format(" {}{}", tx_->checks_summary, tx_->folder == store::SpecialUse::junk ? " folder=Junk" : "");
-    std::string queue_id = delivery.queue_id;
+    std::string queue_id = tx_->queue_id;
+    if (submission()) note_correspondents(recipients);
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
-    ctx_.store.deliver(std::move(delivery), [session = ref(), log_line, queue_id](store::Error error) {
-        if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-        Session* self = session.get();
-        if (!self) {
-            if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
-            return;
-        }
-        if (error.empty()) log::info("{} result=accepted", log_line);
-        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
-        self->resume_after_async();
-    });
+    // One reply for every part: the first failure, or 250 once all are stored.
+    struct Outcome {
+        size_t left = 0;
+        store::Error error;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    outcome->left = parts.size();
+    for (auto& part : parts)
+        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome](store::Error error) {
+            if (!error.empty() && outcome->error.empty()) outcome->error = error;
+            if (--outcome->left > 0) return;
+            error = outcome->error;
+            if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+            Session* self = session.get();
+            if (!self) {
+                if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
+                return;
+            }
+            if (error.empty()) log::info("{} result=accepted", log_line);
+            self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
+                                      : storage_failure_reply(error));
+            self->resume_after_async();
+        });
+}
+
+// The stored bytes: the prefix, the edits of the checks on arrival and of
+// the spam verdict, the body (in memory, or a spool with the edits in it).
+void Session::fill_content(store::Delivery& delivery, const std::vector<store::ContentEdit>& edits,
+                           std::shared_ptr<store::Spool> edited) {
+    MessageBody& body = *tx_->content;
+    const std::string& prefix = message_prefix();
+    if (body.spooled()) {
+        delivery.spool = edited ? std::move(edited) : body.stream()->spool();
+    } else if (!edits.empty()) {
+        delivery.data = store::apply_edits(prefix + body.memory(), edits);
+    } else {
+        delivery.data.reserve(prefix.size() + body.memory().size());
+        delivery.data = prefix + body.memory();
+    }
 }
 
 void Session::resume_after_async() {

@@ -22,6 +22,7 @@
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
 #include "smtp/message_body.hpp"
+#include "smtp/spam_checks.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
 
@@ -38,6 +39,7 @@ struct SessionContext {
     std::shared_ptr<net::TlsContext> tls;
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
     dns::Resolver* resolver = nullptr;  // for the checks on arrival; none: not checked
+    spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
@@ -78,6 +80,7 @@ private:
         std::vector<store::ContentEdit> edits;    // Authentication-Results in, claimed ones renamed
         std::shared_ptr<store::Spool> edited_spool;  // a spooled body with the edits
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
+        std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
     };
 
     void reply(const std::string& text);
@@ -114,7 +117,27 @@ private:
     void start_checks();
     void check_arrival();
     void on_arrival_report(mailauth::ArrivalReport report);
+    // The body as the client sent it, for a worker to read: a spool by its
+    // mapping; a body in memory moved out into `kept`, for the caller to
+    // move back when the worker is done.
+    struct LentBody {
+        std::string_view bytes;
+        std::shared_ptr<const void> owner;
+        std::shared_ptr<std::string> kept;
+    };
+    LentBody lend_body();
+    bool spam_on() const;
+    void judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals);
+    void on_spam_verdicts(std::vector<spam::UserVerdict> verdicts);
+    // Copies a spooled body with the edits (one copy per spam group), then delivers.
+    void store_edits();
     void deliver();
+    void fill_content(store::Delivery& delivery, const std::vector<store::ContentEdit>& edits,
+                      std::shared_ptr<store::Spool> edited);
+    // One delivery per spam group (or the one), each with its content (smtp/spam_checks.cpp).
+    std::vector<store::Delivery> spam_parts(store::Delivery delivery);
+    // Submission: the user wrote to these addresses; their mail is trusted (README.md, "Spam").
+    void note_correspondents(const std::vector<std::string>& recipients);
     // The header lines stored before the body; made when first asked (at
     // the end of the data, or when a large body moves to a spool).
     const std::string& message_prefix();

@@ -470,17 +470,18 @@ def split_trace(stored: bytes):
     """(return_path, received_unfolded, rest) of a locally delivered message.
 
     Asserts the layout the store promises: exactly a Return-Path line, the
-    Authentication-Results field of the checks on arrival (MX listener),
-    then one Received field (folded lines start with whitespace), then the
+    Authentication-Results field of the checks on arrival and the
+    X-Spam-Status field of the spam verdict (MX listener), then one Received field (folded lines start with whitespace), then the
     bytes as received.
     """
     assert stored.startswith(b"Return-Path: "), stored[:200]
     first, rest = stored.split(b"\r\n", 1)
     return_path = first[len(b"Return-Path: "):].decode("utf-8", "replace")
-    if rest.startswith(b"Authentication-Results: "):
-        _line, rest = rest.split(b"\r\n", 1)
-        while rest[:1] in (b" ", b"\t"):
+    for field in (b"Authentication-Results: ", b"X-Spam-Status: "):
+        if rest.startswith(field):
             _line, rest = rest.split(b"\r\n", 1)
+            while rest[:1] in (b" ", b"\t"):
+                _line, rest = rest.split(b"\r\n", 1)
     assert rest.startswith(b"Received: "), rest[:200]
     received_lines = []
     line, rest = rest.split(b"\r\n", 1)

@@ -1,0 +1,145 @@
+#include "smtp/spam_checks.hpp"
+
+#include <fmt/format.h>
+
+#include "common/util/log.hpp"
+#include "common/util/strings.hpp"
+#include "smtp/session.hpp"
+#include "store/spool.hpp"
+
+namespace pochta::smtp {
+
+bool refused_by_all(const std::vector<spam::UserVerdict>& verdicts) {
+    if (verdicts.empty()) return false;
+    for (const auto& v : verdicts)
+        if (v.verdict.action != spam::Action::reject) return false;
+    return true;
+}
+
+std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts) {
+    std::vector<SpamGroup> groups;
+    for (const auto& v : verdicts) {
+        store::SpecialUse folder = v.verdict.action == spam::Action::inbox ? store::SpecialUse::none
+                                                                           : store::SpecialUse::junk;
+        std::string field = spam::status_field(v.verdict);
+        SpamGroup* group = nullptr;
+        for (auto& g : groups)
+            if (g.folder == folder && g.field == field) group = &g;
+        if (!group) group = &groups.emplace_back(SpamGroup{{}, folder, std::move(field), nullptr});
+        group->users.push_back(v.user);
+    }
+    return groups;
+}
+
+std::vector<store::ContentEdit> with_field(std::vector<store::ContentEdit> edits, size_t offset,
+                                           const std::string& field) {
+    for (auto& e : edits)
+        if (e.offset == offset && e.length == 0) {
+            e.text += field;
+            return edits;
+        }
+    edits.insert(edits.begin(), store::ContentEdit{offset, 0, field});
+    return edits;
+}
+
+std::vector<spam::Signal> arrival_signals(const mailauth::ArrivalFacts& facts) {
+    std::vector<spam::Signal> out;
+    using mailauth::SpfResult;
+    if (facts.spf.result == SpfResult::fail) out.push_back({"SPF_FAIL", facts.spf.domain, 3.0});
+    else if (facts.spf.result == SpfResult::softfail) out.push_back({"SPF_SOFTFAIL", facts.spf.domain, 1.0});
+    if (facts.dmarc.result == mailauth::DmarcResult::fail)
+        out.push_back({"DMARC_FAIL", facts.dmarc.from_domain, 3.0});
+    else if (facts.dmarc.result == mailauth::DmarcResult::pass)
+        out.push_back({"DMARC_PASS", facts.dmarc.from_domain, -1.0});
+    return out;
+}
+
+std::vector<std::string> verified_domains(const mailauth::ArrivalFacts& facts) {
+    std::vector<std::string> out;
+    auto add = [&](const std::string& d) {
+        std::string lower = to_lower(d);
+        if (lower.empty()) return;
+        for (const auto& seen : out)
+            if (seen == lower) return;
+        out.push_back(lower);
+    };
+    if (facts.spf.result == mailauth::SpfResult::pass) add(facts.spf.domain);
+    for (const auto& v : facts.dkim)
+        if (v.result == mailauth::DkimResult::pass) add(v.domain);
+    return out;
+}
+
+bool Session::spam_on() const { return listener_ == Listener::mx && ctx_.spam && ctx_.config.spam.enabled; }
+
+// The filter's worker reads the body as the DKIM worker does (lend_body).
+void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals) {
+    input_ = Input::waiting;
+    conn_->pause_input();
+    LentBody lent = lend_body();
+    std::shared_ptr<std::string> kept = lent.kept;
+    spam::MessageToJudge message;
+    message.bytes = lent.bytes;
+    message.owner = lent.owner;
+    message.queue_id = tx_->queue_id;
+    message.client_ip = conn_->peer_ip();
+    message.mail_from = tx_->from;
+    for (const auto& rcpt : tx_->recipients)
+        for (const auto& user : rcpt.resolution.local_users)
+            if (std::find(message.users.begin(), message.users.end(), user) == message.users.end())
+                message.users.push_back(user);
+    message.verified_domains = std::move(verified);
+    message.signals = std::move(signals);
+    ctx_.spam->judge(std::move(message), ref().bind([kept](Session& self, std::vector<spam::UserVerdict> verdicts) {
+        if (kept) self.tx_->content->memory() = std::move(*kept);
+        self.on_spam_verdicts(std::move(verdicts));
+    }));
+}
+
+void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
+    for (const auto& v : verdicts)
+        log::info("spam queue_id={} client={} from={} user={} {}", tx_->queue_id, conn_->peer_ip(),
+                  log::quoted(tx_->from), v.user, spam::log_summary(v.verdict));
+    if (refused_by_all(verdicts)) {
+        log::info("smtp queue_id={} client={} from={} refused: spam", tx_->queue_id, conn_->peer_ip(),
+                  log::quoted(tx_->from));
+        reset_transaction();
+        reply("550 5.7.1 Message refused as spam");
+        return resume_after_async();
+    }
+    tx_->spam_groups = spam_groups(verdicts);
+    store_edits();
+}
+
+std::vector<store::Delivery> Session::spam_parts(store::Delivery delivery) {
+    std::vector<store::Delivery> parts;
+    if (tx_->spam_groups.empty()) {
+        fill_content(delivery, tx_->edits, tx_->edited_spool);
+        parts.push_back(std::move(delivery));
+        return parts;
+    }
+    for (auto& group : tx_->spam_groups) {
+        store::Delivery part = delivery;
+        part.local_users = group.users;
+        if (group.folder == store::SpecialUse::junk) part.folder = store::SpecialUse::junk;
+        if (!parts.empty()) part.remote_rcpts.clear();   // queued once, with the first part
+        fill_content(part, with_field(tx_->edits, tx_->relay_skip, group.field), group.spool);
+        parts.push_back(std::move(part));
+    }
+    return parts;
+}
+
+void Session::note_correspondents(const std::vector<std::string>& recipients) {
+    std::vector<std::string> addresses;
+    for (const auto& r : recipients) addresses.push_back(to_lower(r));
+    ctx_.store.run<bool>(
+        [user = user_, addresses](store::Store& store) {
+            store.spam_note_sent(user, addresses);
+            return true;
+        },
+        [user = user_](bool, store::Error error) {
+            if (error) log::warn("spam user={} correspondents not noted: {}", user, error);
+        },
+        user_);
+}
+
+}  // namespace pochta::smtp
