@@ -187,8 +187,10 @@ int serve(const Config& config) {
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
+    smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
+                                         config.spam.outbound_recipients_per_hour);
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{
-        config, directory, throttle, *async_store, tls, hash_pool, &resolver, spam_filter.get()});
+        config, directory, throttle, *async_store, tls, hash_pool, &resolver, spam_filter.get(), &outbound_limits});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),

@@ -395,6 +395,7 @@ void Session::finish_message() {
         reset_transaction();
         return reply("554 5.4.6 Too many hops: mail loop detected");
     }
+    if (!within_outbound_limits()) return;
     if (!tx_->content->spooled()) return check_arrival();
     input_ = Input::waiting;
     conn_->pause_input();

@@ -22,6 +22,7 @@
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
 #include "smtp/message_body.hpp"
+#include "smtp/outbound_limits.hpp"
 #include "smtp/spam_checks.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
@@ -40,6 +41,7 @@ struct SessionContext {
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
     dns::Resolver* resolver = nullptr;  // for the checks on arrival; none: not checked
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
+    OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
@@ -113,6 +115,8 @@ private:
     void read_bdat();
     void take_chunk(std::string_view piece);
     void finish_message();
+    // False (and the 451 sent) when the user is over the hourly limits (smtp/outbound_limits.cpp).
+    bool within_outbound_limits();
     bool checks_on() const;
     void start_checks();
     void check_arrival();

@@ -150,3 +150,25 @@ def test_training_by_moving_into_and_out_of_junk(make_server, zone):
         assert where(server, BOB, after) == "INBOX"
     finally:
         m.logout()
+
+
+def test_outbound_limits_per_user(make_server, zone):
+    server = make_server(listen=LISTEN, dns_zone=zone,
+                         extra_config="[spam]\noutbound_messages_per_hour = 2\n")
+
+    def submit(user):
+        with server.smtp("submission") as s:
+            s.starttls(context=h.client_tls_context())
+            s.login(user, PASSWORD)
+            try:
+                s.sendmail(user, ["someone@remote.example"], h.make_message(h.token("out"), sender=user))
+                return 250, ""
+            except smtplib.SMTPDataError as e:
+                return e.smtp_code, e.smtp_error.decode()
+
+    assert submit(ALICE)[0] == 250
+    assert submit(ALICE)[0] == 250
+    code, text = submit(ALICE)
+    assert code == 451 and text.startswith("4.7.1 Sending limit reached: at most 2 messages per hour"), text
+    assert submit(BOB)[0] == 250   # another user is not affected
+    assert f"smtp outbound limit user={ALICE}" in server.log_text()
