@@ -12,6 +12,9 @@
 namespace pochta::net {
 class TlsContext;
 }
+namespace pochta::store {
+class Store;
+}
 
 namespace pochta::cli {
 
@@ -39,11 +42,15 @@ int message(const Args& args, const Config& config);
 int check(const Args& args, const Config& config);
 int dkim(const Args& args, const Config& config);
 int spf(const Args& args, const Config& config);
+int spam(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws
 // std::runtime_error with a readable reason.
 std::shared_ptr<net::TlsContext> server_tls(const Config& config);
+
+// The store for a command, beside a server that may be running.
+std::unique_ptr<store::Store> open_store(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

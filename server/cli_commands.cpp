@@ -18,6 +18,7 @@ const Command commands[] = {
     {"check", Arguments::optional, check},
     {"dkim", Arguments::required, dkim},
     {"spf", Arguments::required, spf},
+    {"spam", Arguments::required, spam},
 };
 
 }  // namespace

@@ -19,13 +19,14 @@
 #include "store/store.hpp"
 
 namespace pochta::cli {
-namespace {
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
     store::Options options;
     options.maintenance = false;  // a server may be running: leave its temp files alone
     return store::Store::open(config.data_dir, options);
 }
+
+namespace {
 
 std::string iso8601(int64_t unix_seconds) {
     time_t t = static_cast<time_t>(unix_seconds);
@@ -89,6 +90,7 @@ int usage() {
         "  dkim use DOMAIN SELECTOR       sign with this selector from now on (key rollover)\n"
         "  dkim verify [FILE]             check a message's DKIM signatures (stdin by default)\n"
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
+        "  spam train ADDRESS --spam|--ham MAILBOX   teach the user's spam filter a whole mailbox\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

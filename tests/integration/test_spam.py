@@ -172,3 +172,17 @@ def test_outbound_limits_per_user(make_server, zone):
     assert code == 451 and text.startswith("4.7.1 Sending limit reached: at most 2 messages per hour"), text
     assert submit(BOB)[0] == 250   # another user is not affected
     assert f"smtp outbound limit user={ALICE}" in server.log_text()
+
+
+def test_spam_train_command(make_server, zone):
+    server = make_server(listen=LISTEN, dns_zone=zone)
+    for i in range(3):
+        assert send(server, f"list{i}@news.example", BOB, h.token("news")).code == 250
+    out = server.cli_ok("spam", "train", BOB, "--spam", "INBOX").decode()
+    assert out.strip() == "learnt 3 of 3 messages as spam"
+    out = server.cli_ok("spam", "train", BOB, "--spam", "INBOX").decode()   # counted once
+    assert out.strip() == "learnt 0 of 3 messages as spam"
+    out = server.cli_ok("spam", "train", BOB, "--ham", "INBOX").decode()    # moved over to ham
+    assert out.strip() == "learnt 3 of 3 messages as ham"
+    assert server.cli("spam", "train", BOB, "--maybe", "INBOX").returncode == 2
+    assert server.cli("spam", "train", BOB, "--spam", "Nowhere").returncode == 1
