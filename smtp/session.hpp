@@ -133,6 +133,7 @@ private:
     bool spam_on() const;
     void judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals);
     void on_spam_verdicts(std::vector<spam::UserVerdict> verdicts);
+    void accept_verdicts(std::vector<spam::UserVerdict> verdicts);
     // Copies a spooled body with the edits (one copy per spam group), then delivers.
     void store_edits();
     void deliver();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
+
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "smtp/session.hpp"
@@ -29,6 +31,14 @@ std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdict
         group->users.push_back(v.user);
     }
     return groups;
+}
+
+bool greylisting_applies(const Config::Spam& config, const std::vector<spam::UserVerdict>& verdicts) {
+    if (!config.greylist) return false;
+    for (const auto& v : verdicts)
+        for (const auto& signal : v.verdict.signals)
+            if (signal.name.rfind("SENDER_", 0) == 0 && signal.points < 0) return false;
+    return true;
 }
 
 std::vector<store::ContentEdit> with_field(std::vector<store::ContentEdit> edits, size_t offset,
@@ -106,6 +116,31 @@ void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
         reply("550 5.7.1 Message refused as spam");
         return resume_after_async();
     }
+    if (!greylisting_applies(ctx_.config.spam, verdicts)) return accept_verdicts(std::move(verdicts));
+    std::vector<std::string> triplets;
+    for (const auto& v : verdicts)
+        triplets.push_back(fmt::format("{} {} {}", spam::network_of(conn_->peer_ip()), to_lower(tx_->from), v.user));
+    const int64_t delay = ctx_.config.spam.greylist_delay.count();
+    ctx_.store.run<bool>(
+        [triplets, delay](store::Store& store) {
+            bool pass = true;
+            const int64_t now = std::time(nullptr);
+            for (const auto& t : triplets) pass = store.greylist_pass(t, delay, now) && pass;
+            return pass;
+        },
+        ref().bind([verdicts = std::move(verdicts)](Session& self, bool pass, store::Error error) mutable {
+            // A store failure never holds mail back: greylisting fails open.
+            if (error) log::warn("smtp queue_id={} greylisting skipped: {}", self.tx_->queue_id, error);
+            if (pass || error) return self.accept_verdicts(std::move(verdicts));
+            log::info("smtp queue_id={} client={} from={} greylisted", self.tx_->queue_id, self.conn_->peer_ip(),
+                      log::quoted(self.tx_->from));
+            self.reset_transaction();
+            self.reply("451 4.7.1 Greylisted: please try again later");
+            self.resume_after_async();
+        }));
+}
+
+void Session::accept_verdicts(std::vector<spam::UserVerdict> verdicts) {
     tx_->spam_groups = spam_groups(verdicts);
     store_edits();
 }

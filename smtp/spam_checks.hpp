@@ -28,6 +28,10 @@ struct SpamGroup {
 bool refused_by_all(const std::vector<spam::UserVerdict>& verdicts);
 std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts);
 
+// Greylisting is on and no recipient knows the sender as good (a good
+// history needs SPF or DKIM to believe it): the triplets are checked.
+bool greylisting_applies(const Config::Spam& config, const std::vector<spam::UserVerdict>& verdicts);
+
 // `edits` with `field` inserted at `offset` (joined to an insertion already
 // there, the Authentication-Results field).
 std::vector<store::ContentEdit> with_field(std::vector<store::ContentEdit> edits, size_t offset,

@@ -6,6 +6,7 @@ the classifier trained by moving mail into and out of Junk over IMAP."""
 import imaplib
 import random
 import smtplib
+import time
 
 import pytest
 
@@ -186,3 +187,14 @@ def test_spam_train_command(make_server, zone):
     assert out.strip() == "learnt 3 of 3 messages as ham"
     assert server.cli("spam", "train", BOB, "--maybe", "INBOX").returncode == 2
     assert server.cli("spam", "train", BOB, "--spam", "Nowhere").returncode == 1
+
+
+def test_greylisting_delays_a_new_triplet_once(make_server, zone):
+    server = make_server(listen=LISTEN, dns_zone=zone, extra_config="[spam]\ngreylist = true\ngreylist_delay = 1\n")
+    tok = h.token("grey")
+    r = send(server, "new@elsewhere.example", ALICE, tok)
+    assert r.code == 451 and r.enhanced == "4.7.1", r
+    time.sleep(1.2)
+    assert send(server, "new@elsewhere.example", ALICE, tok).code == 250
+    assert send(server, "new@elsewhere.example", ALICE, h.token("grey")).code == 250   # passed for good
+    assert send(server, "other@elsewhere.example", ALICE, h.token("grey")).code == 451
