@@ -38,7 +38,10 @@ TEST_CASE("etc/pochta.toml names every key", "[config][samples]") {
          {"hostname", "data_dir", "domains", "users_file", "aliases_file", "run_as", "[tls]", "cert", "key",
           "[listen]", "smtp ", "submission ", "submissions", "imap ", "imaps", "pop3 ", "pop3s", "[limits]",
           "max_message_size", "max_recipients", "max_connections ", "max_connections_per_ip", "[delivery]",
-          "relay ", "dns_servers", "smtp_port", "relay_user", "relay_password_file", "max_queue_time", "[dkim]", "keys_dir"}) {
+          "relay ", "dns_servers", "smtp_port", "relay_user", "relay_password_file", "max_queue_time", "[dkim]", "keys_dir",
+          "[spam]", "junk_score", "reject_score", "dnsbl", "domain_blocklists", "bayes_weight",
+          "bayes_min_messages", "reputation", "greylist ", "greylist_delay", "outbound_messages_per_hour",
+          "outbound_recipients_per_hour", "[spam.users."}) {
         INFO(key);
         CHECK(text.find(std::string("\n") + key) != std::string::npos);
     }
