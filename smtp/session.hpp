@@ -133,7 +133,10 @@ private:
     bool spam_on() const;
     void judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals);
     void on_spam_verdicts(std::vector<spam::UserVerdict> verdicts);
-    void accept_verdicts(std::vector<spam::UserVerdict> verdicts);
+    void apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::RspamdResult& result);
+    // Refusal, greylisting or the groups of recipients, then the edits.
+    void settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields);
+    void accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields);
     // Copies a spooled body with the edits (one copy per spam group), then delivers.
     void store_edits();
     void deliver();

@@ -18,12 +18,12 @@ bool refused_by_all(const std::vector<spam::UserVerdict>& verdicts) {
     return true;
 }
 
-std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts) {
+std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts, const std::string& extra_fields) {
     std::vector<SpamGroup> groups;
     for (const auto& v : verdicts) {
         store::SpecialUse folder = v.verdict.action == spam::Action::inbox ? store::SpecialUse::none
                                                                            : store::SpecialUse::junk;
-        std::string field = spam::status_field(v.verdict);
+        std::string field = spam::status_field(v.verdict) + extra_fields;
         SpamGroup* group = nullptr;
         for (auto& g : groups)
             if (g.folder == folder && g.field == field) group = &g;
@@ -105,7 +105,48 @@ void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Si
     }));
 }
 
+// With [spam] rspamd set, rspamd is asked after pochta's own verdicts and
+// its action is applied on top of them; without an answer the mail goes on.
 void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
+    const Config::Spam& config = ctx_.config.spam;
+    if (config.rspamd.empty()) return settle_verdicts(std::move(verdicts), "");
+    spam::RspamdEnvelope envelope{tx_->from, {}, conn_->peer_ip(), helo_, tx_->queue_id, ctx_.config.hostname};
+    for (const auto& rcpt : tx_->recipients) envelope.rcpts.push_back(rcpt.address);
+    LentBody lent = lend_body();
+    spam::ask_rspamd(conn_->loop(), config.rspamd, config.rspamd_timeout, envelope, lent.bytes,
+                     ref().bind([verdicts = std::move(verdicts)](Session& self, std::optional<spam::RspamdResult> result,
+                                                                 std::string why) mutable {
+                         if (!result) {
+                             log::warn("spam queue_id={} rspamd not asked, going on without it: {}", self.tx_->queue_id, why);
+                             return self.settle_verdicts(std::move(verdicts), "");
+                         }
+                         self.apply_rspamd(std::move(verdicts), *result);
+                     }));
+    if (lent.kept) tx_->content->memory() = std::move(*lent.kept);   // copied by ask_rspamd
+}
+
+void Session::apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::RspamdResult& result) {
+    using spam::RspamdAction;
+    log::info("spam queue_id={} rspamd action=\"{}\" score={:.2f}", tx_->queue_id, result.action_name, result.score);
+    if (result.action == RspamdAction::reject || result.action == RspamdAction::soft_reject ||
+        result.action == RspamdAction::greylist) {
+        const bool permanent = result.action == RspamdAction::reject;
+        reset_transaction();
+        reply(permanent ? "550 5.7.1 Message refused as spam" : "451 4.7.1 Please try again later");
+        return resume_after_async();
+    }
+    std::string fields;
+    for (const auto& [name, value] : result.add_headers)
+        if (auto field = spam::header_field(name, value)) fields += *field;
+    const bool junk = result.action == RspamdAction::add_header || result.action == RspamdAction::rewrite_subject;
+    for (auto& v : verdicts) {
+        v.verdict.signals.push_back({"RSPAMD", fmt::format("{}:{:.2f}", result.action_name, result.score), 0});
+        if (junk && v.verdict.action == spam::Action::inbox) v.verdict.action = spam::Action::junk;
+    }
+    settle_verdicts(std::move(verdicts), fields);
+}
+
+void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields) {
     for (const auto& v : verdicts)
         log::info("spam queue_id={} client={} from={} user={} {}", tx_->queue_id, conn_->peer_ip(),
                   log::quoted(tx_->from), v.user, spam::log_summary(v.verdict));
@@ -116,7 +157,8 @@ void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
         reply("550 5.7.1 Message refused as spam");
         return resume_after_async();
     }
-    if (!greylisting_applies(ctx_.config.spam, verdicts)) return accept_verdicts(std::move(verdicts));
+    if (!greylisting_applies(ctx_.config.spam, verdicts))
+        return accept_verdicts(std::move(verdicts), std::move(extra_fields));
     std::vector<std::string> triplets;
     for (const auto& v : verdicts)
         triplets.push_back(fmt::format("{} {} {}", spam::network_of(conn_->peer_ip()), to_lower(tx_->from), v.user));
@@ -128,10 +170,11 @@ void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
             for (const auto& t : triplets) pass = store.greylist_pass(t, delay, now) && pass;
             return pass;
         },
-        ref().bind([verdicts = std::move(verdicts)](Session& self, bool pass, store::Error error) mutable {
+        ref().bind([verdicts = std::move(verdicts), extra_fields = std::move(extra_fields)](
+                       Session& self, bool pass, store::Error error) mutable {
             // A store failure never holds mail back: greylisting fails open.
             if (error) log::warn("smtp queue_id={} greylisting skipped: {}", self.tx_->queue_id, error);
-            if (pass || error) return self.accept_verdicts(std::move(verdicts));
+            if (pass || error) return self.accept_verdicts(std::move(verdicts), std::move(extra_fields));
             log::info("smtp queue_id={} client={} from={} greylisted", self.tx_->queue_id, self.conn_->peer_ip(),
                       log::quoted(self.tx_->from));
             self.reset_transaction();
@@ -140,8 +183,8 @@ void Session::on_spam_verdicts(std::vector<spam::UserVerdict> verdicts) {
         }));
 }
 
-void Session::accept_verdicts(std::vector<spam::UserVerdict> verdicts) {
-    tx_->spam_groups = spam_groups(verdicts);
+void Session::accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields) {
+    tx_->spam_groups = spam_groups(verdicts, extra_fields);
     store_edits();
 }
 

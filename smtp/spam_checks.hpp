@@ -10,6 +10,7 @@
 
 #include "mailauth/arrival_check_policy.hpp"
 #include "spam/filter.hpp"
+#include "spam/rspamd.hpp"
 #include "store/content_edit.hpp"
 #include "store/store.hpp"
 
@@ -19,14 +20,15 @@ namespace pochta::smtp {
 struct SpamGroup {
     std::vector<std::string> users;
     store::SpecialUse folder = store::SpecialUse::none;
-    std::string field;                    // X-Spam-Status
+    std::string field;                    // X-Spam-Status (and rspamd's fields)
     std::shared_ptr<store::Spool> spool;  // a spooled body with this group's edits
 };
 
 // Refused only when every recipient's verdict refuses it: nothing is
 // accepted and then bounced; the others' refusing recipients get it in Junk.
 bool refused_by_all(const std::vector<spam::UserVerdict>& verdicts);
-std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts);
+// `extra_fields`: header fields rspamd asked for, stored after X-Spam-Status.
+std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdicts, const std::string& extra_fields);
 
 // Greylisting is on and no recipient knows the sender as good (a good
 // history needs SPF or DKIM to believe it): the triplets are checked.

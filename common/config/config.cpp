@@ -372,7 +372,7 @@ private:
         return out;
     }
 
-    // "http://host:port" with an IP address or host name; "" turns it off.
+    // "http://ip:port"; "" turns it off.
     std::string get_rspamd_url(const toml::node& node, std::string_view key) const {
         std::string url = get_string(node, key);
         if (url.empty()) return url;
@@ -380,7 +380,7 @@ private:
         std::string rest = url.substr(0, scheme.size()) == scheme ? url.substr(scheme.size()) : std::string();
         if (!rest.empty() && rest.back() == '/') rest.pop_back();
         if (rest.empty()) fail(node.source(), fmt::format("{} must look like \"http://127.0.0.1:11333\"", key));
-        check_host_port(node, key, rest, false);
+        check_host_port(node, key, rest, true);   // connected to without a DNS lookup
         return url;
     }
 

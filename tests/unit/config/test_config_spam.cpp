@@ -55,6 +55,7 @@ TEST_CASE("[spam] errors name their line", "[config][spam]") {
     CHECK_THROWS_WITH(with_spam("dnsbl = [{ zone = \"not a zone\" }]\n"), Contains("not a valid DNS name"));
     CHECK_THROWS_WITH(with_spam("dnsbl = [{ zone = \"a.example\", colour = 1 }]\n"), Contains("unknown key 'colour'"));
     CHECK_THROWS_WITH(with_spam("rspamd = \"127.0.0.1:11333\"\n"), Contains("http://127.0.0.1:11333"));
+    CHECK_THROWS_WITH(with_spam("rspamd = \"http://localhost:11333\"\n"), Contains("expected \"ip:port\""));
     CHECK_THROWS_WITH(with_spam("junk_score = \"high\"\n"), Contains("spam.junk_score must be a number"));
     CHECK_THROWS_WITH(with_spam("[spam.users.\"nobody\"]\n"), Contains("not an address"));
 }

@@ -1,0 +1,106 @@
+"""The optional rspamd client (README.md, "Spam") against Debian's real
+rspamd on loopback with a minimal configuration: its reject and add-header
+actions are applied, its header fields stored, and with rspamd stopped
+mail still arrives (fail open)."""
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+import pochta_harness as h
+from dns_zone import DnsZone
+
+ALICE, BOB = h.ALICE, h.BOB
+GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+pytestmark = pytest.mark.skipif(not shutil.which("rspamd"), reason="rspamd is not installed (make deps)")
+
+
+@pytest.fixture(scope="module")
+def zone():
+    with DnsZone() as z:
+        yield z
+
+
+@pytest.fixture(scope="module")
+def rspamd(tmp_path_factory, zone):
+    """rspamd's own configuration from /etc/rspamd, one normal worker on a
+    free loopback port, DNS from the test zone, X-Spamd-Result added, no
+    greylisting."""
+    folder = tmp_path_factory.mktemp("rspamd")
+    port = h.free_port()
+    (folder / "local.d").mkdir()
+    (folder / "local.d" / "milter_headers.conf").write_text('use = ["x-spamd-result"];\nskip_local = false;\n')
+    # No greylisting in rspamd (it needs redis): its score asks to add a header.
+    (folder / "local.d" / "actions.conf").write_text("greylist = null;\nadd_header = 4;\n")
+    (folder / "rspamd.conf").write_text(f"""
+.include "$CONFDIR/common.conf"
+options {{
+    pidfile = "$RUNDIR/rspamd.pid";
+    .include "$CONFDIR/options.inc"
+    dns {{ nameserver = ["{zone.server}"]; timeout = 1s; retransmits = 1; }}
+}}
+logging {{ type = "console"; level = "error"; }}
+worker "normal" {{
+    bind_socket = "127.0.0.1:{port}";
+    .include "$CONFDIR/worker-normal.inc"
+}}
+""")
+    variables = [f"--var={name}={folder}" for name in ("LOCAL_CONFDIR", "RUNDIR", "DBDIR", "LOGDIR")]
+    proc = subprocess.Popen(["rspamd", "-f", "-u", "root", "-g", "root", "-c", str(folder / "rspamd.conf"),
+                             "--var=CONFDIR=/etc/rspamd", *variables],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, "rspamd exited"
+                assert time.monotonic() < deadline, "rspamd did not start"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def send(server, rcpt, tok, body=b"Hello.\r\n", headers=True):
+    msg = h.make_message(tok, sender="someone@elsewhere.example", to=rcpt, body=body)
+    if not headers:   # no To, Date or Message-ID: rspamd's "add header" score
+        msg = f"From: <someone@elsewhere.example>\r\nSubject: {tok}\r\n\r\n".encode() + body
+    with server.raw("smtp") as c:
+        c.ehlo()
+        return c.transaction("someone@elsewhere.example", [rcpt], msg)
+
+
+def test_reject_of_rspamd_is_applied(make_server, zone, rspamd):
+    # pochta itself would only junk GTUBE for alice (her reject_score is out of reach): the refusal is rspamd's.
+    server = make_server(dns_zone=zone, extra_config=f'[spam]\nrspamd = "{rspamd}"\n'
+                                                     f'[spam.users."{ALICE}"]\nreject_score = 100000\n')
+    r = send(server, ALICE, h.token("rsp-reject"), body=f"{GTUBE}\r\n".encode())
+    assert r.code == 550 and r.enhanced == "5.7.1", r
+    assert 'rspamd action="reject"' in server.log_text()
+
+
+def test_add_header_of_rspamd_files_in_junk_with_its_field(make_server, zone, rspamd):
+    server = make_server(dns_zone=zone, extra_config=f'[spam]\nrspamd = "{rspamd}"\n')
+    tok = h.token("rsp-header")
+    assert send(server, BOB, tok, headers=False).code == 250
+    stored = server.find_one(BOB, tok, "Junk")
+    assert b"RSPAMD(add header:" in stored
+    assert b"\r\nX-Spamd-Result: " in stored
+    assert 'rspamd action="add header"' in server.log_text()
+
+
+def test_with_rspamd_down_mail_still_arrives(make_server, zone):
+    server = make_server(dns_zone=zone,
+                         extra_config=f'[spam]\nrspamd = "http://127.0.0.1:{h.free_port()}"\nrspamd_timeout = 5\n')
+    tok = h.token("rsp-down")
+    assert send(server, BOB, tok).code == 250
+    assert server.find_one(BOB, tok)
+    assert "rspamd not asked, going on without it: connect:" in server.log_text()
