@@ -146,6 +146,8 @@ private:
                 walk_delivery(get_table(node, "delivery"));
             } else if (k == "auth") {
                 walk_auth(get_table(node, "auth"));
+            } else if (k == "srs") {
+                walk_srs(get_table(node, "srs"));
             } else {
                 unknown(key, "");
             }
@@ -253,6 +255,31 @@ private:
             else if (k == "ban_after") a.ban_after = static_cast<unsigned>(get_int(node, full, 1, 1000000));
             else if (k == "ban_time") a.ban_time = get_duration(node, full);
             else unknown(key, "auth.");
+        }
+    }
+
+    void walk_srs(const toml::table& table) {
+        auto& s = config_.srs;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("srs.{}", k);
+            if (k == "enabled") {
+                if (!node.is_boolean()) fail(node.source(), "srs.enabled must be true or false");
+                s.enabled = node.as_boolean()->get();
+            } else if (k == "domain") {
+                s.domain = to_lower(get_string(node, full));
+                if (!is_valid_hostname(s.domain))
+                    fail(node.source(), fmt::format("srs.domain '{}' is not a valid host name", s.domain));
+            } else if (k == "secret_file") {
+                s.secret_file = get_path(node, full);
+            } else if (k == "max_age") {
+                auto age = get_duration(node, full);
+                if (age < std::chrono::hours(24) || age > std::chrono::hours(24 * 1000))
+                    fail(node.source(), "srs.max_age must be between 1d and 1000d");
+                s.max_age_days = static_cast<unsigned>(age / std::chrono::hours(24));
+            } else {
+                unknown(key, "srs.");
+            }
         }
     }
 
@@ -370,6 +397,9 @@ private:
 
         if (!config_.delivery.relay_user.empty() && config_.delivery.relay_password_file.empty())
             fail(line_of("delivery.relay_user"), "delivery.relay_user needs delivery.relay_password_file");
+
+        if (config_.srs.domain.empty()) config_.srs.domain = config_.domains.front();
+        if (config_.srs.secret_file.empty()) config_.srs.secret_file = config_.data_dir / "srs_secret";
     }
 };
 

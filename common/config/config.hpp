@@ -84,6 +84,14 @@ struct Config {
         std::chrono::seconds ban_time{15 * 60};
     } auth;
 
+    // Forwarding with SRS (README.md, "Forwarding with SRS").
+    struct Srs {
+        bool enabled = true;
+        std::string domain;                        // lowercased; defaults to the first of domains
+        std::filesystem::path secret_file;         // resolved; defaults to data_dir/srs_secret
+        unsigned max_age_days = 21;                // how long a bounce may take to come back
+    } srs;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {
