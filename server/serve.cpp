@@ -20,6 +20,7 @@
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "outbound/queue_runner.hpp"
@@ -122,6 +123,11 @@ net::ConnectionLimits connection_limits(const Config& config) {
     return limits;
 }
 
+// The secrets file is made at the first start (README.md, "Forwarding with SRS").
+std::unique_ptr<smtp::Forwarding> srs_forwarding(const Config& config) {
+    if (!config.srs.enabled) return nullptr;
+    return std::make_unique<smtp::Forwarding>(config, mailauth::load_srs_secrets(config.srs.secret_file));
+}
 
 }  // namespace
 
@@ -178,8 +184,9 @@ int serve(const Config& config) {
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
+    std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     smtp_context = std::make_unique<smtp::SessionContext>(
-        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool});
+        smtp::SessionContext{config, directory, throttle, *async_store, tls, hash_pool, forwarding.get()});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),

@@ -296,6 +296,12 @@ void Session::refuse_recipient(std::string text) {
 // nullopt when the recipient is accepted (and `out` says where it goes),
 // else the reply that refuses it.
 std::optional<std::string> Session::check_recipient(const Address& rcpt, auth::Resolution& out) {
+    if (auto bounce = ctx_.forwarding ? ctx_.forwarding->bounce_recipient(rcpt) : std::nullopt) {
+        if (!bounce->refusal.empty()) return bounce->refusal;
+        out.found = true;
+        out.remote.push_back(bounce->original);
+        return std::nullopt;
+    }
     bool local = !rcpt.domain_literal && ctx_.config.is_local_domain(rcpt.domain);
     if (!local) {
         if (listener_ == Listener::mx) return fmt::format("554 5.7.1 <{}>: Relay access denied", rcpt.str());
@@ -442,6 +448,7 @@ void Session::deliver() {
     const std::string& prefix = message_prefix();
     delivery.queue_id = tx_->queue_id;
     delivery.relay_skip = tx_->relay_skip;
+    if (ctx_.forwarding && !delivery.remote_rcpts.empty()) delivery.relay_from = ctx_.forwarding->relay_sender(tx_->from);
     if (body.spooled()) {
         delivery.spool = body.stream()->spool();
     } else {
@@ -452,6 +459,7 @@ void Session::deliver() {
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", delivery.queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),
                                        log::quoted(join_recipients(recipients)), body.size());
+    if (delivery.relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*delivery.relay_from));
     std::string queue_id = delivery.queue_id;
     reset_transaction();
     input_ = Input::waiting;

@@ -19,6 +19,7 @@
 #include "common/session/session_ref.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/forwarding.hpp"
 #include "smtp/message_body.hpp"
 #include "store/async_store.hpp"
 
@@ -34,6 +35,7 @@ struct SessionContext {
     store::AsyncStore& store;
     std::shared_ptr<net::TlsContext> tls;
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
+    const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
 };
 
 class Session : public net::Handler {
