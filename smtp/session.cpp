@@ -8,6 +8,7 @@
 #include "common/auth/sasl.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/submission_hygiene.hpp"
 #include "smtp/trace.hpp"
 
 namespace pochta::smtp {
@@ -432,6 +433,9 @@ const std::string& Session::message_prefix() {
     std::string return_path = return_path_header(tx_->from);
     tx_->relay_skip = return_path.size();
     tx_->prefix = return_path + received_header(trace);
+    if (submission())
+        tx_->prefix += missing_header_fields(tx_->content->head(), !tx_->content->spooled(),
+                                             SubmitterIdentity{ctx_.config.hostname, user_});
     return tx_->prefix;
 }
 
