@@ -89,7 +89,7 @@ void QueueRunner::resolve(Destination& dest) {
         return resolve_hosts(dest, {{route.hosts.front().host, true}}, options_.smtp_port);
     }
     auto alive = liveness_.watch();
-    resolver_->resolve_mx(dest.key, [this, alive, key = dest.key](dns::MxResult mx) {
+    resolver_.resolve_mx(dest.key, [this, alive, key = dest.key](dns::MxResult mx) {
         if (!alive) return;
         Destination& dest = destination_for(key);
         switch (mx.error) {
@@ -156,13 +156,7 @@ void QueueRunner::resolve_hosts(Destination& dest, std::vector<std::pair<std::st
             lookup->remaining--;
             continue;
         }
-        if (!resolver_) {
-            lookup->results[i].error = dns::Error::temporary;
-            lookup->results[i].message = "no resolver";
-            lookup->remaining--;
-            continue;
-        }
-        resolver_->resolve_addresses(host, [alive, lookup, i, complete](dns::AddressResult result) {
+        resolver_.resolve_addresses(host, [alive, lookup, i, complete](dns::AddressResult result) {
             if (!alive) return;
             lookup->results[i] = std::move(result);
             if (--lookup->remaining == 0) complete();

@@ -37,7 +37,6 @@ QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& d
     o.hostname = config.hostname;
     o.relay = d.relay;
     o.smtp_port = d.smtp_port;
-    o.dns_servers = d.dns_servers;
     if (!d.retry_schedule.empty()) o.schedule = RetrySchedule(d.retry_schedule);
     o.max_queue_time = d.max_queue_time;
     o.per_destination = d.max_connections_per_domain;
@@ -55,17 +54,14 @@ QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& d
     return o;
 }
 
-QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRunnerOptions options)
+QueueRunner::QueueRunner(net::EventLoop& loop, store::AsyncStore& store, dns::Resolver& resolver,
+                         QueueRunnerOptions options)
     : loop_(loop),
       store_(store),
+      resolver_(resolver),
       options_(std::move(options)),
       tls_(net::TlsContext::client()),
-      slots_(options_.per_destination, options_.total_connections) {
-    // Also with a relay: it may be given by name.
-    dns::ResolverOptions r;
-    r.servers = options_.dns_servers;
-    resolver_ = std::make_unique<dns::Resolver>(loop_, r);
-}
+      slots_(options_.per_destination, options_.total_connections) {}
 
 QueueRunner::~QueueRunner() {
     liveness_.end();   // also for what the QUITs below may report

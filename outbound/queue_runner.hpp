@@ -36,7 +36,6 @@ struct QueueRunnerOptions {
     std::string relay;                          // "host:port"; "" = by MX
     uint16_t smtp_port = 25;
     std::optional<RelayCredentials> relay_auth;
-    std::vector<std::string> dns_servers;
     RetrySchedule schedule;
     std::chrono::seconds max_queue_time{5 * 24 * 3600};
     size_t per_destination = 5;
@@ -58,7 +57,9 @@ QueueRunnerOptions queue_runner_options(const Config& config, auth::Directory& d
 class QueueRunner {
 public:
     // Throws std::runtime_error when the resolver cannot start.
-    QueueRunner(net::EventLoop& loop, store::AsyncStore& store, QueueRunnerOptions options);
+    // `resolver` (shared with the checks on arrival, so both use one cache)
+    // must outlive the runner.
+    QueueRunner(net::EventLoop& loop, store::AsyncStore& store, dns::Resolver& resolver, QueueRunnerOptions options);
     ~QueueRunner();
     QueueRunner(const QueueRunner&) = delete;
     QueueRunner& operator=(const QueueRunner&) = delete;
@@ -109,9 +110,9 @@ private:
 
     net::EventLoop& loop_;
     store::AsyncStore& store_;
+    dns::Resolver& resolver_;
     QueueRunnerOptions options_;
     std::shared_ptr<net::TlsContext> tls_;
-    std::unique_ptr<dns::Resolver> resolver_;
     std::mt19937_64 rng_{std::random_device{}()};
     DestinationSlots slots_;
     std::unique_ptr<net::EventLoop::Timer> poll_timer_;

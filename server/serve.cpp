@@ -23,6 +23,7 @@
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
+#include "common/dns/resolver.hpp"
 #include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
 #include "server/process_limits.hpp"
@@ -168,6 +169,9 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
+    // One resolver and so one answer cache for outbound MX lookups and the
+    // checks on arrival (README.md, "Trusted mail").
+    dns::Resolver resolver(loop, dns::ResolverOptions{.servers = config.delivery.dns_servers});
     auth::LoginThrottle throttle(session::throttle_settings(config));
     auto hash_pool = std::make_shared<auth::HashPool>(session::hash_pool_settings(config));
     std::unique_ptr<smtp::SessionContext> smtp_context;
@@ -210,7 +214,8 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
 
-    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, outbound::queue_runner_options(config, directory));
+    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver,
+                                                           outbound::queue_runner_options(config, directory));
     queue_runner->start();
 
     log::info("pochta ready");

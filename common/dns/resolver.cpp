@@ -3,6 +3,9 @@
 #include <ares.h>
 #include <arpa/inet.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -15,9 +18,14 @@ namespace {
 constexpr int class_in = 1;
 constexpr int type_a = 1;
 constexpr int type_mx = 15;
+constexpr int type_ptr = 12;
+constexpr int type_txt = 16;
 constexpr int type_aaaa = 28;
 constexpr size_t max_mx_records = 100;     // more is not a real domain's doing
 constexpr int max_addresses = 64;          // per family and answer
+constexpr size_t max_txt_records = 50;
+constexpr size_t max_txt_size = 16 * 1024; // per record, its strings joined
+constexpr size_t max_ptr_names = 20;
 
 ares_channel chan(void* channel) { return static_cast<ares_channel>(channel); }
 
@@ -105,6 +113,61 @@ Answer parse_aaaa(const unsigned char* buf, int len, std::vector<std::string>& o
     return count > 0 ? Answer{} : answer_of(ARES_ENODATA);
 }
 
+Answer parse_txt(const unsigned char* buf, int len, std::vector<std::string>& out) {
+    ares_txt_ext* list = nullptr;
+    int status = ares_parse_txt_reply_ext(buf, len, &list);
+    if (status != ARES_SUCCESS) return answer_of(status);
+    bool dropped = false;  // the record being joined is over the size bound
+    for (auto* txt = list; txt; txt = txt->next) {
+        if (txt->record_start) {
+            if (out.size() >= max_txt_records) break;
+            out.emplace_back();
+            dropped = false;
+        }
+        if (out.empty() || dropped) continue;
+        if (out.back().size() + txt->length > max_txt_size) {
+            out.pop_back();  // a cut record would be read as a different one
+            dropped = true;
+            continue;
+        }
+        out.back().append(reinterpret_cast<const char*>(txt->txt), txt->length);
+    }
+    ares_free_data(list);
+    return out.empty() ? answer_of(ARES_ENODATA) : Answer{};
+}
+
+Answer parse_ptr(const unsigned char* buf, int len, std::vector<std::string>& out) {
+    hostent* host = nullptr;
+    unsigned char unused[16] = {};
+    int status = ares_parse_ptr_reply(buf, len, unused, 4, AF_INET, &host);
+    if (status != ARES_SUCCESS) return answer_of(status);
+    if (host->h_name) out.push_back(strip_root_dot(host->h_name));
+    for (char** alias = host->h_aliases; alias && *alias && out.size() < max_ptr_names; alias++) {
+        std::string name = strip_root_dot(*alias);
+        if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+    }
+    ares_free_hostent(host);
+    return out.empty() ? answer_of(ARES_ENODATA) : Answer{};
+}
+
+// "4.3.2.1.in-addr.arpa" or the nibbles under ip6.arpa; "" when `ip` is not an address.
+std::string reverse_name(std::string_view ip) {
+    std::string text(ip);
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, text.c_str(), bytes) == 1)
+        return fmt::format("{}.{}.{}.{}.in-addr.arpa", bytes[3], bytes[2], bytes[1], bytes[0]);
+    if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return {};
+    static const char hex[] = "0123456789abcdef";
+    std::string name;
+    for (int i = 15; i >= 0; i--) {
+        name += hex[bytes[i] & 0xf];
+        name += '.';
+        name += hex[bytes[i] >> 4];
+        name += '.';
+    }
+    return name + "ip6.arpa";
+}
+
 // The two halves of an address lookup meet here.
 struct AddressLookup {
     int remaining = 2;
@@ -155,18 +218,23 @@ struct Resolver::Poll {
 
 struct Resolver::Query {
     Resolver* resolver;
-    std::function<void(int, const unsigned char*, int)> parse;
+    std::string key;
+    std::string name;
+    int type;
 };
 
-Resolver::Resolver(net::EventLoop& loop, ResolverOptions options) : loop_(loop) {
+Resolver::Resolver(net::EventLoop& loop, ResolverOptions options) : loop_(loop), cache_(options.cache_entries) {
     init_library_once();
     ares_options opts{};
-    opts.flags = ARES_FLAG_NOSEARCH;
+    // EDNS0: DKIM keys and SPF records often exceed 512 bytes; a server
+    // that does not speak EDNS still gets a TCP retry on truncation.
+    opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS;
+    opts.ednspsz = 1232;
     opts.timeout = static_cast<int>(options.timeout.count());
     opts.tries = options.tries < 1 ? 1 : options.tries;
     opts.sock_state_cb = &Resolver::sock_state_cb;
     opts.sock_state_cb_data = this;
-    int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
+    int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
     ares_channel channel = nullptr;
     if (int status = ares_init_options(&channel, &opts, mask); status != ARES_SUCCESS)
         throw std::runtime_error(std::string("c-ares: ") + ares_strerror(status));
@@ -293,36 +361,90 @@ void Resolver::flush_later() {
     });
 }
 
-void Resolver::start_query(const std::string& name, int type,
-                           std::function<void(int, const unsigned char*, int)> parse) {
-    auto* query = new Query{this, std::move(parse)};
+void Resolver::start_query(const std::string& name, int type, Parse parse) {
+    if (const auto* cached = cache_.find(name, type)) {
+        const auto* bytes = reinterpret_cast<const unsigned char*>(cached->message.data());
+        return parse(cached->status, bytes, static_cast<int>(cached->message.size()));
+    }
+    std::string key = AnswerCache::key_of(name, type);
+    auto [waiting, first] = in_flight_.try_emplace(key);
+    waiting->second.push_back(std::move(parse));
+    if (!first) return;
+    queries_sent_++;
+    auto* query = new Query{this, key, name, type};
     ares_query(chan(channel_), name.c_str(), class_in, type,
                [](void* arg, int status, int, unsigned char* buf, int len) {
                    std::unique_ptr<Query> q(static_cast<Query*>(arg));
                    if (status == ARES_EDESTRUCTION || q->resolver->destroying_) return;
-                   q->parse(status, buf, len);
+                   q->resolver->on_answer(q->key, q->name, q->type, status, buf, len);
                },
                query);
     rearm_timer();
 }
 
-void Resolver::resolve_mx(std::string_view domain, std::function<void(MxResult)> done) {
-    std::string name = strip_root_dot(domain);
+// Keeps the answer as long as its TTL allows, then hands it to everyone
+// who asked the same question meanwhile.
+void Resolver::on_answer(const std::string& key, const std::string& name, int type, int status,
+                         const unsigned char* message, int size) {
+    bool negative = status == ARES_ENOTFOUND || status == ARES_ENODATA;
+    if ((status == ARES_SUCCESS || negative) && message && size > 0) {
+        if (auto ttl = cacheable_ttl(message, static_cast<size_t>(size), negative))
+            cache_.store(name, type, {status, std::string(reinterpret_cast<const char*>(message), size)}, *ttl);
+    }
+    auto node = in_flight_.extract(key);
+    if (node.empty()) return;
+    for (auto& parse : node.mapped()) parse(status, message, size);
+}
+
+// One question, one result: `parser` fills the result's list from the
+// answer; the error and message come from the status.
+template <typename Result, typename Parser>
+void Resolver::ask(std::string_view raw_name, int type, std::function<void(Result)> done, Parser parser) {
+    std::string name = strip_root_dot(raw_name);
+    pending_++;
     if (!valid_query_name(name)) {
-        pending_++;
-        finish([done, name] { done(MxResult{Error::bad_name, "not a valid domain name: " + name, {}}); });
+        Result result;
+        result.error = Error::bad_name;
+        result.message = "not a valid domain name: " + name;
+        finish([done, result = std::move(result)]() mutable { done(std::move(result)); });
         return flush_later();
     }
-    pending_++;
-    start_query(name, type_mx, [this, done](int status, const unsigned char* buf, int len) {
-        MxResult result;
-        Answer answer = status == ARES_SUCCESS ? parse_mx(buf, len, result.records) : answer_of(status);
+    start_query(name, type, [this, done, parser](int status, const unsigned char* buf, int len) {
+        Result result;
+        Answer answer = status == ARES_SUCCESS ? parser(buf, len, result) : answer_of(status);
+        if (answer.error != Error::none) result = Result{};
         result.error = answer.error;
         result.message = answer.message;
-        if (result.error != Error::none) result.records.clear();
         finish([done, result = std::move(result)]() mutable { done(std::move(result)); });
     });
     flush_later();
+}
+
+void Resolver::resolve_mx(std::string_view domain, std::function<void(MxResult)> done) {
+    ask(domain, type_mx, std::move(done),
+        [](const unsigned char* buf, int len, MxResult& r) { return parse_mx(buf, len, r.records); });
+}
+
+void Resolver::resolve_txt(std::string_view name, std::function<void(TxtResult)> done) {
+    ask(name, type_txt, std::move(done),
+        [](const unsigned char* buf, int len, TxtResult& r) { return parse_txt(buf, len, r.records); });
+}
+
+void Resolver::resolve_ipv4(std::string_view host, std::function<void(AddressResult)> done) {
+    ask(host, type_a, std::move(done),
+        [](const unsigned char* buf, int len, AddressResult& r) { return parse_a(buf, len, r.ipv4); });
+}
+
+void Resolver::resolve_ipv6(std::string_view host, std::function<void(AddressResult)> done) {
+    ask(host, type_aaaa, std::move(done),
+        [](const unsigned char* buf, int len, AddressResult& r) { return parse_aaaa(buf, len, r.ipv6); });
+}
+
+void Resolver::resolve_ptr(std::string_view ip, std::function<void(NameResult)> done) {
+    std::string name = reverse_name(ip);
+    if (name.empty()) name = "not an address: " + std::string(ip);  // fails the name check: bad_name
+    ask(name, type_ptr, std::move(done),
+        [](const unsigned char* buf, int len, NameResult& r) { return parse_ptr(buf, len, r.names); });
 }
 
 void Resolver::resolve_addresses(std::string_view host, std::function<void(AddressResult)> done) {

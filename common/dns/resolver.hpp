@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/dns/answer_cache.hpp"
 #include "common/net/loop.hpp"
 #include "common/util/liveness.hpp"
 
@@ -69,6 +70,7 @@ struct ResolverOptions {
     std::vector<std::string> servers;
     std::chrono::milliseconds timeout{5000};   // per try and server
     int tries = 3;
+    size_t cache_entries = 20000;   // answers kept (AnswerCache); 0 = no cache
 };
 
 // Lives on the loop thread and must be used from it only. Callbacks run on
@@ -98,6 +100,9 @@ public:
 
     // Lookups started and not yet reported (for tests and shutdown).
     size_t pending() const { return pending_; }
+    // Questions sent to a name server (not answered from the cache or by
+    // joining the same question already on its way), for tests.
+    size_t queries_sent() const { return queries_sent_; }
 
     struct Poll;    // one watched c-ares socket
     struct Query;   // one ares_query in flight
@@ -111,7 +116,13 @@ private:
     void finish(std::function<void()> report);
     void flush_ready();
     void flush_later();
-    void start_query(const std::string& name, int type, std::function<void(int, const unsigned char*, int)> parse);
+    template <typename Result, typename Parser>
+    void ask(std::string_view name, int type, std::function<void(Result)> done, Parser parser);
+    using Parse = std::function<void(int status, const unsigned char* message, int size)>;
+    // Answers from the cache, or joins the same question in flight, or asks.
+    void start_query(const std::string& name, int type, Parse parse);
+    void on_answer(const std::string& key, const std::string& name, int type, int status, const unsigned char* message,
+                   int size);
 
     net::EventLoop& loop_;
     void* channel_ = nullptr;   // ares_channel, kept opaque so users need no c-ares headers
@@ -120,7 +131,10 @@ private:
     std::vector<std::function<void()>> ready_;   // results waiting to be reported
     // Reports and posted flushes check this: a callback may destroy the Resolver.
     util::Liveness liveness_;
+    AnswerCache cache_;
+    std::map<std::string, std::vector<Parse>> in_flight_;   // "type name" -> who waits for it
     size_t pending_ = 0;
+    size_t queries_sent_ = 0;
     bool destroying_ = false;
 };
 

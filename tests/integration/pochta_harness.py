@@ -19,6 +19,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from dns_zone import DnsZone
+
 HOSTNAME = "mx.example.test"
 PASSWORD = "secret"
 ALICE = "alice@example.test"
@@ -33,6 +35,17 @@ MAX_RECIPIENTS = 5
 SMTP_LISTENERS = ("smtp", "submission", "submissions")
 LISTEN_RE = re.compile(
     r"listening (smtp|submissions|submission|imaps|imap|pop3s|pop3) (\[[^\]]*\]|[^\s:]+):(\d+)")
+
+_default_zone = None
+
+
+def default_dns_zone():
+    """An empty zone: every name is NXDOMAIN, answered at once."""
+    global _default_zone
+    if _default_zone is None:
+        _default_zone = DnsZone()
+    return _default_zone
+
 
 # Every process started here, so an interrupted run still kills them.
 _live = set()
@@ -86,7 +99,7 @@ class Server:
 
     def __init__(self, binary, folder: Path, cert, key, *, users, aliases=None,
                  domains=("example.test", "catchall.test"), limits=None,
-                 listen=SMTP_LISTENERS, hostname=HOSTNAME, extra_config=""):
+                 listen=SMTP_LISTENERS, hostname=HOSTNAME, extra_config="", dns_zone=None):
         self.binary = str(binary)
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -119,6 +132,10 @@ class Server:
         # Outbound mail goes to a closed local port: it stays queued
         # (temporary failure) and no test ever touches real DNS.
         lines += ["", "[delivery]", f"relay = \"127.0.0.1:{free_port()}\""]
+        # Every DNS question (the checks on arrival, doctor) goes to a test
+        # zone: the given one, or an empty one shared by the run.
+        self.dns_zone = dns_zone or default_dns_zone()
+        lines.append(f"dns_servers = [\"{self.dns_zone.server}\"]")
         if extra_config:
             lines += ["", extra_config]
         self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")

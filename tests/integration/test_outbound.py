@@ -190,7 +190,9 @@ def outbound_server(make_server, delivery, start=True, **kw):
     text = srv.config.read_text()
     section = ("[delivery]\n" + delivery.strip() + "\n"
                "retry_schedule = \"1s\"\nsmtp_timeout = \"2s\"\n")
-    text, n = re.subn(r"\[delivery\]\nrelay = \"127\.0\.0\.1:\d+\"\n", section, text)
+    if "dns_servers" not in delivery:
+        section += f'dns_servers = ["{srv.dns_zone.server}"]\n'
+    text, n = re.subn(r"\[delivery\]\nrelay = \"127\.0\.0\.1:\d+\"\ndns_servers = \[[^\]]*\]\n", section, text)
     assert n == 1, text
     srv.config.write_text(text)
     if start:

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "common/dns/resolver.hpp"
-#include "tests/unit/dns/fake_dns.hpp"
+#include "tests/unit/support/fake_dns.hpp"
 
 using namespace pochta;
 using namespace pochta::dns;

@@ -13,11 +13,14 @@
 
 namespace pochta::dns::test {
 
-constexpr uint16_t type_a = 1, type_mx = 15, type_aaaa = 28;
+constexpr uint16_t type_a = 1, type_ptr = 12, type_mx = 15, type_txt = 16, type_aaaa = 28;
 
 struct FakeRecord {
     uint16_t type = 0;
-    std::string data;   // MX: "10 mx.example.org" ("0 ." null MX); A/AAAA: the address
+    // MX: "10 mx.example.org" ("0 ." null MX); A/AAAA: the address; PTR:
+    // the name; TXT: the text, sent as 255-byte character-strings.
+    std::string data;
+    uint32_t ttl = 60;
 };
 
 struct FakeAnswer {

@@ -1,4 +1,4 @@
-#include "tests/unit/dns/fake_dns.hpp"
+#include "tests/unit/support/fake_dns.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -55,6 +55,14 @@ std::string rdata(const FakeRecord& r) {
         in_addr a{};
         inet_pton(AF_INET, r.data.c_str(), &a);
         out.append(reinterpret_cast<const char*>(&a), 4);
+    } else if (r.type == type_ptr) {
+        out += encode_name(r.data);
+    } else if (r.type == type_txt) {
+        for (size_t pos = 0; pos < r.data.size() || pos == 0; pos += 255) {
+            std::string piece = r.data.substr(pos, 255);
+            out.push_back(static_cast<char>(piece.size()));
+            out += piece;
+        }
     } else if (r.type == type_aaaa) {
         in6_addr a{};
         inet_pton(AF_INET6, r.data.c_str(), &a);
@@ -159,7 +167,7 @@ std::string FakeDns::respond(const std::string& q) {
         put16(out, 0xC00C);   // the question's name
         put16(out, r.type);
         put16(out, 1);
-        put32(out, 60);
+        put32(out, r.ttl);
         std::string data = rdata(r);
         put16(out, static_cast<uint16_t>(data.size()));
         out += data;
