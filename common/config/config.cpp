@@ -148,6 +148,8 @@ private:
                 walk_auth(get_table(node, "auth"));
             } else if (k == "srs") {
                 walk_srs(get_table(node, "srs"));
+            } else if (k == "dkim") {
+                walk_dkim(get_table(node, "dkim"));
             } else {
                 unknown(key, "");
             }
@@ -283,6 +285,15 @@ private:
         }
     }
 
+    void walk_dkim(const toml::table& table) {
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            remember(key, fmt::format("dkim.{}", k));
+            if (k == "keys_dir") config_.dkim.keys_dir = get_path(node, "dkim.keys_dir");
+            else unknown(key, "dkim.");
+        }
+    }
+
     void walk_delivery(const toml::table& table) {
         auto& d = config_.delivery;
         for (auto&& [key, node] : table) {
@@ -379,6 +390,7 @@ private:
     void check_cross_rules(const toml::table& root) {
         for (const char* required : {"hostname", "data_dir", "domains", "users_file"})
             if (!root.contains(required)) fail(0, fmt::format("missing required key '{}'", required));
+        if (config_.dkim.keys_dir.empty()) config_.dkim.keys_dir = config_.data_dir / "dkim";
 
         // Every service offers TLS (implicit, or STARTTLS/STLS), so each needs a certificate.
         const auto& l = config_.listen;

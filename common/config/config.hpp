@@ -92,6 +92,11 @@ struct Config {
         unsigned max_age_days = 21;                // how long a bounce may take to come back
     } srs;
 
+    // DKIM signing (README.md "DKIM signing").
+    struct Dkim {
+        std::filesystem::path keys_dir;            // resolved; default DATA_DIR/dkim
+    } dkim;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {

@@ -28,6 +28,7 @@ TEST_CASE("etc/pochta.toml loads", "[config][samples]") {
     CHECK(c.listen.pop3->port == 110);
     CHECK(c.listen.pop3s->port == 995);
     CHECK(c.delivery.max_queue_time == std::chrono::hours(120));
+    CHECK(c.dkim.keys_dir == "/var/lib/pochta/dkim");
 }
 
 TEST_CASE("etc/pochta.toml names every key", "[config][samples]") {
@@ -37,7 +38,7 @@ TEST_CASE("etc/pochta.toml names every key", "[config][samples]") {
          {"hostname", "data_dir", "domains", "users_file", "aliases_file", "run_as", "[tls]", "cert", "key",
           "[listen]", "smtp ", "submission ", "submissions", "imap ", "imaps", "pop3 ", "pop3s", "[limits]",
           "max_message_size", "max_recipients", "max_connections ", "max_connections_per_ip", "[delivery]",
-          "relay ", "dns_servers", "smtp_port", "relay_user", "relay_password_file", "max_queue_time"}) {
+          "relay ", "dns_servers", "smtp_port", "relay_user", "relay_password_file", "max_queue_time", "[dkim]", "keys_dir"}) {
         INFO(key);
         CHECK(text.find(std::string("\n") + key) != std::string::npos);
     }
