@@ -16,6 +16,8 @@ const Command commands[] = {
     {"mailbox", Arguments::required, mailbox},
     {"message", Arguments::required, message},
     {"check", Arguments::optional, check},
+    {"dns", Arguments::required, dns},
+    {"doctor", Arguments::optional, doctor},
 };
 
 }  // namespace

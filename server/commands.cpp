@@ -84,6 +84,8 @@ int usage() {
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"
+        "  dns DOMAIN                     the DNS records to publish for a local domain\n"
+        "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

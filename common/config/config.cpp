@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -136,6 +137,8 @@ private:
                 if (!text.empty()) config_.aliases_file = get_path(node, k);
             } else if (k == "run_as") {
                 config_.run_as = get_string(node, k);
+            } else if (k == "public_addresses") {
+                walk_public_addresses(node);
             } else if (k == "tls") {
                 walk_tls(get_table(node, "tls"));
             } else if (k == "listen") {
@@ -167,6 +170,17 @@ private:
             config_.domains.push_back(domain);
         }
         if (config_.domains.empty()) fail(node.source(), "domains must name at least one local domain");
+    }
+
+    void walk_public_addresses(const toml::node& node) {
+        if (!node.is_array()) fail(node.source(), "public_addresses must be an array of IP addresses");
+        for (const toml::node& item : *node.as_array()) {
+            std::string ip = get_string(item, "each entry of public_addresses");
+            unsigned char bytes[16];
+            if (inet_pton(AF_INET, ip.c_str(), bytes) != 1 && inet_pton(AF_INET6, ip.c_str(), bytes) != 1)
+                fail(item.source(), fmt::format("public_addresses: '{}' is not an IPv4 or IPv6 address", ip));
+            config_.public_addresses.push_back(ip);
+        }
     }
 
     void walk_tls(const toml::table& table) {

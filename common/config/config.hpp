@@ -35,6 +35,9 @@ struct Config {
     std::filesystem::path users_file;    // resolved
     std::optional<std::filesystem::path> aliases_file;  // resolved
     std::string run_as;                  // "" = stay as started
+    // The server's public IPv4/IPv6 addresses, for `pochta dns` and
+    // `pochta doctor`; empty = the global addresses of its interfaces.
+    std::vector<std::string> public_addresses;
 
     struct Tls {
         std::filesystem::path cert;      // resolved; empty when [tls] is absent
