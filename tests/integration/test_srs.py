@@ -176,3 +176,18 @@ def test_srs_off_keeps_the_sender(make_server, sink):
     assert relayed(sink, tok)[0] == SENDER
     assert not (srv.folder / "data" / "srs_secret").exists()
     assert rcpt_reply(srv, "SRS0=AAAA=7G=remote.example=victim@example.test").code == 550
+
+
+def test_srs_domain_of_its_own(make_server, sink):
+    """[srs] domain need not be a local domain: its bounces are still taken."""
+    srv = outbound_server(make_server, f'relay = "127.0.0.1:{sink.port}"', aliases=ALIASES,
+                          extra_config='[srs]\ndomain = "srs.example.net"')
+    tok = h.token("own")
+    send_mx(srv, SENDER, ["fwd@example.test"], tok)
+    mail_from = relayed(sink, tok)[0]
+    assert mail_from.startswith("SRS0=") and mail_from.endswith("@srs.example.net"), mail_from
+    bounce = h.token("own-bounce")
+    send_mx(srv, "", [mail_from], bounce)
+    assert relayed(sink, bounce)[1] == [SENDER]
+    # Other addresses there are not ours to take.
+    assert rcpt_reply(srv, "someone@srs.example.net").code == 554
