@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 
 #include "common/mime/address_list.hpp"
@@ -61,20 +62,25 @@ std::string folded_b(std::string_view b) {
     return out;
 }
 
-// mtime and size of every entry, one folder level deep: keygen and
-// `dkim use` rename files into the domain folders, and a hand edit of an
-// .active file changes its own mtime.
-void describe(const fs::path& dir, std::string& out, int depth) {
-    std::error_code ec;
-    std::vector<fs::path> entries;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) entries.push_back(entry.path());
-    std::sort(entries.begin(), entries.end());
-    for (const auto& path : entries) {
+// keygen and `dkim use` write by renaming into a domain folder, which
+// changes that folder's mtime; a new domain changes keys_dir's. The kernel
+// stamps mtimes with a coarse clock, so a second change within the same
+// tick keeps the mtime: a state with an mtime from the last seconds is not
+// trusted ("" = read the keys again next time).
+std::string folder_state(const fs::path& keys_dir) {
+    std::string out;
+    bool recent = false;
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    auto add = [&](const fs::path& path) {
         struct stat st {};
-        if (::stat(path.c_str(), &st) != 0) continue;
-        out += fmt::format("{}:{}.{}:{};", path.string(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size);
-        if (depth > 0 && S_ISDIR(st.st_mode)) describe(path, out, depth - 1);
-    }
+        if (::stat(path.c_str(), &st) != 0) return;
+        out += fmt::format("{}:{}.{};", path.string(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+        recent = recent || st.st_mtim.tv_sec + 2 >= now;
+    };
+    add(keys_dir);
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(keys_dir, ec)) add(entry.path());
+    return recent ? "" : out;
 }
 
 }  // namespace
@@ -112,14 +118,7 @@ std::string dkim_signature_field(std::string_view message, const DkimSigningKey&
     return field + folded_b(base64_encode(sign_hash(key.key.get(), key.type, hash))) + "\r\n";
 }
 
-DkimSigner::DkimSigner(fs::path keys_dir, std::chrono::milliseconds check_period)
-    : keys_dir_(std::move(keys_dir)), check_period_(check_period) {}
-
-std::string DkimSigner::folder_state() const {
-    std::string state;
-    describe(keys_dir_, state, 1);
-    return state;
-}
+DkimSigner::DkimSigner(fs::path keys_dir) : keys_dir_(std::move(keys_dir)) {}
 
 std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::load() const {
     auto keys = std::make_shared<KeyMap>();
@@ -136,23 +135,22 @@ std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::load() const {
 
 void DkimSigner::reload() {
     std::lock_guard lock(mutex_);
-    next_check_ = {};
     state_.clear();
 }
 
 std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::current() {
     std::lock_guard lock(mutex_);
-    const auto now = std::chrono::steady_clock::now();
-    if (now < next_check_ && keys_) return keys_;
-    next_check_ = now + check_period_;
-    std::string state = folder_state();
-    if (keys_ && state == state_) return keys_;
+    std::string state = folder_state(keys_dir_);
+    if (keys_ && !state.empty() && state == state_) return keys_;
     state_ = std::move(state);
     try {
         keys_ = load();
-        size_t count = 0;
-        for (const auto& [domain, list] : *keys_) count += list.size();
-        log::info("dkim: {} active key(s) for {} domain(s) from {}", count, keys_->size(), keys_dir_.string());
+        std::string summary;
+        for (const auto& [domain, list] : *keys_)
+            for (const auto& key : list) summary += fmt::format(" {}/{}/{}", domain, key.selector, dkim_key_type_name(key.type));
+        if (summary != summary_)
+            log::info("dkim: signing keys (domain/selector/algorithm):{}", summary.empty() ? " none" : summary);
+        summary_ = std::move(summary);
     } catch (const std::exception& e) {
         log::error("dkim: reading the keys in {} failed, keeping the previous ones: {}", keys_dir_.string(), e.what());
         if (!keys_) keys_ = std::make_shared<KeyMap>();

@@ -4,7 +4,6 @@
 // that no From can be added (RFC 6376 8.15); t=, never l=.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -38,8 +37,7 @@ std::string from_domain(std::string_view message);
 
 class DkimSigner {   // keys from the [dkim] folder, reloaded when it changes (no restart)
 public:
-    explicit DkimSigner(std::filesystem::path keys_dir,
-                        std::chrono::milliseconds check_period = std::chrono::milliseconds(2000));
+    explicit DkimSigner(std::filesystem::path keys_dir);
 
     // The DKIM-Signature field(s), each ending in CRLF, to put before `message`;
     // signs for the From domain (or, failing that, its closest parent domain)
@@ -47,23 +45,23 @@ public:
     // none has a key. Thread-safe (called on a worker).
     std::string sign(std::string_view message, std::string_view envelope_domain);
 
-    // Reads the folder again now (SIGHUP); sign() also does so by itself
-    // when the folder changed, looking at most once per check_period.
+    // Reads the folder again at the next sign() (SIGHUP: after a key file
+    // was edited in place). sign() itself looks at the folders' mtimes each
+    // time (a few stat calls) and rereads them when keygen or `dkim use`
+    // changed them.
     void reload();
 
 private:
     using KeyMap = std::map<std::string, std::vector<DkimSigningKey>>;   // domain -> active keys, rsa first
     std::shared_ptr<const KeyMap> current();
     std::shared_ptr<const KeyMap> load() const;
-    std::string folder_state() const;
     const std::vector<DkimSigningKey>* keys_for(const KeyMap& keys, std::string_view domain) const;
 
     std::filesystem::path keys_dir_;
-    std::chrono::milliseconds check_period_;
     std::mutex mutex_;
     std::shared_ptr<const KeyMap> keys_;
     std::string state_;   // what folder_state() said when keys_ was loaded
-    std::chrono::steady_clock::time_point next_check_{};
+    std::string summary_; // the active keys, as last logged
 };
 
 }  // namespace pochta::mailauth

@@ -36,10 +36,10 @@ struct DkimChecks;   // parsed signatures and computed hashes
 // CRLF or bare LF line ends. `now` (Unix seconds) judges x= expiry; 0 = the clock.
 std::shared_ptr<DkimChecks> prepare_dkim(std::string_view message, int64_t now = 0);
 
-// On the loop: key lookups via the resolver, then the signature checks.
-// `done` gets one verdict per evaluated signature in the message's order;
-// none for a message without signatures. `done` runs on the loop, inside
-// this call when no key needs looking up (no signature, or only broken ones).
+// On the loop: key lookups via the resolver, then the signature checks on a
+// worker (net::EventLoop::offload). `done` gets one verdict per evaluated
+// signature in the message's order, none for a message without signatures;
+// it runs later on the loop, never inside this call.
 void verify_dkim(dns::Resolver& resolver, std::shared_ptr<DkimChecks> checks,
                  std::function<void(std::vector<DkimVerdict>)> done);
 

@@ -148,7 +148,7 @@ void QueueRunner::on_fetched(std::vector<store::QueuedMessage> messages, const s
         entry->data = std::make_shared<const std::string>(std::move(message.data));
         message.data.clear();
         entry->message = std::move(message);
-        dispatch(std::move(entry));
+        sign_and_dispatch(std::move(entry));
     }
     if (error.empty() && (fetch_again_ || more_due_)) wake();
 }

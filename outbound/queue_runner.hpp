@@ -23,6 +23,7 @@
 #include "common/net/loop.hpp"
 #include "common/net/tls.hpp"
 #include "common/util/liveness.hpp"
+#include "mailauth/dkim_sign.hpp"
 #include "outbound/smtp_client.hpp"
 #include "outbound/smtp_client_data.hpp"
 #include "outbound/queue_outcome.hpp"
@@ -48,6 +49,7 @@ struct QueueRunnerOptions {
     size_t max_in_flight = 5000;                   // queue entries held in memory at once
     size_t max_fetch_bytes = 64 * 1024 * 1024;     // message data loaded per fetch
     BounceRoute bounce_route;
+    std::shared_ptr<mailauth::DkimSigner> dkim_signer;   // null = nothing is signed
 };
 
 // From the configuration; the relay password is read here (first line of
@@ -86,6 +88,7 @@ private:
     void fetch();
     void on_fetched(std::vector<store::QueuedMessage> messages, const std::string& error);
     void dispatch(std::shared_ptr<Entry> entry);
+    void sign_and_dispatch(std::shared_ptr<Entry> entry);   // dkim_signing.cpp
     void job_finished(const std::shared_ptr<Entry>& entry, std::vector<RecipientReport> reports);
     void finish_entry(const std::shared_ptr<Entry>& entry);
     void record(store::QueueUpdate update, std::shared_ptr<Entry> done_entry);

@@ -37,6 +37,8 @@ int queue(const Args& args, const Config& config);
 int mailbox(const Args& args, const Config& config);
 int message(const Args& args, const Config& config);
 int check(const Args& args, const Config& config);
+int dkim(const Args& args, const Config& config);
+int spf(const Args& args, const Config& config);
 int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int version();

@@ -16,6 +16,8 @@ const Command commands[] = {
     {"mailbox", Arguments::required, mailbox},
     {"message", Arguments::required, message},
     {"check", Arguments::optional, check},
+    {"dkim", Arguments::required, dkim},
+    {"spf", Arguments::required, spf},
     {"dns", Arguments::required, dns},
     {"doctor", Arguments::optional, doctor},
 };

@@ -20,6 +20,7 @@
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
@@ -165,7 +166,9 @@ int serve(const Config& config) {
     };
     auto term = loop.watch_signal(SIGTERM, stop);
     auto interrupt = loop.watch_signal(SIGINT, stop);
+    auto dkim_signer = std::make_shared<mailauth::DkimSigner>(config.dkim.keys_dir);
     auto hangup = loop.watch_signal(SIGHUP, [&] {
+        dkim_signer->reload();
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
@@ -214,8 +217,9 @@ int serve(const Config& config) {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
 
-    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver,
-                                                           outbound::queue_runner_options(config, directory));
+    auto runner_options = outbound::queue_runner_options(config, directory);
+    runner_options.dkim_signer = dkim_signer;
+    queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 
     log::info("pochta ready");

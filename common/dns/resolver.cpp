@@ -48,12 +48,12 @@ Error error_of(int status) {
     }
 }
 
-bool valid_label_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
+// Host names are letters, digits and hyphens, but other names are not: an
+// SPF macro may put a '+' or '=' of a local part into an exists: lookup
+// (RFC 7208 section 7.3). Any visible ASCII but the backslash, which
+// c-ares reads as an escape.
+bool valid_label_char(char c) { return c > ' ' && c < 0x7f && c != '\\'; }
 
-// Only ASCII host names: an internationalised domain would first need its
-// A-label form, which the sender's software is expected to provide.
 bool valid_query_name(std::string_view name) {
     if (name.empty() || name.size() > 253) return false;
     size_t label = 0;

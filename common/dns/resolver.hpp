@@ -120,6 +120,9 @@ public:
     // Questions sent to a name server (not answered from the cache or by
     // joining the same question already on its way), for tests.
     size_t queries_sent() const { return queries_sent_; }
+    // The loop the callbacks run on (for users that must answer later on it
+    // without a lookup).
+    net::EventLoop& loop() const { return loop_; }
 
     struct Poll;    // one watched c-ares socket
     struct Query;   // one ares_query in flight

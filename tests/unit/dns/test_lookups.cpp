@@ -184,3 +184,13 @@ TEST_CASE("The cache drops the least recently used answer when full, and expired
     CHECK(cache.find("c.org", 16, now + std::chrono::seconds(61)) == nullptr);
     CHECK(cache.size() == 1);
 }
+
+TEST_CASE("Names that are not host names are asked too (SPF exists: with a local part)") {
+    FakeDns dns;
+    dns.add("user+tag.=x._spf.example.org", FakeRecord{test::type_a, "127.0.0.2"});
+    Client client(dns);
+    auto r = client.ask<AddressResult>([&](auto done) { client.resolver.resolve_ipv4("user+tag.=x._spf.example.org", done); });
+    CHECK(r.ipv4 == std::vector<std::string>{"127.0.0.2"});
+    auto bad = client.ask<AddressResult>([&](auto done) { client.resolver.resolve_ipv4("back\\slash.org", done); });
+    CHECK(bad.error == Error::bad_name);
+}

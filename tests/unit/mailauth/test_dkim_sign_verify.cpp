@@ -178,7 +178,7 @@ TEST_CASE("at most five signatures are evaluated") {
 TEST_CASE("keys folder: keygen, list, use, modes; the signer follows without restart") {
     test::TempDir dir;
     const auto keys_dir = dir.path() / "dkim";
-    DkimSigner signer(keys_dir, std::chrono::milliseconds(0));
+    DkimSigner signer(keys_dir);
     CHECK(signer.sign(message, "example.org") == "");
 
     auto first = generate_dkim_key(keys_dir, "Example.org", "one", DkimKeyType::rsa);
