@@ -131,6 +131,15 @@ std::unique_ptr<smtp::Forwarding> srs_forwarding(const Config& config) {
     return std::make_unique<smtp::Forwarding>(config, mailauth::load_srs_secrets(config.srs.secret_file));
 }
 
+// A forwarded copy that fails bounces to its SRS sender: the bounce goes
+// on to the original sender, as one arriving over SMTP would.
+void reverse_srs_bounces(outbound::BounceRoute& route, const smtp::Forwarding& forwarding) {
+    route.resolve_local = [&forwarding, directory_lookup = std::move(route.resolve_local)](std::string_view address) {
+        if (auto original = forwarding.bounce_target(address)) return auth::Resolution{true, {}, {*original}};
+        return directory_lookup(address);
+    };
+}
+
 }  // namespace
 
 std::shared_ptr<net::TlsContext> server_tls(const Config& config) {
@@ -219,6 +228,7 @@ int serve(const Config& config) {
 
     auto runner_options = outbound::queue_runner_options(config, directory);
     runner_options.dkim_signer = dkim_signer;
+    if (forwarding) reverse_srs_bounces(runner_options.bounce_route, *forwarding);
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 

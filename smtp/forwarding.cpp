@@ -50,4 +50,11 @@ std::optional<SrsRecipient> Forwarding::bounce_recipient(const Address& rcpt) co
     return SrsRecipient{{}, std::move(reversal.address)};
 }
 
+std::optional<std::string> Forwarding::bounce_target(std::string_view address) const {
+    auto parsed = parse_address(address);
+    auto bounce = parsed ? bounce_recipient(*parsed) : std::nullopt;
+    if (!bounce || !bounce->refusal.empty()) return std::nullopt;
+    return bounce->original;
+}
+
 }  // namespace pochta::smtp

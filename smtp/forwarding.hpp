@@ -35,6 +35,11 @@ public:
     // usual recipient rules apply); else the reversal or its refusal.
     std::optional<SrsRecipient> bounce_recipient(const Address& rcpt) const;
 
+    // For a bounce pochta itself makes: where mail to `address` goes when
+    // it is a valid SRS address at the SRS domain (a forwarded copy that
+    // failed), else nullopt.
+    std::optional<std::string> bounce_target(std::string_view address) const;
+
 private:
     const Config& config_;
     std::vector<std::string> secrets_;

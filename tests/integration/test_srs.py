@@ -191,3 +191,18 @@ def test_srs_domain_of_its_own(make_server, sink):
     assert relayed(sink, bounce)[1] == [SENDER]
     # Other addresses there are not ours to take.
     assert rcpt_reply(srv, "someone@srs.example.net").code == 554
+
+
+def test_failed_forward_bounces_to_the_original_sender(make_server):
+    """The destination refuses the forwarded copy: pochta's own bounce to
+    the SRS sender goes on to the original sender."""
+    sink = Sink(reject=[FORWARD_TO])
+    try:
+        srv = outbound_server(make_server, f'relay = "127.0.0.1:{sink.port}"', aliases=ALIASES)
+        tok = h.token("refused")
+        send_mx(srv, SENDER, ["fwd@example.test"], tok)
+        mail_from, rcpts, content = relayed(sink, tok)
+        assert mail_from == "" and rcpts == [SENDER], (mail_from, rcpts)
+        assert b"multipart/report" in content and FORWARD_TO.encode() in content
+    finally:
+        sink.stop()
