@@ -18,6 +18,8 @@ const Command commands[] = {
     {"check", Arguments::optional, check},
     {"dkim", Arguments::required, dkim},
     {"spf", Arguments::required, spf},
+    {"dns", Arguments::required, dns},
+    {"doctor", Arguments::optional, doctor},
 };
 
 }  // namespace

@@ -89,6 +89,8 @@ int usage() {
         "  dkim use DOMAIN SELECTOR       sign with this selector from now on (key rollover)\n"
         "  dkim verify [FILE]             check a message's DKIM signatures (stdin by default)\n"
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
+        "  dns DOMAIN                     the DNS records to publish for a local domain\n"
+        "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -21,6 +21,7 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
+#include "smtp/forwarding.hpp"
 #include "smtp/message_body.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
@@ -38,6 +39,7 @@ struct SessionContext {
     std::shared_ptr<net::TlsContext> tls;
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
     dns::Resolver* resolver = nullptr;  // for the checks on arrival; none: not checked
+    const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
