@@ -38,6 +38,7 @@ int mailbox(const Args& args, const Config& config);
 int message(const Args& args, const Config& config);
 int check(const Args& args, const Config& config);
 int spf(const Args& args, const Config& config);
+int sieve(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws

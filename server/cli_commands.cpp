@@ -17,6 +17,7 @@ const Command commands[] = {
     {"message", Arguments::required, message},
     {"check", Arguments::optional, check},
     {"spf", Arguments::required, spf},
+    {"sieve", Arguments::required, sieve},
 };
 
 }  // namespace

@@ -85,6 +85,8 @@ int usage() {
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
+        "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
+        "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);
