@@ -35,6 +35,14 @@ std::string html_text(std::string_view html) {
     return out;
 }
 
+// RFC 5260 4.1: a Received field's date follows its last semicolon.
+std::string_view date_text(const HeaderField& field) {
+    std::string_view value = field.decoded();
+    if (!iequals(field.name, "received")) return value;
+    size_t semicolon = value.rfind(';');
+    return semicolon == std::string_view::npos ? value : value.substr(semicolon + 1);
+}
+
 bool content_type_matches(const BodyPart& part, const std::string& wanted) {
     if (wanted.empty()) return true;
     size_t slash = wanted.find('/');
@@ -176,7 +184,7 @@ bool Run::date_test(Frame& frame, const Node& node) {
     if (!zone) error(node, "invalid time zone");
     std::vector<std::string> values;
     for (size_t i : fields(node, name)) {
-        auto date = mime::parse_message_date(header()[i].decoded());
+        auto date = mime::parse_message_date(date_text(header()[i]));
         if (!date) continue;
         int shown = node.tag("originalzone") ? date->zone_minutes : *zone;
         if (auto value = date_part(date->utc_seconds(), shown, part)) values.push_back(std::move(*value));

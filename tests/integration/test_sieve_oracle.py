@@ -201,7 +201,10 @@ CASES = [
     C("address-count-all", 'require ["fileinto", "relational", "comparator-i;ascii-numeric"]; '
       'if address :count "eq" :comparator "i;ascii-numeric" ["to", "cc"] "3" { fileinto "Y"; }', "store Y"),
     C("address-group-empty", 'require ["fileinto", "relational", "comparator-i;ascii-numeric"]; '
-      'if address :count "eq" :comparator "i;ascii-numeric" "to" "0" { fileinto "Y"; }', "store Y", msg="mime"),
+      'if address :count "eq" :comparator "i;ascii-numeric" "to" "0" { fileinto "Y"; }', "store Y", msg="mime",
+      pigeonhole=[INBOX],
+      why="an empty group holds no address (RFC 5322 3.4); Pigeonhole takes the field's whole text as one, "
+          "which RFC 5228 2.7.4 allows for what an implementation cannot parse"),
     C("address-two-headers", 'require "fileinto"; if address :is ["from", "cc"] "dave+work@example.test" '
       '{ fileinto "Y"; }', "store Y"),
     # --- envelope -------------------------------------------------------------
@@ -276,7 +279,7 @@ CASES = [
       '{ fileinto "Y"; }', INBOX, msg="mime"),
     C("body-content-pdf", 'require ["fileinto", "body"]; if body :content "application/pdf" :contains "%PDF" '
       '{ fileinto "Y"; }', "store Y", msg="mime"),
-    C("body-html-text", 'require ["fileinto", "body"]; if body :text :contains "Bold offer" { fileinto "Y"; }',
+    C("body-html-text", 'require ["fileinto", "body"]; if body :text :contains "offer for" { fileinto "Y"; }',
       "store Y", msg="mime"),
     C("body-regex", 'require ["fileinto", "body", "regex"]; if body :regex "S[a-z]+t word" { fileinto "Y"; }',
       "store Y"),
@@ -313,7 +316,9 @@ CASES = [
     C("match-var-unset", 'require ["fileinto", "variables"]; if header :matches "subject" "*" '
       '{ fileinto "a${5}b"; }', "store ab"),
     C("string-is", 'require ["fileinto", "variables"]; set "v" "abc"; if string :is "${v}" "ABC" { fileinto "Y"; }',
-      "store Y"),
+      "store Y", pigeonhole=[INBOX],
+      why="RFC 5228 2.7.3 makes i;ascii-casemap the default comparator of every test; Pigeonhole 0.5.19 "
+          "(Debian 12) compares the string test with i;octet, fixed upstream since (commit 745eb64d)"),
     C("string-list", 'require ["fileinto", "variables"]; if string :contains ["one", "two"] "wo" { fileinto "Y"; }',
       "store Y"),
     C("string-count-empty", 'require ["fileinto", "variables", "relational", "comparator-i;ascii-numeric"]; '
@@ -379,7 +384,9 @@ CASES = [
     C("date-missing", 'require ["fileinto", "date"]; if date :matches "date" "year" "*" { fileinto "Y"; }', INBOX,
       msg="bare"),
     C("date-received-index", 'require ["fileinto", "date", "index"]; '
-      'if date :index 2 :originalzone :is "received" "minute" "50" { fileinto "Y"; }', "store Y"),
+      'if date :index 2 :originalzone :is "received" "minute" "50" { fileinto "Y"; }', "store Y",
+      pigeonhole=[INBOX],
+      why="RFC 5260 6 gives the date test :index; Pigeonhole 0.5.19 reads the first field whatever the index"),
     C("currentdate-year", 'require ["fileinto", "date", "relational", "comparator-i;ascii-numeric"]; '
       'if currentdate :value "ge" :comparator "i;ascii-numeric" "year" "2020" { fileinto "Y"; }', "store Y"),
     C("currentdate-zone", 'require ["fileinto", "date"]; if currentdate :zone "+0300" :is "zone" "+0300" '
@@ -495,9 +502,7 @@ CASES = [
       ["vacation seconds=604800 subject=Re: Hello World meeting from= reason=Away.", INBOX]),
     C("vacation-and-fileinto", 'require ["vacation", "fileinto"]; vacation "away"; fileinto "A";',
       ["vacation seconds=604800 subject= from= reason=away", "store A"]),
-    C("vacation-twice", 'require "vacation"; vacation "one"; vacation "two";', ERROR,
-      pigeonhole=["vacation seconds=604800 subject= from= reason=one", INBOX],
-      why="RFC 5230 4.7 makes a second vacation an error (runtime here); Pigeonhole ignores the second"),
+    C("vacation-twice", 'require "vacation"; vacation "one"; vacation "two";', ERROR),
     C("vacation-reject", 'require ["vacation", "reject"]; vacation "away"; reject "no";', ERROR),
     # --- reject and ereject -----------------------------------------------------------------------
     C("reject", 'require "reject"; reject "go away";', "reject go away"),
@@ -505,26 +510,34 @@ CASES = [
     C("reject-fileinto", 'require ["reject", "fileinto"]; fileinto "x"; reject "no";', ERROR),
     C("reject-keep", 'require "reject"; reject "no"; keep;', ERROR),
     C("reject-redirect", 'require "reject"; reject "no"; redirect "a@elsewhere.example";', ERROR),
-    C("reject-twice", 'require "reject"; reject "one"; reject "two";', ERROR,
-      pigeonhole=["reject one"],
-      why="RFC 5429 2.1 forbids more than one reject; Pigeonhole keeps the first, pochta makes it an error"),
-    C("reject-discard", 'require "reject"; reject "no"; discard;', ["reject no", "discard"],
-      pigeonhole=["reject no"],
-      why="discard after reject changes nothing (RFC 5228 4.5); Pigeonhole leaves it out of the list"),
+    C("reject-twice", 'require "reject"; reject "one"; reject "two";', ERROR),
+    C("reject-discard", 'require "reject"; reject "no"; discard;', ["reject no", "discard"]),
     C("ereject", 'require "ereject"; ereject "refused";', "ereject refused",
       pigeonhole=["compile-error 1"],
       why="Pigeonhole 0.5 (Debian 12) has no ereject (RFC 5429 2.1); pochta does"),
     # --- compile errors -------------------------------------------------------------------------------
     C("err-unknown-command", 'require "fileinto";\r\nfrobnicate;', "compile-error 2"),
-    C("err-missing-semicolon", 'keep\r\nkeep;', "compile-error 2"),
+    C("err-missing-semicolon", 'keep\r\nkeep;', "compile-error 2",
+      pigeonhole=["compile-error 1"],
+      why="where a syntax error is reported is the implementation's choice: pochta names the token it "
+          "could not take, Pigeonhole the command left open"),
     C("err-not-required", 'fileinto "A";', "compile-error 1"),
     C("err-unknown-require", 'require "x-unknown";', "compile-error 1"),
     C("err-elsif-alone", 'require "fileinto";\r\nelsif true { keep; }', "compile-error 2"),
     C("err-match-conflict", 'if header :is :contains "a" "b" { keep; }', "compile-error 1"),
-    C("err-unterminated", 'require "fileinto";\r\nfileinto "A;\r\n', "compile-error 2"),
+    C("err-unterminated", 'require "fileinto";\r\nfileinto "A;\r\n', "compile-error 2",
+      pigeonhole=["compile-error 3"],
+      why="where a syntax error is reported is the implementation's choice: pochta names where the open "
+          "string starts, Pigeonhole the end of the script"),
     C("err-size-no-tag", 'if size 100 { keep; }', "compile-error 1"),
-    C("err-bad-zone", 'require "date";\r\nif date :zone "+2500" "date" "year" "2000" { keep; }', "compile-error 2"),
-    C("err-bad-date-part", 'require "date";\r\nif date "date" "fortnight" "1" { keep; }', "compile-error 2"),
+    C("err-bad-zone", 'require "date";\r\nif date :zone "+2500" "date" "year" "2000" { keep; }', "compile-error 2",
+      pigeonhole=[INBOX],
+      why="RFC 5260 4.1 defines a zone as +/-hhmm and leaves open when a bad one is found: pochta refuses "
+          "a constant one when compiling, Pigeonhole ignores it when running"),
+    C("err-bad-date-part", 'require "date";\r\nif date "date" "fortnight" "1" { keep; }', "compile-error 2",
+      pigeonhole=[INBOX],
+      why="RFC 5260 4.2 lists the date parts and leaves open when an unknown one is found: pochta refuses "
+          "a constant one when compiling, Pigeonhole lets the test fail when running"),
     C("err-bad-redirect", 'redirect "not an address";', "compile-error 1"),
     C("err-anyof-empty", 'if anyof() { keep; }', "compile-error 1"),
     C("err-require-late", 'keep;\r\nrequire "fileinto";', "compile-error 2"),
@@ -546,8 +559,13 @@ def canonical_flags(flags):
     return ",".join(sorted(f.lower() for f in flags))
 
 
+def printable(text):
+    """Control characters as '?': Pigeonhole prints them so."""
+    return re.sub(r"[\x00-\x1f]", "?", text)
+
+
 def store_line(mailbox, flags=(), create=False):
-    line = f"store {mailbox}"
+    line = f"store {printable(mailbox)}"
     if flags:
         line += " flags=" + canonical_flags(flags)
     if create:
@@ -575,7 +593,7 @@ def pochta_actions(line):
     if word == "redirect":
         return f"redirect {values[0]}"
     if word in ("reject", "ereject"):
-        return f"{word} {values[0]}"
+        return f"{word} {printable(values[0])}"
     if word == "discard":
         return "discard"
     if word == "vacation":
@@ -646,7 +664,7 @@ def parse_pigeonhole(stdout):
         elif line.startswith(" * redirect message to: "):
             actions.append({"kind": "line", "text": "redirect " + line.split(": ", 1)[1].strip("<>")})
         elif line.startswith(" * reject message with reason: "):
-            actions.append({"kind": "line", "text": "reject " + line.split(": ", 1)[1]})
+            actions.append({"kind": "line", "text": "reject " + printable(line.split(": ", 1)[1])})
         elif line == " * discard":
             actions.append({"kind": "line", "text": "discard"})
         elif line.startswith(" * keep"):
@@ -663,7 +681,8 @@ def parse_pigeonhole(stdout):
             reason = "\r\n".join(lines[start + 1:end])
             i = end + 1
             text = f"vacation seconds={fields['seconds']} subject={fields['subject']} from={fields['from']}"
-            if fields["handle"] is not None:
+            # A handle Pigeonhole made itself ends in <MIME> or <NO-MIME>.
+            if fields["handle"] is not None and not re.search(r"<(NO-)?MIME>$", fields["handle"]):
                 text += f" handle={fields['handle']}"
             actions.append({"kind": "line", "text": text + f" reason={reason}"})
     out = []
@@ -735,7 +754,7 @@ def test_enough_cases():
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.cid)
 def test_case(case, config, pigeonhole):
     folder = write_case(pigeonhole / case.cid, case)
-    expected = sorted(case.expect)
+    expected = sorted(printable(a) for a in case.expect)
     assert run_pochta(config, case, folder) == expected, "pochta"
     want = sorted(case.pigeonhole) if case.pigeonhole is not None else expected
     assert run_pigeonhole(pigeonhole, case, folder) == want, f"pigeonhole ({case.why or 'no documented deviation'})"
