@@ -6,7 +6,11 @@ namespace pochta::sieve {
 
 namespace {
 
-char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+// Branch-free, so that folding a whole value vectorizes.
+char fold(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return static_cast<char>(u | (static_cast<unsigned char>(u - 'A') < 26 ? 0x20 : 0));
+}
 
 bool same_char(Comparator comparator, char a, char b) {
     return comparator == Comparator::octet ? a == b : fold(a) == fold(b);
@@ -134,11 +138,16 @@ bool relation_holds(Relation relation, int order) {
     return false;
 }
 
+// Folding both sides and using the library's find is several times faster
+// than comparing folded characters one by one (body tests search kilobytes).
 bool contains(Comparator comparator, std::string_view haystack, std::string_view needle) {
     if (comparator == Comparator::octet) return haystack.find(needle) != std::string_view::npos;
-    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                          [](char a, char b) { return fold(a) == fold(b); });
-    return it != haystack.end() || needle.empty();
+    thread_local std::string folded_haystack, folded_needle;
+    folded_haystack.resize(haystack.size());
+    std::transform(haystack.begin(), haystack.end(), folded_haystack.begin(), fold);
+    folded_needle.resize(needle.size());
+    std::transform(needle.begin(), needle.end(), folded_needle.begin(), fold);
+    return std::string_view(folded_haystack).find(folded_needle) != std::string_view::npos;
 }
 
 // Each middle segment is placed at its earliest position (leaving the most

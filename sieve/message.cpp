@@ -29,6 +29,21 @@ void collect_parts(std::string_view raw, const mime::Part& part, std::vector<Bod
     out.push_back(std::move(body));
 }
 
+// RFC 5173 5.1: text/html as text, markup left out.
+std::string html_text(std::string_view html) {
+    std::string out;
+    out.reserve(html.size());
+    size_t i = 0;
+    while (i < html.size()) {
+        size_t open = html.find('<', i);
+        out.append(html.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
+        if (open == std::string_view::npos) break;
+        size_t close = html.find('>', open);
+        i = close == std::string_view::npos ? html.size() : close + 1;
+    }
+    return out;
+}
+
 }  // namespace
 
 const std::string& HeaderField::decoded() const {
@@ -74,6 +89,17 @@ const std::vector<BodyPart>& Message::body_parts() const {
         collect_parts(raw_, structure.root, *parts_);
     }
     return *parts_;
+}
+
+const std::vector<std::string>& Message::text_parts() const {
+    if (!texts_) {
+        texts_.emplace();
+        for (const BodyPart& part : body_parts()) {
+            if (part.type != "text") continue;
+            texts_->push_back(part.subtype == "html" ? html_text(part.content) : part.content);
+        }
+    }
+    return *texts_;
 }
 
 std::string rebuild_message(const Message& message, const std::vector<HeaderField>& header) {

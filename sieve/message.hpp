@@ -43,12 +43,16 @@ public:
     std::string_view raw_body() const { return raw_.substr(body_start_); }
     // Every leaf part, in order (the first use decodes them).
     const std::vector<BodyPart>& body_parts() const;
+    // The body test's :text (RFC 5173 5.1): each text/* part's text,
+    // text/html with its markup left out (made once).
+    const std::vector<std::string>& text_parts() const;
 
 private:
     std::string_view raw_;
     size_t body_start_ = 0;
     std::vector<HeaderField> header_;
     mutable std::optional<std::vector<BodyPart>> parts_;
+    mutable std::optional<std::vector<std::string>> texts_;
 };
 
 // Splits a header block into fields; lines that are no field are skipped.

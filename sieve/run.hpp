@@ -66,6 +66,7 @@ private:
     // Whether any of `values` matches any key (the node's last positional
     // argument), setting the match variables on success.
     bool match(Frame& frame, const Node& node, const std::vector<std::string>& values);
+    bool match(Frame& frame, const Node& node, const std::vector<std::string_view>& values);
     bool match_one(Frame& frame, const Node& node, std::string_view value, std::string_view key, size_t key_index,
                    std::vector<std::string>* captures);
     // Where the fields named `name` are in header(), in order, with

@@ -255,7 +255,7 @@ void Run::deleteheader(Frame& frame, const Node& node) {
     }
     std::vector<size_t> doomed;
     for (size_t i : fields(node, name)) {
-        if (node.positional.size() < 2 || match(frame, node, {header()[i].decoded()})) doomed.push_back(i);
+        if (node.positional.size() < 2 || match(frame, node, std::vector<std::string_view>{header()[i].decoded()})) doomed.push_back(i);
     }
     if (doomed.empty()) return;
     std::vector<HeaderField>& edited = edit_header();

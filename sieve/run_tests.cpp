@@ -23,18 +23,6 @@ constexpr uint64_t bytes_per_step = 4096; // a long value costs more steps
 
 std::string verdict(const std::optional<int>& value) { return value ? std::to_string(*value) : "0"; }
 
-// RFC 5173 5.2: text/html as text, markup left out.
-std::string html_text(std::string_view html) {
-    std::string out;
-    bool in_tag = false;
-    for (char c : html) {
-        if (c == '<') in_tag = true;
-        else if (c == '>') in_tag = false;
-        else if (!in_tag) out += c;
-    }
-    return out;
-}
-
 // RFC 5260 4.1: a Received field's date follows its last semicolon.
 std::string_view date_text(const HeaderField& field) {
     std::string_view value = field.decoded();
@@ -88,15 +76,15 @@ bool Run::test(Frame& frame, const Node& node) {
         case Op::environment: {
             auto item = context_.environment.find(to_lower(expand(frame, node.positional[0].strings[0])));
             if (item == context_.environment.end()) return false;
-            return match(frame, node, {item->second});
+            return match(frame, node, std::vector<std::string_view>{item->second});
         }
         case Op::ihave:
             for (const std::string& name : expand_all(frame, node.positional[0]))
                 if (!is_supported_extension(to_lower(name))) return false;
             return true;
         case Op::spamtest:
-            return match(frame, node, {verdict(node.tag("percent") ? context_.spam_percent : context_.spam_score)});
-        case Op::virustest: return match(frame, node, {verdict(context_.virus_score)});
+            return match(frame, node, std::vector<std::string>{verdict(node.tag("percent") ? context_.spam_percent : context_.spam_score)});
+        case Op::virustest: return match(frame, node, std::vector<std::string>{verdict(context_.virus_score)});
         default: error(node, "'" + node.name + "' cannot run here");
     }
 }
@@ -157,21 +145,17 @@ bool Run::envelope_test(Frame& frame, const Node& node) {
 // RFC 5173: :raw is the undecoded body; :text (the default) the text
 // parts; :content the parts of the listed types, text ones as text.
 bool Run::body_test(Frame& frame, const Node& node) {
-    std::vector<std::string> values;
-    if (node.tag("raw")) {
-        values.emplace_back(message_.raw_body());
-    } else if (const Tagged* content = node.tag("content")) {
+    if (node.tag("raw")) return match(frame, node, std::vector<std::string_view>{message_.raw_body()});
+    if (const Tagged* content = node.tag("content")) {
         std::vector<std::string> types = expand_all(frame, content->value);
+        std::vector<std::string_view> values;
         for (const BodyPart& part : message_.body_parts())
             if (std::any_of(types.begin(), types.end(), [&](const std::string& t) { return content_type_matches(part, t); }))
-                values.push_back(part.content);
-    } else {
-        for (const BodyPart& part : message_.body_parts()) {
-            if (part.type != "text") continue;
-            values.push_back(part.subtype == "html" ? html_text(part.content) : part.content);
-        }
+                values.emplace_back(part.content);
+        return match(frame, node, values);
     }
-    return match(frame, node, values);
+    const std::vector<std::string>& texts = message_.text_parts();
+    return match(frame, node, std::vector<std::string_view>(texts.begin(), texts.end()));
 }
 
 // RFC 5260 4: the date part of each field that holds a valid date, in the
@@ -199,7 +183,7 @@ bool Run::currentdate_test(Frame& frame, const Node& node) {
     if (!zone) error(node, "invalid time zone");
     auto value = date_part(context_.now, *zone, part);
     if (!value) error(node, "unknown date part " + part);
-    return match(frame, node, {*value});
+    return match(frame, node, std::vector<std::string>{*value});
 }
 
 // RFC 5232 section 6: the flags of the internal variable, or of the named
@@ -240,6 +224,10 @@ bool Run::duplicate_test(Frame& frame, const Node& node) {
 }
 
 bool Run::match(Frame& frame, const Node& node, const std::vector<std::string>& values) {
+    return match(frame, node, std::vector<std::string_view>(values.begin(), values.end()));
+}
+
+bool Run::match(Frame& frame, const Node& node, const std::vector<std::string_view>& values) {
     const Match& m = node.match;
     const Argument& key_list = node.positional.back();
     std::vector<std::string> keys = expand_all(frame, key_list);
@@ -251,7 +239,7 @@ bool Run::match(Frame& frame, const Node& node, const std::vector<std::string>& 
     }
     bool capture = frame.script.variables && (m.type == MatchType::matches || m.type == MatchType::regex);
     std::vector<std::string> captures;
-    for (const std::string& value : values) {
+    for (std::string_view value : values) {
         step(node, value.size() / bytes_per_step);
         for (size_t k = 0; k < keys.size(); k++) {
             if (!match_one(frame, node, value, keys[k], k, capture ? &captures : nullptr)) continue;
