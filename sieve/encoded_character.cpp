@@ -8,13 +8,6 @@ namespace pochta::sieve {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // The hex numbers of "41 42" (between "${hex:" or "${unicode:" and "}"),
@@ -29,9 +22,9 @@ std::optional<std::vector<unsigned>> hex_numbers(std::string_view body, size_t m
         }
         size_t start = i;
         unsigned value = 0;
-        while (i < body.size() && hex_value(body[i]) >= 0) {
+        while (i < body.size() && hex_digit_value(body[i]) >= 0) {
             if (i - start >= max_digits) return std::nullopt;
-            value = value * 16 + static_cast<unsigned>(hex_value(body[i]));
+            value = value * 16 + static_cast<unsigned>(hex_digit_value(body[i]));
             i++;
         }
         if (i - start < min_digits) return std::nullopt;
@@ -42,24 +35,6 @@ std::optional<std::vector<unsigned>> hex_numbers(std::string_view body, size_t m
 }
 
 }  // namespace
-
-void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
 
 std::optional<std::string> decode_encoded_characters(std::string_view text) {
     std::string out;

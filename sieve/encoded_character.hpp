@@ -14,7 +14,4 @@ namespace pochta::sieve {
 // RFC 5228 makes an error.
 std::optional<std::string> decode_encoded_characters(std::string_view text);
 
-// The UTF-8 bytes of a Unicode scalar value.
-void append_utf8(std::string& out, unsigned code_point);
-
 }  // namespace pochta::sieve
