@@ -758,3 +758,20 @@ def test_case(case, config, pigeonhole):
     assert run_pochta(config, case, folder) == expected, "pochta"
     want = sorted(case.pigeonhole) if case.pigeonhole is not None else expected
     assert run_pigeonhole(pigeonhole, case, folder) == want, f"pigeonhole ({case.why or 'no documented deviation'})"
+
+
+def test_check_command(config, tmp_path):
+    """`pochta sieve check FILE`: exit 0 for a valid script, else
+    FILE:LINE:COLUMN: error on stderr and exit 1."""
+    good = tmp_path / "good.sieve"
+    good.write_text('require "fileinto";\nfileinto "A";\n')
+    r = config.cli("sieve", "check", str(good))
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"", b"")
+    bad = tmp_path / "bad.sieve"
+    bad.write_text('require "fileinto";\nif header :is "a" "b" {\n  fileinto 3;\n}\n')
+    r = config.cli("sieve", "check", str(bad))
+    assert r.returncode == 1
+    assert r.stderr.decode() == f"{bad}:3:12: 'fileinto' expects a string here\n"
+    r = config.cli("sieve", "check", str(tmp_path / "missing.sieve"))
+    assert r.returncode == 1 and b"cannot read" in r.stderr
+    assert config.cli("sieve", "frobnicate").returncode == 2
