@@ -264,7 +264,7 @@ void Run::deleteheader(Frame& frame, const Node& node) {
 
 // RFC 6609 section 3.2: the named script runs with its own variables
 // (sharing the globals) and may `return`; `stop` ends everything.
-Flow Run::include(Frame& frame, const Node& node) {
+Flow Run::include(Frame&, const Node& node) {
     IncludeLocation location = node.tag("global") ? IncludeLocation::global : IncludeLocation::personal;
     std::string name = node.positional[0].strings[0];
     if (node.tag("once") && !included_once_.emplace(location, name).second) return Flow::next;
@@ -279,7 +279,6 @@ Flow Run::include(Frame& frame, const Node& node) {
     for (const Frame* running : frames_)
         if (&running->script == script.get())
             throw RunFailure{Status::budget, node.position, "include loop through " + name};
-    (void)frame;
     Frame inner{*script, Variables(globals_)};
     frames_.push_back(&inner);
     Flow flow = commands(inner, script->commands);
