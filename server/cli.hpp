@@ -41,6 +41,7 @@ int dkim(const Args& args, const Config& config);
 int spf(const Args& args, const Config& config);
 int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
+int sieve(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws

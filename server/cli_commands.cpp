@@ -20,6 +20,7 @@ const Command commands[] = {
     {"spf", Arguments::required, spf},
     {"dns", Arguments::required, dns},
     {"doctor", Arguments::optional, doctor},
+    {"sieve", Arguments::required, sieve},
 };
 
 }  // namespace

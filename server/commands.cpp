@@ -91,6 +91,8 @@ int usage() {
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
         "  dns DOMAIN                     the DNS records to publish for a local domain\n"
         "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
+        "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
+        "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);
