@@ -13,6 +13,15 @@
 #   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
 #   WAIT_LIMIT=120        seconds to wait after smtp-source for the last message to show up
 #   KEEP=1                keep the temporary folder (configs, logs, stores) for inspection
+#   CHECKS=1              pochta checks SPF, DKIM and DMARC of every message (its default);
+#                         0 = `[checks] enabled = false`, the first wave's bench
+#
+# With CHECKS=1 every message comes from bench@sender.example, whose zone
+# (bench/dns-zone.py on loopback) publishes SPF for 127.0.0.1, a DKIM key and
+# DMARC p=reject; smtp-source sends one message file, DKIM-signed by dkimpy
+# (rsa-sha256, 2048 bits, relaxed/relaxed), so pochta verifies a real
+# signature, hashes the whole body and evaluates DMARC for each one. The
+# peers check nothing and get smtp-source's own message of the same size.
 #
 # Each round runs pochta once, then the peer stack once, so slow drift of a
 # shared machine hits both alike. pochta starts fresh every run (new data
@@ -29,6 +38,7 @@ SESSIONS=${3:-${SESSIONS:-20}}
 BYTES=${4:-${BYTES:-4096}}
 SMTP_SOURCE_FLAGS=${SMTP_SOURCE_FLAGS:-}
 WAIT_LIMIT=${WAIT_LIMIT:-120}
+CHECKS=${CHECKS:-1}
 SMTP_SOURCE=/usr/sbin/smtp-source
 RCPT=alice@example.test
 # The peers' bench-smtp.sh sends this subject; the same here keeps the bytes identical.
@@ -74,7 +84,9 @@ machine_info() {
 # ---------------------------------------------------------------- pochta
 # One self-signed certificate for every run ($WORK/tls, made once).
 write_config() {  # dir
-  write_pochta_config "$1" "$WORK/tls" smtp
+  local extra=$'[delivery]\ndns_servers = ["127.0.0.1:'"$DNS_PORT"$'"]'
+  [ "$CHECKS" = 1 ] || extra+=$'\n\n[checks]\nenabled = false'
+  write_pochta_config "$1" "$WORK/tls" smtp "$extra"
   : > "$1/users"; chmod 600 "$1/users"
   echo bench-secret | "$POCHTA" user add "$RCPT" -c "$1/pochta.toml" || die "pochta user add failed"
 }
@@ -106,9 +118,8 @@ pochta_run() {  # run number
   read -r cpu0 wait0 <<<"$(sched_seconds "$POCHTA_PID")"
   t0=$(now)
   # shellcheck disable=SC2086  # SMTP_SOURCE_FLAGS is a list of flags
-  run_bg timeout 600 "$SMTP_SOURCE" $SMTP_SOURCE_FLAGS -s "$SESSIONS" -m "$MSGS" -l "$BYTES" \
-    -M bench.example.test -f bench@example.test -t "$RCPT" -S "$SUBJECT" \
-    "inet:127.0.0.1:$POCHTA_PORT" || rc=$?
+  run_bg timeout 600 "$SMTP_SOURCE" $SMTP_SOURCE_FLAGS -s "$SESSIONS" -m "$MSGS" "${LOAD[@]}" \
+    -M bench.example.test -t "$RCPT" "inet:127.0.0.1:$POCHTA_PORT" || rc=$?
   t1=$(now)
   [ "$rc" -eq 0 ] || echo "warning: smtp-source exited with status $rc" >&2
   # pochta answers 250 only after the fsync'd commit, so the count should
@@ -124,6 +135,7 @@ pochta_run() {  # run number
   t2=$(now)
   [ "$n" -eq "$MSGS" ] || die "pochta run $1: $n messages in INBOX, expected exactly $MSGS"
   hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$POCHTA_PID/status")
+  [ "$1" != 1 ] || "$POCHTA" message show "$RCPT" INBOX 1 -c "$dir/pochta.toml" | grep -A2 '^Authentication-Results:' || true
   read -r cpu1 wait1 <<<"$(sched_seconds "$POCHTA_PID")"
   stop_pochta
   local acc e2e cpu waited
@@ -135,6 +147,40 @@ pochta_run() {  # run number
     "$(awk -v c="$cpu" -v a="$t0" -v b="$t2" 'BEGIN{printf "%.0f", 100*c/(b-a)}')" "$waited"
   P_ACC+=("$acc"); P_E2E+=("$e2e"); P_RSS+=("$hwm"); P_CPU+=("$cpu"); P_WAIT+=("$waited")
   [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
+}
+
+# ---------------------------------------------------------------- checks
+# The sender's zone and the signed message (CHECKS=1), or an empty zone.
+DNS_PID=""
+stop_own() { [ -z "$DNS_PID" ] || { kill -TERM "$DNS_PID" 2>/dev/null; wait "$DNS_PID" 2>/dev/null || true; }; }
+prepare_checks() {  # -> DNS_PORT, LOAD (smtp-source's message flags)
+  : > "$WORK/zone"
+  LOAD=(-l "$BYTES" -f bench@example.test -S "$SUBJECT")
+  if [ "$CHECKS" = 1 ]; then
+    "$PYTHON" - "$WORK" "$BYTES" "$RCPT" <<'PY' || die "cannot make the signed message"
+import base64, subprocess, sys, dkim
+from pathlib import Path
+work, size, rcpt = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+key = subprocess.run(["openssl", "genrsa", "2048"], capture_output=True, check=True).stdout
+der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=key, capture_output=True, check=True).stdout
+line = b"The quick brown fox jumps over the lazy dog, again and again.\r\n"
+body = (line * (size // len(line) + 1))[:size]
+msg = (b"From: Bench <bench@sender.example>\r\nTo: <" + rcpt.encode() + b">\r\nSubject: peer bench\r\n"
+       b"Date: Mon, 07 Dec 2026 12:00:00 +0000\r\nMessage-ID: <bench@sender.example>\r\n\r\n" + body)
+sig = dkim.sign(msg, b"bench", b"sender.example", key, canonicalize=(b"relaxed", b"relaxed"),
+                include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+(work / "message.eml").write_bytes((sig + msg).replace(b"\r\n", b"\n"))  # smtp-source adds the CR
+(work / "zone").write_text(
+    "sender.example TXT v=spf1 ip4:127.0.0.1 -all\n"
+    "_dmarc.sender.example TXT v=DMARC1; p=reject\n"
+    "bench._domainkey.sender.example TXT v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode() + "\n")
+PY
+    LOAD=(-F "$WORK/message.eml" -f bench@sender.example)
+  fi
+  "$PYTHON" "$HERE/dns-zone.py" "$WORK/zone" > "$WORK/dns.port" &
+  DNS_PID=$!
+  for _ in $(seq 1 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
+  DNS_PORT=$(head -1 "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
 }
 
 # ---------------------------------------------------------------- peers
@@ -171,7 +217,8 @@ peer_run() {  # run number; one run of the peers' own bench-smtp.sh
 ensure_smtp_source
 build_pochta
 make_cert "$WORK/tls"
-echo "== SMTP ingest: $RUNS runs x $MSGS msgs x ${BYTES} B body, $SESSIONS sessions, smtp-source flags '${SMTP_SOURCE_FLAGS}'"
+prepare_checks
+echo "== SMTP ingest: $RUNS runs x $MSGS msgs x ${BYTES} B body, $SESSIONS sessions, smtp-source flags '${SMTP_SOURCE_FLAGS}', pochta checks SPF/DKIM/DMARC: $([ "$CHECKS" = 1 ] && echo yes || echo no)"
 machine_info
 for r in $(seq 1 "$RUNS"); do
   pochta_run "$r"

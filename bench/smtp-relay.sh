@@ -17,6 +17,10 @@
 #   WAIT_LIMIT=300        seconds to wait after smtp-source for the sink's count
 #   KEEP=1                keep the temporary folder
 #
+# pochta runs as configured by default: the checks on arrival (SPF, DKIM,
+# DMARC of the sender's domain), SRS for the forwarded copy and a DKIM
+# signature (rsa-sha256, 2048 bits) on every message it relays.
+#
 # The rate is MSGS divided by the time from the start of smtp-source to the
 # moment the sink has counted the last message ("." received), so queueing,
 # DNS, outbound connections and both fsyncs all count. Only 127.0.0.1.
@@ -51,36 +55,16 @@ set_cleanup_traps
 
 free_tcp_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# A DNS responder for the remote domain: MX 10 mx.remote.test, A 127.0.0.1.
+# The DNS (bench/dns-zone.py): MX 10 mx.remote.test with A 127.0.0.1 for
+# the destination; nothing for the sender's domain, so the checks on
+# arrival find no SPF or DMARC record there (answered from the cache after
+# the first message, as the SOA's negative TTL allows).
 start_dns() {
-  cat > "$WORK/dns.py" <<'PY'
-import socket, struct, sys
-zone = {"remote.test": (15, struct.pack("!H", 10) + b"\x02mx\x06remote\x04test\x00"),
-        "mx.remote.test": (1, socket.inet_aton("127.0.0.1"))}
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-while True:
-    data, peer = s.recvfrom(2048)
-    if len(data) < 17:
-        continue
-    pos, labels = 12, []
-    while pos < len(data) and data[pos]:
-        labels.append(data[pos + 1:pos + 1 + data[pos]].decode("ascii", "replace")); pos += 1 + data[pos]
-    qtype = struct.unpack("!H", data[pos + 1:pos + 3])[0]
-    name = ".".join(labels).lower()
-    rec = zone.get(name)
-    answers = [rec] if rec and rec[0] == qtype else []
-    rcode = 0 if rec else 3
-    out = data[:2] + struct.pack("!HHHHH", 0x8180 | rcode, 1, len(answers), 0, 0) + data[12:pos + 5]
-    for t, rdata in answers:
-        out += struct.pack("!HHHIH", 0xC00C, t, 1, 60, len(rdata)) + rdata
-    s.sendto(out, peer)
-PY
-  "$PYTHON" "$WORK/dns.py" > "$WORK/dns.port" &
+  printf '%s\n' "$REMOTE_DOMAIN MX 10 mx.$REMOTE_DOMAIN" "mx.$REMOTE_DOMAIN A 127.0.0.1" > "$WORK/zone"
+  "$PYTHON" "$HERE/dns-zone.py" "$WORK/zone" > "$WORK/dns.port" &
   DNS_PID=$!
   for _ in $(seq 1 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
-  DNS_PORT=$(cat "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
+  DNS_PORT=$(head -1 "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
 }
 
 start_sink() {  # -> SINK_PORT, SINK_PID, SINK_OUT
@@ -138,6 +122,8 @@ smtp_port = $SINK_PORT
 max_connections_per_domain = $CONCURRENCY"
   : > "$dir/users"
   echo "$FORWARD: $REMOTE_RCPT" > "$dir/aliases"
+  # Every relayed message is DKIM-signed: its SRS envelope sender is ours.
+  "$POCHTA" dkim keygen example.test -c "$dir/pochta.toml" > /dev/null || die "pochta dkim keygen failed"
   start_pochta_serve "$dir"
   local port
   pochta_port port "$dir" smtp

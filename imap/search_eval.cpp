@@ -6,8 +6,8 @@
 
 #include "common/mime/address_list.hpp"
 #include "common/mime/encoded_word.hpp"
+#include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
-#include "imap/message_date.hpp"
 #include "imap/search_text.hpp"
 #include "imap/substring_search.hpp"
 #include "store/store.hpp"
@@ -73,7 +73,7 @@ int64_t local_day(int64_t when, const std::optional<int32_t>& utc_offset) {
     time_t t = static_cast<time_t>(when);
     struct tm tm {};
     if (!localtime_r(&t, &tm)) return floor_div(when, 86400);
-    return days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return mime::days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 ContentNeed max_need(ContentNeed a, ContentNeed b) { return a > b ? a : b; }
@@ -164,7 +164,7 @@ Node compile(const SearchNode& in, const SearchContext& context, size_t depth) {
         case Kind::since:
         case Kind::sent_before:
         case Kind::sent_on:
-        case Kind::sent_since: out.day = days_from_civil(in.date.year, in.date.month, in.date.day); break;
+        case Kind::sent_since: out.day = mime::days_from_civil(in.date.year, in.date.month, in.date.day); break;
         case Kind::larger:
         case Kind::smaller:
         case Kind::modseq: out.number = in.number; break;
@@ -217,8 +217,8 @@ public:
             if (root.envelope) date = root.envelope->date;
             else if (std::vector<std::string> v = header_values(header(), "Date"); !v.empty()) date = v.front();
             if (date)
-                if (std::optional<MessageDate> d = parse_message_date(*date))
-                    sent_day_ = days_from_civil(d->year, d->month, d->day);
+                if (std::optional<mime::MessageDate> d = mime::parse_message_date(*date))
+                    sent_day_ = mime::days_from_civil(d->year, d->month, d->day);
         }
         return sent_day_;
     }

@@ -75,24 +75,6 @@ size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp) {
     return len;
 }
 
-void encode_utf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 bool is_utf8_compatible(std::string_view charset) {
     std::string name = to_lower(charset);
     return name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii";
@@ -160,7 +142,7 @@ std::string fold_case(std::string_view text) {
             ++i;
             continue;
         }
-        encode_utf8(fold_code_point(cp), out);
+        append_utf8(out, fold_code_point(cp));
         i += len;
     }
     return out;

@@ -5,9 +5,9 @@
 
 #include "common/mime/address_list.hpp"
 #include "common/mime/encoded_word.hpp"
+#include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
 #include "imap/base_subject.hpp"
-#include "imap/message_date.hpp"
 #include "imap/search_text.hpp"
 
 namespace pochta::imap {
@@ -85,7 +85,7 @@ SortValues values_of(const SearchMessage& m, const std::vector<SortCriterion>& c
         switch (criteria[i].key) {
             case Key::arrival: v.numbers[i] = m.internal_date; break;
             case Key::size: v.numbers[i] = static_cast<int64_t>(std::min<uint64_t>(m.size, INT64_MAX)); break;
-            case Key::date: v.numbers[i] = sent_time(envelope->date, m.internal_date); break;
+            case Key::date: v.numbers[i] = mime::sent_time(envelope->date, m.internal_date); break;
             case Key::from: v.strings[i] = mailbox_key(envelope->from); break;
             case Key::to: v.strings[i] = mailbox_key(envelope->to); break;
             case Key::cc: v.strings[i] = mailbox_key(envelope->cc); break;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
 #include "imap/base_subject.hpp"
-#include "imap/message_date.hpp"
 #include "imap/search_text.hpp"
 
 namespace pochta::imap {
@@ -38,7 +38,7 @@ std::vector<Input> read_inputs(const std::vector<SearchMessage>& messages, Threa
             const mime::Part& root = m.structure().root;
             if (root.envelope) envelope = &*root.envelope;
         }
-        in.date = sent_time(envelope->date, m.internal_date);
+        in.date = mime::sent_time(envelope->date, m.internal_date);
         BaseSubject subject = base_subject(envelope->subject.value_or(""));
         in.subject = ascii_upper(subject.text);
         in.reply = subject.reply_or_forward;

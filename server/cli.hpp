@@ -42,6 +42,9 @@ int message(const Args& args, const Config& config);
 int check(const Args& args, const Config& config);
 int dkim(const Args& args, const Config& config);
 int spf(const Args& args, const Config& config);
+int dns(const Args& args, const Config& config);
+int doctor(const Args& args, const Config& config);
+int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
 int version();
 

@@ -18,6 +18,9 @@ const Command commands[] = {
     {"check", Arguments::optional, check},
     {"dkim", Arguments::required, dkim},
     {"spf", Arguments::required, spf},
+    {"dns", Arguments::required, dns},
+    {"doctor", Arguments::optional, doctor},
+    {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
 };
 

@@ -90,6 +90,10 @@ int usage() {
         "  dkim use DOMAIN SELECTOR       sign with this selector from now on (key rollover)\n"
         "  dkim verify [FILE]             check a message's DKIM signatures (stdin by default)\n"
         "  spf check IP SENDER [HELO]     SPF result, domain and explanation for a sender (SENDER <> = null)\n"
+        "  dns DOMAIN                     the DNS records to publish for a local domain\n"
+        "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
+        "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
+        "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  spam train ADDRESS --spam|--ham MAILBOX   teach the user's spam filter a whole mailbox\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",

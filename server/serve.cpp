@@ -21,6 +21,7 @@
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
 #include "mailauth/dkim_sign.hpp"
+#include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
 #include "pop3/session.hpp"
 #include "common/dns/resolver.hpp"
@@ -125,6 +126,20 @@ net::ConnectionLimits connection_limits(const Config& config) {
     return limits;
 }
 
+// The secrets file is made at the first start (README.md, "Forwarding with SRS").
+std::unique_ptr<smtp::Forwarding> srs_forwarding(const Config& config) {
+    if (!config.srs.enabled) return nullptr;
+    return std::make_unique<smtp::Forwarding>(config, mailauth::load_srs_secrets(config.srs.secret_file));
+}
+
+// A forwarded copy that fails bounces to its SRS sender: the bounce goes
+// on to the original sender, as one arriving over SMTP would.
+void reverse_srs_bounces(outbound::BounceRoute& route, const smtp::Forwarding& forwarding) {
+    route.resolve_local = [&forwarding, directory_lookup = std::move(route.resolve_local)](std::string_view address) {
+        if (auto original = forwarding.bounce_target(address)) return auth::Resolution{true, {}, {*original}};
+        return directory_lookup(address);
+    };
+}
 
 }  // namespace
 
@@ -186,11 +201,13 @@ int serve(const Config& config) {
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
+    std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
-    smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{
-        config, directory, throttle, *async_store, tls, hash_pool, &resolver, spam_filter.get(), &outbound_limits});
+    smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
+                                                                               tls, hash_pool, &resolver, forwarding.get(),
+                                                                               spam_filter.get(), &outbound_limits});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -216,6 +233,7 @@ int serve(const Config& config) {
 
     auto runner_options = outbound::queue_runner_options(config, directory);
     runner_options.dkim_signer = dkim_signer;
+    if (forwarding) reverse_srs_bounces(runner_options.bounce_route, *forwarding);
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 

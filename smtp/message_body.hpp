@@ -24,6 +24,8 @@ public:
     // `prefix` makes the header lines stored before the body (Return-Path,
     // Received); it is asked once, when the body moves to a spool, since
     // the spool's bytes are the stored message from its first byte on.
+    // head() is set by then, so the prefix can judge the header (README.md,
+    // "Submission hygiene").
     MessageBody(store::AsyncStore& store, std::function<std::string()> prefix);
 
     void append(std::string bytes);

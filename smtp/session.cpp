@@ -8,6 +8,7 @@
 #include "common/auth/sasl.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/submission_hygiene.hpp"
 #include "smtp/trace.hpp"
 
 namespace pochta::smtp {
@@ -297,6 +298,12 @@ void Session::refuse_recipient(std::string text) {
 // nullopt when the recipient is accepted (and `out` says where it goes),
 // else the reply that refuses it.
 std::optional<std::string> Session::check_recipient(const Address& rcpt, auth::Resolution& out) {
+    if (auto bounce = ctx_.forwarding ? ctx_.forwarding->bounce_recipient(rcpt) : std::nullopt) {
+        if (!bounce->refusal.empty()) return bounce->refusal;
+        out.found = true;
+        out.remote.push_back(bounce->original);
+        return std::nullopt;
+    }
     bool local = !rcpt.domain_literal && ctx_.config.is_local_domain(rcpt.domain);
     if (!local) {
         if (listener_ == Listener::mx) return fmt::format("554 5.7.1 <{}>: Relay access denied", rcpt.str());
@@ -428,6 +435,9 @@ const std::string& Session::message_prefix() {
     std::string return_path = return_path_header(tx_->from);
     tx_->relay_skip = return_path.size();
     tx_->prefix = return_path + received_header(trace);
+    if (submission())
+        tx_->prefix += missing_header_fields(tx_->content->head(), !tx_->content->spooled(),
+                                             SubmitterIdentity{ctx_.config.hostname, user_});
     return tx_->prefix;
 }
 
@@ -445,6 +455,8 @@ void Session::deliver() {
     delivery.queue_id = tx_->queue_id;
     delivery.relay_skip = tx_->relay_skip;
     delivery.folder = tx_->folder;
+    if (ctx_.forwarding && !delivery.remote_rcpts.empty()) delivery.relay_from = ctx_.forwarding->relay_sender(tx_->from);
+    const auto relay_from = delivery.relay_from;
     std::vector<store::Delivery> parts = spam_parts(std::move(delivery));
 
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", tx_->queue_id,
@@ -452,6 +464,7 @@ void Session::deliver() {
                                        log::quoted(join_recipients(recipients)), body.size());
     if (!tx_->checks_summary.empty())
         log_line += fmt::format(" {}{}", tx_->checks_summary, tx_->folder == store::SpecialUse::junk ? " folder=Junk" : "");
+    if (relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*relay_from));
     std::string queue_id = tx_->queue_id;
     if (submission()) note_correspondents(recipients);
     reset_transaction();

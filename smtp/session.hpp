@@ -21,6 +21,7 @@
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
+#include "smtp/forwarding.hpp"
 #include "smtp/message_body.hpp"
 #include "smtp/outbound_limits.hpp"
 #include "smtp/spam_checks.hpp"
@@ -40,6 +41,7 @@ struct SessionContext {
     std::shared_ptr<net::TlsContext> tls;
     std::shared_ptr<auth::HashPool> hash_pool;  // shared with the other protocols
     dns::Resolver* resolver = nullptr;  // for the checks on arrival; none: not checked
+    const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
 };

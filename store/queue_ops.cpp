@@ -44,7 +44,7 @@ void WriteOps::enqueue(const Delivery& d, int64_t blob) {
         auto q = db_.cached(
             "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-        q->bind(1, d.queue_id).bind(2, d.envelope_from).bind(3, blob);
+        q->bind(1, d.queue_id).bind(2, d.relay_from.value_or(d.envelope_from)).bind(3, blob);
         q->bind(4, static_cast<int64_t>(d.relay_skip)).bind(5, now);
         q->run();
     }

@@ -113,6 +113,10 @@ struct CopyResult {
 struct Delivery {
     std::string queue_id;                    // the id the SMTP session logs
     std::string envelope_from;               // "" for the null sender <>
+    // The envelope sender of the queued copy for remote_rcpts when it is
+    // not envelope_from: an alias forwarding with SRS (README.md,
+    // "Forwarding with SRS").
+    std::optional<std::string> relay_from;
     std::string data;
     // Set when the message arrived through a spool file (README.md,
     // "Spooling"): `data` is then empty and the finished (fsync'd) spool

@@ -74,6 +74,8 @@ std::string check_delivery(const Delivery& d) {
     if (d.relay_skip > (d.spool ? d.spool->size() : d.data.size()))
         return "relay_skip beyond the end of the message";
     if (auto e = check_address("sender", d.envelope_from, true); !e.empty()) return e;
+    if (d.relay_from)
+        if (auto e = check_address("relay sender", *d.relay_from, true); !e.empty()) return e;
     for (const auto& u : d.local_users)
         if (auto e = check_address("local user", u, false); !e.empty()) return e;
     for (const auto& r : d.remote_rcpts)

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -141,6 +142,8 @@ private:
                 if (!text.empty()) config_.aliases_file = get_path(node, k);
             } else if (k == "run_as") {
                 config_.run_as = get_string(node, k);
+            } else if (k == "public_addresses") {
+                walk_public_addresses(node);
             } else if (k == "tls") {
                 walk_tls(get_table(node, "tls"));
             } else if (k == "listen") {
@@ -153,6 +156,8 @@ private:
                 walk_auth(get_table(node, "auth"));
             } else if (k == "checks") {
                 walk_checks(get_table(node, "checks"));
+            } else if (k == "srs") {
+                walk_srs(get_table(node, "srs"));
             } else if (k == "dkim") {
                 walk_dkim(get_table(node, "dkim"));
             } else if (k == "spam") {
@@ -174,6 +179,17 @@ private:
             config_.domains.push_back(domain);
         }
         if (config_.domains.empty()) fail(node.source(), "domains must name at least one local domain");
+    }
+
+    void walk_public_addresses(const toml::node& node) {
+        if (!node.is_array()) fail(node.source(), "public_addresses must be an array of IP addresses");
+        for (const toml::node& item : *node.as_array()) {
+            std::string ip = get_string(item, "each entry of public_addresses");
+            unsigned char bytes[16];
+            if (inet_pton(AF_INET, ip.c_str(), bytes) != 1 && inet_pton(AF_INET6, ip.c_str(), bytes) != 1)
+                fail(item.source(), fmt::format("public_addresses: '{}' is not an IPv4 or IPv6 address", ip));
+            config_.public_addresses.push_back(ip);
+        }
     }
 
     void walk_tls(const toml::table& table) {
@@ -289,6 +305,30 @@ private:
         if (!id.empty() && !is_valid_hostname(id))
             fail(node.source(), fmt::format("{} '{}' is not a valid host name", key, id));
         return id;
+    }
+
+    void walk_srs(const toml::table& table) {
+        auto& s = config_.srs;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("srs.{}", k);
+            if (k == "enabled") {
+                s.enabled = get_bool(node, full);
+            } else if (k == "domain") {
+                s.domain = to_lower(get_string(node, full));
+                if (!is_valid_hostname(s.domain))
+                    fail(node.source(), fmt::format("srs.domain '{}' is not a valid host name", s.domain));
+            } else if (k == "secret_file") {
+                s.secret_file = get_path(node, full);
+            } else if (k == "max_age") {
+                auto age = get_duration(node, full);
+                if (age < std::chrono::hours(24) || age > std::chrono::hours(24 * 1000))
+                    fail(node.source(), "srs.max_age must be between 1d and 1000d");
+                s.max_age_days = static_cast<unsigned>(age / std::chrono::hours(24));
+            } else {
+                unknown(key, "srs.");
+            }
+        }
     }
 
     void walk_dkim(const toml::table& table) {
@@ -499,6 +539,9 @@ private:
 
         if (!config_.delivery.relay_user.empty() && config_.delivery.relay_password_file.empty())
             fail(line_of("delivery.relay_user"), "delivery.relay_user needs delivery.relay_password_file");
+
+        if (config_.srs.domain.empty()) config_.srs.domain = config_.domains.front();
+        if (config_.srs.secret_file.empty()) config_.srs.secret_file = config_.data_dir / "srs_secret";
     }
 };
 

@@ -36,6 +36,9 @@ struct Config {
     std::filesystem::path users_file;    // resolved
     std::optional<std::filesystem::path> aliases_file;  // resolved
     std::string run_as;                  // "" = stay as started
+    // The server's public IPv4/IPv6 addresses, for `pochta dns` and
+    // `pochta doctor`; empty = the global addresses of its interfaces.
+    std::vector<std::string> public_addresses;
 
     struct Tls {
         std::filesystem::path cert;      // resolved; empty when [tls] is absent
@@ -97,6 +100,14 @@ struct Config {
             return authserv_id.empty() ? hostname : authserv_id;
         }
     } checks;
+    // Forwarding with SRS (README.md, "Forwarding with SRS").
+    struct Srs {
+        bool enabled = true;
+        std::string domain;                        // lowercased; defaults to the first of domains
+        std::filesystem::path secret_file;         // resolved; defaults to data_dir/srs_secret
+        unsigned max_age_days = 21;                // how long a bounce may take to come back
+    } srs;
+
     // DKIM signing (README.md "DKIM signing").
     struct Dkim {
         std::filesystem::path keys_dir;            // resolved; default DATA_DIR/dkim

@@ -21,6 +21,7 @@ constexpr int type_mx = 15;
 constexpr int type_ptr = 12;
 constexpr int type_txt = 16;
 constexpr int type_aaaa = 28;
+constexpr int type_srv = 33;
 constexpr size_t max_mx_records = 100;     // more is not a real domain's doing
 constexpr int max_addresses = 64;          // per family and answer
 constexpr size_t max_txt_records = 50;
@@ -95,6 +96,16 @@ Answer parse_mx(const unsigned char* buf, int len, std::vector<MxRecord>& out) {
     return {};
 }
 
+Answer parse_srv(const unsigned char* buf, int len, std::vector<SrvRecord>& out) {
+    ares_srv_reply* list = nullptr;
+    int status = ares_parse_srv_reply(buf, len, &list);
+    if (status != ARES_SUCCESS) return answer_of(status);
+    for (auto* srv = list; srv && out.size() < max_mx_records; srv = srv->next)
+        out.push_back(SrvRecord{srv->priority, srv->weight, srv->port, strip_root_dot(srv->host ? srv->host : "")});
+    ares_free_data(list);
+    return {};
+}
+
 Answer parse_a(const unsigned char* buf, int len, std::vector<std::string>& out) {
     ares_addrttl addrs[max_addresses];
     int count = max_addresses;
@@ -150,24 +161,6 @@ Answer parse_ptr(const unsigned char* buf, int len, std::vector<std::string>& ou
     return out.empty() ? answer_of(ARES_ENODATA) : Answer{};
 }
 
-// "4.3.2.1.in-addr.arpa" or the nibbles under ip6.arpa; "" when `ip` is not an address.
-std::string reverse_name(std::string_view ip) {
-    std::string text(ip);
-    unsigned char bytes[16];
-    if (inet_pton(AF_INET, text.c_str(), bytes) == 1)
-        return fmt::format("{}.{}.{}.{}.in-addr.arpa", bytes[3], bytes[2], bytes[1], bytes[0]);
-    if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return {};
-    static const char hex[] = "0123456789abcdef";
-    std::string name;
-    for (int i = 15; i >= 0; i--) {
-        name += hex[bytes[i] & 0xf];
-        name += '.';
-        name += hex[bytes[i] >> 4];
-        name += '.';
-    }
-    return name + "ip6.arpa";
-}
-
 // The two halves of an address lookup meet here.
 struct AddressLookup {
     int remaining = 2;
@@ -200,6 +193,23 @@ AddressResult combine(AddressLookup& lookup) {
 }
 
 }  // namespace
+
+std::string reverse_name(std::string_view ip) {
+    std::string text(ip);
+    unsigned char bytes[16];
+    if (inet_pton(AF_INET, text.c_str(), bytes) == 1)
+        return fmt::format("{}.{}.{}.{}.in-addr.arpa", bytes[3], bytes[2], bytes[1], bytes[0]);
+    if (inet_pton(AF_INET6, text.c_str(), bytes) != 1) return {};
+    static const char hex[] = "0123456789abcdef";
+    std::string name;
+    for (int i = 15; i >= 0; i--) {
+        name += hex[bytes[i] & 0xf];
+        name += '.';
+        name += hex[bytes[i] >> 4];
+        name += '.';
+    }
+    return name + "ip6.arpa";
+}
 
 std::string_view error_name(Error error) {
     switch (error) {
@@ -438,6 +448,11 @@ void Resolver::resolve_ipv4(std::string_view host, std::function<void(AddressRes
 void Resolver::resolve_ipv6(std::string_view host, std::function<void(AddressResult)> done) {
     ask(host, type_aaaa, std::move(done),
         [](const unsigned char* buf, int len, AddressResult& r) { return parse_aaaa(buf, len, r.ipv6); });
+}
+
+void Resolver::resolve_srv(std::string_view name, std::function<void(SrvResult)> done) {
+    ask(name, type_srv, std::move(done),
+        [](const unsigned char* buf, int len, SrvResult& r) { return parse_srv(buf, len, r.records); });
 }
 
 void Resolver::resolve_ptr(std::string_view ip, std::function<void(NameResult)> done) {

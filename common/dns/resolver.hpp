@@ -29,6 +29,10 @@ enum class Error {
     bad_name,   // not a name we are willing to look up
 };
 
+// "4.3.2.1.in-addr.arpa" or the nibbles under ip6.arpa, without the
+// trailing dot; "" when `ip` is not an address.
+std::string reverse_name(std::string_view ip);
+
 // "none", "nxdomain", ... for logs and tests.
 std::string_view error_name(Error error);
 
@@ -62,6 +66,17 @@ struct NameResult {
     Error error = Error::none;
     std::string message;
     std::vector<std::string> names;   // PTR targets, without the trailing dot
+};
+
+struct SrvRecord {
+    uint16_t priority = 0, weight = 0, port = 0;
+    std::string target;   // without the trailing dot; "" for "." (service not offered, RFC 2782)
+};
+
+struct SrvResult {
+    Error error = Error::none;
+    std::string message;
+    std::vector<SrvRecord> records;   // in the order the server sent them
 };
 
 struct ResolverOptions {
@@ -98,6 +113,8 @@ public:
     // client's family alone, RFC 7208 5.3); the result's other list is empty.
     void resolve_ipv4(std::string_view host, std::function<void(AddressResult)> done);
     void resolve_ipv6(std::string_view host, std::function<void(AddressResult)> done);
+    // SRV records (RFC 2782), e.g. of "_submissions._tcp.example.org" (`pochta doctor`).
+    void resolve_srv(std::string_view name, std::function<void(SrvResult)> done);
     // Reverse lookup of a textual IPv4 or IPv6 address (in-addr.arpa / ip6.arpa).
     void resolve_ptr(std::string_view ip, std::function<void(NameResult)> done);
 

@@ -6,13 +6,6 @@ namespace pochta::mime {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 int base64_value(char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -36,8 +29,8 @@ bool decode_qp_line(std::string_view line, std::string& out) {
     if (soft) line.remove_suffix(1);
     for (size_t i = 0; i < line.size(); ++i) {
         if (line[i] == '=') {
-            int hi = i + 1 < line.size() ? hex_value(line[i + 1]) : -1;
-            int lo = i + 2 < line.size() ? hex_value(line[i + 2]) : -1;
+            int hi = i + 1 < line.size() ? hex_digit_value(line[i + 1]) : -1;
+            int lo = i + 2 < line.size() ? hex_digit_value(line[i + 2]) : -1;
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;

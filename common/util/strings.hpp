@@ -33,6 +33,12 @@ std::string base64_encode(std::string_view data);
 // nullopt when the input is not valid base64 (whitespace is not allowed).
 std::optional<std::string> base64_decode(std::string_view data);
 
+// 0..15 for a hex digit (either case), -1 for anything else.
+int hex_digit_value(char c);
+
+// Appends the UTF-8 encoding of a Unicode code point (at most U+10FFFF).
+void append_utf8(std::string& out, uint32_t code_point);
+
 // Cryptographically random lowercase hex string of 2*bytes characters.
 std::string random_hex(size_t bytes);
 

@@ -19,13 +19,15 @@ import struct
 import threading
 from collections import defaultdict
 
-from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TXT, A, DNSRecord
+from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, SRV, TXT, A, DNSRecord
 
 _RDATA = {
     "A": lambda v: A(v),
     "AAAA": lambda v: AAAA(v),
     "MX": lambda v: MX(v.split()[1], int(v.split()[0])),
     "PTR": lambda v: PTR(v),
+    # "priority weight port target", as in a zone file
+    "SRV": lambda v: SRV(*(int(f) for f in v.split()[:3]), v.split()[3]),
     "CNAME": lambda v: CNAME(v),
     "TXT": lambda v: TXT([s.encode() if isinstance(s, str) else s for s in v]),
 }

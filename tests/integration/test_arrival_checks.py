@@ -238,4 +238,4 @@ def test_submission_is_not_checked(srv):
         assert s.sendmail(ALICE, [BOB], msg) == {}
     raw = h.eventually(lambda: srv.find(BOB, tok))[0]
     assert b"Authentication-Results" not in raw
-    assert h.body_of(raw) == msg
+    assert h.body_of(raw).endswith(msg)  # after the fields submission hygiene adds

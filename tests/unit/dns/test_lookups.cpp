@@ -18,15 +18,7 @@ namespace {
 
 // One loop and resolver talking to `dns`; ask() runs a lookup to its end.
 struct Client {
-    explicit Client(FakeDns& dns) : resolver(loop, options(dns)) {}
-
-    static ResolverOptions options(FakeDns& dns) {
-        ResolverOptions o;
-        o.servers = {dns.server()};
-        o.timeout = 300ms;
-        o.tries = 1;
-        return o;
-    }
+    explicit Client(FakeDns& dns) : resolver(loop, dns.resolver_options()) {}
 
     template <typename Result, typename Start>
     Result ask(Start start) {

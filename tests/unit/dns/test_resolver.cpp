@@ -29,17 +29,9 @@ bool run_until(net::EventLoop& loop, const std::function<bool()>& done) {
     return !timed_out;
 }
 
-ResolverOptions options_for(const FakeDns& dns) {
-    ResolverOptions o;
-    o.servers = {dns.server()};
-    o.timeout = 300ms;
-    o.tries = 1;
-    return o;
-}
-
 MxResult lookup_mx(FakeDns& dns, const std::string& domain) {
     net::EventLoop loop;
-    Resolver resolver(loop, options_for(dns));
+    Resolver resolver(loop, dns.resolver_options());
     std::optional<MxResult> result;
     resolver.resolve_mx(domain, [&](MxResult r) { result = std::move(r); });
     REQUIRE(run_until(loop, [&] { return result.has_value(); }));
@@ -49,7 +41,7 @@ MxResult lookup_mx(FakeDns& dns, const std::string& domain) {
 
 AddressResult lookup_addresses(FakeDns& dns, const std::string& host) {
     net::EventLoop loop;
-    Resolver resolver(loop, options_for(dns));
+    Resolver resolver(loop, dns.resolver_options());
     std::optional<AddressResult> result;
     resolver.resolve_addresses(host, [&](AddressResult r) { result = std::move(r); });
     REQUIRE(run_until(loop, [&] { return result.has_value(); }));
@@ -105,7 +97,7 @@ TEST_CASE("MX lookup errors are typed", "[dns]") {
 TEST_CASE("bad names are refused without a query, and reported later", "[dns]") {
     FakeDns dns;
     net::EventLoop loop;
-    Resolver resolver(loop, options_for(dns));
+    Resolver resolver(loop, dns.resolver_options());
     std::vector<Error> seen;
     for (const std::string& name : std::vector<std::string>{"", "a..b", "ex ample.org", std::string(300, 'a'), "b\xc3\xa4r.example",
                              std::string(64, 'x') + ".org"}) {
@@ -156,7 +148,7 @@ TEST_CASE("destroying the resolver drops pending callbacks", "[dns]") {
     dns.set("slow.example", test::type_mx, FakeAnswer{FakeAnswer::Kind::silent, {}});
     dns.add("fast.example", {test::type_mx, "5 mx.fast.example"});
     net::EventLoop loop;
-    auto resolver = std::make_unique<Resolver>(loop, options_for(dns));
+    auto resolver = std::make_unique<Resolver>(loop, dns.resolver_options());
     int slow_calls = 0;
     bool fast_done = false;
     resolver->resolve_mx("slow.example", [&](MxResult) { slow_calls++; });
@@ -177,7 +169,7 @@ TEST_CASE("destroying the resolver with lookups outstanding reports nothing", "[
     FakeDns dns;
     dns.set("slow.example", test::type_mx, FakeAnswer{FakeAnswer::Kind::silent, {}});
     net::EventLoop loop;
-    auto resolver = std::make_unique<Resolver>(loop, options_for(dns));
+    auto resolver = std::make_unique<Resolver>(loop, dns.resolver_options());
     int calls = 0;
     resolver->resolve_mx("slow.example", [&](MxResult) { calls++; });                // on the wire
     resolver->resolve_addresses("slow.example", [&](AddressResult) { calls++; });    // two queries
@@ -191,7 +183,7 @@ TEST_CASE("destroying the resolver with lookups outstanding reports nothing", "[
 TEST_CASE("a callback destroying the resolver stops the rest of its batch", "[dns]") {
     FakeDns dns;
     net::EventLoop loop;
-    auto resolver = std::make_unique<Resolver>(loop, options_for(dns));
+    auto resolver = std::make_unique<Resolver>(loop, dns.resolver_options());
     int calls = 0;
     // Both bad names are reported by the same flush, one after the other.
     for (const char* name : {"bad name one", "bad name two"}) {
@@ -211,7 +203,7 @@ TEST_CASE("many lookups at once all complete", "[dns]") {
     FakeDns dns;
     for (int i = 0; i < 30; i++) dns.add("h" + std::to_string(i) + ".example", {test::type_a, "192.0.2." + std::to_string(i)});
     net::EventLoop loop;
-    Resolver resolver(loop, options_for(dns));
+    Resolver resolver(loop, dns.resolver_options());
     int done = 0;
     for (int i = 0; i < 30; i++) {
         resolver.resolve_addresses("h" + std::to_string(i) + ".example", [&, i](AddressResult r) {

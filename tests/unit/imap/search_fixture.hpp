@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/mime/message_date.hpp"
 #include "common/mime/structure.hpp"
-#include "imap/message_date.hpp"
 #include "imap/parser.hpp"
 #include "imap/search_eval.hpp"
 #include "imap/search_query.hpp"
@@ -28,7 +28,7 @@ inline std::string crlf(std::string_view text) {
 }
 
 inline int64_t at(int year, int month, int day, int hour = 12, int minute = 0) {
-    return days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60;
+    return mime::days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60;
 }
 
 struct Setup {

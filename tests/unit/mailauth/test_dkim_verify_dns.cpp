@@ -24,13 +24,7 @@ struct Verifier {
     net::EventLoop loop;
     std::unique_ptr<dns::Resolver> resolver;
 
-    Verifier() {
-        dns::ResolverOptions options;
-        options.servers = {dns.server()};
-        options.timeout = 300ms;
-        options.tries = 1;
-        resolver = std::make_unique<dns::Resolver>(loop, options);
-    }
+    Verifier() { resolver = std::make_unique<dns::Resolver>(loop, dns.resolver_options()); }
 
     std::string sign_and_publish(DkimKeyType type, const std::string& selector) {
         DkimSigningKey key{"example.org", selector, type, generate_private_key(type)};

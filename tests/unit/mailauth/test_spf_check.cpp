@@ -20,13 +20,7 @@ struct Checker {
     net::EventLoop loop;
     std::unique_ptr<dns::Resolver> resolver;
 
-    Checker() {
-        dns::ResolverOptions options;
-        options.servers = {dns.server()};
-        options.timeout = 300ms;
-        options.tries = 1;
-        resolver = std::make_unique<dns::Resolver>(loop, options);
-    }
+    Checker() { resolver = std::make_unique<dns::Resolver>(loop, dns.resolver_options()); }
 
     void txt(const std::string& name, const std::string& text) { dns.add(name, {dns::test::type_txt, text}); }
     void a(const std::string& name, const std::string& ip) { dns.add(name, {dns::test::type_a, ip}); }

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/dns/resolver.hpp"
+
 namespace pochta::dns::test {
 
 constexpr uint16_t type_a = 1, type_ptr = 12, type_mx = 15, type_txt = 16, type_aaaa = 28;
@@ -42,6 +44,14 @@ public:
 
     uint16_t port() const { return port_; }
     std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
+    // For a Resolver that asks this responder only, and gives up quickly.
+    ResolverOptions resolver_options() const {
+        ResolverOptions options;
+        options.servers = {server()};
+        options.timeout = std::chrono::milliseconds(300);
+        options.tries = 1;
+        return options;
+    }
     // How many questions for (name, type) arrived.
     int queries(const std::string& name, uint16_t type);
 

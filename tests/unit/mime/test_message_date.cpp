@@ -1,9 +1,9 @@
 // The Date: field parser behind SENTBEFORE/SENTON/SENTSINCE and SORT DATE.
 #include <catch2/catch.hpp>
 
-#include "imap/message_date.hpp"
+#include "common/mime/message_date.hpp"
 
-using namespace pochta::imap;
+using namespace pochta::mime;
 
 TEST_CASE("message date: RFC 5322 forms") {
     std::optional<MessageDate> d = parse_message_date("Tue, 1 Jul 2003 10:52:37 +0200");

@@ -1,4 +1,4 @@
-#include "imap/message_date.hpp"
+#include "common/mime/message_date.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,7 +7,7 @@
 
 #include "common/util/strings.hpp"
 
-namespace pochta::imap {
+namespace pochta::mime {
 
 namespace {
 
@@ -181,4 +181,4 @@ std::optional<MessageDate> parse_message_date(std::string_view text) {
     return date;
 }
 
-}  // namespace pochta::imap
+}  // namespace pochta::mime

@@ -1,6 +1,6 @@
 // The Date: header field (RFC 5322 3.3, with the obsolete forms of 4.3) as
-// SEARCH SENTBEFORE/SENTON/SENTSINCE and SORT/THREAD need it, and calendar
-// arithmetic for comparing days.
+// IMAP SEARCH SENTBEFORE/SENTON/SENTSINCE, SORT/THREAD and the Sieve date
+// test need it, and calendar arithmetic for comparing days.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace pochta::imap {
+namespace pochta::mime {
 
 struct MessageDate {
     int year = 0;    // four digits; obsolete two-digit years are widened (RFC 5322 4.3)
@@ -35,4 +35,4 @@ int64_t sent_time(const std::optional<std::string>& date_field, int64_t internal
 // Days since 1970-01-01 of a proleptic Gregorian date (negative before).
 int64_t days_from_civil(int year, int month, int day);
 
-}  // namespace pochta::imap
+}  // namespace pochta::mime

@@ -1,0 +1,156 @@
+// `pochta sieve check FILE` and `pochta sieve test SCRIPT MESSAGE ...`
+// (README "Command line", "Sieve"): a script's errors as FILE:LINE:COLUMN,
+// and the actions a script takes on one message, one per line, for an
+// admin (and the tests) to see what the interpreter decides.
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "common/util/strings.hpp"
+#include "server/cli.hpp"
+#include "sieve/interpreter.hpp"
+
+namespace pochta::cli {
+
+namespace {
+
+std::optional<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The compiled script, or nullopt after printing "FILE:LINE:COLUMN: error".
+std::optional<std::shared_ptr<const sieve::Script>> compile_file(const std::string& path, int& status) {
+    auto source = read_file(path);
+    if (!source) {
+        status = fail("cannot read " + path);
+        return std::nullopt;
+    }
+    auto compiled = sieve::compile(*source);
+    if (auto* error = std::get_if<sieve::Error>(&compiled)) {
+        std::fprintf(stderr, "%s:%d:%d: %s\n", path.c_str(), error->position.line, error->position.column,
+                     error->message.c_str());
+        status = 1;
+        return std::nullopt;
+    }
+    return std::get<std::shared_ptr<const sieve::Script>>(compiled);
+}
+
+int check(const Args& args) {
+    if (args.size() != 2) return usage();
+    int status = 0;
+    return compile_file(args[1], status) ? 0 : status;
+}
+
+std::optional<int> small_number(const std::string& text) {
+    auto n = parse_uint(text);
+    if (!n || *n > 1000000) return std::nullopt;
+    return static_cast<int>(*n);
+}
+
+struct TestOptions {
+    sieve::Context context;
+    std::vector<std::string> mailboxes;
+    bool seen = false;
+    std::string global_dir;
+};
+
+// --from ADDR --to ADDR --env NAME=VALUE --spam N --spam-percent N
+// --virus N --mailbox NAME --seen --now EPOCH --zone +HHMM --global DIR
+bool parse_options(const Args& args, size_t first, TestOptions& o) {
+    o.context.now = std::time(nullptr);
+    for (size_t i = first; i < args.size(); i++) {
+        const std::string& option = args[i];
+        if (option == "--seen") {
+            o.seen = true;
+            continue;
+        }
+        if (i + 1 >= args.size()) return false;
+        const std::string& value = args[++i];
+        if (option == "--from") o.context.envelope.from = value == "<>" ? "" : value;
+        else if (option == "--to") o.context.envelope.to = value;
+        else if (option == "--mailbox") o.mailboxes.push_back(value);
+        else if (option == "--global") o.global_dir = value;
+        else if (option == "--env") {
+            size_t eq = value.find('=');
+            if (eq == std::string::npos) return false;
+            o.context.environment[to_lower(value.substr(0, eq))] = value.substr(eq + 1);
+        } else if (option == "--spam" || option == "--spam-percent" || option == "--virus") {
+            auto n = small_number(value);
+            if (!n) return false;
+            (option == "--spam" ? o.context.spam_score : option == "--virus" ? o.context.virus_score : o.context.spam_percent) = *n;
+        } else if (option == "--now") {
+            auto n = parse_uint(value);
+            if (!n) return false;
+            o.context.now = static_cast<int64_t>(*n);
+        } else if (option == "--zone") {
+            if (value.size() != 5 || (value[0] != '+' && value[0] != '-')) return false;
+            auto n = parse_uint(value.substr(1));
+            if (!n) return false;
+            o.context.zone_minutes = (value[0] == '-' ? -1 : 1) * static_cast<int>(*n / 100 * 60 + *n % 100);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Included scripts: personal ones beside SCRIPT, global ones in --global,
+// each NAME.sieve, compiled when first named.
+void wire_callbacks(TestOptions& o, const std::string& script_path) {
+    std::string personal_dir = std::filesystem::path(script_path).parent_path().string();
+    std::string global_dir = o.global_dir;
+    o.context.include = [personal_dir, global_dir](sieve::IncludeLocation location, std::string_view name) {
+        std::string dir = location == sieve::IncludeLocation::global ? global_dir : personal_dir;
+        if (dir.empty()) dir = ".";
+        int status = 0;
+        auto script = compile_file(dir + "/" + std::string(name) + ".sieve", status);
+        return script ? *script : nullptr;
+    };
+    std::vector<std::string> mailboxes = o.mailboxes;
+    o.context.mailbox_exists = [mailboxes](std::string_view name) {
+        for (const std::string& m : mailboxes)
+            if (m == name) return true;
+        return false;
+    };
+    bool seen = o.seen;
+    o.context.seen_before = [seen](const sieve::DuplicateCheck&) { return seen; };
+}
+
+int test(const Args& args) {
+    if (args.size() < 3) return usage();
+    TestOptions options;
+    if (!parse_options(args, 3, options)) return usage();
+    int status = 0;
+    auto script = compile_file(args[1], status);
+    if (!script) return status;
+    auto raw = read_file(args[2]);
+    if (!raw) return fail("cannot read " + args[2]);
+    wire_callbacks(options, args[1]);
+    sieve::Message message(*raw);
+    sieve::Result result = sieve::run(**script, message, options.context);
+    for (const sieve::Action& action : result.actions) std::printf("%s\n", sieve::describe(action).c_str());
+    if (result.header_edited)
+        for (const sieve::HeaderField& field : result.header)
+            std::printf("header %s: %s\n", field.name.c_str(), field.value.c_str());
+    for (const std::string& note : result.notes) std::printf("note %s\n", note.c_str());
+    if (result.status != sieve::Status::ok)
+        std::printf("%s %s\n", result.status == sieve::Status::budget ? "budget" : "error", result.error.c_str());
+    return 0;
+}
+
+}  // namespace
+
+int sieve(const Args& args, const Config&) {
+    if (args[0] == "check") return check(args);
+    if (args[0] == "test") return test(args);
+    return usage();
+}
+
+}  // namespace pochta::cli
