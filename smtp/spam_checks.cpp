@@ -7,6 +7,7 @@
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "smtp/session.hpp"
+#include "spam/distinct.hpp"
 #include "store/spool.hpp"
 
 namespace pochta::smtp {
@@ -66,16 +67,9 @@ std::vector<spam::Signal> arrival_signals(const mailauth::ArrivalFacts& facts) {
 
 std::vector<std::string> verified_domains(const mailauth::ArrivalFacts& facts) {
     std::vector<std::string> out;
-    auto add = [&](const std::string& d) {
-        std::string lower = to_lower(d);
-        if (lower.empty()) return;
-        for (const auto& seen : out)
-            if (seen == lower) return;
-        out.push_back(lower);
-    };
-    if (facts.spf.result == mailauth::SpfResult::pass) add(facts.spf.domain);
+    if (facts.spf.result == mailauth::SpfResult::pass) spam::add_distinct(out, to_lower(facts.spf.domain));
     for (const auto& v : facts.dkim)
-        if (v.result == mailauth::DkimResult::pass) add(v.domain);
+        if (v.result == mailauth::DkimResult::pass) spam::add_distinct(out, to_lower(v.domain));
     return out;
 }
 
@@ -94,9 +88,7 @@ void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Si
     message.client_ip = conn_->peer_ip();
     message.mail_from = tx_->from;
     for (const auto& rcpt : tx_->recipients)
-        for (const auto& user : rcpt.resolution.local_users)
-            if (std::find(message.users.begin(), message.users.end(), user) == message.users.end())
-                message.users.push_back(user);
+        for (const auto& user : rcpt.resolution.local_users) spam::add_distinct(message.users, user);
     message.verified_domains = std::move(verified);
     message.signals = std::move(signals);
     ctx_.spam->judge(std::move(message), ref().bind([kept](Session& self, std::vector<spam::UserVerdict> verdicts) {

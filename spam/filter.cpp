@@ -3,6 +3,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "spam/distinct.hpp"
 
 namespace pochta::spam {
 
@@ -29,14 +30,8 @@ std::string domain_of(const std::string& address) {
 
 std::vector<std::string> blocklist_domains(const MessageToJudge& m) {
     std::vector<std::string> domains;
-    auto add = [&](std::string d) {
-        if (d.empty()) return;
-        for (const auto& seen : domains)
-            if (seen == d) return;
-        domains.push_back(std::move(d));
-    };
-    add(domain_of(m.mail_from));
-    for (const auto& d : m.verified_domains) add(to_lower(d));
+    add_distinct(domains, domain_of(m.mail_from));
+    for (const auto& d : m.verified_domains) add_distinct(domains, to_lower(d));
     return domains;
 }
 

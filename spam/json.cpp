@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "common/util/strings.hpp"
+
 namespace pochta::spam {
 
 const JsonValue* JsonValue::find(std::string_view name) const {
@@ -97,24 +99,6 @@ private:
         v.number = std::strtod(digits.c_str(), &end);
         v.kind = JsonValue::Kind::number;
         return end == digits.c_str() + digits.size();
-    }
-
-    static void append_utf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xc0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xe0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        } else {
-            out += static_cast<char>(0xf0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-            out += static_cast<char>(0x80 | (cp & 0x3f));
-        }
     }
 
     bool hex4(unsigned& cp) {

@@ -5,6 +5,7 @@
 #include "common/config/config.hpp"
 #include "common/mime/header.hpp"
 #include "common/util/strings.hpp"
+#include "spam/distinct.hpp"
 
 namespace pochta::spam {
 
@@ -42,19 +43,13 @@ std::string received_ip(std::string_view value) {
 
 std::vector<std::string> passed_domains(std::string_view auth_results) {
     std::vector<std::string> out;
-    auto add = [&](std::string d) {
-        if (d.empty()) return;
-        for (const auto& seen : out)
-            if (seen == d) return;
-        out.push_back(std::move(d));
-    };
     for (std::string_view result : split(auth_results, ';')) {
         result = trim(result);
         if (istarts_with(result, "dkim=pass")) {
             std::string_view d = property(result, "header.d");
-            add(domain_part(d.empty() ? property(result, "header.i") : d));
+            add_distinct(out, domain_part(d.empty() ? property(result, "header.i") : d));
         } else if (istarts_with(result, "spf=pass")) {
-            add(domain_part(property(result, "smtp.mailfrom")));
+            add_distinct(out, domain_part(property(result, "smtp.mailfrom")));
         }
     }
     return out;

@@ -97,9 +97,7 @@ void url_hosts(std::string_view text, Collector& out) {
             ++end;
         }
         if (end > at) {
-            std::string host = "url:";
-            for (char c : text.substr(at, end - at)) host.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-            out.add(std::move(host));
+            out.add("url:" + to_lower(text.substr(at, end - at)));
         }
     }
 }
@@ -162,8 +160,7 @@ private:
     void field(std::string_view name, const std::string& value) {
         static const std::set<std::string, std::less<>> worded = {"subject", "from", "reply-to", "to", "x-mailer",
                                                                    "user-agent", "content-type", "message-id"};
-        std::string lower;
-        for (char c : name) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        const std::string lower = to_lower(name);
         if (!worded.count(lower)) return;
         std::string decoded = mime::decode_encoded_words(value);
         out_.words(decoded, lower + ":");
