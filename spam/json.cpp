@@ -10,8 +10,8 @@ namespace pochta::spam {
 
 const JsonValue* JsonValue::find(std::string_view name) const {
     if (kind != Kind::object) return nullptr;
-    for (const auto& [key, value] : members)
-        if (key == name) return &value;
+    for (size_t i = 0; i < keys.size(); ++i)
+        if (keys[i] == name) return &items[i];
     return nullptr;
 }
 
@@ -73,7 +73,8 @@ private:
             if (!string(key) || !take(':')) return false;
             JsonValue member;
             if (!value(member, depth + 1)) return false;
-            v.members.emplace_back(std::move(key), std::move(member));
+            v.keys.push_back(std::move(key));
+            v.items.push_back(std::move(member));
         } while (take(','));
         return take('}');
     }

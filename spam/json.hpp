@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace pochta::spam {
@@ -19,8 +18,11 @@ struct JsonValue {
     bool boolean = false;
     double number = 0;
     std::string string;
-    std::vector<JsonValue> items;                             // array
-    std::vector<std::pair<std::string, JsonValue>> members;   // object, in order
+    // An array's values; an object's member values, in order, each named
+    // by `keys` at the same index (a vector of the incomplete type itself
+    // is allowed, a pair holding it is not).
+    std::vector<JsonValue> items;
+    std::vector<std::string> keys;
 
     // The member named `name` of an object, nullptr when absent or not an object.
     const JsonValue* find(std::string_view name) const;

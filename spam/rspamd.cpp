@@ -128,10 +128,10 @@ std::optional<RspamdResult> parse_rspamd_answer(std::string_view json) {
     if (const JsonValue* subject = doc->find("subject"); subject && subject->kind == JsonValue::Kind::string)
         out.subject = subject->string;
     if (const JsonValue* milter = doc->find("milter")) {
-        if (const JsonValue* add = milter->find("add_headers"))
-            for (const auto& [name, value] : add->members) add_header_values(name, value, out);
-        if (const JsonValue* remove = milter->find("remove_headers"))
-            for (const auto& member : remove->members) out.remove_headers.push_back(member.first);
+        if (const JsonValue* add = milter->find("add_headers"); add && add->kind == JsonValue::Kind::object)
+            for (size_t i = 0; i < add->keys.size(); ++i) add_header_values(add->keys[i], add->items[i], out);
+        if (const JsonValue* remove = milter->find("remove_headers"); remove && remove->kind == JsonValue::Kind::object)
+            out.remove_headers = remove->keys;
     }
     return out;
 }
