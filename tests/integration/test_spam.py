@@ -198,3 +198,18 @@ def test_greylisting_delays_a_new_triplet_once(make_server, zone):
     assert send(server, "new@elsewhere.example", ALICE, tok).code == 250
     assert send(server, "new@elsewhere.example", ALICE, h.token("grey")).code == 250   # passed for good
     assert send(server, "other@elsewhere.example", ALICE, h.token("grey")).code == 451
+
+
+def test_recipients_with_other_thresholds_are_judged_apart(make_server, zone):
+    # A listing worth 3 points: below the server's junk_score, above alice's own.
+    server = make_server(listen=LISTEN, dns_zone=zone,
+                         extra_config=spam_config(("junk-bl.test", 3)) + f'[spam.users."{ALICE}"]\njunk_score = 2\n')
+    tok = h.token("both")
+    with server.raw("smtp") as c:
+        c.ehlo()
+        r = c.transaction("someone@elsewhere.example", [ALICE, BOB], h.make_message(tok, to=BOB))
+        assert r.code == 250, r
+    assert where(server, ALICE, tok) == "Junk"
+    assert b"X-Spam-Status: Yes, score=3.0 junk=2.0" in server.find_one(ALICE, tok, "Junk")
+    assert where(server, BOB, tok) == "INBOX"
+    assert b"X-Spam-Status: No, score=3.0 junk=5.0" in server.find_one(BOB, tok)
