@@ -29,19 +29,23 @@ void ArrivalCheck::examine(MessageBytes message, std::string authserv_id,
     };
     auto work = std::make_shared<Work>();
     auto self = shared_from_this();
-    loop_.offload(
-        [work, message = std::move(message), authserv_id = std::move(authserv_id)] {
-            work->dkim = prepare_dkim(message.bytes);
-            std::string_view header =
-                message.bytes.substr(0, mime::find_header_end(message.bytes, 0, message.bytes.size()));
-            work->author = find_author(header);
-            work->claimed = find_claimed_auth_results(header, authserv_id);
-        },
-        [self, work] {
-            self->report_.facts.author = std::move(work->author);
-            self->report_.claimed_auth_results = std::move(work->claimed);
-            self->on_prepared(std::move(work->dkim));
-        });
+    const bool large = message.bytes.size() > inline_limit;
+    auto prepare = [work, message = std::move(message), authserv_id = std::move(authserv_id)] {
+        work->dkim = prepare_dkim(message.bytes);
+        std::string_view header = message.bytes.substr(0, mime::find_header_end(message.bytes, 0, message.bytes.size()));
+        work->author = find_author(header);
+        work->claimed = find_claimed_auth_results(header, authserv_id);
+    };
+    auto prepared = [self, work] {
+        self->report_.facts.author = std::move(work->author);
+        self->report_.claimed_auth_results = std::move(work->claimed);
+        self->on_prepared(std::move(work->dkim));
+    };
+    // Hashing a small message takes less than the round trip to a worker
+    // and back (two thread wake-ups): only large ones leave the loop.
+    if (large) return loop_.offload(std::move(prepare), std::move(prepared));
+    prepare();
+    prepared();
 }
 
 void ArrivalCheck::on_prepared(std::shared_ptr<DkimChecks> dkim) {

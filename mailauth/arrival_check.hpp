@@ -46,6 +46,8 @@ public:
                  std::function<void(ArrivalReport)> done);
 
 private:
+    // Messages up to this size are hashed on the loop (arrival_check.cpp).
+    static constexpr size_t inline_limit = 64 * 1024;
     ArrivalCheck(net::EventLoop& loop, dns::Resolver& resolver) : loop_(loop), resolver_(resolver) {}
     void on_prepared(std::shared_ptr<DkimChecks> dkim);
     void maybe_judge();  // DMARC once both SPF and DKIM are in
