@@ -11,6 +11,15 @@ std::shared_ptr<ArrivalCheck> ArrivalCheck::start(net::EventLoop& loop, dns::Res
     SpfIdentity identity = request.sender.empty() ? SpfIdentity::helo : SpfIdentity::mailfrom;
     check->report_.facts.spf_identity = identity;
     check->report_.facts.spf_subject = identity == SpfIdentity::mailfrom ? request.sender : request.helo;
+    if (identity == SpfIdentity::mailfrom && !request.helo.empty()) {
+        check->report_.facts.helo = request.helo;
+        check->helo_pending_ = true;
+        check_spf(resolver, request, SpfIdentity::helo, [check](SpfOutcome outcome) {
+            check->report_.facts.helo_spf = std::move(outcome);
+            check->helo_pending_ = false;
+            check->maybe_judge();
+        });
+    }
     check_spf(resolver, std::move(request), identity, [check](SpfOutcome outcome) {
         check->spf_ = std::move(outcome);
         check->maybe_judge();
@@ -61,7 +70,7 @@ void ArrivalCheck::on_prepared(std::shared_ptr<DkimChecks> dkim) {
 }
 
 void ArrivalCheck::maybe_judge() {
-    if (!spf_ || !dkim_ || !done_) return;
+    if (!spf_ || helo_pending_ || !dkim_ || !done_) return;
     ArrivalFacts& facts = report_.facts;
     facts.spf = std::move(*spf_);
     facts.dkim = std::move(*dkim_);
