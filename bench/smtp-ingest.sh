@@ -242,3 +242,4 @@ else
 fi
 echo "| pochta peak RSS (VmHWM), MiB | $pr (max $prmax) | - | - |"
 echo "| pochta CPU per run, s (runnable but waiting for a CPU, s) | $(median "${P_CPU[@]}") ($(median "${P_WAIT[@]}")) | - | - |"
+echo "| pochta CPU per message, µs (checks on arrival: $([ "$CHECKS" = 1 ] && echo on || echo off)) | $(awk -v c="$(median "${P_CPU[@]}")" -v m="$MSGS" 'BEGIN{printf "%.0f", 1e6*c/m}') | - | - |"

@@ -15,6 +15,8 @@
 #   POCHTA_BIN=PATH       use this binary instead of building one in Release
 #   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
 #   WAIT_LIMIT=300        seconds to wait after smtp-source for the sink's count
+#   DKIM=0                relay unsigned (no key for example.test); default 1: every
+#                         message signed, rsa-sha256 with a 2048-bit key
 #   KEEP=1                keep the temporary folder
 #
 # pochta runs as configured by default: the checks on arrival (SPF, DKIM,
@@ -109,7 +111,7 @@ print_run() {  # label: the figures of the last relay_load
     "$1" "$MSGS" "$(secs "$T0" "$T1")" "$(rate "$T0" "$T1")" "$(secs "$T0" "$T_DONE")" "$(rate "$T0" "$T_DONE")"
 }
 
-P_RATE=(); P_ACC=()
+P_RATE=(); P_ACC=(); P_CPU=()
 pochta_run() {  # run number
   local dir="$WORK/pochta-$1"
   mkdir -p "$dir"
@@ -123,15 +125,21 @@ max_connections_per_domain = $CONCURRENCY"
   : > "$dir/users"
   echo "$FORWARD: $REMOTE_RCPT" > "$dir/aliases"
   # Every relayed message is DKIM-signed: its SRS envelope sender is ours.
-  "$POCHTA" dkim keygen example.test -c "$dir/pochta.toml" > /dev/null || die "pochta dkim keygen failed"
+  if [ "${DKIM:-1}" = 1 ]; then
+    "$POCHTA" dkim keygen example.test -c "$dir/pochta.toml" > /dev/null || die "pochta dkim keygen failed"
+  fi
   start_pochta_serve "$dir"
   local port
   pochta_port port "$dir" smtp
+  local cpu0 cpu1 wait0 wait1
+  read -r cpu0 wait0 <<<"$(sched_seconds "$POCHTA_PID")"
   relay_load "pochta run $1" "$FORWARD" "$port"
+  read -r cpu1 wait1 <<<"$(sched_seconds "$POCHTA_PID")"
   kill -TERM "$POCHTA_PID"; wait "$POCHTA_PID" || true; POCHTA_PID=""
   stop_sink
   print_run "pochta run $1"
   P_RATE+=("$(rate "$T0" "$T_DONE")"); P_ACC+=("$(rate "$T0" "$T1")")
+  P_CPU+=("$(awk -v a="$cpu0" -v b="$cpu1" -v m="$MSGS" 'BEGIN{printf "%.0f", 1e6*(b-a)/m}')")
   [ "${KEEP:-0}" = 1 ] || rm -rf "$dir"
 }
 
@@ -187,3 +195,4 @@ else
   echo "| relayed to the sink, msg/s | $pr | $qr | $(ratio "$pr" "$qr") |"
   echo "| SMTP acceptance, msg/s | $pa | $qa | $(ratio "$pa" "$qa") |"
 fi
+echo "| pochta CPU per message, µs (DKIM signing: $([ "${DKIM:-1}" = 1 ] && echo on || echo off)) | $(median "${P_CPU[@]}") | - | - |"

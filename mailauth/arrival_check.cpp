@@ -11,6 +11,15 @@ std::shared_ptr<ArrivalCheck> ArrivalCheck::start(net::EventLoop& loop, dns::Res
     SpfIdentity identity = request.sender.empty() ? SpfIdentity::helo : SpfIdentity::mailfrom;
     check->report_.facts.spf_identity = identity;
     check->report_.facts.spf_subject = identity == SpfIdentity::mailfrom ? request.sender : request.helo;
+    if (identity == SpfIdentity::mailfrom && !request.helo.empty()) {
+        check->report_.facts.helo = request.helo;
+        check->helo_pending_ = true;
+        check_spf(resolver, request, SpfIdentity::helo, [check](SpfOutcome outcome) {
+            check->report_.facts.helo_spf = std::move(outcome);
+            check->helo_pending_ = false;
+            check->maybe_judge();
+        });
+    }
     check_spf(resolver, std::move(request), identity, [check](SpfOutcome outcome) {
         check->spf_ = std::move(outcome);
         check->maybe_judge();
@@ -29,19 +38,23 @@ void ArrivalCheck::examine(MessageBytes message, std::string authserv_id,
     };
     auto work = std::make_shared<Work>();
     auto self = shared_from_this();
-    loop_.offload(
-        [work, message = std::move(message), authserv_id = std::move(authserv_id)] {
-            work->dkim = prepare_dkim(message.bytes);
-            std::string_view header =
-                message.bytes.substr(0, mime::find_header_end(message.bytes, 0, message.bytes.size()));
-            work->author = find_author(header);
-            work->claimed = find_claimed_auth_results(header, authserv_id);
-        },
-        [self, work] {
-            self->report_.facts.author = std::move(work->author);
-            self->report_.claimed_auth_results = std::move(work->claimed);
-            self->on_prepared(std::move(work->dkim));
-        });
+    const bool large = message.bytes.size() > inline_limit;
+    auto prepare = [work, message = std::move(message), authserv_id = std::move(authserv_id)] {
+        work->dkim = prepare_dkim(message.bytes);
+        std::string_view header = message.bytes.substr(0, mime::find_header_end(message.bytes, 0, message.bytes.size()));
+        work->author = find_author(header);
+        work->claimed = find_claimed_auth_results(header, authserv_id);
+    };
+    auto prepared = [self, work] {
+        self->report_.facts.author = std::move(work->author);
+        self->report_.claimed_auth_results = std::move(work->claimed);
+        self->on_prepared(std::move(work->dkim));
+    };
+    // Hashing a small message takes less than the round trip to a worker
+    // and back (two thread wake-ups): only large ones leave the loop.
+    if (large) return loop_.offload(std::move(prepare), std::move(prepared));
+    prepare();
+    prepared();
 }
 
 void ArrivalCheck::on_prepared(std::shared_ptr<DkimChecks> dkim) {
@@ -57,7 +70,7 @@ void ArrivalCheck::on_prepared(std::shared_ptr<DkimChecks> dkim) {
 }
 
 void ArrivalCheck::maybe_judge() {
-    if (!spf_ || !dkim_ || !done_) return;
+    if (!spf_ || helo_pending_ || !dkim_ || !done_) return;
     ArrivalFacts& facts = report_.facts;
     facts.spf = std::move(*spf_);
     facts.dkim = std::move(*dkim_);

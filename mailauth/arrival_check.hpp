@@ -37,7 +37,8 @@ struct ArrivalReport {
 // they ran; a `done` bound to a session is simply dropped if it left.
 class ArrivalCheck : public std::enable_shared_from_this<ArrivalCheck> {
 public:
-    // Starts SPF for the MAIL FROM identity (HELO's for the null sender).
+    // Starts SPF for the MAIL FROM identity and, unless the sender is the
+    // null sender (whose check is the HELO one already), for HELO.
     static std::shared_ptr<ArrivalCheck> start(net::EventLoop& loop, dns::Resolver& resolver, SpfRequest request);
 
     // At the end of the data. `is_local` says whether a domain is one of
@@ -46,6 +47,8 @@ public:
                  std::function<void(ArrivalReport)> done);
 
 private:
+    // Messages up to this size are hashed on the loop (arrival_check.cpp).
+    static constexpr size_t inline_limit = 64 * 1024;
     ArrivalCheck(net::EventLoop& loop, dns::Resolver& resolver) : loop_(loop), resolver_(resolver) {}
     void on_prepared(std::shared_ptr<DkimChecks> dkim);
     void maybe_judge();  // DMARC once both SPF and DKIM are in
@@ -54,6 +57,7 @@ private:
     dns::Resolver& resolver_;
     ArrivalReport report_;
     std::optional<SpfOutcome> spf_;
+    bool helo_pending_ = false;
     std::optional<std::vector<DkimVerdict>> dkim_;
     std::function<bool(std::string_view)> is_local_;
     std::function<void(ArrivalReport)> done_;

@@ -97,6 +97,11 @@ ArrivalDecision decide_arrival(const ArrivalFacts& facts, const ArrivalPolicy& p
 
 std::vector<AuthResult> arrival_auth_results(const ArrivalFacts& facts) {
     std::vector<AuthResult> results{spf_entry(facts)};
+    if (facts.helo_spf) {
+        AuthResult helo{"spf", std::string(spf_result_name(facts.helo_spf->result)), {}, {}};
+        if (!facts.helo.empty()) helo.properties.emplace_back("smtp.helo", facts.helo);
+        results.push_back(std::move(helo));
+    }
     for (const auto& v : facts.dkim) results.push_back(dkim_entry(v));
     if (facts.dkim.empty()) results.push_back(AuthResult{"dkim", "none", {}, {}});
     results.push_back(dmarc_entry(facts));

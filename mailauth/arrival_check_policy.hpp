@@ -3,6 +3,7 @@
 // entries that record it. Pure: tested without DNS or sockets.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct ArrivalFacts {
     SpfIdentity spf_identity = SpfIdentity::mailfrom;
     std::string spf_subject;           // the MAIL FROM address, or the HELO name for <>
     SpfOutcome spf;
+    // The HELO identity's own check (RFC 7208 2.3), when the MAIL FROM one
+    // was made: only reported, since DMARC and the policy judge MAIL FROM.
+    std::optional<SpfOutcome> helo_spf;
+    std::string helo;
     std::vector<DkimVerdict> dkim;     // one per signature evaluated
     Author author;
     bool local_author = false;         // the From domain is one of ours

@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 
 #include <cstdio>
+#include <mutex>
+#include <unordered_map>
 #include <stdexcept>
 
 namespace pochta::mailauth {
@@ -35,7 +37,9 @@ bool is_type(EVP_PKEY* key, DkimKeyType type) {
 
 }  // namespace
 
-PKey public_key_from_record(DkimKeyType type, std::string_view bytes) {
+namespace {
+
+PKey decode_public_key(DkimKeyType type, std::string_view bytes) {
     const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
     if (type == DkimKeyType::ed25519) {
         if (bytes.size() != ed25519_key_bytes) return nullptr;
@@ -48,6 +52,29 @@ PKey public_key_from_record(DkimKeyType type, std::string_view bytes) {
         key = wrap(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(bytes.size())));
     }
     if (!key || !is_type(key.get(), DkimKeyType::rsa)) return nullptr;
+    return key;
+}
+
+}  // namespace
+
+// OpenSSL 3's decoders make reading an RSA key cost more than verifying
+// with it, and a busy sender's mail names the same few keys over and over:
+// decoded keys are kept (an EVP_PKEY may be shared by threads that only
+// verify with it). Bounded: the cache starts over when full.
+PKey public_key_from_record(DkimKeyType type, std::string_view bytes) {
+    constexpr size_t max_keys = 1000;
+    static std::mutex mutex;
+    static std::unordered_map<std::string, PKey> keys;
+    std::string name = (type == DkimKeyType::rsa ? "r" : "e") + std::string(bytes);
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = keys.find(name); it != keys.end()) return it->second;
+    }
+    PKey key = decode_public_key(type, bytes);
+    if (!key) return key;
+    std::lock_guard lock(mutex);
+    if (keys.size() >= max_keys) keys.clear();
+    keys.emplace(std::move(name), key);
     return key;
 }
 

@@ -239,3 +239,17 @@ def test_submission_is_not_checked(srv):
     raw = h.eventually(lambda: srv.find(BOB, tok))[0]
     assert b"Authentication-Results" not in raw
     assert h.body_of(raw).endswith(msg)  # after the fields submission hygiene adds
+
+
+def test_helo_identity_is_checked_and_reported(srv, zone):
+    # RFC 7208 2.3: the HELO name has its own check beside MAIL FROM's;
+    # it is reported in the field and judged by nothing else.
+    helo = "helo-check.client.test"
+    zone.add(helo, "TXT", "v=spf1 ip4:192.0.2.1 -all")
+    tok = h.token("helo")
+    with srv.raw("smtp") as c:
+        c.ehlo(helo)
+        assert c.transaction("bounce@norecord.example", [ALICE], message(tok, "a@norecord.example")).code == 250
+    ar = our_auth_results(stored(srv, tok))
+    assert f"spf=fail smtp.helo={helo}" in ar, ar
+    assert method(ar, "spf") == "pass" and "smtp.mailfrom=" in ar, ar  # MAIL FROM's entry comes first
