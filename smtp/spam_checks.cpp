@@ -79,6 +79,7 @@ bool Session::spam_on() const { return listener_ == Listener::mx && ctx_.spam &&
 void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals) {
     input_ = Input::waiting;
     conn_->pause_input();
+    message_prefix();  // makes the queue id, also when the checks on arrival are off
     LentBody lent = lend_body();
     std::shared_ptr<std::string> kept = lent.kept;
     spam::MessageToJudge message;

@@ -213,3 +213,14 @@ def test_recipients_with_other_thresholds_are_judged_apart(make_server, zone):
     assert b"X-Spam-Status: Yes, score=3.0 junk=2.0" in server.find_one(ALICE, tok, "Junk")
     assert where(server, BOB, tok) == "INBOX"
     assert b"X-Spam-Status: No, score=3.0 junk=5.0" in server.find_one(BOB, tok)
+
+
+def test_the_verdict_without_the_checks_on_arrival(make_server, zone):
+    server = make_server(listen=LISTEN, dns_zone=zone,
+                         extra_config="[checks]\nenabled = false\n" + spam_config(("junk-bl.test", 6)))
+    tok = h.token("nochecks")
+    assert send(server, "someone@elsewhere.example", ALICE, tok).code == 250
+    stored = server.find_one(ALICE, tok, "Junk")
+    assert b"Authentication-Results" not in stored
+    assert b"X-Spam-Status: Yes, score=6.0" in stored
+    assert "spam queue_id= " not in server.log_text()
