@@ -224,3 +224,18 @@ def test_the_verdict_without_the_checks_on_arrival(make_server, zone):
     assert b"Authentication-Results" not in stored
     assert b"X-Spam-Status: Yes, score=6.0" in stored
     assert "spam queue_id= " not in server.log_text()
+
+
+def test_a_spooled_message_gets_one_copy_per_verdict(make_server, zone):
+    server = make_server(listen=LISTEN, dns_zone=zone,
+                         extra_config=spam_config(("junk-bl.test", 3)) + f'[spam.users."{ALICE}"]\njunk_score = 2\n')
+    tok = h.token("spooled")
+    body = b"".join(b"line %06d of a long message\r\n" % i for i in range(12000))   # ~350 KB: spooled
+    with server.raw("smtp") as c:
+        c.ehlo()
+        r = c.transaction("someone@elsewhere.example", [ALICE, BOB], h.make_message(tok, to=BOB, body=body))
+        assert r.code == 250, r
+    junked = server.find_one(ALICE, tok, "Junk")
+    kept = server.find_one(BOB, tok)
+    assert b"X-Spam-Status: Yes" in junked and b"X-Spam-Status: No" in kept
+    assert junked.endswith(body) and kept.endswith(body)
