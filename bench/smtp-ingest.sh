@@ -13,8 +13,10 @@
 #   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
 #   WAIT_LIMIT=120        seconds to wait after smtp-source for the last message to show up
 #   KEEP=1                keep the temporary folder (configs, logs, stores) for inspection
-#   CHECKS=1              pochta checks SPF, DKIM and DMARC of every message (its default);
-#                         0 = `[checks] enabled = false`, the first wave's bench
+#   CHECKS=1              pochta checks SPF, DKIM and DMARC of every message and gives
+#                         it a spam verdict (DNS blocklists, reputation, the trained
+#                         classifier), its defaults; 0 = `[checks]` and `[spam]`
+#                         off, the first wave's bench
 #
 # With CHECKS=1 every message comes from bench@sender.example, whose zone
 # (bench/dns-zone.py on loopback) publishes SPF for 127.0.0.1, a DKIM key and
@@ -84,8 +86,13 @@ machine_info() {
 # ---------------------------------------------------------------- pochta
 # One self-signed certificate for every run ($WORK/tls, made once).
 write_config() {  # dir
-  local extra=$'[delivery]\ndns_servers = ["127.0.0.1:'"$DNS_PORT"$'"]'
-  [ "$CHECKS" = 1 ] || extra+=$'\n\n[checks]\nenabled = false'
+  local extra=$'[delivery]\ndns_servers = ["127.0.0.1:'"$DNS_PORT"$'"]\n\n'
+  if [ "$CHECKS" = 1 ]; then
+    extra+=$'[spam]\ndnsbl = [{ zone = "zen.bench.test", weight = 6.0 }]\n'
+    extra+=$'domain_blocklists = [{ zone = "dbl.bench.test", weight = 4.0 }]'
+  else
+    extra+=$'[checks]\nenabled = false\n\n[spam]\nenabled = false'
+  fi
   write_pochta_config "$1" "$WORK/tls" smtp "$extra"
   : > "$1/users"; chmod 600 "$1/users"
   echo bench-secret | "$POCHTA" user add "$RCPT" -c "$1/pochta.toml" || die "pochta user add failed"
@@ -108,12 +115,27 @@ stop_pochta() {
   [ "$rc" -eq 0 ] || echo "warning: pochta serve exited with status $rc on SIGTERM" >&2
 }
 
+# CHECKS=1: the recipient's classifier is trained first (TRAIN messages
+# delivered, then `pochta spam train --ham INBOX`), so every timed message
+# is scored by it, beside the blocklists and the sender's reputation.
+TRAIN=20
+train_classifier() {  # dir
+  "$SMTP_SOURCE" -s 1 -m "$TRAIN" "${LOAD[@]}" -M bench.example.test -t "$RCPT" "inet:127.0.0.1:$POCHTA_PORT" ||
+    die "training messages not sent"
+  local n=0
+  for _ in $(seq 1 100); do n=$(inbox_count "$1/pochta.toml"); [ "$n" -ge "$TRAIN" ] && break; sleep 0.1; done
+  [ "$n" -eq "$TRAIN" ] || die "training: $n messages in INBOX, expected $TRAIN"
+  "$POCHTA" spam train "$RCPT" --ham INBOX -c "$1/pochta.toml" > /dev/null || die "pochta spam train failed"
+}
+
 P_ACC=(); P_E2E=(); P_RSS=(); P_CPU=(); P_WAIT=()
 pochta_run() {  # run number
   local dir="$WORK/pochta-$1" t0 t1 t2 n cpu0 cpu1 wait0 wait1 hwm rc=0
   mkdir -p "$dir"
   write_config "$dir"
   start_pochta "$dir"
+  local base=0
+  [ "$CHECKS" = 1 ] && { train_classifier "$dir"; base=$TRAIN; }
   sync; sleep 1  # the same settling the peers' bench-smtp.sh gives its runs
   read -r cpu0 wait0 <<<"$(sched_seconds "$POCHTA_PID")"
   t0=$(now)
@@ -125,17 +147,18 @@ pochta_run() {  # run number
   # pochta answers 250 only after the fsync'd commit, so the count should
   # already be complete; poll anyway and time the moment it is (the time of
   # the query itself counts against pochta, as the peers' polling does).
-  n=$(inbox_count "$dir/pochta.toml") || die "pochta mailbox list failed"
+  n=$(( $(inbox_count "$dir/pochta.toml") - base )) || die "pochta mailbox list failed"
   while [ "$n" -lt "$MSGS" ]; do
     awk -v a="$(now)" -v b="$t1" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
       die "pochta run $1: only $n of $MSGS messages in $RCPT's INBOX ${WAIT_LIMIT}s after smtp-source finished (log: $dir/serve.log)"
     sleep 0.05
-    n=$(inbox_count "$dir/pochta.toml") || die "pochta mailbox list failed"
+    n=$(( $(inbox_count "$dir/pochta.toml") - base )) || die "pochta mailbox list failed"
   done
   t2=$(now)
   [ "$n" -eq "$MSGS" ] || die "pochta run $1: $n messages in INBOX, expected exactly $MSGS"
   hwm=$(awk '/^VmHWM:/ {printf "%.1f", $2/1024}' "/proc/$POCHTA_PID/status")
-  [ "$1" != 1 ] || "$POCHTA" message show "$RCPT" INBOX 1 -c "$dir/pochta.toml" | grep -A2 '^Authentication-Results:' || true
+  [ "$1" != 1 ] || "$POCHTA" message show "$RCPT" INBOX "$((base + 1))" -c "$dir/pochta.toml" |
+    grep -A3 '^Authentication-Results:\|^X-Spam-Status:' || true
   read -r cpu1 wait1 <<<"$(sched_seconds "$POCHTA_PID")"
   stop_pochta
   local acc e2e cpu waited
