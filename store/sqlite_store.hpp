@@ -2,7 +2,7 @@
 // large message bodies, content-addressed blob files for those. Writes go
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
-// the outbound queue in queue_ops.cpp.
+// the outbound queue in queue_ops.cpp, users' Sieve scripts in sieve_ops.cpp.
 #pragma once
 
 #include <filesystem>
@@ -71,6 +71,15 @@ public:
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
+
+    std::vector<SieveScriptInfo> list_sieve_scripts(const std::string& user) override;
+    std::optional<std::string> read_sieve_script(const std::string& user, const std::string& name) override;
+    std::optional<ActiveSieveScript> active_sieve_script(const std::string& user) override;
+    SieveSpace put_sieve_script(const std::string& user, const std::string& name, const std::string& source,
+                                const SieveQuota& quota) override;
+    void activate_sieve_script(const std::string& user, const std::string& name) override;
+    void delete_sieve_script(const std::string& user, const std::string& name) override;
+    void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
