@@ -12,6 +12,9 @@
 namespace pochta::net {
 class TlsContext;
 }
+namespace pochta::store {
+class Store;
+}
 
 namespace pochta::cli {
 
@@ -47,6 +50,10 @@ int version();
 // The server's TLS context from [tls] (null without a certificate). Throws
 // std::runtime_error with a readable reason.
 std::shared_ptr<net::TlsContext> server_tls(const Config& config);
+
+// The store for a short command beside a running server (no clean-up of
+// its temporary files).
+std::unique_ptr<store::Store> open_store(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

@@ -19,13 +19,14 @@
 #include "store/store.hpp"
 
 namespace pochta::cli {
-namespace {
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
     store::Options options;
     options.maintenance = false;  // a server may be running: leave its temp files alone
     return store::Store::open(config.data_dir, options);
 }
+
+namespace {
 
 std::string iso8601(int64_t unix_seconds) {
     time_t t = static_cast<time_t>(unix_seconds);
@@ -93,6 +94,9 @@ int usage() {
         "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
         "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
         "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
+        "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
+        "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
+        "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -222,3 +222,65 @@ def test_unauthenticate_returns_to_the_start(sieve_server, user):
     assert r.response()[-1] == 'NO "authenticate first"'
     assert r.login(user).startswith("OK")
     r.close()
+
+
+def sieve_connect(srv, user, *args, commands=None, tmp_path=None):
+    """Runs Debian's sieve-connect (STARTTLS, PLAIN) with the password on a pipe."""
+    read, write = os.pipe()
+    os.write(write, h.PASSWORD.encode())
+    os.close(write)
+    argv = ["sieve-connect", "--server", "127.0.0.1", "--port", str(srv.ports["sieve"]), "--user", user,
+            "--passwordfd", str(read), "--notlsverify", *args]
+    try:
+        return subprocess.run(argv, pass_fds=(read,), capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(read)
+
+
+@pytest.mark.skipif(shutil.which("sieve-connect") is None, reason="sieve-connect is not installed")
+def test_sieve_connect_upload_check_list_activate_delete(sieve_server, user, tmp_path):
+    good, bad = tmp_path / "good.sieve", tmp_path / "bad.sieve"
+    good.write_text(GOOD)
+    bad.write_text(BAD)
+    r = sieve_connect(sieve_server, user, "--upload", "--localsieve", str(good), "--remotesieve", "main")
+    assert r.returncode == 0, r.stderr
+    r = sieve_connect(sieve_server, user, "--checkscript", "--localsieve", str(bad))
+    assert r.returncode != 0 and "line 4" in r.stdout + r.stderr, r.stdout + r.stderr
+    r = sieve_connect(sieve_server, user, "--upload", "--localsieve", str(bad), "--remotesieve", "bad")
+    assert r.returncode != 0 and "line 4" in r.stdout + r.stderr
+    r = sieve_connect(sieve_server, user, "--activate", "--remotesieve", "main")
+    assert r.returncode == 0, r.stderr
+    assert sieve_connect(sieve_server, user, "--list").stdout.split("\n")[0] == '"main" ACTIVE'
+    out = tmp_path / "out.sieve"
+    r = sieve_connect(sieve_server, user, "--download", "--remotesieve", "main", "--localsieve", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text() == GOOD
+    script = tmp_path / "cmds"
+    script.write_text("deactivate\ndelete main\nlist\n")
+    r = sieve_connect(sieve_server, user, "-e", str(script))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sieve_server.cli_ok("sieve", "list", user) == b""
+
+
+def test_cli_set_get_list_activate_delete(sieve_server, user, tmp_path):
+    good, bad = tmp_path / "good.sieve", tmp_path / "bad.sieve"
+    good.write_text(GOOD)
+    bad.write_text(BAD)
+    sieve_server.cli_ok("sieve", "set", user, "main", str(good), "--activate")
+    sieve_server.cli_ok("sieve", "set", user, "spare", str(good))
+    r = sieve_server.cli("sieve", "set", user, "broken", str(bad))
+    assert r.returncode == 1 and f"{bad}:4:1:" in r.stderr.decode()
+    assert sieve_server.cli_ok("sieve", "list", user) == b"main active\nspare\n"
+    assert sieve_server.cli_ok("sieve", "get", user, "main") == GOOD.encode()
+    c = client(sieve_server, user)  # what the CLI stored is what ManageSieve sees
+    assert c.listscripts() == ("main", ["spare"])
+    c.logout()
+    r = sieve_server.cli("sieve", "delete", user, "main")
+    assert r.returncode == 1 and b"active" in r.stderr
+    sieve_server.cli_ok("sieve", "activate", user, "spare")
+    sieve_server.cli_ok("sieve", "delete", user, "main")
+    sieve_server.cli_ok("sieve", "activate", user, "--none")
+    assert sieve_server.cli_ok("sieve", "list", user) == b"spare\n"
+    r = sieve_server.cli("sieve", "get", user, "main")
+    assert r.returncode == 1 and b"no script" in r.stderr
+    assert sieve_server.cli("sieve", "list", "nobody@example.test").returncode == 1
