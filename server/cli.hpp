@@ -52,7 +52,8 @@ int version();
 // std::runtime_error with a readable reason.
 std::shared_ptr<net::TlsContext> server_tls(const Config& config);
 
-// The store for a command, beside a server that may be running.
+// The store for a short command beside a server that may be running (no
+// clean-up of its temporary files).
 std::unique_ptr<store::Store> open_store(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.

@@ -1,7 +1,11 @@
 // `pochta sieve check FILE` and `pochta sieve test SCRIPT MESSAGE ...`
 // (README "Command line", "Sieve"): a script's errors as FILE:LINE:COLUMN,
 // and the actions a script takes on one message, one per line, for an
-// admin (and the tests) to see what the interpreter decides.
+// admin (and the tests) to see what the interpreter decides. And
+// `pochta sieve set|get|list|activate|delete ADDRESS ...`: a user's stored
+// scripts, as ManageSieve edits them (README "ManageSieve").
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -9,9 +13,11 @@
 #include <optional>
 #include <sstream>
 
+#include "common/auth/directory.hpp"
 #include "common/util/strings.hpp"
 #include "server/cli.hpp"
 #include "sieve/interpreter.hpp"
+#include "store/store.hpp"
 
 namespace pochta::cli {
 
@@ -145,11 +151,97 @@ int test(const Args& args) {
     return 0;
 }
 
+// The canonical address of a user of the users file, or nullopt after
+// saying it is unknown.
+std::optional<std::string> known_user(const Config& config, const std::string& address) {
+    auto users = auth::Snapshot::load(config);
+    if (const auth::UserEntry* entry = users->find_user(address)) return entry->address;
+    fail("no user " + address);
+    return std::nullopt;
+}
+
+int set_script(const Args& args, const Config& config) {
+    const bool activate = args.size() == 5 && args[4] == "--activate";
+    if (args.size() != 4 && !activate) return usage();
+    auto user = known_user(config, args[1]);
+    if (!user) return 1;
+    int status = 0;
+    if (!compile_file(args[3], status)) return status;
+    const std::string source = *read_file(args[3]);
+    auto store = open_store(config);
+    const store::SieveQuota quota{config.sieve.max_scripts, static_cast<size_t>(config.sieve.max_script_size)};
+    switch (store->put_sieve_script(*user, args[2], source, quota)) {
+        case store::SieveSpace::too_many_scripts:
+            return fail(fmt::format("{} has {} scripts already ([sieve] max_scripts)", *user, quota.max_scripts));
+        case store::SieveSpace::too_large:
+            return fail(fmt::format("{} is over {} bytes ([sieve] max_script_size)", args[3], quota.max_script_size));
+        case store::SieveSpace::ok: break;
+    }
+    if (activate) store->activate_sieve_script(*user, args[2]);
+    return 0;
+}
+
+int get_script(const Args& args, const Config& config) {
+    if (args.size() != 3) return usage();
+    auto user = known_user(config, args[1]);
+    if (!user) return 1;
+    auto source = open_store(config)->read_sieve_script(*user, args[2]);
+    if (!source) return fail(fmt::format("{} has no script \"{}\"", *user, args[2]));
+    std::fwrite(source->data(), 1, source->size(), stdout);
+    return 0;
+}
+
+int list_scripts(const Args& args, const Config& config) {
+    if (args.size() != 2) return usage();
+    auto user = known_user(config, args[1]);
+    if (!user) return 1;
+    for (const auto& script : open_store(config)->list_sieve_scripts(*user))
+        std::printf("%s%s\n", script.name.c_str(), script.active ? " active" : "");
+    return 0;
+}
+
+int activate_script(const Args& args, const Config& config) {
+    if (args.size() != 3) return usage();
+    auto user = known_user(config, args[1]);
+    if (!user) return 1;
+    open_store(config)->activate_sieve_script(*user, args[2] == "--none" ? "" : args[2]);
+    return 0;
+}
+
+int delete_script(const Args& args, const Config& config) {
+    if (args.size() != 3) return usage();
+    auto user = known_user(config, args[1]);
+    if (!user) return 1;
+    open_store(config)->delete_sieve_script(*user, args[2]);
+    return 0;
+}
+
+// The store's refusals (no such script, the active one, a bad name) in words.
+int stored_script_command(int (*command)(const Args&, const Config&), const Args& args, const Config& config) {
+    try {
+        return command(args, config);
+    } catch (const store::StoreError& e) {
+        switch (e.kind()) {
+            case store::ErrorKind::nonexistent: return fail(fmt::format("{} has no script \"{}\"", args[1], args[2]));
+            case store::ErrorKind::refused:
+                return fail(fmt::format("\"{}\" is the active script: activate another (or --none) first", args[2]));
+            case store::ErrorKind::invalid: return fail(fmt::format("\"{}\" is not a valid script name", args[2]));
+            default: return fail(e.what());
+        }
+    }
+}
+
 }  // namespace
 
-int sieve(const Args& args, const Config&) {
+int sieve(const Args& args, const Config& config) {
     if (args[0] == "check") return check(args);
     if (args[0] == "test") return test(args);
+    if (args.size() < 2) return usage();
+    if (args[0] == "set") return stored_script_command(set_script, args, config);
+    if (args[0] == "get") return stored_script_command(get_script, args, config);
+    if (args[0] == "list") return stored_script_command(list_scripts, args, config);
+    if (args[0] == "activate") return stored_script_command(activate_script, args, config);
+    if (args[0] == "delete") return stored_script_command(delete_script, args, config);
     return usage();
 }
 

@@ -23,6 +23,7 @@
 #include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
+#include "managesieve/session.hpp"
 #include "pop3/session.hpp"
 #include "common/dns/resolver.hpp"
 #include "spam/filter.hpp"
@@ -65,6 +66,7 @@ std::string smtp_refusal(const Config& config) {
 }
 constexpr const char* pop3_refusal = "-ERR [SYS/TEMP] Too many connections\r\n";  // RFC 3206
 constexpr const char* imap_refusal = "* BYE Too many connections\r\n";             // RFC 9051 7.1.5
+constexpr const char* sieve_refusal = "BYE (TRYLATER) \"Too many connections\"\r\n";  // RFC 5804 1.3
 
 // `context` is filled in after the listeners are bound (and privileges
 // dropped); sessions only start once the loop runs, when it is set.
@@ -109,6 +111,16 @@ void add_imap_listeners(net::Server& server, const Config& config,
     };
     add("imap", config.listen.imap, false);
     add("imaps", config.listen.imaps, true);
+}
+
+void add_sieve_listener(net::Server& server, const Config& config,
+                        const std::unique_ptr<managesieve::SessionContext>& context) {
+    if (!config.listen.sieve) return;
+    server.add_listener(net::ListenerSpec{"sieve", *config.listen.sieve, false,
+                                          [&context](net::Connection&) {
+                                              return std::make_unique<managesieve::Session>(*context);
+                                          },
+                                          sieve_refusal});
 }
 
 // Replies of a few hundred KiB (message batches, TLS records) are built and
@@ -190,10 +202,12 @@ int serve(const Config& config) {
     std::unique_ptr<smtp::SessionContext> smtp_context;
     std::unique_ptr<pop3::SessionContext> pop3_context;
     std::unique_ptr<imap::SessionContext> imap_context;
+    std::unique_ptr<managesieve::SessionContext> sieve_context;
     imap::Notifier notifier(loop);  // outlives the store, whose writer thread posts to it
     add_smtp_listeners(server, config, smtp_context);
     add_pop3_listeners(server, config, pop3_context);
     add_imap_listeners(server, config, imap_context);
+    add_sieve_listener(server, config, sieve_context);
 
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
@@ -224,6 +238,16 @@ int serve(const Config& config) {
         .notifier = notifier,
         .tls = tls,
         .max_message_size = config.limits.max_message_size,
+        .hash_pool = hash_pool,
+    });
+
+    sieve_context = std::make_unique<managesieve::SessionContext>(managesieve::SessionContext{
+        .hostname = config.hostname,
+        .check_password = auth::directory_password_check(directory),
+        .throttle = throttle,
+        .store = *async_store,
+        .tls = tls,
+        .quota = {config.sieve.max_scripts, static_cast<size_t>(config.sieve.max_script_size)},
         .hash_pool = hash_pool,
     });
 

@@ -174,6 +174,21 @@ CREATE TABLE greylist (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 5: users' Sieve scripts (README.md, "ManageSieve"), gone with
+// the user. The partial unique index makes "at most one active script per
+// user" a rule of the index, not of the code.
+constexpr const char* migration_5 = R"sql(
+CREATE TABLE sieve_scripts (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name    TEXT NOT NULL,
+    source  BLOB NOT NULL,
+    active  INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -223,7 +238,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 4> migrations{{
+const std::array<Migration, 5> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -234,6 +249,7 @@ const std::array<Migration, 4> migrations{{
     },
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_5); },
 }};
 
 }  // namespace

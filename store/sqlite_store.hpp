@@ -2,7 +2,8 @@
 // large message bodies, content-addressed blob files for those. Writes go
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
-// the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp.
+// the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp,
+// users' Sieve scripts in sieve_ops.cpp.
 #pragma once
 
 #include <filesystem>
@@ -77,6 +78,14 @@ public:
     size_t spam_learn(const std::string& user, const std::vector<SpamLesson>& lessons) override;
     void spam_note_sent(const std::string& user, const std::vector<std::string>& addresses) override;
     bool greylist_pass(const std::string& triplet, int64_t delay_seconds, int64_t now) override;
+    std::vector<SieveScriptInfo> list_sieve_scripts(const std::string& user) override;
+    std::optional<std::string> read_sieve_script(const std::string& user, const std::string& name) override;
+    std::optional<ActiveSieveScript> active_sieve_script(const std::string& user) override;
+    SieveSpace put_sieve_script(const std::string& user, const std::string& name, const std::string& source,
+                                const SieveQuota& quota) override;
+    void activate_sieve_script(const std::string& user, const std::string& name) override;
+    void delete_sieve_script(const std::string& user, const std::string& name) override;
+    void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

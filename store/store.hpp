@@ -22,6 +22,7 @@
 #include "store/integrity.hpp"
 #include "store/result.hpp"
 #include "store/spam_data.hpp"
+#include "store/sieve_scripts.hpp"
 
 namespace pochta::store {
 
@@ -361,6 +362,27 @@ public:
     // Greylisting: whether a triplet first seen at least `delay` ago (or
     // passed before) may pass at `now`; a new triplet is recorded and may not.
     virtual bool greylist_pass(const std::string& triplet, int64_t delay_seconds, int64_t now) = 0;
+    // ---- Users' Sieve scripts (README.md, "ManageSieve"; store/sieve_ops.cpp).
+    // Names are as in valid_sieve_script_name; a bad one throws StoreError
+    // (invalid). Reads find nothing for a user the store does not know.
+    // The user's scripts, by name.
+    virtual std::vector<SieveScriptInfo> list_sieve_scripts(const std::string& user) = 0;
+    virtual std::optional<std::string> read_sieve_script(const std::string& user, const std::string& name) = 0;
+    virtual std::optional<ActiveSieveScript> active_sieve_script(const std::string& user) = 0;
+    // Stores the script, or replaces the one of that name (which stays
+    // active if it was), unless the quota refuses it: then nothing changes
+    // and the answer says why. The check and the write are one transaction.
+    virtual SieveSpace put_sieve_script(const std::string& user, const std::string& name, const std::string& source,
+                                        const SieveQuota& quota) = 0;
+    // Makes `name` the one active script; "" leaves none active. Throws
+    // StoreError (nonexistent) when there is no such script.
+    virtual void activate_sieve_script(const std::string& user, const std::string& name) = 0;
+    // Throws StoreError: nonexistent, or refused for the active script
+    // (RFC 5804 DELETESCRIPT: it must be deactivated first).
+    virtual void delete_sieve_script(const std::string& user, const std::string& name) = 0;
+    // The script keeps its source and whether it is active. Throws
+    // StoreError: nonexistent, already_exists (the new name is taken).
+    virtual void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

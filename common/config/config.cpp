@@ -162,6 +162,8 @@ private:
                 walk_dkim(get_table(node, "dkim"));
             } else if (k == "spam") {
                 walk_spam(get_table(node, "spam"));
+            } else if (k == "sieve") {
+                walk_sieve(get_table(node, "sieve"));
             } else {
                 unknown(key, "");
             }
@@ -224,6 +226,7 @@ private:
             {"submissions", &Config::Listen::submissions},
             {"imap", &Config::Listen::imap},   {"imaps", &Config::Listen::imaps},
             {"pop3", &Config::Listen::pop3},   {"pop3s", &Config::Listen::pop3s},
+            {"sieve", &Config::Listen::sieve},
         };
         for (auto&& [key, node] : table) {
             std::string_view k = key.str();
@@ -305,6 +308,20 @@ private:
         if (!id.empty() && !is_valid_hostname(id))
             fail(node.source(), fmt::format("{} '{}' is not a valid host name", key, id));
         return id;
+    }
+
+    void walk_sieve(const toml::table& table) {
+        auto& s = config_.sieve;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("sieve.{}", k);
+            if (k == "max_scripts")
+                s.max_scripts = static_cast<unsigned>(get_int(node, full, 1, 1000));
+            else if (k == "max_script_size")
+                s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
+            else
+                unknown(key, "sieve.");
+        }
     }
 
     void walk_srs(const toml::table& table) {
@@ -527,7 +544,7 @@ private:
         const std::pair<const char*, const std::optional<ListenAddress>*> services[] = {
             {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
             {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
-            {"pop3s", &l.pop3s},
+            {"pop3s", &l.pop3s}, {"sieve", &l.sieve},
         };
         if (config_.tls.cert.empty()) {
             for (const auto& [service, address] : services) {

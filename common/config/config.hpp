@@ -48,7 +48,7 @@ struct Config {
     } tls;
 
     struct Listen {
-        std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s;
+        std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s, sieve;
     } listen;
 
     struct Limits {
@@ -142,6 +142,12 @@ struct Config {
             return it == users.end() ? thresholds : it->second;
         }
     } spam;
+
+    // Users' Sieve scripts (README.md, "ManageSieve"): quotas per user.
+    struct Sieve {
+        unsigned max_scripts = 20;
+        uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
+    } sieve;
 
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.

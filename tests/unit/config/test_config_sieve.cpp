@@ -1,0 +1,41 @@
+// [sieve] quotas and the sieve listener: defaults, values, errors.
+#include <catch2/catch.hpp>
+
+#include "common/config/config.hpp"
+#include "tests/unit/config/temp_dir.hpp"
+
+using pochta::load_config;
+using pochta::test::TempDir;
+
+namespace {
+
+const std::string minimal =
+    "hostname = \"mail.example.org\"\n"
+    "data_dir = \"data\"\n"
+    "domains = [\"example.org\"]\n"
+    "users_file = \"users\"\n";
+
+}  // namespace
+
+TEST_CASE("[sieve] defaults and values", "[config]") {
+    TempDir dir;
+    auto config = load_config(dir.write("a.toml", minimal));
+    CHECK(config.sieve.max_scripts == 20);
+    CHECK(config.sieve.max_script_size == 65536);
+    CHECK_FALSE(config.listen.sieve);
+    config = load_config(dir.write("b.toml", minimal + "[sieve]\nmax_scripts = 3\nmax_script_size = 1048576\n"));
+    CHECK(config.sieve.max_scripts == 3);
+    CHECK(config.sieve.max_script_size == 1048576);
+}
+
+TEST_CASE("[sieve] refuses bad values; the sieve listener needs TLS", "[config]") {
+    TempDir dir;
+    CHECK_THROWS_WITH(load_config(dir.write("a.toml", minimal + "[sieve]\nmax_script_size = 1048577\n")),
+                      Catch::Contains("a.toml:6:"));
+    CHECK_THROWS_WITH(load_config(dir.write("b.toml", minimal + "[sieve]\nmax_scripts = 0\n")),
+                      Catch::Contains("b.toml:6:"));
+    CHECK_THROWS_WITH(load_config(dir.write("c.toml", minimal + "[sieve]\nmax_sieves = 1\n")),
+                      Catch::Contains("c.toml:6: unknown key 'sieve.max_sieves'"));
+    CHECK_THROWS_WITH(load_config(dir.write("d.toml", minimal + "[listen]\nsieve = \"127.0.0.1:4190\"\n")),
+                      Catch::Contains("listen.sieve needs TLS"));
+}
