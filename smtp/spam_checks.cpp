@@ -35,7 +35,7 @@ std::vector<SpamGroup> spam_groups(const std::vector<spam::UserVerdict>& verdict
 }
 
 bool greylisting_applies(const Config::Spam& config, const std::vector<spam::UserVerdict>& verdicts) {
-    if (!config.greylist) return false;
+    if (!config.greylist || verdicts.empty()) return false;
     for (const auto& v : verdicts)
         for (const auto& signal : v.verdict.signals)
             if (signal.name.rfind("SENDER_", 0) == 0 && signal.points < 0) return false;
@@ -80,6 +80,12 @@ void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Si
     input_ = Input::waiting;
     conn_->pause_input();
     message_prefix();  // makes the queue id, also when the checks on arrival are off
+    std::vector<std::string> users;
+    for (const auto& rcpt : tx_->recipients)
+        for (const auto& user : rcpt.resolution.local_users) spam::add_distinct(users, user);
+    // Verdicts are per local recipient: mail that is only forwarded
+    // elsewhere has none to get (rspamd, when set, is still asked).
+    if (users.empty() && ctx_.config.spam.rspamd.empty()) return settle_verdicts({}, "");
     LentBody lent = lend_body();
     std::shared_ptr<std::string> kept = lent.kept;
     spam::MessageToJudge message;
@@ -88,8 +94,7 @@ void Session::judge_spam(std::vector<std::string> verified, std::vector<spam::Si
     message.queue_id = tx_->queue_id;
     message.client_ip = conn_->peer_ip();
     message.mail_from = tx_->from;
-    for (const auto& rcpt : tx_->recipients)
-        for (const auto& user : rcpt.resolution.local_users) spam::add_distinct(message.users, user);
+    message.users = std::move(users);
     message.verified_domains = std::move(verified);
     message.signals = std::move(signals);
     ctx_.spam->judge(std::move(message), ref().bind([kept](Session& self, std::vector<spam::UserVerdict> verdicts) {
