@@ -189,6 +189,13 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
 )sql";
 
+// Migration 6: the corpus row's generation, changed by every lesson, so
+// the token counts cached in memory (store/spam_token_cache.hpp) are
+// known to be current.
+constexpr const char* migration_6 = R"sql(
+ALTER TABLE spam_corpus ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -238,7 +245,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 5> migrations{{
+const std::array<Migration, 6> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -250,6 +257,7 @@ const std::array<Migration, 5> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_6); },
 }};
 
 }  // namespace

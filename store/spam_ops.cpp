@@ -2,6 +2,7 @@
 // pooled reader in one snapshot, writes through the group writer like
 // every other change.
 #include <algorithm>
+#include <chrono>
 
 #include "store/sqlite_store.hpp"
 
@@ -15,13 +16,24 @@ int64_t find_user(Db& db, const std::string& user) {
     return q->step() ? q->int64(0) : 0;
 }
 
+int64_t unix_now_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 uint32_t count(Stmt& q, int column) { return static_cast<uint32_t>(std::max<int64_t>(q.int64(column), 0)); }
 
-SpamCorpus read_corpus(Db& db, int64_t user_id) {
-    auto q = db.cached("SELECT spam_messages, ham_messages FROM spam_corpus WHERE user_id = ?1");
+// The corpus row and its generation, which every lesson changes.
+struct CorpusRow {
+    SpamCorpus corpus;
+    int64_t generation = 0;
+};
+
+CorpusRow read_corpus(Db& db, int64_t user_id) {
+    auto q = db.cached("SELECT spam_messages, ham_messages, generation FROM spam_corpus WHERE user_id = ?1");
     q->bind(1, user_id);
     if (!q->step()) return {};
-    return {count(*q, 0), count(*q, 1)};
+    return {{count(*q, 0), count(*q, 1)}, q->int64(2)};
 }
 
 SpamTokenCount read_token(Db& db, int64_t user_id, uint64_t token) {
@@ -47,11 +59,15 @@ SenderHistory read_sender(Db& db, int64_t user_id, const SenderKey& key) {
 // the corpus; counts never go below zero.
 void add_counts(Db& db, int64_t user_id, const SpamLesson& lesson, bool spam, int delta) {
     {
-        auto q = spam ? db.cached("INSERT INTO spam_corpus(user_id, spam_messages) VALUES (?1, max(?2, 0)) "
-                                  "ON CONFLICT(user_id) DO UPDATE SET spam_messages = max(spam_messages + ?2, 0)")
-                      : db.cached("INSERT INTO spam_corpus(user_id, ham_messages) VALUES (?1, max(?2, 0)) "
-                                  "ON CONFLICT(user_id) DO UPDATE SET ham_messages = max(ham_messages + ?2, 0)");
-        q->bind(1, user_id).bind(2, int64_t{delta}).run();
+        // A new row's generation comes from the clock, so a user deleted and
+        // made again under a reused id cannot meet its predecessor's cached counts.
+        auto q = spam ? db.cached("INSERT INTO spam_corpus(user_id, spam_messages, generation) VALUES (?1, max(?2, 0), ?3) "
+                                  "ON CONFLICT(user_id) DO UPDATE SET spam_messages = max(spam_messages + ?2, 0), "
+                                  "generation = generation + 1")
+                      : db.cached("INSERT INTO spam_corpus(user_id, ham_messages, generation) VALUES (?1, max(?2, 0), ?3) "
+                                  "ON CONFLICT(user_id) DO UPDATE SET ham_messages = max(ham_messages + ?2, 0), "
+                                  "generation = generation + 1");
+        q->bind(1, user_id).bind(2, int64_t{delta}).bind(3, unix_now_micros()).run();
     }
     auto q = spam ? db.cached("INSERT INTO spam_tokens(user_id, token, spam) VALUES (?1, ?2, max(?3, 0)) "
                               "ON CONFLICT(user_id, token) DO UPDATE SET spam = max(spam + ?3, 0)")
@@ -111,9 +127,14 @@ SpamProfile SqliteStore::spam_profile(const std::string& user, const std::vector
     out.tokens.resize(tokens.size());
     for (const auto& key : senders) out.senders.push_back({key});
     if (id == 0) return out;
-    out.corpus = read_corpus(*db, id);
-    if (out.corpus.total() > 0)
-        for (size_t i = 0; i < tokens.size(); ++i) out.tokens[i] = read_token(*db, id, tokens[i]);
+    const CorpusRow corpus = read_corpus(*db, id);
+    out.corpus = corpus.corpus;
+    if (out.corpus.total() > 0) {
+        std::vector<size_t> missing;
+        spam_tokens_.find(id, corpus.generation, tokens, out.tokens, missing);
+        for (size_t i : missing) out.tokens[i] = read_token(*db, id, tokens[i]);
+        spam_tokens_.keep(id, corpus.generation, tokens, out.tokens, missing);
+    }
     for (auto& history : out.senders) history = read_sender(*db, id, history.key);
     return out;
 }

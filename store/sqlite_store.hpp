@@ -17,6 +17,7 @@
 #include "store/dir_lock.hpp"
 #include "store/group_writer.hpp"
 #include "store/read_pool.hpp"
+#include "store/spam_token_cache.hpp"
 #include "store/store.hpp"
 #include "store/write_ops.hpp"
 
@@ -146,6 +147,7 @@ private:
     std::map<int64_t, MailboxSnapshot> snapshots_;
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
+    SpamTokenCache spam_tokens_{1 << 16};   // about 3 MiB when full
 };
 
 }  // namespace pochta::store

@@ -89,3 +89,27 @@ TEST_CASE("a purged user's spam data goes with the user", "[store][spam]") {
     CHECK(query_int(tmp.data(), "SELECT count(*) FROM spam_tokens") == 0);
     CHECK(query_int(tmp.data(), "SELECT count(*) FROM sender_history") == 0);
 }
+
+TEST_CASE("counts kept in memory give way to every lesson, from this process or another", "[store][spam]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    const std::string user = "alice@example.org";
+    store->spam_learn(user, {lesson("m1", true)});
+    CHECK(store->spam_profile(user, {22, 44}, {}).tokens[0].spam == 1);   // now cached
+
+    auto other = Store::open(tmp.data());   // as `pochta spam train` while the server runs
+    other->spam_learn(user, {lesson("m2", true)});
+    auto profile = store->spam_profile(user, {22, 44}, {});
+    CHECK(profile.tokens[0].spam == 2);
+    CHECK(profile.tokens[1].spam == 0);
+
+    // A user purged and made again starts from nothing, not from the old counts.
+    store->purge_user(user);
+    SpamLesson fresh = lesson("m3", false);
+    fresh.tokens = {44};
+    store->spam_learn(user, {fresh});
+    profile = store->spam_profile(user, {22, 44}, {});
+    CHECK(profile.tokens[0].spam == 0);
+    CHECK(profile.tokens[0].ham == 0);
+    CHECK(profile.tokens[1].ham == 1);
+}
