@@ -131,7 +131,12 @@ std::optional<RspamdResult> parse_rspamd_answer(std::string_view json) {
         if (const JsonValue* add = milter->find("add_headers"); add && add->kind == JsonValue::Kind::object)
             for (size_t i = 0; i < add->keys.size(); ++i) add_header_values(add->keys[i], add->items[i], out);
         if (const JsonValue* remove = milter->find("remove_headers"); remove && remove->kind == JsonValue::Kind::object)
-            out.remove_headers = remove->keys;
+            for (size_t i = 0; i < remove->keys.size(); ++i) {
+                // The occurrence to remove: 0 all, n the n-th, -n the n-th from the end.
+                const JsonValue& which = remove->items[i];
+                const double n = which.kind == JsonValue::Kind::number ? which.number : 0;
+                if (n >= -100 && n <= 100) out.remove_headers.push_back({remove->keys[i], static_cast<int>(n)});
+            }
     }
     return out;
 }

@@ -70,7 +70,11 @@ struct RspamdResult {
     double score = 0;
     std::string action_name;                                   // as rspamd wrote it
     std::vector<std::pair<std::string, std::string>> add_headers;  // milter.add_headers, name and value
-    std::vector<std::string> remove_headers;                   // milter.remove_headers (names)
+    struct Removal {
+        std::string name;
+        int occurrence = 0;   // 0: every field of that name; n > 0: the n-th; n < 0: the n-th from the end
+    };
+    std::vector<Removal> remove_headers;                       // milter.remove_headers
     std::string subject;                                       // rewrite subject: the new Subject
 };
 

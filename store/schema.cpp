@@ -191,9 +191,12 @@ CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE act
 
 // Migration 6: the corpus row's generation, changed by every lesson, so
 // the token counts cached in memory (store/spam_token_cache.hpp) are
-// known to be current.
+// known to be current; when a passed greylisting triplet was last seen,
+// so old triplets can go (README.md, "Greylisting").
 constexpr const char* migration_6 = R"sql(
 ALTER TABLE spam_corpus ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE greylist ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+UPDATE greylist SET last_seen = first_seen;
 )sql";
 
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;

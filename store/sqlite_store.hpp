@@ -6,6 +6,7 @@
 // users' Sieve scripts in sieve_ops.cpp.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -148,6 +149,8 @@ private:
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
     SpamTokenCache spam_tokens_{1 << 16};   // about 3 MiB when full
+    std::atomic<int64_t> greylist_pruned_at_{0};
+    void prune_greylist(Db& db, int64_t now);
 };
 
 }  // namespace pochta::store

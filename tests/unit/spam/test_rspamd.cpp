@@ -51,13 +51,17 @@ TEST_CASE("rspamd answers: action, score, header changes", "[spam][rspamd]") {
     auto r = parse_rspamd_answer(R"({"action": "add header", "score": 7.5,
         "milter": {"add_headers": {"X-Spamd-Result": {"value": "default: False [7.5 / 15]", "order": 0},
                                    "X-Two": ["a", {"value": "b"}], "X-Plain": "p"},
-                   "remove_headers": {"X-Spam": 0}}})");
+                   "remove_headers": {"X-Spam": 0, "X-Old": -1}}})");
     REQUIRE(r);
     CHECK(r->action == RspamdAction::add_header);
     CHECK(r->score == 7.5);
     REQUIRE(r->add_headers.size() == 4);
     CHECK(r->add_headers[0] == std::pair<std::string, std::string>{"X-Spamd-Result", "default: False [7.5 / 15]"});
-    CHECK(r->remove_headers == std::vector<std::string>{"X-Spam"});
+    REQUIRE(r->remove_headers.size() == 2);
+    CHECK(r->remove_headers[0].name == "X-Spam");
+    CHECK(r->remove_headers[0].occurrence == 0);
+    CHECK(r->remove_headers[1].name == "X-Old");
+    CHECK(r->remove_headers[1].occurrence == -1);
     CHECK(parse_rspamd_answer(R"({"action": "soft reject"})")->action == RspamdAction::soft_reject);
     CHECK_FALSE(parse_rspamd_answer(R"({"action": "explode"})"));
     CHECK_FALSE(parse_rspamd_answer("not json"));
