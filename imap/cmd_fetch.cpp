@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 
 #include "common/util/log.hpp"
 #include "imap/binary_section.hpp"
@@ -207,6 +208,7 @@ namespace {
 
 struct RenderedBatch {
     std::vector<FetchPiece> pieces;
+    std::set<std::string> keywords;  // on the messages rendered (another session may just have made one)
     size_t consumed = 0;  // messages of the batch rendered or skipped
     std::vector<std::pair<uint32_t, std::string>> unavailable;  // UID and why: left out of the answer
 };
@@ -228,6 +230,7 @@ RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::v
         // Expunged by another session meanwhile: nothing to send (RFC 2180 4.1.2).
         if (row == rows.end() || row->info.uid != m.uid) continue;
         if (changed_since && row->info.modseq <= *changed_since && !m.report_flags) continue;
+        out.keywords.insert(row->info.keywords.begin(), row->info.keywords.end());
         // Checked before anything is announced: a literal cannot be taken back.
         store::Error failed = parts.content && !row->content ? store.check_message(row->info.id) : store::Error{};
         std::vector<FetchPiece> pieces;
@@ -284,6 +287,15 @@ void Session::render_next_batch() {
             for (const auto& [uid, why] : rendered.unavailable)
                 log::error("imap user={} message uid={} is unavailable: {}", self.user_, uid, why);
             job.unavailable = job.unavailable || !rendered.unavailable.empty();
+            // A keyword new to the client is announced by FLAGS before a
+            // FETCH shows it; the batch's pieces follow this one.
+            if (self.selected_ && self.selected_->view.mailbox_id() == job.mailbox_id) {
+                self.selected_->view.learn_keywords(rendered.keywords);
+                if (std::string flags = self.flags_lines(false); !flags.empty()) {
+                    job.buffered += flags.size();
+                    job.pieces.push_back(FetchPiece{std::move(flags)});
+                }
+            }
             for (auto& p : rendered.pieces) {
                 job.buffered += p.text.size();
                 job.pieces.push_back(std::move(p));

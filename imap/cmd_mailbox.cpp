@@ -116,7 +116,7 @@ void Session::cmd_status(const Command& cmd) {
         [user, n, counts](store::Store& store) {
             Found f;
             f.box = store.find_mailbox(user, n);
-            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id));
+            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id), store.claim_recent(f.box->id, 0));
             return f;
         },
         [items = *items](Session& self, Found f, store::Error error) {
@@ -127,11 +127,12 @@ void Session::cmd_status(const Command& cmd) {
         });
 }
 
-// "* STATUS name (...)". \Recent is only known for the mailbox this
-// session holds.
+// "* STATUS name (...)". \Recent: the session's own count for the mailbox
+// it holds; elsewhere what no session has claimed yet, which the next
+// SELECT would report (claim_recent(id, 0) reads without claiming).
 std::string Session::status_response(const store::MailboxInfo& box, const StatusCounts& counts,
                                      const std::vector<std::string>& items) const {
-    uint32_t recent = 0;
+    uint32_t recent = counts.recent;
     if (selected_ && selected_->view.mailbox_id() == box.id) recent = selected_->view.recent_count();
     return fmt::format("* STATUS {} ({})\r\n", wire_name(box.name), status_values(items, box, counts, recent));
 }

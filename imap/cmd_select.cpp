@@ -71,6 +71,8 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     if (cmd.args.empty() || cmd.args.size() > 2 || (cmd.args.size() == 2 && !cmd.args[1].is_list()))
         return bad("Mailbox name expected");
     auto name = name_arg(cmd.args[0]);
+    // A valid string that cannot be a name (bad modified UTF-7) names no mailbox.
+    if (!name && cmd.args[0].astring()) return no("No such mailbox", "NONEXISTENT");
     if (!name) return bad("Invalid mailbox name");
     SelectParams params;
     std::string error;
@@ -92,13 +94,15 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     std::string user = user_, n = *name;
     auto qresync = params.qresync;
     run_store<Loaded>(
-        [user, n, read_only = read_only || imap4rev2_, qresync](store::Store& store) {  // rev2: no \Recent to claim
+        [user, n, read_only, rev2 = imap4rev2_, qresync](store::Store& store) {
             Loaded l;
             l.snapshot = store.mailbox_snapshot(user, n);
             if (!l.snapshot) return l;
             const store::MailboxInfo* box = &l.snapshot->box;
-            // What this session has read is \Recent here if no one claimed it.
-            if (!read_only) l.first_recent = store.claim_recent(box->id, box->uidnext);
+            // What this session has read is \Recent here if no one claimed it;
+            // EXAMINE shows what is unclaimed without claiming it (below 0).
+            // rev2 has no \Recent at all (RFC 9051 appendix E).
+            if (!rev2) l.first_recent = store.claim_recent(box->id, read_only ? 0 : box->uidnext);
             if (qresync && qresync->uidvalidity == l.snapshot->box.uidvalidity) {
                 uint64_t since = stored_modseq(qresync->modseq);
                 l.vanished = store.expunged_since(box->id, since);

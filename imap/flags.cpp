@@ -32,7 +32,9 @@ std::vector<std::string> flag_names(uint32_t flags, const std::vector<std::strin
 std::optional<FlagSet> parse_flags(const std::vector<Token>& tokens, std::string& error) {
     FlagSet set;
     for (const Token& t : tokens) {
-        if (!t.is_atom() || !valid_flag(t.text) || t.text == "\\*") {
+        // NIL is an atom like any other here: the keyword "NIL" (RFC 3501's
+        // flag-keyword is an atom; the parser only gave it a type of its own).
+        if (!(t.is_atom() || t.is_nil()) || !valid_flag(t.text) || t.text == "\\*") {
             error = "Invalid flag";
             return std::nullopt;
         }

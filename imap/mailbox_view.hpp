@@ -61,6 +61,9 @@ public:
     uint64_t modseq() const { return modseq_; }
     // Keywords in use in the mailbox as far as this view has seen.
     const std::set<std::string>& keywords() const { return keywords_; }
+    // Keywords seen on messages read for a command (FETCH): the session
+    // announces a new FLAGS list before it shows them (RFC 3501 7.2.6).
+    void learn_keywords(const std::set<std::string>& seen) { keywords_.insert(seen.begin(), seen.end()); }
 
     // Messages as the client numbers them (pending expunges included).
     uint32_t exists() const { return static_cast<uint32_t>(uids_.size()); }

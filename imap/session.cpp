@@ -14,12 +14,14 @@ namespace {
 constexpr unsigned max_errors = 50;          // BADs in a row before the session is dropped
 constexpr size_t max_response_line = 8192;   // AUTHENTICATE responses and IDLE's DONE, without CRLF
 
-// Before login nothing large has any business arriving.
+// Before login nothing large has any business arriving but the largest ID
+// RFC 2971 allows: 30 pairs of a 30-octet field and a 1,024-octet value,
+// quoted (about 32 KiB in all).
 ParserLimits pre_auth_limits() {
     ParserLimits limits;
-    limits.max_line = 8192;
+    limits.max_line = 40 * 1024;
     limits.max_literal = 8192;
-    limits.max_literal_total = 16384;
+    limits.max_literal_total = 40 * 1024;
     limits.max_tokens = 100;
     return limits;
 }

@@ -40,13 +40,14 @@ std::optional<std::vector<std::string>> parse_status_items(const Token& list, st
 }
 
 bool status_needs_messages(const std::vector<std::string>& items) {
-    return std::any_of(items.begin(), items.end(), [](const auto& i) { return i == "size" || i == "deleted"; });
+    return std::any_of(items.begin(), items.end(), [](const auto& i) { return i == "size" || i == "deleted" || i == "recent"; });
 }
 
-StatusCounts count_status(const std::vector<store::MessageInfo>& messages) {
+StatusCounts count_status(const std::vector<store::MessageInfo>& messages, uint32_t recent_floor) {
     StatusCounts c;
     for (const auto& m : messages) {
         c.size += m.crlf_size;
+        if (m.uid >= recent_floor) c.recent++;
         if (m.flags & store::flag_deleted) c.deleted++;
     }
     return c;
