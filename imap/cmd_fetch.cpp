@@ -95,15 +95,24 @@ void Session::cmd_fetch(const Command& cmd) {
     uint64_t from = *since;
     uint32_t max = std::max(view.uidnext() - 1, view.max_uid());
     SeqSet uids = *set;
-    run_store<std::vector<uint32_t>>(
-        [id, from](store::Store& store) { return store.expunged_since(id, from); },
-        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, store::Error error) {
-            if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
+    run_store<SeqSet>(
+        [id, from, uids, max](store::Store& store) {
+            auto box = store.mailbox_state(id);
+            if (box && from < box->expunge_horizon) {
+                // Tombstones that old were pruned: conservatively, every UID
+                // of the set that does not exist now.
+                std::vector<uint32_t> present;
+                for (const auto& m : store.list_messages(id)) present.push_back(m.uid);
+                return absent_uids(uids, max, present);
+            }
             std::vector<uint32_t> vanished;
-            for (uint32_t uid : expunged)
+            for (uint32_t uid : store.expunged_since(id, from))
                 if (uids.contains(uid, max)) vanished.push_back(uid);
-            if (!vanished.empty())
-                self.send(fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str()));
+            return SeqSet::from_numbers(std::move(vanished));
+        },
+        [job, sets_seen](Session& self, SeqSet vanished, store::Error error) {
+            if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
+            if (!vanished.empty()) self.send(fmt::format("* VANISHED (EARLIER) {}\r\n", vanished.str()));
             self.fetch_set_seen(job, sets_seen);
         });
 }

@@ -11,23 +11,12 @@
 #include "common/util/strings.hpp"
 #include "imap/list_match.hpp"
 #include "imap/mutf7.hpp"
+#include "imap/flags.hpp"
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
 
 namespace pochta::imap {
 namespace {
-
-const char* special_use_attribute(store::SpecialUse use) {
-    switch (use) {
-        case store::SpecialUse::drafts: return "\\Drafts";
-        case store::SpecialUse::sent: return "\\Sent";
-        case store::SpecialUse::trash: return "\\Trash";
-        case store::SpecialUse::junk: return "\\Junk";
-        case store::SpecialUse::archive: return "\\Archive";
-        case store::SpecialUse::none: break;
-    }
-    return nullptr;
-}
 
 // INBOX first, then by name: what clients show.
 bool list_order(const std::string& a, const std::string& b) {

@@ -16,6 +16,7 @@
 #include "imap/fetch_summary.hpp"
 #include "imap/flags.hpp"
 #include "imap/mailbox_view.hpp"
+#include "imap/preview.hpp"
 #include "imap/response.hpp"
 #include "store/store.hpp"
 
@@ -118,7 +119,26 @@ private:
             case K::body_section: return section(item);
             case K::binary:
             case K::binary_size: return binary(item);
+            // OBJECTID (RFC 8474): a row id is never reused and a MOVE keeps
+            // it; threads are not tracked, so THREADID is NIL (section 5.2).
+            case K::emailid: text() += fmt::format("EMAILID (M{})", info_.id); return;
+            case K::threadid: text() += "THREADID NIL"; return;
+            case K::savedate: return savedate();
+            case K::preview: return preview();
         }
+    }
+
+    // RFC 8514: NIL for messages stored before the store kept the date.
+    void savedate() {
+        text() += "SAVEDATE ";
+        text() += info_.save_date ? "\"" + format_internaldate(info_.save_date) + "\"" : std::string("NIL");
+    }
+
+    void preview() {
+        std::string excerpt = message_preview(root(), [this](uint64_t begin, uint64_t end) {
+            return read_bytes(begin, std::min(end, info_.size));
+        });
+        text() += "PREVIEW " + quote_or_literal(excerpt);
     }
 
     // BINARY[...] and BINARY.SIZE[...]: decoding in imap/binary_section.
@@ -217,6 +237,7 @@ store::RowParts row_parts(const std::vector<FetchItem>& items) {
             case K::body_section:
             case K::binary:
             case K::binary_size:
+            case K::preview:
                 parts.structure = true;
                 parts.content = true;
                 break;

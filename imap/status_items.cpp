@@ -11,8 +11,8 @@
 namespace pochta::imap {
 namespace {
 
-constexpr std::array<const char*, 8> kItems = {"messages", "recent",        "uidnext", "uidvalidity",
-                                               "unseen",   "highestmodseq", "size",    "deleted"};
+constexpr std::array<const char*, 9> kItems = {"messages", "recent",        "uidnext", "uidvalidity", "unseen",
+                                               "highestmodseq", "size", "deleted", "mailboxid"};
 
 std::string upper(std::string s) {
     for (char& c : s)
@@ -57,6 +57,10 @@ std::string status_values(const std::vector<std::string>& items, const store::Ma
                           const StatusCounts& counts, uint32_t recent) {
     std::string out;
     for (const auto& item : items) {
+        if (item == "mailboxid") {  // RFC 8474 4.2: the store's id, kept across RENAME
+            out += fmt::format("{}MAILBOXID (F{})", out.empty() ? "" : " ", box.id);
+            continue;
+        }
         uint64_t v = item == "messages"        ? box.messages
                      : item == "recent"        ? recent
                      : item == "uidnext"       ? box.uidnext
