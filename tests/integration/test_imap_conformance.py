@@ -173,3 +173,48 @@ def test_multiappend_is_all_or_nothing(server, user):
     r.send(b"c APPEND Nope {%d+}\r\n%s {%d+}\r\n%s\r\n" % (len(one), one, len(one), one))
     assert r.until("c")[-1].startswith(b"c NO [TRYCREATE]")
     assert b"* 3 EXISTS" in r.cmd("s", "SELECT INBOX")
+
+
+# --- PREVIEW, OBJECTID, SAVEDATE, CREATE-SPECIAL-USE -------------------------
+
+def test_preview_of_the_text_part(server, user):
+    deliver(server, user, mail("pv", body="Hello   there,\r\n\r\nsee you at noon.\r\n"))
+    r = login(server, user)
+    r.cmd("s", "EXAMINE INBOX")
+    lines = r.cmd("f", "FETCH 1 (PREVIEW)")
+    assert lines[0] == b'* 1 FETCH (PREVIEW "Hello there, see you at noon.")', lines
+    lines = r.cmd("g", "FETCH 1 (UID PREVIEW (LAZY))")
+    assert b'PREVIEW "Hello there, see you at noon."' in lines[0], lines
+    assert r.cmd("b", "FETCH 1 (PREVIEW (SOON))")[-1].startswith(b"b BAD")
+
+
+def test_objectid_and_savedate(server, user):
+    deliver(server, user, mail("oid"))
+    r = login(server, user)
+    lines = r.cmd("c", "CREATE Kept")
+    created = re.search(rb"\[MAILBOXID \((F\d+)\)\]", lines[-1]).group(1)
+    lines = r.cmd("t", "STATUS Kept (MAILBOXID MESSAGES)")
+    assert b"* STATUS Kept (MAILBOXID (%s) MESSAGES 0)" % created in lines, lines
+    r.cmd("r", "RENAME Kept Renamed")
+    assert b"* OK [MAILBOXID (%s)] Ok" % created in r.cmd("e", "EXAMINE Renamed")
+    r.cmd("s", "SELECT INBOX")
+    first = r.cmd("f", "FETCH 1 (EMAILID THREADID SAVEDATE)")[0]
+    m = re.match(rb'\* 1 FETCH \(EMAILID \((M\d+)\) THREADID NIL SAVEDATE "(\d\d-\w{3}-\d{4} [\d:]{8} \+0000)"\)',
+                 first)
+    assert m, first
+    r.cmd("m", "MOVE 1 Renamed")
+    r.cmd("e2", "EXAMINE Renamed")
+    moved = r.cmd("f2", "FETCH 1 (EMAILID)")[0]
+    assert b"EMAILID (%s)" % m.group(1) in moved, moved  # a MOVE keeps the id
+
+
+def test_create_special_use(server, user):
+    r = login(server, user)
+    assert r.cmd("c", "CREATE Outbox (USE (\\Sent))")[-1].startswith(b"c OK")
+    lines = r.cmd("l", 'LIST "" Outbox RETURN (SPECIAL-USE)')
+    assert any(l.startswith(b"* LIST (") and b"\\Sent" in l for l in lines), lines
+    assert r.cmd("d", "CREATE Other (USE (\\Important))")[-1].startswith(b"d NO [USEATTR]")
+    assert r.cmd("e", "CREATE Other (NOPE (\\Sent))")[-1].startswith(b"e BAD")
+    caps = r.cmd("k", "CAPABILITY")[0]
+    for cap in (b"MULTIAPPEND", b"PREVIEW", b"CREATE-SPECIAL-USE"):
+        assert cap in caps.split(), caps
