@@ -85,7 +85,10 @@ build_pochta
 mkdir -p "$WORK/pochta"
 printf '%s:{PLAIN}%s\n' "$USER_NAME" "$PASSWORD" > "$WORK/pochta/users"
 chmod 600 "$WORK/pochta/users"
-write_pochta_config "$WORK/pochta" "$WORK/cert" "imaps"
+# All the load's clients are one user from one address: room for them, as
+# Dovecot's mail_max_userip_connections below.
+write_pochta_config "$WORK/pochta" "$WORK/cert" "imaps" $'[limits]\nmax_connections_per_user_ip = 2000\nmax_connections_per_ip = 2000'
+
 start_pochta_serve "$WORK/pochta"
 pochta_port POCHTA_PORT "$WORK/pochta" imaps
 
@@ -129,9 +132,12 @@ service imap-login {
 }
 EOF
   dovecot -c "$d/dovecot.conf" || die "dovecot did not start (log: $d/dovecot.log)"
-  DOVECOT_PID=$(cat "$d/run/master.pid")
-  for _ in $(seq 1 50); do port_busy "$DOVECOT_PORT" && return; sleep 0.1; done
-  die "dovecot did not listen on $DOVECOT_PORT"
+  # The master writes its pid file and opens its listener a moment later.
+  for _ in $(seq 1 100); do
+    [ -s "$d/run/master.pid" ] && port_busy "$DOVECOT_PORT" && { DOVECOT_PID=$(cat "$d/run/master.pid"); return; }
+    sleep 0.1
+  done
+  die "dovecot did not listen on $DOVECOT_PORT (log: $d/dovecot.log)"
 }
 [ "$SKIP_PEERS" = 1 ] || start_dovecot
 
