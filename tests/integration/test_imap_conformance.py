@@ -218,3 +218,19 @@ def test_create_special_use(server, user):
     caps = r.cmd("k", "CAPABILITY")[0]
     for cap in (b"MULTIAPPEND", b"PREVIEW", b"CREATE-SPECIAL-USE"):
         assert cap in caps.split(), caps
+
+
+def test_savedate_and_objectid_search_keys(server, user):
+    deliver(server, user, mail("sk-1"))
+    deliver(server, user, mail("sk-2"))
+    r = login(server, user)
+    r.cmd("s", "SELECT INBOX")
+    emailid = re.search(rb"EMAILID \((M\d+)\)", r.cmd("f", "FETCH 2 EMAILID")[0]).group(1)
+    assert b"* SEARCH 2" in r.cmd("a", b"SEARCH EMAILID " + emailid)
+    assert b"* SEARCH" in r.cmd("b", "SEARCH THREADID T1")
+    assert b"* SEARCH 1 2" in r.cmd("c", "SEARCH SAVEDATESUPPORTED")
+    today = time.strftime("%d-%b-%Y", time.gmtime())
+    assert b"* SEARCH 1 2" in r.cmd("d", f"SEARCH SAVEDSINCE {today}")
+    assert b"* SEARCH" in r.cmd("e", f"SEARCH SAVEDBEFORE {today}")
+    caps = r.cmd("k", "CAPABILITY")[0].split()
+    assert b"OBJECTID" in caps and b"SAVEDATE" in caps
