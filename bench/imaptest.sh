@@ -50,8 +50,11 @@ for v in SECS CLIENTS; do is_uint "${!v}" || die "$v must be a positive integer 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-imaptest.XXXXXX")
 chmod 755 "$WORK"
 DOVECOT_PID=""
+# Also when start_dovecot died before it read the pid: the master may run.
 stop_own() {
-  if [ -n "$DOVECOT_PID" ]; then doveadm -c "$WORK/dovecot/dovecot.conf" stop 2>/dev/null || kill "$DOVECOT_PID" 2>/dev/null || true; fi
+  [ -f "$WORK/dovecot/dovecot.conf" ] || return 0
+  doveadm -c "$WORK/dovecot/dovecot.conf" stop 2>/dev/null ||
+    { [ -z "$DOVECOT_PID" ] || kill "$DOVECOT_PID" 2>/dev/null; } || true
 }
 set_cleanup_traps
 
