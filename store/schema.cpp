@@ -199,6 +199,16 @@ ALTER TABLE greylist ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
 UPDATE greylist SET last_seen = first_seen;
 )sql";
 
+// Migration 7: expunge tombstones are pruned (Options::expunge_history);
+// expunge_horizon is the highest MODSEQ that may have lost some, so QRESYNC
+// answers below it from the UIDs that still exist (README.md, "IMAP").
+// save_date: when the message came into its mailbox (SAVEDATE, RFC 8514);
+// NULL for rows older than this column (SAVEDATE NIL).
+constexpr const char* migration_7 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN expunge_horizon INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN save_date INTEGER;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -248,7 +258,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 6> migrations{{
+const std::array<Migration, 7> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -261,6 +271,7 @@ const std::array<Migration, 6> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
     [](Db& db, const BlobFiles&) { db.exec(migration_6); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_7); },
 }};
 
 }  // namespace

@@ -63,6 +63,7 @@ public:
     std::vector<std::string> subscriptions(const std::string& user) override;
 
     AppendResult append(const AppendRequest& request) override;
+    std::vector<AppendResult> append_all(const std::vector<AppendRequest>& requests) override;
     FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) override;
     CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                              bool move) override;
