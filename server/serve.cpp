@@ -18,6 +18,7 @@
 #include "common/net/loop.hpp"
 #include "common/net/server.hpp"
 #include "common/net/tls.hpp"
+#include "common/net/tls_reloader.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
 #include "mailauth/dkim_sign.hpp"
@@ -189,8 +190,11 @@ int serve(const Config& config) {
     auto term = loop.watch_signal(SIGTERM, stop);
     auto interrupt = loop.watch_signal(SIGINT, stop);
     auto dkim_signer = std::make_shared<mailauth::DkimSigner>(config.dkim.keys_dir);
+    std::unique_ptr<net::TlsReloader> tls_reloader;
+    if (tls) tls_reloader = std::make_unique<net::TlsReloader>(loop, tls);
     auto hangup = loop.watch_signal(SIGHUP, [&] {
         dkim_signer->reload();
+        if (tls_reloader) tls_reloader->reload_now();
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
