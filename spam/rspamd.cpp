@@ -6,7 +6,7 @@
 
 #include "common/net/connection.hpp"
 #include "common/util/strings.hpp"
-#include "spam/json.hpp"
+#include "common/util/json.hpp"
 
 namespace pochta::spam {
 

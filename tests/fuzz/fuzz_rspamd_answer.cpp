@@ -6,10 +6,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "spam/json.hpp"
+#include "common/util/json.hpp"
 #include "spam/rspamd.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
+using namespace pochta;
 using namespace pochta::spam;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,9 +2,10 @@
 // HTTP response reader, the answer, and the request.
 #include <catch2/catch.hpp>
 
-#include "spam/json.hpp"
+#include "common/util/json.hpp"
 #include "spam/rspamd.hpp"
 
+using namespace pochta;
 using namespace pochta::spam;
 
 TEST_CASE("JSON: values, escapes, bounds", "[spam][rspamd]") {
