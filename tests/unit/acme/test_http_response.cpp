@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include "acme/http_response.hpp"
+#include "acme/https_client.hpp"
+
+using namespace pochta::acme;
+using State = HttpResponseParser::State;
+
+namespace {
+
+// Feeds `text` one byte at a time: the parser must not depend on how the
+// bytes arrive.
+State feed_bytewise(HttpResponseParser& parser, std::string_view text) {
+    State state = State::more;
+    for (char c : text) state = parser.feed(std::string_view(&c, 1));
+    return state;
+}
+
+}  // namespace
+
+TEST_CASE("a response framed by Content-Length, headers kept in order") {
+    HttpResponseParser parser;
+    const char* text = "HTTP/1.1 201 Created\r\nReplay-Nonce: abc\r\nLocation: https://ca/acct/1\r\n"
+                       "Content-Length: 5\r\n\r\nhello";
+    REQUIRE(feed_bytewise(parser, text) == State::done);
+    CHECK(parser.response().status == 201);
+    CHECK(*parser.response().header("replay-nonce") == "abc");
+    CHECK(*parser.response().header("LOCATION") == "https://ca/acct/1");
+    CHECK(parser.response().header("Link") == nullptr);
+    CHECK(parser.response().body == "hello");
+}
+
+TEST_CASE("a chunked body with an extension and a trailer") {
+    HttpResponseParser parser;
+    std::string text =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\n-----\r\n1a\r\n"
+        "BEGIN CERTIFICATE---------\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    REQUIRE(feed_bytewise(parser, text) == State::done);
+    CHECK(parser.response().body == "-----BEGIN CERTIFICATE---------");
+}
+
+TEST_CASE("a body up to the close, and a 204 without one") {
+    HttpResponseParser until_close;
+    CHECK(until_close.feed("HTTP/1.1 200 OK\r\n\r\nsome") == State::more);
+    CHECK(until_close.feed(" text") == State::more);
+    CHECK(until_close.finish() == State::done);
+    CHECK(until_close.response().body == "some text");
+
+    HttpResponseParser no_content;
+    CHECK(no_content.feed("HTTP/1.1 204 No Content\r\nReplay-Nonce: n\r\n\r\n") == State::done);
+}
+
+TEST_CASE("responses cut short or malformed fail with a reason") {
+    auto outcome = [](std::string_view text, bool close) {
+        HttpResponseParser parser;
+        State state = parser.feed(text);
+        if (close) state = parser.finish();
+        return std::make_pair(state, parser.error());
+    };
+    CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", true).first == State::failed);
+    CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", true).first == State::failed);
+    CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false).second ==
+          "malformed chunk size");
+    CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n", false).second ==
+          "chunk without CRLF");
+    CHECK(outcome("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false).first == State::failed);
+    CHECK(outcome("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", false).second == "malformed Content-Length");
+    CHECK(outcome("SMTP 220 hello\r\n\r\n", false).second == "malformed status line");
+    CHECK(outcome("HTTP/1.1 100 Continue\r\n\r\n", false).first == State::failed);
+    CHECK(outcome("HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", false).second == "malformed header name");
+    CHECK(outcome("HTTP/1.1 200 OK\r\nfolded\r\n\r\n", false).second == "malformed header line");
+    CHECK(outcome("HTTP/1.1 200 OK\r\n", true).first == State::failed);
+}
+
+TEST_CASE("the response is bounded in size and header count") {
+    HttpResponseParser small(HttpResponseLimits{.max_bytes = 100, .max_headers = 2});
+    CHECK(small.feed("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n") == State::failed);
+    CHECK(small.error() == "too many header fields");
+    HttpResponseParser large(HttpResponseLimits{.max_bytes = 100, .max_headers = 2});
+    CHECK(large.feed("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n") == State::failed);
+    HttpResponseParser endless(HttpResponseLimits{.max_bytes = 100, .max_headers = 2});
+    CHECK(endless.feed("HTTP/1.1 200 OK\r\n\r\n") == State::more);
+    CHECK(endless.feed(std::string(200, 'x')) == State::failed);
+    // Done is final: more bytes change nothing.
+    HttpResponseParser done;
+    REQUIRE(done.feed("HTTP/1.1 204 No Content\r\n\r\n") == State::done);
+    CHECK(done.feed("garbage") == State::done);
+}
+
+TEST_CASE("https URLs: host, port, target; anything else refused") {
+    auto url = parse_https_url("https://acme.example:14000/dir?x=1#frag");
+    REQUIRE(url);
+    CHECK(url->host == "acme.example");
+    CHECK(url->authority == "acme.example:14000");
+    CHECK(url->port == 14000);
+    CHECK(url->target == "/dir?x=1");
+    auto v6 = parse_https_url("HTTPS://[::1]/");
+    REQUIRE(v6);
+    CHECK(v6->host == "::1");
+    CHECK(v6->port == 443);
+    auto bare = parse_https_url("https://127.0.0.1");
+    REQUIRE(bare);
+    CHECK(bare->target == "/");
+    for (const char* bad : {"http://a/", "https://", "https://:443/", "https://a:0/", "https://a:65536/",
+                            "https://user@a/", "https://[::1/", "https://a/b c", "https://a/\r\nX: y", "ftp://a"})
+        CHECK_FALSE(parse_https_url(bad));
+}
