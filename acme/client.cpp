@@ -1,5 +1,6 @@
 #include "acme/client.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "common/util/log.hpp"
@@ -79,6 +80,13 @@ Client::~Client() = default;
 
 void Client::after(std::chrono::milliseconds delay, std::function<void()> fn) {
     timer_ = loop_.start_timer(delay, std::move(fn));
+}
+
+std::chrono::milliseconds Client::poll_delay(int polls_left) const {
+    // 100 ms, 200 ms, 400 ms, ... up to poll_interval: a quick CA is not
+    // kept waiting, a slow one is not asked too often.
+    int done = std::clamp(options_.max_polls - polls_left, 0, 16);
+    return std::min(options_.poll_interval, std::chrono::milliseconds(100) * (1 << done));
 }
 
 void Client::remember_nonce(const HttpResponse& response) {
@@ -183,6 +191,10 @@ void Client::issue(std::vector<std::string> names, IssueDone done) {
                 for (const JsonValue& item : list->items) order->authorizations.push_back(text(&item));
             if (order->url.empty() || order->finalize_url.empty() || order->authorizations.empty())
                 return order->done(std::nullopt, "newOrder: incomplete order object");
+            // One authorization per name (RFC 8555 section 7.1.3): more would
+            // only make this client send requests for nothing.
+            if (order->authorizations.size() > order->names.size())
+                return order->done(std::nullopt, "newOrder: more authorizations than names");
             authorize_next(order);
         });
     });
@@ -250,7 +262,7 @@ void Client::poll_authorization(std::shared_ptr<Order> order, int polls_left) {
         if (!watch) return;
         std::string status = member(reply.json, "status");
         if (reply.error.empty() && (status == "pending" || status == "processing") && polls_left > 0)
-            return after(options_.poll_interval, [this, order, polls_left] { poll_authorization(order, polls_left - 1); });
+            return after(poll_delay(polls_left), [this, order, polls_left] { poll_authorization(order, polls_left - 1); });
         std::string name = order->answered_name;
         withdraw_answer(*order);
         if (!reply.error.empty()) return order->done(std::nullopt, "authorization: " + reply.error);
@@ -285,7 +297,7 @@ void Client::poll_order(std::shared_ptr<Order> order, int polls_left) {
         std::string status = member(reply.json, "status");
         if (status == "valid") return download(order, member(reply.json, "certificate"));
         if ((status == "processing" || status == "ready") && polls_left > 0)
-            return after(options_.poll_interval, [this, order, polls_left] { poll_order(order, polls_left - 1); });
+            return after(poll_delay(polls_left), [this, order, polls_left] { poll_order(order, polls_left - 1); });
         order->done(std::nullopt, "order is " + status);
     });
 }

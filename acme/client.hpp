@@ -28,8 +28,9 @@ struct ClientOptions {
     std::string directory_url;
     std::vector<std::string> contact;  // "mailto:..." URLs
     ChallengeType challenge = ChallengeType::tls_alpn_01;
-    // Authorizations and orders are polled this often, this many times.
-    std::chrono::milliseconds poll_interval{1000};
+    // Authorizations and orders are polled at most this many times, the
+    // pause growing from 100 ms to poll_interval.
+    std::chrono::milliseconds poll_interval{2000};
     int max_polls = 60;
 };
 
@@ -87,6 +88,7 @@ private:
     void download(std::shared_ptr<Order> order, std::string url);
     void withdraw_answer(Order& order);
     void after(std::chrono::milliseconds delay, std::function<void()> fn);
+    std::chrono::milliseconds poll_delay(int polls_left) const;
 
     net::EventLoop& loop_;
     HttpsClient& https_;
