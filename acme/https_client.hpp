@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "acme/http_response.hpp"
+#include "common/util/http_response.hpp"
 #include "common/dns/resolver.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/tls.hpp"

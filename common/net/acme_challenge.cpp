@@ -87,6 +87,9 @@ bool AcmeChallengeCertificates::use_for(SSL* ssl, const char* name) const {
         if (it == by_name_.end()) return false;
         entry = it->second;
     }
+    // Only the validation certificate: without this an RSA certificate of
+    // the server could still be chosen beside the ECDSA one put here.
+    SSL_certs_clear(ssl);
     return SSL_use_certificate(ssl, entry->cert) == 1 && SSL_use_PrivateKey(ssl, entry->key) == 1;
 }
 

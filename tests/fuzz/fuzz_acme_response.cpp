@@ -1,4 +1,4 @@
-// Fuzzes what the ACME client reads from the network (acme/http_response,
+// Fuzzes what the ACME client reads from the network (common/util/http_response,
 // acme/https_client's URL reader, common/net's ALPN list walk): an HTTP
 // response fed in two pieces and then byte by byte must end the same way,
 // within its bounds; URLs taken from the CA's answers parse to a host and
@@ -7,11 +7,12 @@
 #include <cstdint>
 #include <string_view>
 
-#include "acme/http_response.hpp"
+#include "common/util/http_response.hpp"
 #include "acme/https_client.hpp"
 #include "common/net/acme_challenge.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
+using namespace pochta;
 using namespace pochta::acme;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

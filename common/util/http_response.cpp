@@ -1,8 +1,8 @@
-#include "acme/http_response.hpp"
+#include "common/util/http_response.hpp"
 
 #include "common/util/strings.hpp"
 
-namespace pochta::acme {
+namespace pochta {
 namespace {
 
 constexpr std::string_view kCrlf = "\r\n";
@@ -116,8 +116,11 @@ std::optional<std::string> HttpResponseParser::dechunk(std::string_view data) {
 HttpResponseParser::State HttpResponseParser::parse(bool at_end) {
     if (body_start_ == 0) {
         size_t end = received_.find("\r\n\r\n");
-        if (end == std::string::npos)
+        if (end == std::string::npos) {
+            if (received_.size() > limits_.max_head) return fail("response header too long");
             return at_end ? fail("connection closed before the end of the response header") : State::more;
+        }
+        if (end > limits_.max_head) return fail("response header too long");
         if (!parse_head(std::string_view(received_).substr(0, end + kCrlf.size()))) return state_;
         body_start_ = end + 4;
         if (const std::string* coding = response_.header("Transfer-Encoding")) {
@@ -147,4 +150,4 @@ HttpResponseParser::State HttpResponseParser::parse(bool at_end) {
     return state_ = State::done;
 }
 
-}  // namespace pochta::acme
+}  // namespace pochta

@@ -1,5 +1,6 @@
-// The ACME client's reader of HTTP/1.1 responses (README.md, "ACME
-// certificates"): bounded in total size and header count; bodies framed by
+// A reader of HTTP/1.1 responses for pochta's own HTTP clients (the rspamd
+// check, README.md "rspamd"; the ACME client, "ACME certificates"): bounded
+// in head size, header count and total size; bodies framed by
 // Content-Length, chunked transfer coding or the end of the connection.
 #pragma once
 
@@ -10,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace pochta::acme {
+namespace pochta {
 
 struct HttpResponse {
     int status = 0;
@@ -23,7 +24,8 @@ struct HttpResponse {
 
 struct HttpResponseLimits {
     size_t max_bytes = 1024 * 1024;  // the whole response as received
-    size_t max_headers = 100;
+    size_t max_head = 16 * 1024;     // status line and header fields
+    size_t max_headers = 64;
 };
 
 class HttpResponseParser {
@@ -58,4 +60,4 @@ private:
     State state_ = State::more;
 };
 
-}  // namespace pochta::acme
+}  // namespace pochta
