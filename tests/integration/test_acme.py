@@ -46,13 +46,13 @@ def make_ca_and_server_cert(folder):
 class Pebble:
     def __init__(self, folder, tls_port, dns_server):
         self.ca, cert, key = make_ca_and_server_cert(folder)
-        self.port, self.management_port = h.free_port(), h.free_port()
+        self.port, self.management_port, self.http_port = h.free_port(), h.free_port(), h.free_port()
         config = folder / "pebble.json"
         config.write_text(json.dumps({"pebble": {
             "listenAddress": f"127.0.0.1:{self.port}",
             "managementListenAddress": f"127.0.0.1:{self.management_port}",
             "certificate": str(cert), "privateKey": str(key),
-            "httpPort": h.free_port(), "tlsPort": tls_port,
+            "httpPort": self.http_port, "tlsPort": tls_port,
             "ocspResponderURL": "", "externalAccountBindingRequired": False,
             "certificateValidityPeriod": VALIDITY_SECONDS,
         }}))
@@ -218,6 +218,17 @@ def test_renewal_at_two_thirds_of_the_lifetime(srv, pebble):
     assert "two thirds of its lifetime have passed" in srv.log_text()
 
 
+def starttls_certificate_text(server):
+    """Subject and issuer of the certificate SMTP STARTTLS serves, as openssl prints them."""
+    with h.RawClient("127.0.0.1", server.ports["smtp"]) as client:
+        client.ehlo()
+        client.starttls()
+        der = client.sock.getpeercert(binary_form=True)
+    pem = ssl.DER_cert_to_PEM_cert(der)
+    return subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer"], input=pem.encode(),
+                          capture_output=True, check=True).stdout.decode()
+
+
 def test_failed_challenge_keeps_the_placeholder_and_backs_off(pochta_bin, default_users, tmp_path, pebble, zone):
     """wrong.example.test resolves to the IMAPS listener of the other
     server, which has no validation certificate for it: the validation
@@ -235,13 +246,7 @@ def test_failed_challenge_keeps_the_placeholder_and_backs_off(pochta_bin, defaul
         server.signal(signal.SIGHUP)  # try again now, inside the backoff
         assert h.eventually(lambda: "next attempt in 120 s" in server.log_text(), timeout=30), server.log_text()
         # STARTTLS still works, with the self-signed placeholder.
-        with h.RawClient("127.0.0.1", server.ports["smtp"]) as client:
-            client.ehlo()
-            client.starttls()
-            der = client.sock.getpeercert(binary_form=True)
-        pem = ssl.DER_cert_to_PEM_cert(der)
-        text = subprocess.run(["openssl", "x509", "-noout", "-subject", "-issuer"], input=pem.encode(),
-                              capture_output=True, check=True).stdout.decode()
+        text = starttls_certificate_text(server)
         assert text.count("CN = mx.example.test") == 2, text
     finally:
         problems = factory.finish()
