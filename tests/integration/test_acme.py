@@ -251,3 +251,20 @@ def test_failed_challenge_keeps_the_placeholder_and_backs_off(pochta_bin, defaul
     finally:
         problems = factory.finish()
     assert not problems, "\n".join(problems)
+
+
+def test_untrusted_acme_server_is_not_spoken_to(pochta_bin, default_users, tmp_path, pebble, zone, tls_cert):
+    """ca_file names a CA that did not sign pebble's certificate: the
+    handshake fails, nothing is sent, and the order waits for its retry."""
+    factory = ServerFactory(pochta_bin, (None, None), default_users, tmp_path)
+    config = acme_config(pebble).replace(h.toml_str(pebble.ca), h.toml_str(tls_cert[0]))
+    server = factory(start=False, listen=("smtp",), dns_zone=zone, extra_config=config)
+    server.config.write_text(server.config.read_text().replace('[tls]\ncert = "None"\nkey  = "None"\n', ""))
+    try:
+        server.start()
+        assert h.eventually(lambda: "next attempt in 60 s" in server.log_text(), timeout=30), server.log_text()
+        assert "TLS handshake failed" in server.log_text()
+        assert "ACME account created" not in server.log_text()
+    finally:
+        problems = factory.finish()
+    assert not problems, "\n".join(problems)
