@@ -19,8 +19,4 @@ std::optional<std::string> Http01Tokens::lookup(std::string_view token) const {
     return it->second;
 }
 
-std::function<std::optional<std::string>(std::string_view)> Http01Tokens::lookup_function() const {
-    return [this](std::string_view token) { return lookup(token); };
-}
-
 }  // namespace pochta::acme

@@ -4,7 +4,6 @@
 // Thread-safe.
 #pragma once
 
-#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,9 +17,6 @@ public:
     void set(const std::string& token, const std::string& key_authorization);
     void remove(const std::string& token);
     std::optional<std::string> lookup(std::string_view token) const;
-
-    // The lookup as the HTTP listener takes it; the tokens must outlive it.
-    std::function<std::optional<std::string>(std::string_view)> lookup_function() const;
 
 private:
     mutable std::mutex mutex_;

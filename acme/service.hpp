@@ -37,9 +37,10 @@ public:
 
     void start() { manager_->start(); }
     void check_now() { manager_->check_now(); }
-    // For the HTTP listener's /.well-known/acme-challenge/TOKEN.
+    // For the HTTP listener's /.well-known/acme-challenge/TOKEN; it keeps
+    // the answers alive, however long the listener holds it.
     std::function<std::optional<std::string>(std::string_view)> http_challenge_lookup() const {
-        return http_answers_->lookup_function();
+        return [answers = http_answers_](std::string_view token) { return answers->lookup(token); };
     }
 
 private:
