@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "acme/http_tokens.hpp"
 #include "acme/keys.hpp"
 #include "acme/manager.hpp"
 #include "common/net/acme_challenge.hpp"
@@ -165,4 +166,14 @@ TEST_CASE("ALPN lists: the wire form is walked within its bounds") {
     CHECK_FALSE(alpn_list_offers(std::string("\x0b") + "acme-tls/1", "acme-tls/1"));  // length past the end
     CHECK_FALSE(alpn_list_offers(std::string("\x00\x0a", 2) + "acme-tls/1", "acme-tls/1"));  // empty name
     CHECK_FALSE(alpn_list_offers("", "acme-tls/1"));
+}
+
+TEST_CASE("HTTP-01 answers: set, found by exact token, withdrawn") {
+    Http01Tokens tokens;
+    tokens.set("tok-1", "tok-1.thumb");
+    CHECK(tokens.lookup("tok-1") == std::optional<std::string>("tok-1.thumb"));
+    CHECK_FALSE(tokens.lookup("TOK-1"));
+    CHECK_FALSE(tokens.lookup(""));
+    tokens.remove("tok-1");
+    CHECK_FALSE(tokens.lookup("tok-1"));
 }
