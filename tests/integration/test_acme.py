@@ -229,6 +229,36 @@ def starttls_certificate_text(server):
                           capture_output=True, check=True).stdout.decode()
 
 
+def has_http_listener(pochta_bin, tmp_path):
+    """Whether this build has the HTTP listener ([listen] http) that serves HTTP-01."""
+    (tmp_path / "users").write_text("")
+    (tmp_path / "probe.toml").write_text(
+        'hostname = "mx.example.test"\ndata_dir = "d"\ndomains = ["example.test"]\nusers_file = "users"\n'
+        '[listen]\nhttp = "127.0.0.1:0"\n')
+    out = subprocess.run([pochta_bin, "check-config", "-c", str(tmp_path / "probe.toml")], capture_output=True)
+    return b"unknown key 'listen.http'" not in out.stderr
+
+
+def test_issue_with_http_01(pochta_bin, default_users, tmp_path, pebble, zone):
+    """HTTP-01 answered by the HTTP listener where pebble's httpPort points."""
+    if not has_http_listener(pochta_bin, tmp_path):
+        pytest.skip("this build has no HTTP listener yet")
+    factory = ServerFactory(pochta_bin, (None, None), default_users, tmp_path)
+    server = factory(start=False, listen=("smtp",), dns_zone=zone,
+                     extra_config=acme_config(pebble, names=["mx.example.test"]) + '\nchallenge = "http-01"')
+    text = server.config.read_text().replace('[tls]\ncert = "None"\nkey  = "None"\n', "")
+    text = text.replace("[listen]\n", f'[listen]\nhttp = "127.0.0.1:{pebble.http_port}"\n')
+    server.config.write_text(text)
+    try:
+        server.start()
+        assert h.eventually(lambda: "ACME: new certificate" in server.log_text(), timeout=40), server.log_text()
+        assert "answering http-01 for mx.example.test" in server.log_text()
+        assert "CN = mx.example.test" not in starttls_certificate_text(server).split("issuer")[1]
+    finally:
+        problems = factory.finish()
+    assert not problems, "\n".join(problems)
+
+
 def test_failed_challenge_keeps_the_placeholder_and_backs_off(pochta_bin, default_users, tmp_path, pebble, zone):
     """wrong.example.test resolves to the IMAPS listener of the other
     server, which has no validation certificate for it: the validation
