@@ -232,6 +232,10 @@ int serve(const Config& config) {
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
+    // Before the HTTP routes, which take its HTTP-01 answers (README "ACME certificates").
+    if (acme_answers)
+        acme_service = std::make_unique<acme::Service>(loop, resolver, config, acme_answers,
+                                                       [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
@@ -276,11 +280,7 @@ int serve(const Config& config) {
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 
-    if (acme_answers) {
-        acme_service = std::make_unique<acme::Service>(loop, resolver, config, acme_answers,
-                                                       [&tls_reloader] { tls_reloader->reload_now(); });
-        acme_service->start();
-    }
+    if (acme_service) acme_service->start();
 
     log::info("pochta ready");
     loop.run();
