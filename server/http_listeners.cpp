@@ -1,7 +1,9 @@
 #include "server/http_listeners.hpp"
 
 #include <algorithm>
+#include <ctime>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "http/mta_sts.hpp"
 
 namespace pochta::cli {
@@ -35,6 +37,34 @@ http::HealthProbe store_probe(store::AsyncStore& store) {
     };
 }
 
+// /metrics: the registry, with the queue's length and age read from the
+// store at each scrape (a scrape every few seconds costs one query).
+http::MetricsSource metrics_source(store::AsyncStore& store) {
+    return [&store](std::function<void(std::string)> done) {
+        struct QueueStats {
+            size_t messages = 0;
+            int64_t oldest = 0;  // unix seconds of the oldest entry's arrival, 0 = none
+        };
+        store.run<QueueStats>(
+            [](store::Store& s) {
+                QueueStats stats;
+                for (const auto& entry : s.list_queue()) {
+                    stats.messages++;
+                    if (stats.oldest == 0 || entry.created < stats.oldest) stats.oldest = entry.created;
+                }
+                return stats;
+            },
+            [done = std::move(done)](QueueStats stats, store::Error error) {
+                if (error.empty()) {
+                    int64_t now = std::time(nullptr);
+                    metrics::queue_messages().set(static_cast<double>(stats.messages));
+                    metrics::queue_oldest_seconds().set(stats.oldest ? static_cast<double>(now - stats.oldest) : 0);
+                }
+                done(metrics::registry().render());
+            });
+    };
+}
+
 }  // namespace
 
 void add_http_listeners(net::Server& server, const Config& config, HttpListeners& listeners) {
@@ -58,12 +88,12 @@ void add_http_listeners(net::Server& server, const Config& config, HttpListeners
 }
 
 void add_http_routes(HttpListeners& listeners, const Config& config, const net::Server& server,
-                     store::AsyncStore& store, http::AcmeChallenge acme_challenge, http::MetricsSource metrics) {
+                     store::AsyncStore& store, http::AcmeChallenge acme_challenge) {
     http::add_client_setup_routes(listeners.public_router, mail_settings(config, server));
     http::add_service_routes(listeners.public_router, listeners.metrics_router,
                              http::ServiceRoutes{.mta_sts_policy = http::mta_sts_policy(config),
                                                  .acme_challenge = std::move(acme_challenge),
-                                                 .metrics = std::move(metrics),
+                                                 .metrics = metrics_source(store),
                                                  .health = store_probe(store),
                                                  .metrics_networks = config.http.metrics_networks});
 }

@@ -22,9 +22,8 @@ struct HttpListeners {
 
 void add_http_listeners(net::Server& server, const Config& config, HttpListeners& listeners);
 
-// `acme_challenge` answers HTTP-01 challenges (null: no ACME client);
-// `metrics` renders /metrics (null: not served).
+// `acme_challenge` answers HTTP-01 challenges (null: no ACME client).
 void add_http_routes(HttpListeners& listeners, const Config& config, const net::Server& server,
-                     store::AsyncStore& store, http::AcmeChallenge acme_challenge, http::MetricsSource metrics);
+                     store::AsyncStore& store, http::AcmeChallenge acme_challenge);
 
 }  // namespace pochta::cli

@@ -254,7 +254,7 @@ int serve(const Config& config) {
         .hash_pool = hash_pool,
     });
 
-    add_http_routes(http_listeners, config, server, *async_store, nullptr, nullptr);
+    add_http_routes(http_listeners, config, server, *async_store, nullptr);  // the ACME client's HTTP-01 answers go here
 
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {
         loop.offload([&directory] { directory.reload(false); }, [] {});

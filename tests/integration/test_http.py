@@ -1,10 +1,12 @@
 """The HTTP listeners (README "Autoconfig, MTA-STS and metrics"): the client
 setup documents read with independent parsers (xml.etree with the
 namespaces of Mozilla's and Microsoft's schemas, plistlib for the Apple
-profile), the MTA-STS policy, /healthz, keep-alive and pipelining, and the
-parser's bounds as a hostile client meets them."""
+profile), the MTA-STS policy, /healthz, keep-alive and pipelining, the
+parser's bounds as a hostile client meets them, and /metrics read by
+python3-prometheus-client's parser, its counters moving as mail flows."""
 
 import http.client
+import imaplib
 import json
 import plistlib
 import re
@@ -14,6 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 import pochta_harness as h
 from conftest import shared_server
@@ -21,7 +24,7 @@ from conftest import shared_server
 LISTEN = ("smtp", "submission", "submissions", "imap", "imaps", "pop3", "pop3s", "http", "https", "metrics")
 # Short enough for the timeout tests; every request here takes milliseconds.
 PREAUTH_IDLE = 3
-EXTRA = '[mta_sts]\nmode = "enforce"\nmax_age = "1d"\n'
+EXTRA = '[mta_sts]\nmode = "enforce"\nmax_age = "1d"\n\n[http]\nmetrics_networks = ["10.0.0.0/8"]\n'
 
 AD_REQUEST_NS = "http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"
 AD_NS = {"a": "http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006",
@@ -286,3 +289,89 @@ def test_an_idle_kept_connection_is_closed(srv):
             data += chunk
         assert data.startswith(b"HTTP/1.1 200")
         assert PREAUTH_IDLE - 1 < time.monotonic() - start < PREAUTH_IDLE + 3
+
+
+# --- metrics ----------------------------------------------------------------
+
+def scrape(srv):
+    """{(sample name, labels as a sorted tuple): value}, parsed by prometheus_client."""
+    status, r, body = request(srv, "/metrics", listener="metrics")
+    assert status == 200 and r.getheader("Content-Type").startswith("text/plain; version=0.0.4")
+    samples = {}
+    for family in text_string_to_metric_families(body.decode()):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples
+
+
+def value(samples, name, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def test_metrics_families_and_types(srv):
+    status, _, body = request(srv, "/metrics", listener="metrics")
+    types = {f.name: f.type for f in text_string_to_metric_families(body.decode())}
+    for name, kind in [("pochta_connections", "counter"), ("pochta_connections_open", "gauge"),
+                       ("pochta_logins", "counter"), ("pochta_auth_failures", "counter"),
+                       ("pochta_messages_received", "counter"), ("pochta_messages_delivered", "counter"),
+                       ("pochta_messages_deferred", "counter"), ("pochta_messages_bounced", "counter"),
+                       ("pochta_queue_messages", "gauge"), ("pochta_queue_oldest_seconds", "gauge"),
+                       ("pochta_spam_verdicts", "counter"),
+                       ("pochta_store_commit_seconds", "histogram"), ("pochta_store_commit_batch_size", "histogram")]:
+        if name in types:
+            assert types[name] == kind, name
+    # Registered at start: the listeners' series and the histograms exist before any traffic.
+    for name in ("pochta_connections", "pochta_connections_open", "pochta_queue_messages"):
+        assert name in types, sorted(types)
+    samples = scrape(srv)
+    assert value(samples, "pochta_connections_open", listener="metrics") >= 1  # this scrape
+
+
+def test_metrics_elsewhere_only_for_the_given_networks(srv):
+    assert request(srv, "/metrics")[0] == 404  # 127.0.0.1 is not in 10.0.0.0/8
+
+
+def test_counters_move_when_mail_flows(srv):
+    before = scrape(srv)
+    tok = h.token("metrics")
+    h.deliver(srv, h.ALICE, h.make_message(tok))
+    with srv.smtp("submission") as c:
+        c.starttls(context=h.client_tls_context())
+        c.login(h.BOB, h.PASSWORD)
+        c.sendmail(h.BOB, ["someone@remote.example"], h.make_message(tok + "-out", sender=h.BOB, to="someone@remote.example"))
+    m = imaplib.IMAP4_SSL("127.0.0.1", srv.ports["imaps"], ssl_context=h.client_tls_context(), timeout=30)
+    with pytest.raises(imaplib.IMAP4.error):
+        m.login(h.ALICE, "wrong password")
+    m.logout()
+
+    state = {}
+
+    def moved():
+        after = state["after"] = scrape(srv)
+        def grew(name, by=1, **labels):
+            return value(after, name, **labels) >= value(before, name, **labels) + by
+
+        verdicts = [("pochta_spam_verdicts_total", {"verdict": v}) for v in ("inbox", "junk", "reject")]
+        checks = {
+            "received smtp": grew("pochta_messages_received_total", listener="smtp"),
+            "received submission": grew("pochta_messages_received_total", listener="submission"),
+            "delivered local": grew("pochta_messages_delivered_total", destination="local"),
+            # The relay's port is closed: the outbound copy is deferred and stays queued.
+            "deferred": grew("pochta_messages_deferred_total"),
+            "queued": value(after, "pochta_queue_messages") >= 1,
+            "spam verdict": sum(value(after, n, **l) for n, l in verdicts) >= sum(value(before, n, **l) for n, l in verdicts) + 1,
+            "login": grew("pochta_logins_total", protocol="smtp"),
+            "auth failure": grew("pochta_auth_failures_total", protocol="imap"),
+            "commits": grew("pochta_store_commit_seconds_count", by=2),
+            "batch sizes": value(after, "pochta_store_commit_batch_size_count")
+            == value(after, "pochta_store_commit_seconds_count"),
+            "connections": grew("pochta_connections_total", listener="smtp"),
+        }
+        state["failing"] = [name for name, ok in checks.items() if not ok]
+        return not state["failing"]
+
+    h.eventually(moved, timeout=15)
+    assert not state["failing"], state["failing"]
+    after = state["after"]
+    assert value(after, "pochta_queue_oldest_seconds") >= 0
+    assert value(after, 'pochta_store_commit_seconds_bucket', le="+Inf") == value(after, "pochta_store_commit_seconds_count")
