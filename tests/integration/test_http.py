@@ -375,3 +375,34 @@ def test_counters_move_when_mail_flows(srv):
     after = state["after"]
     assert value(after, "pochta_queue_oldest_seconds") >= 0
     assert value(after, 'pochta_store_commit_seconds_bucket', le="+Inf") == value(after, "pochta_store_commit_seconds_count")
+
+
+# --- pochta dns / doctor ------------------------------------------------------
+
+def test_dns_prints_the_http_names_and_doctor_checks_them(make_server, tmp_path):
+    from dns_zone import DnsZone
+    from test_dns_doctor import host_cert, make_dkim_key, records_of, serve_zone, use_cert
+    with DnsZone() as zone:
+        srv = make_server(start=False, listen=("smtp", "submissions", "imaps", "http", "https"), dns_zone=zone)
+        use_cert(srv, *host_cert(tmp_path, 90))
+        make_dkim_key(srv.folder / "data" / "dkim")
+        srv.config.write_text(srv.config.read_text().replace(
+            "hostname     =", 'public_addresses = ["192.0.2.10"]\nhostname     =', 1))
+        text = srv.cli_ok("dns", "example.test").decode()
+        got = {(n, t): r for n, t, r in records_of(text)}
+        for name in ("autoconfig", "autodiscover", "mta-sts"):
+            assert got[(f"{name}.example.test.", "CNAME")].to_text() == f"{h.HOSTNAME}."
+        sts = b"".join(got[("_mta-sts.example.test.", "TXT")].strings).decode()
+        assert re.fullmatch(r"v=STSv1; id=[0-9a-f]{20}", sts), sts
+        assert b"".join(got[("_smtp._tls.example.test.", "TXT")].strings) == \
+            b"v=TLSRPTv1; rua=mailto:postmaster@example.test"
+        serve_zone(zone, text)
+        r = srv.cli("doctor", "example.test")
+        assert r.returncode == 0, r.stdout.decode()
+        assert "autoconfig.example.test. CNAME: reaches 192.0.2.10" in r.stdout.decode()
+        # A new policy gets a new id, and doctor says the published one is old.
+        srv.config.write_text(srv.config.read_text() + '\n[mta_sts]\nmode = "enforce"\n')
+        new = {(n, t): r for n, t, r in records_of(srv.cli_ok("dns", "example.test").decode())}
+        assert b"".join(new[("_mta-sts.example.test.", "TXT")].strings).decode() != sts
+        r = srv.cli("doctor", "example.test")
+        assert r.returncode == 1 and "_mta-sts.example.test." in r.stdout.decode()
