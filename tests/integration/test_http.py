@@ -291,6 +291,22 @@ def test_an_idle_kept_connection_is_closed(srv):
         assert PREAUTH_IDLE - 1 < time.monotonic() - start < PREAUTH_IDLE + 3
 
 
+def test_connections_per_ip_are_capped(make_server):
+    """HTTP clients never log in: every open connection counts against
+    max_connections_per_ip, and one more gets a 503 and a close."""
+    srv = make_server(listen=("smtp", "http"), limits={"max_connections_per_ip": 3})
+    held = [socket.create_connection(("127.0.0.1", srv.ports["http"]), timeout=10) for _ in range(3)]
+    try:
+        for s in held:  # each is being served
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        answer = raw_exchange(srv, b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 503"), answer
+    finally:
+        for s in held:
+            s.close()
+
+
 # --- metrics ----------------------------------------------------------------
 
 def scrape(srv):
