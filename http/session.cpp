@@ -59,8 +59,11 @@ void Session::refuse(int code) {
 }
 
 void Session::on_timeout(net::Connection& conn) {
-    // Idle between requests: nothing to say, the client knows keep-alive ends.
-    if (!busy_) conn.close();
+    // A request with its handler (waiting for the store) is not idle: give
+    // it another period. Idle between requests: nothing to say, the client
+    // knows keep-alive ends.
+    if (busy_) return conn.set_idle_timeout(ctx_.keep_alive_timeout);
+    conn.close();
 }
 
 void Session::on_shutdown(net::Connection& conn) {
