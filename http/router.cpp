@@ -22,7 +22,8 @@ const Router::Route* Router::find(const std::string& lower_path) const {
 void Router::route(const Request& request, const Client& client, Respond respond) const {
     const Route* route = find(to_lower(request.path));
     if (!route) return respond(Response::text(404, "not found\n"));
-    std::string_view method = request.method == "HEAD" ? "GET" : request.method;
+    // Both sides views: a "GET" : std::string conditional would be a temporary string.
+    std::string_view method = request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
     if (std::find(route->methods.begin(), route->methods.end(), method) == route->methods.end()) {
         Response r = Response::text(405, "method not allowed\n");
         std::string allow;
