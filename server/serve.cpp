@@ -32,6 +32,7 @@
 #include "spam/filter.hpp"
 #include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
+#include "server/http_listeners.hpp"
 #include "server/process_limits.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
@@ -223,6 +224,8 @@ int serve(const Config& config) {
     add_pop3_listeners(server, config, pop3_context);
     add_imap_listeners(server, config, imap_context);
     add_sieve_listener(server, config, sieve_context);
+    HttpListeners http_listeners;
+    add_http_listeners(server, config, http_listeners);
 
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
@@ -269,6 +272,9 @@ int serve(const Config& config) {
         .quota = {config.sieve.max_scripts, static_cast<size_t>(config.sieve.max_script_size)},
         .hash_pool = hash_pool,
     });
+
+    add_http_routes(http_listeners, config, server, *async_store,
+                    acme_service ? acme_service->http_challenge_lookup() : nullptr);
 
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {
         loop.offload([&directory] { directory.reload(false); }, [] {});

@@ -6,6 +6,7 @@
 
 #include "common/auth/password.hpp"
 #include "common/auth/sasl.hpp"
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "smtp/submission_hygiene.hpp"
@@ -13,6 +14,12 @@
 
 namespace pochta::smtp {
 namespace {
+
+// README.md, "Autoconfig, MTA-STS and metrics": messages accepted, per listener.
+metrics::Counter& received_counter(Listener listener) {
+    static constexpr const char* names[] = {"smtp", "submission", "submissions"};
+    return metrics::messages_received(names[static_cast<int>(listener)]);
+}
 
 constexpr size_t max_command_line = 512;     // RFC 5321 4.5.3.1.4, with CRLF
 constexpr size_t max_auth_line = 12288;      // RFC 4954 section 4
@@ -478,11 +485,13 @@ void Session::deliver() {
     auto outcome = std::make_shared<Outcome>();
     outcome->left = parts.size();
     for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome](store::Error error) {
+        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome,
+                                             &received = received_counter(listener_)](store::Error error) {
             if (!error.empty() && outcome->error.empty()) outcome->error = error;
             if (--outcome->left > 0) return;
             error = outcome->error;
             if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+            if (error.empty()) received.inc();
             Session* self = session.get();
             if (!self) {
                 if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);

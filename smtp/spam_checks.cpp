@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "smtp/rspamd_edits.hpp"
@@ -159,9 +160,11 @@ void Session::apply_rspamd_edits(const spam::RspamdResult& result) {
 }
 
 void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields) {
-    for (const auto& v : verdicts)
+    for (const auto& v : verdicts) {
         log::info("spam queue_id={} client={} from={} user={} {}", tx_->queue_id, conn_->peer_ip(),
                   log::quoted(tx_->from), v.user, spam::log_summary(v.verdict));
+        metrics::spam_verdicts(spam::action_name(v.verdict.action)).inc();
+    }
     if (refused_by_all(verdicts)) {
         log::info("smtp queue_id={} client={} from={} refused: spam", tx_->queue_id, conn_->peer_ip(),
                   log::quoted(tx_->from));

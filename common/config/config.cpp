@@ -166,6 +166,10 @@ private:
                 walk_sieve(get_table(node, "sieve"));
             } else if (k == "acme") {
                 walk_acme(get_table(node, "acme"));
+            } else if (k == "http") {
+                walk_http(get_table(node, "http"));
+            } else if (k == "mta_sts") {
+                walk_mta_sts(get_table(node, "mta_sts"));
             } else {
                 unknown(key, "");
             }
@@ -229,6 +233,8 @@ private:
             {"imap", &Config::Listen::imap},   {"imaps", &Config::Listen::imaps},
             {"pop3", &Config::Listen::pop3},   {"pop3s", &Config::Listen::pop3s},
             {"sieve", &Config::Listen::sieve},
+            {"http", &Config::Listen::http},   {"https", &Config::Listen::https},
+            {"metrics", &Config::Listen::metrics},
         };
         for (auto&& [key, node] : table) {
             std::string_view k = key.str();
@@ -379,6 +385,47 @@ private:
                 s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
             else
                 unknown(key, "sieve.");
+        }
+    }
+
+    void walk_http(const toml::table& table) {
+        for (auto&& [key, node] : table) {
+            if (key.str() != "metrics_networks") unknown(key, "http.");
+            if (!node.is_array()) fail(node.source(), "http.metrics_networks must be an array of networks");
+            for (const toml::node& item : *node.as_array()) {
+                std::string network = get_string(item, "each entry of http.metrics_networks");
+                if (!is_valid_network(network))
+                    fail(item.source(), fmt::format("http.metrics_networks: '{}' is not a network such as "
+                                                    "\"192.0.2.0/24\" or an address", network));
+                config_.http.metrics_networks.push_back(network);
+            }
+        }
+    }
+
+    void walk_mta_sts(const toml::table& table) {
+        auto& m = config_.mta_sts;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("mta_sts.{}", k);
+            if (k == "mode") {
+                m.mode = get_string(node, full);
+                if (m.mode != "none" && m.mode != "testing" && m.mode != "enforce")
+                    fail(node.source(), "mta_sts.mode must be \"none\", \"testing\" or \"enforce\"");
+            } else if (k == "max_age") {
+                m.max_age = get_duration(node, full);
+                if (m.max_age.count() > 31557600) fail(node.source(), "mta_sts.max_age must be at most 1 year (31557600 s)");
+            } else if (k == "mx") {
+                if (!node.is_array()) fail(node.source(), "mta_sts.mx must be an array of host names");
+                for (const toml::node& item : *node.as_array()) {
+                    std::string mx = to_lower(get_string(item, "each entry of mta_sts.mx"));
+                    std::string_view host = mx.starts_with("*.") ? std::string_view(mx).substr(2) : std::string_view(mx);
+                    if (!is_valid_hostname(host))
+                        fail(item.source(), fmt::format("mta_sts.mx: '{}' is not a host name or *.domain", mx));
+                    m.mx.push_back(mx);
+                }
+            } else {
+                unknown(key, "mta_sts.");
+            }
         }
     }
 
@@ -603,7 +650,7 @@ private:
         const std::pair<const char*, const std::optional<ListenAddress>*> services[] = {
             {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
             {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
-            {"pop3s", &l.pop3s}, {"sieve", &l.sieve},
+            {"pop3s", &l.pop3s}, {"sieve", &l.sieve},         {"https", &l.https},
         };
         if (config_.tls.cert.empty()) {
             for (const auto& [service, address] : services) {

@@ -60,6 +60,7 @@ struct Config {
 
     struct Listen {
         std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s, sieve;
+        std::optional<ListenAddress> http, https, metrics;
     } listen;
 
     struct Limits {
@@ -160,6 +161,19 @@ struct Config {
         uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
     } sieve;
 
+    // The HTTP listeners (README.md, "Autoconfig, MTA-STS and metrics").
+    struct Http {
+        // "192.0.2.0/24", "2001:db8::/32" or one address: clients that may
+        // read /metrics on the http and https listeners.
+        std::vector<std::string> metrics_networks;
+    } http;
+    // The MTA-STS policy served to mta-sts.DOMAIN (RFC 8461).
+    struct MtaSts {
+        std::string mode = "testing";              // "none", "testing" or "enforce"
+        std::chrono::seconds max_age{7 * 86400};
+        std::vector<std::string> mx;               // MX patterns; empty = hostname
+    } mta_sts;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {
@@ -189,6 +203,9 @@ bool is_valid_hostname(std::string_view name);
 // Parses "host:port" / "[v6]:port" (host: an IP address or a host name;
 // port 0..65535). Throws std::invalid_argument with a reason.
 ListenAddress parse_listen_address(const std::string& text);
+
+// "192.0.2.0/24", "2001:db8::/32" or a single IPv4 or IPv6 address.
+bool is_valid_network(std::string_view text);
 
 // Parses a duration such as "5d", "4h", "30m", "90s", "1w", a sequence such as
 // "1d12h", or a plain number of seconds. nullopt on bad syntax or above 100 years.
