@@ -11,6 +11,7 @@ set -euo pipefail
 deb=$(realpath "$1")
 mirror=${MIRROR:-http://deb.debian.org/debian}
 root=$(mktemp -d /tmp/pochta-deb-check.XXXXXX)
+chmod 0755 "$root"   # the root of the new system: mktemp makes it 0700
 server=""
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
