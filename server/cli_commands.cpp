@@ -22,6 +22,10 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"import", Arguments::required, import_mail},
+    {"export", Arguments::required, export_mail},
+    {"backup", Arguments::required, backup},
+    {"restore", Arguments::required, restore},
 };
 
 }  // namespace

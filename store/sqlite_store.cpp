@@ -186,6 +186,23 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
     return result.get();
 }
 
+ImportClaim SqliteStore::claim_import(const ImportTarget& target) {
+    ImportClaim claim;
+    write([&](WriteOps& ops) { claim = ops.claim_import(target); });
+    return claim;
+}
+
+// Hashing and parsing happen here, on the caller's thread, as for append().
+ImportBatchResult SqliteStore::import_batch(int64_t mailbox_id, const std::string& source,
+                                            const std::vector<ImportMessage>& messages, const std::string& progress) {
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(messages.size());
+    for (const auto& m : messages) prepared.push_back(prepare_message(m.data, options_.summarize));
+    ImportBatchResult result;
+    write([&](WriteOps& ops) { result = ops.import_batch(mailbox_id, source, messages, prepared, progress); });
+    return result;
+}
+
 FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& update) {
     FlagResult result;
     write([&](WriteOps& ops) { result = ops.update_flags(mailbox_id, update); });
