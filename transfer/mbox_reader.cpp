@@ -58,7 +58,8 @@ void read_status(std::string_view value, bool extended, MboxMessage& out) {
 
 void read_keywords(std::string_view value, MboxMessage& out) {
     std::string words(value);
-    std::replace(words.begin(), words.end(), ',', ' ');
+    for (char& c : words)
+        if (c == ',' || c == '\t' || c == '\r' || c == '\n') c = ' ';
     for (auto word : split_words(words))
         if (out.keywords.size() < store::max_keywords_per_message) out.keywords.emplace_back(word);
 }

@@ -197,6 +197,7 @@ def test_a_large_mbox_imports_in_bounded_memory(make_server, tmp_path):
     assert b"imported 100000 messages" in out, out
     peak_mib = usage.ru_maxrss / 1024
     file_mib = mbox.stat().st_size / 2**20
-    # The file is ~33 MiB; the importer holds a batch (8 MiB) and buffers.
-    assert peak_mib < 60, f"peak RSS {peak_mib:.0f} MiB for a {file_mib:.0f} MiB mbox"
+    # The file is ~33 MiB; the importer holds one batch (8 MiB) and a read
+    # buffer (17 MiB peak seen in a Debug build).
+    assert peak_mib < 30, f"peak RSS {peak_mib:.0f} MiB for a {file_mib:.0f} MiB mbox"
     assert server.mailboxes(USER)["INBOX"][:2] == (count, 0)  # all \Seen from Status: RO
