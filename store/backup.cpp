@@ -23,12 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void fail_errno(std::string_view what, const fs::path& path) {
-    const int error_number = errno;
-    throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(error_number)),
-                     kind_of_errno(error_number));
-}
-
 void fsync_path(const fs::path& path, bool directory) {
     const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) fail_errno("open", path);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <future>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -41,53 +42,78 @@ std::optional<std::string> read_small_file(const fs::path& path, uint64_t limit)
     return data;
 }
 
-// Collects messages and stores them a batch at a time.
+// Collects messages and stores them a batch at a time. One batch is stored
+// (hashed, parsed, committed) on a thread of its own while the next one is
+// read, so reading and storing overlap; memory holds at most two batches.
 class Batcher {
 public:
     Batcher(store::Store& store, int64_t mailbox_id, std::string source, const ImportOptions& options,
             TransferSummary& summary, ProgressUpdate& progress)
         : store_(store), mailbox_id_(mailbox_id), source_(std::move(source)), options_(options),
           summary_(summary), progress_(progress) {}
+    ~Batcher() {
+        if (in_flight_.valid()) in_flight_.wait();  // an error is already on its way up
+    }
+    Batcher(const Batcher&) = delete;
+    Batcher& operator=(const Batcher&) = delete;
 
     // `position` is saved with the batch this message ends (an mbox offset,
     // a count of files): where a rerun starts.
     void add(store::ImportMessage message, std::string position, uint64_t progress_units) {
-        bytes_ += message.data.size();
-        pending_.push_back(std::move(message));
-        position_ = std::move(position);
-        units_ += progress_units;
-        if (pending_.size() >= options_.batch_messages || bytes_ >= options_.batch_bytes) flush();
+        next_.bytes += message.data.size();
+        next_.messages.push_back(std::move(message));
+        note_position(std::move(position), progress_units);
+        if (next_.messages.size() >= options_.batch_messages || next_.bytes >= options_.batch_bytes) flush();
     }
     void note_position(std::string position, uint64_t progress_units) {
-        position_ = std::move(position);
-        units_ += progress_units;
+        next_.position = std::move(position);
+        next_.units += progress_units;
     }
-
-    void flush() {
-        if (pending_.empty() && units_ == 0) return;
-        const auto result = store_.import_batch(mailbox_id_, source_, pending_, position_);
-        summary_.messages += result.stored;
-        summary_.already_there += result.present;
-        for (const auto& m : pending_) summary_.bytes += m.data.size();
-        progress_.messages += pending_.size();
-        progress_.done += units_;
-        pending_.clear();
-        bytes_ = 0;
-        units_ = 0;
-        if (options_.progress) options_.progress(progress_);
+    // Stores what is left and waits for every batch.
+    void finish() {
+        flush();
+        wait();
     }
 
 private:
+    struct Batch {
+        std::vector<store::ImportMessage> messages;
+        uint64_t bytes = 0;
+        uint64_t units = 0;
+        std::string position;
+    };
+
+    void flush() {
+        if (next_.messages.empty() && next_.units == 0) return;
+        wait();
+        stored_ = std::move(next_);
+        next_ = Batch{};
+        in_flight_ = std::async(std::launch::async, [this] {
+            return store_.import_batch(mailbox_id_, source_, stored_.messages, stored_.position);
+        });
+    }
+
+    void wait() {
+        if (!in_flight_.valid()) return;
+        const auto result = in_flight_.get();
+        summary_.messages += result.stored;
+        summary_.already_there += result.present;
+        summary_.bytes += stored_.bytes;
+        progress_.messages += stored_.messages.size();
+        progress_.done += stored_.units;
+        stored_ = Batch{};
+        if (options_.progress) options_.progress(progress_);
+    }
+
     store::Store& store_;
     int64_t mailbox_id_;
     std::string source_;
     const ImportOptions& options_;
     TransferSummary& summary_;
     ProgressUpdate& progress_;
-    std::vector<store::ImportMessage> pending_;
-    size_t bytes_ = 0;
-    uint64_t units_ = 0;
-    std::string position_;
+    Batch next_;                          // being read
+    Batch stored_;                        // being stored by in_flight_
+    std::future<store::ImportBatchResult> in_flight_;
 };
 
 std::vector<std::string> valid_keywords(const std::vector<std::string>& names, uint64_t& dropped) {
@@ -261,7 +287,7 @@ void import_maildir_folder(store::Store& store, const std::string& user, const M
             batch.note_position(position, 1);
         }
     }
-    batch.flush();
+    batch.finish();
     if (dropped_keywords > 0)
         summary.skipped.push_back(
             fmt::format("{}: {} keywords left out (not in dovecot-keywords, or not IMAP atoms)", folder.name,
@@ -357,7 +383,7 @@ TransferSummary import_mbox(store::Store& store, const std::string& user, const 
         batch.add(std::move(message), std::to_string(m.end), units);
     }
     if (!reader.error().empty()) throw std::runtime_error(fmt::format("{}: {}", path.string(), reader.error()));
-    batch.flush();
+    batch.finish();
     if (dropped_keywords > 0)
         summary.skipped.push_back(fmt::format("{}: {} X-Keywords that are not IMAP atoms left out", path.string(),
                                               dropped_keywords));

@@ -2,8 +2,8 @@
 // Maildir (with its .Folder subfolders) or one mbox file into a user's
 // mailboxes, through the store's import claims so that UIDs and UIDVALIDITY
 // are kept and a second run after an interruption stores nothing twice.
-// Memory: one batch of messages (batch_bytes, plus one message up to
-// max_message) and the names of one Maildir folder's files.
+// Memory: two batches of messages (batch_bytes each, plus one message up
+// to max_message) and the names of one Maildir folder's files.
 #pragma once
 
 #include <cstdint>

@@ -19,11 +19,8 @@ namespace {
 
 const std::string alice = "alice@example.org";
 
-Options small_inline() {
-    Options o;
-    o.inline_blob_limit = 1024;
-    return o;
-}
+// Messages over 1 KiB get blob files.
+const Options small_inline = [] { Options o; o.inline_blob_limit = 1024; return o; }();
 
 std::vector<std::string> inbox_contents(Store& store) {
     std::vector<std::string> out;
@@ -37,7 +34,7 @@ std::vector<std::string> inbox_contents(Store& store) {
 TEST_CASE("a backup restores to the same mail; a second one copies only new blobs") {
     TempDir dir;
     const fs::path backup_dir = dir.path() / "backup";
-    auto store = Store::open(dir.data(), small_inline());
+    auto store = Store::open(dir.data(), small_inline);
     store->deliver(local_delivery({alice}, message_text(100, 'a')));
     store->deliver(local_delivery({alice}, message_text(5000, 'b')));
 
@@ -60,7 +57,7 @@ TEST_CASE("a backup restores to the same mail; a second one copies only new blob
     const fs::path restored = dir.path() / "restored";
     const auto report = restore_store(backup_dir, restored);
     CHECK(report.blobs == 1);
-    auto copy = Store::open(restored, small_inline());
+    auto copy = Store::open(restored, small_inline);
     CHECK(inbox_contents(*copy) == expected);
 }
 
@@ -68,7 +65,7 @@ TEST_CASE("a damaged backup is refused before anything is restored") {
     TempDir dir;
     const fs::path backup_dir = dir.path() / "backup";
     {
-        auto store = Store::open(dir.data(), small_inline());
+        auto store = Store::open(dir.data(), small_inline);
         store->deliver(local_delivery({alice}, message_text(5000, 'b')));
     }
     backup_store(dir.data(), backup_dir);
