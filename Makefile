@@ -10,9 +10,9 @@ DEPS = cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libsqlite3-dev \
        libclang-rt-14-dev libpsl-dev publicsuffix python3-dkim python3-spf \
        python3-authheaders python3-dnslib python3-dnspython python3-nacl \
        libmail-srs-perl libre2-dev dovecot-core dovecot-sieve rspamd \
-       sieve-connect python3-sievelib
+       sieve-connect python3-sievelib dpkg-dev
 
-.PHONY: all deps build run test sanitize fuzz clean
+.PHONY: all deps build run test sanitize fuzz clean install deb
 
 all: build
 
@@ -46,6 +46,16 @@ sanitize: deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPOCHTA_SANITIZE=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)
+
+# README.md, "Installing": the binary in $(PREFIX)/bin, the sample
+# configuration in /etc/pochta, the systemd unit, the README.
+PREFIX ?= /usr
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The Debian package (CPack) in $(BUILD): pochta_VERSION_ARCH.deb.
+deb: build
+	cd $(BUILD) && cpack -G DEB
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
