@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <future>
 #include <stdexcept>
 #include <unordered_map>
@@ -30,15 +29,26 @@ namespace {
 // this is not one.
 constexpr uint64_t max_uidlist_bytes = 512ull * 1024 * 1024;
 
+// Reads a whole file of at most `limit` bytes. Never through a symbolic
+// link: the Maildir belongs to a user, and an import run as root must not
+// copy /etc/shadow into a mailbox because a link in cur/ points there.
 std::optional<std::string> read_small_file(const fs::path& path, uint64_t limit) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec || size > limit) return std::nullopt;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string data(size, '\0');
-    in.read(data.data(), static_cast<std::streamsize>(size));
-    data.resize(static_cast<size_t>(in.gcount()));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::optional<std::string> data;
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) <= limit) {
+        data.emplace(static_cast<size_t>(st.st_size), '\0');
+        size_t got = 0;
+        while (got < data->size()) {
+            const ssize_t n = ::read(fd, data->data() + got, data->size() - got);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            got += static_cast<size_t>(n);
+        }
+        data->resize(got);
+    }
+    ::close(fd);
     return data;
 }
 
@@ -148,7 +158,8 @@ std::vector<MaildirFolder> maildir_folders(const fs::path& root, TransferSummary
     std::vector<MaildirFolder> folders{{"INBOX", root}};
     for (const auto& entry : fs::directory_iterator(root)) {
         const std::string dir_name = entry.path().filename().string();
-        if (dir_name.size() < 2 || dir_name[0] != '.' || !entry.is_directory() || !is_maildir(entry.path()))
+        if (dir_name.size() < 2 || dir_name[0] != '.' || entry.is_symlink() || !entry.is_directory() ||
+            !is_maildir(entry.path()))
             continue;
         if (auto name = folder_from_maildir(dir_name))
             folders.push_back({*name, entry.path()});
@@ -168,7 +179,7 @@ std::vector<MaildirFile> maildir_files(const fs::path& dir, TransferSummary& sum
             const std::string file_name = it->path().filename().string();
             if (file_name.front() == '.') continue;
             auto name = parse_maildir_name(file_name);
-            if (!name || !it->is_regular_file()) {
+            if (!name || it->is_symlink() || !it->is_regular_file()) {
                 summary.skipped.push_back(fmt::format("{}: not a Maildir message file", it->path().string()));
                 continue;
             }
@@ -213,7 +224,7 @@ std::optional<store::ImportMessage> read_maildir_message(const MaildirFile& file
                                                         size_t max_message, TransferSummary& summary,
                                                         uint64_t& dropped_keywords) {
     struct stat st;
-    if (::stat(file.path.c_str(), &st) != 0) {
+    if (::lstat(file.path.c_str(), &st) != 0) {
         summary.skipped.push_back(fmt::format("{}: {}", file.path.string(), std::strerror(errno)));
         return std::nullopt;
     }

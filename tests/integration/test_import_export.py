@@ -201,3 +201,19 @@ def test_a_large_mbox_imports_in_bounded_memory(make_server, tmp_path):
     # buffer (17 MiB peak seen in a Debug build).
     assert peak_mib < 30, f"peak RSS {peak_mib:.0f} MiB for a {file_mib:.0f} MiB mbox"
     assert server.mailboxes(USER)["INBOX"][:2] == (count, 0)  # all \Seen from Status: RO
+
+
+def test_symbolic_links_in_a_maildir_are_never_followed(imap_server, tmp_path):
+    source = tmp_path / "Maildir"
+    make_maildir(source, 2)
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"Subject: secret\n\nroot's eyes only\n")
+    (source / "cur" / "1600000000.M99P1.gen:2,S").symlink_to(secret)
+    elsewhere = tmp_path / "elsewhere"
+    make_maildir(elsewhere, 1)
+    (source / ".Linked").symlink_to(elsewhere)
+    r = imap_server.cli("import", h.BOB, str(source))
+    assert r.returncode == 1, r.stdout
+    assert b"imported 2 messages" in r.stdout and b"not a Maildir message file" in r.stdout, r.stdout
+    assert "Linked" not in imap_server.mailboxes(h.BOB)
+    assert not imap_server.find(h.BOB, "root's eyes only")
