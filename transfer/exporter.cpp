@@ -169,7 +169,6 @@ TransferSummary export_mail(store::Store& store, const std::string& user, const 
     const auto boxes = store.list_mailboxes(user);
     if (boxes.empty()) throw std::runtime_error(fmt::format("{} has no mailboxes", user));
     for (const auto& box : boxes) progress.total += box.messages;
-    std::string subscriptions;
     for (const auto& box : boxes) {
         const auto folder = maildir_from_folder(box.name);
         if (!folder) {
@@ -179,9 +178,7 @@ TransferSummary export_mail(store::Store& store, const std::string& user, const 
         }
         export_mailbox(store, box, dir / *folder, !folder->empty(), options, summary, progress);
     }
-    for (const auto& name : store.subscriptions(user))
-        if (maildir_from_folder(name)) subscriptions += name + "\n";
-    write_file(dir / "subscriptions", subscriptions);
+    write_file(dir / "subscriptions", subscriptions_file(store.subscriptions(user)));
     sync_tree(dir);
     if (options.progress) options.progress(progress);
     return summary;

@@ -308,11 +308,7 @@ void import_maildir_folder(store::Store& store, const std::string& user, const M
 void import_subscriptions(store::Store& store, const std::string& user, const fs::path& root) {
     auto text = read_small_file(root / "subscriptions", 16 * 1024 * 1024);
     if (!text) return;
-    for (auto line : split(*text, '\n')) {
-        // Dovecot 2.3 writes a "V\t2" header and tab-separated levels.
-        if (line.empty() || line == "V\t2") continue;
-        std::string name(line);
-        std::replace(name.begin(), name.end(), '\t', '/');
+    for (const auto& name : parse_subscriptions(*text)) {
         try {
             store.set_subscribed(user, name, true);
         } catch (const store::StoreError&) {

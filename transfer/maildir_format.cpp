@@ -143,6 +143,29 @@ std::vector<std::string> parse_keywords(std::string_view text) {
     return slots;
 }
 
+std::vector<std::string> parse_subscriptions(std::string_view text) {
+    std::vector<std::string> names;
+    for (auto line : split(text, '\n')) {
+        if (line.empty() || line == "V\t2" || line.size() > max_maildir_name) continue;
+        std::string mutf7(line);
+        std::replace(mutf7.begin(), mutf7.end(), '\t', '/');
+        auto name = imap::mutf7_decode(mutf7);
+        if (name && imap::valid_mailbox_name(*name)) names.push_back(std::move(*name));
+    }
+    return names;
+}
+
+std::string subscriptions_file(const std::vector<std::string>& names) {
+    std::string out = "V\t2\n\n";
+    for (const auto& name : names) {
+        auto mutf7 = imap::mutf7_encode(name);
+        if (!mutf7) continue;
+        std::replace(mutf7->begin(), mutf7->end(), '/', '\t');
+        out += *mutf7 + "\n";
+    }
+    return out;
+}
+
 std::optional<std::string> folder_from_maildir(std::string_view dir_name) {
     if (dir_name.size() < 2 || dir_name.front() != '.' || dir_name.size() > max_maildir_name) return std::nullopt;
     std::string mutf7(dir_name.substr(1));

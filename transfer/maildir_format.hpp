@@ -55,6 +55,12 @@ std::string uidlist_header(uint32_t uidvalidity, uint32_t uidnext);
 // Slot i holds the keyword of letter 'a' + i, empty where none is given.
 std::vector<std::string> parse_keywords(std::string_view text);
 
+// Dovecot's `subscriptions` file: "V\t2", an empty line, then one name a
+// line with a tab between levels, in modified UTF-7 (version 1: names
+// only). Names that do not decode are left out.
+std::vector<std::string> parse_subscriptions(std::string_view text);
+std::string subscriptions_file(const std::vector<std::string>& names);
+
 // ".Work.Projects" -> "Work/Projects" (Maildir++ uses '.' between levels,
 // names on disk in modified UTF-7); nullopt when not a folder name.
 std::optional<std::string> folder_from_maildir(std::string_view dir_name);

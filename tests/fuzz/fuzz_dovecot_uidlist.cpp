@@ -1,4 +1,4 @@
-// Fuzzes the dovecot-uidlist and dovecot-keywords parsers. Beyond "no
+// Fuzzes the dovecot-uidlist, dovecot-keywords and subscriptions parsers. Beyond "no
 // crash": entries have distinct non-zero UIDs and names a Maildir could
 // hold, nothing is set when the header is refused, and keyword slots stay
 // 26 with no line break or control character inside a name.
@@ -26,5 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto slots = parse_keywords(input);
     FUZZ_CHECK(slots.size() == maildir_keyword_slots);
     for (const auto& name : slots) FUZZ_CHECK(!pochta::has_control_chars(name) && name.size() <= 128);
+    // Subscriptions written back read the same.
+    const auto names = parse_subscriptions(input);
+    FUZZ_CHECK(parse_subscriptions(subscriptions_file(names)) == names);
     return 0;
 }

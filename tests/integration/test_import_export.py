@@ -127,6 +127,8 @@ def test_export_is_read_by_dovecot_with_the_same_uids(imap_server, dovecot_sourc
     for mailbox, (status, messages) in expected.items():
         assert reader.status(mailbox)["uidvalidity"] == status["uidvalidity"], mailbox
         assert reader.messages(mailbox) == messages, mailbox
+    subscribed = reader.run("mailbox", "list", "-s").split()
+    assert "Work/Projects" in subscribed and "Привет" in subscribed, subscribed
 
 
 def make_maildir(root: Path, count: int, uidvalidity=1500000000):

@@ -80,3 +80,11 @@ TEST_CASE("Maildir++ folder names, with modified UTF-7") {
     CHECK(maildir_from_folder("\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82") == ".&BB8EQAQ4BDIENQRC-");
     CHECK_FALSE(maildir_from_folder("v1.2"));
 }
+
+TEST_CASE("Dovecot's subscriptions file, as doveadm 2.3 writes it") {
+    const std::string dovecot = "V\t2\n\nWork\tProjects\n&BB8EQAQ4BDIENQRC-\n";
+    const std::vector<std::string> names{"Work/Projects", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82"};
+    CHECK(parse_subscriptions(dovecot) == names);
+    CHECK(subscriptions_file(names) == dovecot);
+    CHECK(parse_subscriptions("INBOX\nOld/Style\n&bad\n") == std::vector<std::string>{"INBOX", "Old/Style"});
+}
