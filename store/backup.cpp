@@ -135,6 +135,7 @@ std::string integrity_of(Db& db) {
 BackupReport backup_store(const fs::path& data_dir, const fs::path& dir) {
     const fs::path live_index = data_dir / "index.db";
     if (!fs::exists(live_index)) throw StoreError(fmt::format("no store in {}", data_dir.string()));
+    make_private_dirs(dir);  // the copy holds mail: 0700 like data_dir
     make_private_dirs(dir / "blobs");
     const fs::path fresh = dir / "index.db.new";
     copy_index(live_index, fresh);
