@@ -25,9 +25,10 @@ constexpr FlagLetter flag_letters[] = {
     {'S', store::flag_seen},  {'T', store::flag_deleted},
 };
 
+// 1 .. 2^32-2: the UID after it must still be one (UIDNEXT, RFC 3501 2.3.1.1).
 std::optional<uint32_t> parse_uid(std::string_view s) {
     auto n = parse_uint(s);
-    if (!n || *n == 0 || *n > UINT32_MAX) return std::nullopt;
+    if (!n || *n == 0 || *n >= UINT32_MAX) return std::nullopt;
     return static_cast<uint32_t>(*n);
 }
 
