@@ -189,7 +189,7 @@ def test_a_large_mbox_imports_in_bounded_memory(make_server, tmp_path):
     with open(mbox, "wb") as f:
         for i in range(count):
             f.write(b"From x@example.net Tue Dec  8 00:27:32 2026\nSubject: n%d\nStatus: RO\n\n%s\n\n"
-                    % (i, b"y" * 300))
+                    % (i, b"y" * 700))
     proc = subprocess.Popen([server.binary, "import", USER, str(mbox), "-c", str(server.config)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -199,9 +199,9 @@ def test_a_large_mbox_imports_in_bounded_memory(make_server, tmp_path):
     assert b"imported 100000 messages" in out, out
     peak_mib = usage.ru_maxrss / 1024
     file_mib = mbox.stat().st_size / 2**20
-    # The file is ~33 MiB; the importer holds one batch (8 MiB) and a read
-    # buffer (17 MiB peak seen in a Debug build).
-    assert peak_mib < 30, f"peak RSS {peak_mib:.0f} MiB for a {file_mib:.0f} MiB mbox"
+    # The file is ~73 MiB; the importer holds two batches and a read buffer
+    # (18 MiB peak seen alone, 35 MiB beside a running server, Debug build).
+    assert peak_mib < 48, f"peak RSS {peak_mib:.0f} MiB for a {file_mib:.0f} MiB mbox"
     assert server.mailboxes(USER)["INBOX"][:2] == (count, 0)  # all \Seen from Status: RO
 
 
