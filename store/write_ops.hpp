@@ -3,7 +3,8 @@
 // here commits; the group-commit writer decides what shares a transaction.
 // Split by concept: write_ops.cpp (users, delivery, blobs, events),
 // queue_ops.cpp (the outbound queue), mailbox_ops.cpp (mailboxes,
-// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent).
+// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent),
+// import_ops.cpp (import claims and batches).
 #pragma once
 
 #include <cstdint>
