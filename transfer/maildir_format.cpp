@@ -106,6 +106,7 @@ Uidlist parse_uidlist(std::string_view text) {
     }
     if (out.uidvalidity == 0 || end == std::string_view::npos) {
         out.error = "no dovecot-uidlist header with a UIDVALIDITY";
+        out.uidvalidity = 0;
         out.uidnext = 0;
         return out;
     }
@@ -146,8 +147,9 @@ std::vector<std::string> parse_keywords(std::string_view text) {
 
 std::vector<std::string> parse_subscriptions(std::string_view text) {
     std::vector<std::string> names;
-    for (auto line : split(text, '\n')) {
-        if (line.empty() || line == "V\t2" || line.size() > max_maildir_name) continue;
+    const bool version2 = text.substr(0, 4) == "V\t2\n";
+    for (auto line : split(text.substr(version2 ? 4 : 0), '\n')) {
+        if (line.empty() || line.size() > max_maildir_name) continue;
         std::string mutf7(line);
         std::replace(mutf7.begin(), mutf7.end(), '\t', '/');
         auto name = imap::mutf7_decode(mutf7);
@@ -168,7 +170,9 @@ std::string subscriptions_file(const std::vector<std::string>& names) {
 }
 
 std::optional<std::string> folder_from_maildir(std::string_view dir_name) {
-    if (dir_name.size() < 2 || dir_name.front() != '.' || dir_name.size() > max_maildir_name) return std::nullopt;
+    if (dir_name.size() < 2 || dir_name.front() != '.' || dir_name.size() > max_maildir_name ||
+        dir_name.find('/') != std::string_view::npos)
+        return std::nullopt;
     std::string mutf7(dir_name.substr(1));
     if (mutf7.front() == '.' || mutf7.back() == '.' || mutf7.find("..") != std::string::npos) return std::nullopt;
     std::replace(mutf7.begin(), mutf7.end(), '.', '/');
