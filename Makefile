@@ -10,7 +10,7 @@ DEPS = cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libsqlite3-dev \
        libclang-rt-14-dev libpsl-dev publicsuffix python3-dkim python3-spf \
        python3-authheaders python3-dnslib python3-dnspython python3-nacl \
        libmail-srs-perl libre2-dev dovecot-core dovecot-sieve rspamd \
-       sieve-connect python3-sievelib pebble python3-prometheus-client
+       sieve-connect python3-sievelib pebble python3-prometheus-client dpkg-dev
 
 .PHONY: all deps build run test sanitize fuzz clean install deb deb-check
 
@@ -61,8 +61,6 @@ install: deps $(BUILD_DEB)/build.ninja
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DEB)
 
 deb: deps $(BUILD_DEB)/build.ninja
-	@dpkg-query -W -f='$${Status}\n' dpkg-dev 2>/dev/null | grep -q '^install ok installed' || \
-	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq dpkg-dev; }
 	cmake --build $(BUILD_DEB) -j $(JOBS) --target pochta
 	cd $(BUILD_DEB) && cpack -G DEB -B $(CURDIR)
 	rm -rf _CPack_Packages

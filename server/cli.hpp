@@ -48,6 +48,10 @@ int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
 int acme(const Args& args, const Config& config);
+int import_mail(const Args& args, const Config& config);
+int export_mail(const Args& args, const Config& config);
+int backup(const Args& args, const Config& config);
+int restore(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate, or

@@ -23,6 +23,10 @@ const Command commands[] = {
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
     {"acme", Arguments::required, acme},
+    {"import", Arguments::required, import_mail},
+    {"export", Arguments::required, export_mail},
+    {"backup", Arguments::required, backup},
+    {"restore", Arguments::required, restore},
 };
 
 }  // namespace

@@ -99,6 +99,9 @@ int usage() {
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
         "  acme revoke                               revoke the ACME certificate; the server orders a new one\n"
+        "  import ADDRESS PATH [--mailbox NAME]   a Dovecot Maildir or an mbox file, UIDs kept, resumable\n"
+        "  export ADDRESS DIR             the user's mailboxes as a Maildir++ that Dovecot reads\n"
+        "  backup DIR / restore DIR       a consistent copy of the store while it runs / put one back\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

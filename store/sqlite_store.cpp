@@ -204,6 +204,21 @@ std::vector<AppendResult> SqliteStore::append_all(const std::vector<AppendReques
         for (size_t i = 0; i < requests.size(); ++i) results.push_back(ops.append(requests[i], prepared[i]));
     });
     return results;
+ImportClaim SqliteStore::claim_import(const ImportTarget& target) {
+    ImportClaim claim;
+    write([&](WriteOps& ops) { claim = ops.claim_import(target); });
+    return claim;
+}
+
+// Hashing and parsing happen here, on the caller's thread, as for append().
+ImportBatchResult SqliteStore::import_batch(int64_t mailbox_id, const std::string& source,
+                                            const std::vector<ImportMessage>& messages, const std::string& progress) {
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(messages.size());
+    for (const auto& m : messages) prepared.push_back(prepare_message(m.data, options_.summarize));
+    ImportBatchResult result;
+    write([&](WriteOps& ops) { result = ops.import_batch(mailbox_id, source, messages, prepared, progress); });
+    return result;
 }
 
 FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& update) {

@@ -90,6 +90,10 @@ public:
     void delete_sieve_script(const std::string& user, const std::string& name) override;
     void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
 
+    ImportClaim claim_import(const ImportTarget& target) override;
+    ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                   const std::vector<ImportMessage>& messages, const std::string& progress) override;
+
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
     std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }

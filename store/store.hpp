@@ -235,6 +235,37 @@ struct Options {
     Summarizer summarize;
 };
 
+// ---- Import (README.md, "Import and export"; store/import_ops.cpp).
+// What an import wants of one mailbox.
+struct ImportTarget {
+    std::string user;
+    std::string mailbox;          // created, with missing parents, if absent
+    std::string source;           // what is imported, e.g. "maildir:/srv/mail/alice/.Work"
+    // The source's UIDVALIDITY, kept with its UIDs; 0: the mailbox keeps
+    // its own and messages get new UIDs (an mbox).
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 0;         // UIDs below it are the source's: reserved for it
+};
+
+struct ImportClaim {
+    MailboxInfo box;
+    std::string refused;          // not empty: why the mailbox cannot take this import
+    std::string progress;         // what an interrupted import of the same source saved
+};
+
+struct ImportMessage {
+    uint32_t uid = 0;             // 0: the next free one
+    std::string data;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;   // valid keywords (check_keyword)
+    int64_t internal_date = 0;    // unix seconds; 0 = now
+};
+
+struct ImportBatchResult {
+    size_t stored = 0;
+    size_t present = 0;           // their UID was already in the mailbox: an earlier run stored them
+};
+
 class Store {
 public:
     // Opens (creating if missing) data_dir, runs migrations, cleans up
@@ -395,6 +426,19 @@ public:
     // The script keeps its source and whether it is active. Throws
     // StoreError: nonexistent, already_exists (the new name is taken).
     virtual void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) = 0;
+
+    // ---- Import (README.md, "Import and export"; store/import_ops.cpp).
+    // Takes the mailbox for an import from target.source: a mailbox that
+    // never held a message takes the source's UIDVALIDITY and reserves its
+    // UIDs; one claimed by the same source before resumes it. A mark of the
+    // claim stays in the index, so a second run finds what the first did.
+    virtual ImportClaim claim_import(const ImportTarget& target) = 0;
+    // Stores the messages in one transaction, with `progress` saved beside
+    // the claim; a message whose UID is in the mailbox already is skipped.
+    // Throws StoreError (refused) when the mailbox is not claimed by `source`.
+    virtual ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                           const std::vector<ImportMessage>& messages,
+                                           const std::string& progress) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

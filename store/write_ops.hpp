@@ -3,7 +3,8 @@
 // here commits; the group-commit writer decides what shares a transaction.
 // Split by concept: write_ops.cpp (users, delivery, blobs, events),
 // queue_ops.cpp (the outbound queue), mailbox_ops.cpp (mailboxes,
-// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent).
+// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent),
+// import_ops.cpp (import claims and batches).
 #pragma once
 
 #include <cstdint>
@@ -77,6 +78,12 @@ public:
     // re-created meanwhile still gets the structure of its own bytes.
     void cache_derived(const std::string& sha256, const DerivedData& derived);
 
+    // ---- Import (import_ops.cpp); semantics as in store.hpp.
+    ImportClaim claim_import(const ImportTarget& target);
+    ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                   const std::vector<ImportMessage>& messages,
+                                   const std::vector<PreparedMessage>& prepared, const std::string& progress);
+
     // ---- Change events of the open transaction, in order, one per
     // (kind, mailbox) with the latest modseq. The writer publishes them
     // after the commit and drops them on rollback.
@@ -121,6 +128,10 @@ private:
         int64_t blob_id = 0;
         std::string pop3_uidl;
     };
+
+    // import_ops.cpp: the mailbox, created with its missing parents.
+    MailboxRow import_mailbox(const std::string& user, const std::string& name);
+    void reserve_uids(const MailboxRow& box, const ImportTarget& target);
 
     // 0 when the user does not exist.
     int64_t user_id(const std::string& user);
