@@ -4,11 +4,13 @@
 // message content is read only when a key needs it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_eval.hpp"
+#include "imap/search_index.hpp"
 #include "imap/session.hpp"
 
 namespace pochta::imap {
@@ -48,6 +50,14 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
     uids.reserve(candidates.size());
     for (const auto& c : candidates) uids.push_back(c.uid);
     std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
+    std::optional<IndexAnswers> index;
+    if (!rows.empty()) {
+        auto [low, high] = std::minmax_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+            return a.info.id < b.info.id;
+        });
+        index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
+    }
+    if (index) context.index = [&index](const SearchNode& key, const SearchMessage& m) { return index->answer(key, m); };
     SearchEvaluator evaluator(query, context);
     Found found;
     auto row = rows.begin();
@@ -60,6 +70,7 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         SearchMessage m;
         m.seq = candidate.seq;
         m.uid = info.uid;
+        m.message_id = info.id;
         m.modseq = wire_modseq(info.modseq);
         m.flags = info.flags;
         m.keywords = &info.keywords;

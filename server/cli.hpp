@@ -14,6 +14,7 @@ class TlsContext;
 }
 namespace pochta::store {
 class Store;
+struct TextIndexOptions;
 }
 
 namespace pochta::cli {
@@ -46,6 +47,7 @@ int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
+int index(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws
@@ -55,6 +57,9 @@ std::shared_ptr<net::TlsContext> server_tls(const Config& config);
 // The store for a short command beside a server that may be running (no
 // clean-up of its temporary files).
 std::unique_ptr<store::Store> open_store(const Config& config);
+
+// How SEARCH's full-text index is made ([search], README.md "Full-text search").
+store::TextIndexOptions text_index_options(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

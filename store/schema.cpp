@@ -189,6 +189,26 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
 )sql";
 
+// Migration 10: what the full-text indexer (store/fts_indexer.hpp) must
+// remove from users' indexes. Triggers log each message row that goes, with
+// its user: on an expunge the mailbox still exists; when a mailbox (or a
+// user, whose mailboxes go by cascade) is deleted, its messages are logged
+// before the cascade removes them and their mailbox is gone.
+constexpr const char* migration_10 = R"sql(
+CREATE TABLE fts_gone (
+    message_id INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL
+);
+CREATE TRIGGER fts_gone_message AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT old.id, user_id FROM mailboxes WHERE id = old.mailbox_id;
+END;
+CREATE TRIGGER fts_gone_mailbox BEFORE DELETE ON mailboxes BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT id, old.user_id FROM messages WHERE mailbox_id = old.id;
+END;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -238,7 +258,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 5> migrations{{
+const std::array<Migration, 10> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -250,6 +270,11 @@ const std::array<Migration, 5> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
+    [](Db&, const BlobFiles&) {},  // 6..9: other branches' numbers
+    [](Db&, const BlobFiles&) {},
+    [](Db&, const BlobFiles&) {},
+    [](Db&, const BlobFiles&) {},
+    [](Db& db, const BlobFiles&) { db.exec(migration_10); },
 }};
 
 }  // namespace

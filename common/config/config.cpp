@@ -164,6 +164,8 @@ private:
                 walk_spam(get_table(node, "spam"));
             } else if (k == "sieve") {
                 walk_sieve(get_table(node, "sieve"));
+            } else if (k == "search") {
+                walk_search(get_table(node, "search"));
             } else {
                 unknown(key, "");
             }
@@ -321,6 +323,21 @@ private:
                 s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
             else
                 unknown(key, "sieve.");
+        }
+    }
+
+    void walk_search(const toml::table& table) {
+        auto& s = config_.search;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("search.{}", k);
+            if (k == "index")
+                s.index = get_bool(node, full);
+            else if (k == "max_indexed_size")
+                s.max_indexed_size =
+                    static_cast<uint64_t>(get_int(node, full, 0, std::numeric_limits<int64_t>::max()));
+            else
+                unknown(key, "search.");
         }
     }
 

@@ -149,6 +149,12 @@ struct Config {
         uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
     } sieve;
 
+    // The full-text index SEARCH uses (README.md, "Full-text search").
+    struct Search {
+        bool index = true;
+        uint64_t max_indexed_size = 10485760;  // octets; larger messages are searched by scanning
+    } search;
+
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
     struct SourceLines {
