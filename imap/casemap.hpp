@@ -3,7 +3,9 @@
 // Normalization Form KD. So "Ä" matches "ä", "ﬁ" matches "fi", a
 // precomposed "é" matches "e" plus U+0301 (and, as a substring, "e"), "σ",
 // "ς" and "Σ" are one letter; simple mappings only, so "ß" does not match
-// "ss" (RFC 5051 has no one-to-many case mappings).
+// "ss" (RFC 5051 has no one-to-many case mappings). One addition: capital
+// sharp s "ẞ", which has no titlecase mapping, is "ß" (as in Unicode's case
+// folding).
 // Data from imap/casemap_table.py (the Unicode version is in the table).
 #pragma once
 

@@ -15,6 +15,11 @@ def simple_title(ch):
     # str.title() is the full mapping; where that is one character it is
     # the simple one, and characters whose full mapping is longer (ß, ﬁ,
     # ŉ...) have no simple titlecase mapping in UnicodeData.txt.
+    # One addition to RFC 5051: capital sharp s (U+1E9E), which has no
+    # titlecase mapping, becomes ß, as Unicode's case folding makes it, so
+    # "GRÜẞE" finds "Grüße".
+    if ch == "\u1e9e":
+        return "\u00df"
     t = ch.title()
     return t if len(t) == 1 else ch
 

@@ -19,6 +19,7 @@ TEST_CASE("casemap: Cyrillic, German and Greek forms compare equal") {
     CHECK(casemap("ЁЖИК") == casemap("ёжик"));
     CHECK(casemap("größer ÄPFEL") == "GRO\u0308ßER A\u0308PFEL");  // ß has no simple titlecase
     CHECK(casemap("Größer") != casemap("GROSSER"));                 // no one-to-many mappings
+    CHECK(casemap("GRÖẞER") == casemap("größer"));                  // capital sharp s is ß
     CHECK(casemap("ΟΔΥΣΣΕΥΣ") == casemap("οδυσσευς"));              // final sigma is sigma
     CHECK(casemap("καλημέρα") == casemap("ΚΑΛΗΜΈΡΑ"));
     CHECK(casemap("έ") == "Ε\u0301");
