@@ -1,6 +1,7 @@
 #include "imap/search_index.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/mime/header.hpp"
 #include "common/util/strings.hpp"
@@ -15,6 +16,11 @@ namespace {
 
 constexpr uint32_t kReplacement = 0xFFFD;
 constexpr size_t kMinCharacters = 3;  // the trigram tokenizer's shortest lookup
+// A phrase of n trigrams costs FTS5 about n times the positions of its
+// trigrams in a row, and one repetitive message can hold millions of one
+// trigram: a longer string is looked up by its first and last this many
+// characters, and the messages holding both are checked by the scan.
+constexpr size_t kMaxLookupCharacters = 12;
 constexpr uint32_t kMaxFieldBytes = 64 * 1024;  // as imap/search_text.cpp cuts them
 
 // `text` with each byte that is not part of valid UTF-8, and each NUL, as
@@ -37,17 +43,20 @@ std::string index_form(std::string_view text) {
     return out;
 }
 
-// Characters of a needle the index can look up, or 0 when it holds bytes
-// the index never keeps as they are.
-size_t lookup_characters(std::string_view needle) {
-    size_t characters = 0;
-    for (size_t i = 0; i < needle.size(); ++characters) {
+// The characters of a needle the index can look up as byte offsets (one
+// past the end last), or nothing when it holds bytes the index never keeps
+// as they are.
+std::vector<size_t> lookup_characters(std::string_view needle) {
+    std::vector<size_t> starts;
+    for (size_t i = 0; i < needle.size();) {
         uint32_t cp = 0;
         size_t len = decode_utf8(needle, i, cp);
-        if (len == 0 || cp == 0 || cp == kReplacement) return 0;
+        if (len == 0 || cp == 0 || cp == kReplacement) return {};
+        starts.push_back(i);
         i += len;
     }
-    return characters;
+    starts.push_back(needle.size());
+    return starts;
 }
 
 // The raw and rendered forms of address fields, which header keys also
@@ -66,8 +75,15 @@ std::string address_forms(std::string_view header) {
 }
 
 void collect_keys(const SearchNode& node, std::vector<const SearchNode*>& keys) {
-    if (index_key(node)) keys.push_back(&node);
+    if (index_lookup(node)) keys.push_back(&node);
     for (const SearchNode& child : node.children) collect_keys(child, keys);
+}
+
+// The ids in both sorted lists.
+std::vector<int64_t> intersection(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+    std::vector<int64_t> both;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+    return both;
 }
 
 }  // namespace
@@ -83,17 +99,28 @@ store::IndexedText make_indexed_text(std::string_view raw, const std::string& st
     return text;
 }
 
-std::optional<store::TextKey> index_key(const SearchNode& node) {
-    store::TextKey key;
+std::optional<IndexLookup> index_lookup(const SearchNode& node) {
+    store::TextScope scope;
     switch (node.kind) {
-        case Kind::body: key.scope = store::TextScope::body; break;
-        case Kind::text: key.scope = store::TextScope::text; break;
-        case Kind::header: key.scope = store::TextScope::fields; break;
+        case Kind::body: scope = store::TextScope::body; break;
+        case Kind::text: scope = store::TextScope::text; break;
+        case Kind::header: scope = store::TextScope::fields; break;
         default: return std::nullopt;
     }
-    key.folded = casemap(node.text);
-    if (lookup_characters(key.folded) < kMinCharacters) return std::nullopt;
-    return key;
+    const std::string folded = casemap(node.text);
+    const std::vector<size_t> starts = lookup_characters(folded);
+    if (starts.size() < kMinCharacters + 1) return std::nullopt;
+    IndexLookup lookup;
+    const size_t characters = starts.size() - 1;
+    if (characters <= kMaxLookupCharacters) {
+        lookup.keys.push_back(store::TextKey{scope, folded});
+        lookup.exact = scope != store::TextScope::fields;
+        return lookup;
+    }
+    const size_t head_end = starts[kMaxLookupCharacters], tail_start = starts[characters - kMaxLookupCharacters];
+    lookup.keys.push_back(store::TextKey{scope, folded.substr(0, head_end)});
+    lookup.keys.push_back(store::TextKey{scope, folded.substr(tail_start)});
+    return lookup;
 }
 
 std::optional<IndexAnswers> IndexAnswers::ask(store::Store& store, const std::string& user, const SearchQuery& query,
@@ -101,14 +128,22 @@ std::optional<IndexAnswers> IndexAnswers::ask(store::Store& store, const std::st
     std::vector<const SearchNode*> nodes;
     collect_keys(query.root, nodes);
     if (nodes.empty()) return std::nullopt;
+    std::vector<IndexLookup> lookups;
     std::vector<store::TextKey> keys;
-    for (const SearchNode* node : nodes) keys.push_back(*index_key(*node));
+    for (const SearchNode* node : nodes) {
+        lookups.push_back(*index_lookup(*node));
+        keys.insert(keys.end(), lookups.back().keys.begin(), lookups.back().keys.end());
+    }
     store::TextIndexResult result = store.search_text_index(user, min_id, max_id, keys);
     if (result.indexed.empty() || result.matches.size() != keys.size()) return std::nullopt;
     IndexAnswers answers;
     answers.indexed_ = std::move(result.indexed);
-    for (size_t i = 0; i < nodes.size(); ++i)
-        answers.keys_[nodes[i]] = Found{keys[i].scope != store::TextScope::fields, std::move(result.matches[i])};
+    size_t next = 0;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        std::vector<int64_t> ids = std::move(result.matches[next++]);
+        for (size_t k = 1; k < lookups[i].keys.size(); ++k) ids = intersection(ids, result.matches[next++]);
+        answers.keys_[nodes[i]] = Found{lookups[i].exact, std::move(ids)};
+    }
     return answers;
 }
 

@@ -3,7 +3,8 @@
 // keys. The index holds exactly the folded text the scan compares (imap/
 // search_text.hpp), so an FTS5 trigram phrase match is the scan's substring
 // match: BODY and TEXT are answered from it; header keys (FROM, SUBJECT...)
-// are narrowed by it, the messages it may match being checked by the scan.
+// and long strings are narrowed by it, the messages it may match being
+// checked by the scan.
 // What it cannot answer exactly (strings shorter than three characters,
 // invalid UTF-8, messages not indexed yet or too large) is scanned.
 #pragma once
@@ -26,8 +27,15 @@ namespace pochta::imap {
 // NUL) become U+FFFD, which no indexed lookup contains.
 store::IndexedText make_indexed_text(std::string_view raw, const std::string& structure);
 
-// The lookup for a string key, when the index can answer it exactly.
-std::optional<store::TextKey> index_key(const SearchNode& node);
+// How the index is asked about a string key: one exact substring lookup,
+// or (header keys, strings of more than 12 characters) lookups whose
+// common answer holds every match, to be checked by the scan. nullopt: the
+// index cannot answer (fewer than 3 characters, bytes it never keeps).
+struct IndexLookup {
+    std::vector<store::TextKey> keys;
+    bool exact = false;
+};
+std::optional<IndexLookup> index_lookup(const SearchNode& node);
 
 class IndexAnswers {
 public:

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/mime/structure.hpp"
+#include "imap/casemap.hpp"
 #include "imap/search_index.hpp"
 
 using namespace pochta;
@@ -42,18 +43,33 @@ TEST_CASE("search_index: bytes that are not UTF-8, and NUL, become U+FFFD") {
     CHECK(t.body == "AB\xef\xbf\xbd" "CD\xef\xbf\xbd(EF\r\n\n");
 }
 
-TEST_CASE("search_index: lookups the index answers exactly") {
+TEST_CASE("search_index: lookups the index answers") {
     using Kind = SearchNode::Kind;
-    REQUIRE(index_key(key(Kind::body, "abc")));
-    CHECK(index_key(key(Kind::body, "abc"))->folded == "ABC");
-    CHECK(index_key(key(Kind::body, "abc"))->scope == store::TextScope::body);
-    CHECK(index_key(key(Kind::text, "abc"))->scope == store::TextScope::text);
-    CHECK(index_key(key(Kind::header, "abc"))->scope == store::TextScope::fields);
-    CHECK(index_key(key(Kind::body, "жук")));     // three characters, six bytes
-    CHECK(!index_key(key(Kind::body, "жу")));     // two: scanned
-    CHECK(index_key(key(Kind::body, "ё!")));      // ё is two characters once decomposed
-    CHECK(!index_key(key(Kind::body, "")));
-    CHECK(!index_key(key(Kind::body, "ab\xff")));  // not UTF-8
-    CHECK(!index_key(key(Kind::body, "a\xef\xbf\xbd" "b")));  // U+FFFD
-    CHECK(!index_key(key(Kind::keyword, "abc")));
+    auto keys = [](Kind kind, const std::string& text) {
+        std::vector<std::string> out;
+        if (auto lookup = index_lookup(key(kind, text)))
+            for (const store::TextKey& k : lookup->keys) out.push_back(k.folded);
+        return out;
+    };
+    REQUIRE(index_lookup(key(Kind::body, "abc")));
+    CHECK(index_lookup(key(Kind::body, "abc"))->exact);
+    CHECK(index_lookup(key(Kind::body, "abc"))->keys.front().scope == store::TextScope::body);
+    CHECK(index_lookup(key(Kind::text, "abc"))->keys.front().scope == store::TextScope::text);
+    CHECK(index_lookup(key(Kind::text, "abc"))->exact);
+    CHECK(index_lookup(key(Kind::header, "abc"))->keys.front().scope == store::TextScope::fields);
+    CHECK(!index_lookup(key(Kind::header, "abc"))->exact);  // narrowed, then scanned
+    CHECK(keys(Kind::body, "abc") == std::vector<std::string>{"ABC"});
+    CHECK(keys(Kind::body, "жук") == std::vector<std::string>{"ЖУК"});  // three characters, six bytes
+    CHECK(keys(Kind::body, "жу").empty());                              // two: scanned
+    CHECK(keys(Kind::body, "ё!").size() == 1);  // ё is two characters once decomposed
+    CHECK(keys(Kind::body, "").empty());
+    CHECK(keys(Kind::body, "ab\xff").empty());                // not UTF-8
+    CHECK(keys(Kind::body, "a\xef\xbf\xbd" "b").empty());     // U+FFFD
+    CHECK(keys(Kind::keyword, "abc").empty());
+    // Long strings: the first and last twelve characters, checked by the scan.
+    CHECK(keys(Kind::body, "abcdefghijkl") == std::vector<std::string>{"ABCDEFGHIJKL"});
+    CHECK(index_lookup(key(Kind::body, "abcdefghijklm"))->exact == false);
+    CHECK(keys(Kind::body, "abcdefghijklm") == std::vector<std::string>{"ABCDEFGHIJKL", "BCDEFGHIJKLM"});
+    CHECK(keys(Kind::body, "ёёёёёёёёёёёёёё") ==  // 28 characters once decomposed
+          std::vector<std::string>{casemap("ёёёёёё"), casemap("ёёёёёё")});
 }
