@@ -57,7 +57,8 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         });
         index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
     }
-    if (index) context.index = [&index](const SearchNode& key, const SearchMessage& m) { return index->answer(key, m); };
+    if (index)
+        context.index = [&index](const SearchNode& key, const SearchMessage& m) { return index->answer(key, m); };
     SearchEvaluator evaluator(query, context);
     Found found;
     auto row = rows.begin();

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "common/mime/header.hpp"
+#include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 #include "imap/casemap.hpp"
 #include "imap/search_text.hpp"
@@ -134,7 +135,14 @@ std::optional<IndexAnswers> IndexAnswers::ask(store::Store& store, const std::st
         lookups.push_back(*index_lookup(*node));
         keys.insert(keys.end(), lookups.back().keys.begin(), lookups.back().keys.end());
     }
-    store::TextIndexResult result = store.search_text_index(user, min_id, max_id, keys);
+    store::TextIndexResult result;
+    try {
+        result = store.search_text_index(user, min_id, max_id, keys);
+    } catch (const store::StoreError& e) {
+        // A damaged or locked index costs speed, not answers: scan.
+        log::warn("imap user={} full-text index not used: {}", user, e.what());
+        return std::nullopt;
+    }
     if (result.indexed.empty() || result.matches.size() != keys.size()) return std::nullopt;
     IndexAnswers answers;
     answers.indexed_ = std::move(result.indexed);
