@@ -57,8 +57,13 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         });
         index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
     }
+    bool index_answered = false;  // for the message being evaluated
     if (index)
-        context.index = [&index](const SearchNode& key, const SearchMessage& m) { return index->answer(key, m); };
+        context.index = [&](const SearchNode& key, const SearchMessage& m) {
+            std::optional<bool> known = index->answer(key, m);
+            index_answered = index_answered || known.has_value();
+            return known;
+        };
     SearchEvaluator evaluator(query, context);
     Found found;
     auto row = rows.begin();
@@ -90,7 +95,13 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
             return *raw;
         };
         try {
-            if (evaluator.matches(m)) found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
+            index_answered = false;
+            if (!evaluator.matches(m)) continue;
+            // A match the index gave without reading the message: it must
+            // still be readable (README.md, "Integrity").
+            if (index_answered && !raw)
+                if (store::Error e = store.check_message(info.id)) throw store::StoreError(e.message, e.kind);
+            found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
         } catch (const store::StoreError& e) {
             // Expunged by another session while we searched, or unreadable
             // (README.md, "Integrity"): not a match either way.
