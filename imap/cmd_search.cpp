@@ -4,11 +4,13 @@
 // message content is read only when a key needs it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_eval.hpp"
+#include "imap/search_index.hpp"
 #include "imap/session.hpp"
 
 namespace pochta::imap {
@@ -48,6 +50,20 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
     uids.reserve(candidates.size());
     for (const auto& c : candidates) uids.push_back(c.uid);
     std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
+    std::optional<IndexAnswers> index;
+    if (!rows.empty()) {
+        auto [low, high] = std::minmax_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+            return a.info.id < b.info.id;
+        });
+        index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
+    }
+    bool index_answered = false;  // for the message being evaluated
+    if (index)
+        context.index = [&](const SearchNode& key, const SearchMessage& m) {
+            std::optional<bool> known = index->answer(key, m);
+            index_answered = index_answered || known.has_value();
+            return known;
+        };
     SearchEvaluator evaluator(query, context);
     Found found;
     auto row = rows.begin();
@@ -60,6 +76,7 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         SearchMessage m;
         m.seq = candidate.seq;
         m.uid = info.uid;
+        m.message_id = info.id;
         m.modseq = wire_modseq(info.modseq);
         m.flags = info.flags;
         m.keywords = &info.keywords;
@@ -80,7 +97,13 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
             return *raw;
         };
         try {
-            if (evaluator.matches(m)) found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
+            index_answered = false;
+            if (!evaluator.matches(m)) continue;
+            // A match the index gave without reading the message: it must
+            // still be readable (README.md, "Integrity").
+            if (index_answered && !raw)
+                if (store::Error e = store.check_message(info.id)) throw store::StoreError(e.message, e.kind);
+            found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
         } catch (const store::StoreError& e) {
             // Expunged by another session while we searched, or unreadable
             // (README.md, "Integrity"): not a match either way.

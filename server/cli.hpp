@@ -15,6 +15,7 @@ class AcmeChallengeCertificates;
 }
 namespace pochta::store {
 class Store;
+struct TextIndexOptions;
 }
 
 namespace pochta::cli {
@@ -52,6 +53,7 @@ int import_mail(const Args& args, const Config& config);
 int export_mail(const Args& args, const Config& config);
 int backup(const Args& args, const Config& config);
 int restore(const Args& args, const Config& config);
+int index(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate, or
@@ -63,6 +65,9 @@ std::shared_ptr<net::TlsContext> server_tls(const Config& config,
 // The store for a short command beside a server that may be running (no
 // clean-up of its temporary files).
 std::unique_ptr<store::Store> open_store(const Config& config);
+
+// How SEARCH's full-text index is made ([search], README.md "Full-text search").
+store::TextIndexOptions text_index_options(const Config& config);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

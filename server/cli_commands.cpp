@@ -27,6 +27,7 @@ const Command commands[] = {
     {"export", Arguments::required, export_mail},
     {"backup", Arguments::required, backup},
     {"restore", Arguments::required, restore},
+    {"index", Arguments::required, index},
 };
 
 }  // namespace

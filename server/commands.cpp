@@ -95,6 +95,7 @@ int usage() {
         "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
         "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  spam train ADDRESS --spam|--ham MAILBOX   teach the user's spam filter a whole mailbox\n"
+        "  index rebuild [ADDRESS]        build the full-text search index anew (every user by default)\n"
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"

@@ -230,6 +230,7 @@ int serve(const Config& config) {
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
     store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
+    if (config.search.index) store_options.text_index = text_index_options(config);
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);

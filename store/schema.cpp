@@ -209,6 +209,26 @@ ALTER TABLE mailboxes ADD COLUMN expunge_horizon INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN save_date INTEGER;
 )sql";
 
+// Migration 8: what the full-text indexer (store/fts_indexer.hpp) must
+// remove from users' indexes. Triggers log each message row that goes, with
+// its user: on an expunge the mailbox still exists; when a mailbox (or a
+// user, whose mailboxes go by cascade) is deleted, its messages are logged
+// before the cascade removes them and their mailbox is gone.
+constexpr const char* migration_8 = R"sql(
+CREATE TABLE fts_gone (
+    message_id INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL
+);
+CREATE TRIGGER fts_gone_message AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT old.id, user_id FROM mailboxes WHERE id = old.mailbox_id;
+END;
+CREATE TRIGGER fts_gone_mailbox BEFORE DELETE ON mailboxes BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT id, old.user_id FROM messages WHERE mailbox_id = old.id;
+END;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -258,7 +278,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 7> migrations{{
+const std::array<Migration, 8> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -272,6 +292,7 @@ const std::array<Migration, 7> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
     [](Db& db, const BlobFiles&) { db.exec(migration_6); },
     [](Db& db, const BlobFiles&) { db.exec(migration_7); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_8); },
 }};
 
 }  // namespace

@@ -60,9 +60,11 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
                                             options_.expunge_history, options_.summarize);
     checkpointer_ = std::make_unique<Checkpointer>(index, options_.checkpoint_interval,
                                                    [w = writer_.get()] { return w->last_commit(); });
+    if (options_.text_index.make) indexer_ = std::make_unique<FtsIndexer>(data_dir_, *this, options_.text_index);
 }
 
 SqliteStore::~SqliteStore() {
+    indexer_.reset();  // it reads through the store
     // The checkpointer first: the writer's drain must not race a TRUNCATE for nothing.
     checkpointer_.reset();
     writer_.reset();

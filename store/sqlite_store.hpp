@@ -3,7 +3,7 @@
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
 // the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp,
-// users' Sieve scripts in sieve_ops.cpp.
+// users' Sieve scripts in sieve_ops.cpp, the full-text index in fts_ops.cpp.
 #pragma once
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include "store/blob_files.hpp"
 #include "store/checkpointer.hpp"
 #include "store/dir_lock.hpp"
+#include "store/fts_indexer.hpp"
 #include "store/group_writer.hpp"
 #include "store/read_pool.hpp"
 #include "store/spam_token_cache.hpp"
@@ -97,6 +98,9 @@ public:
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
     std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }
+    TextIndexResult search_text_index(const std::string& user, int64_t min_id, int64_t max_id,
+                                      const std::vector<TextKey>& keys) override;
+    size_t rebuild_text_index(const std::string& user, const TextIndexOptions& options) override;
 
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it
@@ -156,6 +160,7 @@ private:
     SpamTokenCache spam_tokens_{1 << 16};   // about 3 MiB when full
     std::atomic<int64_t> greylist_pruned_at_{0};
     void prune_greylist(Db& db, int64_t now);
+    std::unique_ptr<FtsIndexer> indexer_;  // when options_.text_index.make is set
 };
 
 }  // namespace pochta::store

@@ -216,6 +216,39 @@ struct MessageRow {
     std::optional<std::string> content;  // when asked and the message is small enough to be inline
 };
 
+// The full-text index (README.md, "Full-text search"): what it keeps of a
+// message is made by the front-end that searches (imap/search_index.hpp),
+// already case-folded; the store only stores it and looks substrings up.
+struct IndexedText {
+    std::string header;  // the header as TEXT sees it
+    std::string fields;  // more forms of header fields (raw, rendered addresses) header keys may match
+    std::string body;    // the body as BODY sees it
+};
+// From a message's bytes and serialized MIME structure; pure, never throws.
+using TextMaker = std::function<IndexedText(std::string_view raw, const std::string& structure)>;
+
+struct TextIndexOptions {
+    TextMaker make;                         // empty: no index
+    uint64_t max_message_size = 10 << 20;   // larger messages are not indexed (searched by scanning)
+};
+
+// Where a substring is looked for in the full-text index.
+enum class TextScope : uint8_t {
+    body,    // exact: BODY
+    text,    // exact: TEXT (header or body)
+    fields,  // a superset of the messages a header key (FROM, SUBJECT...) matches
+};
+struct TextKey {
+    TextScope scope = TextScope::body;
+    std::string folded;  // at least 3 characters of valid UTF-8
+};
+// One snapshot of the index: the messages it holds (of those asked), and
+// for each key the ids of the user's messages that hold its substring.
+struct TextIndexResult {
+    std::vector<int64_t> indexed;               // ascending
+    std::vector<std::vector<int64_t>> matches;  // per key, ascending
+};
+
 struct Options {
     // Messages up to this size are kept inside the index database, so one
     // group commit (one fsync) makes a whole batch durable; larger ones are
@@ -233,6 +266,9 @@ struct Options {
     // Computed at delivery/APPEND, and on first read for messages stored
     // without one. Empty: no summaries.
     Summarizer summarize;
+    // Keeps the full-text index up to date on a thread of its own. CLI
+    // commands leave it empty: the server's indexer catches up.
+    TextIndexOptions text_index;
 };
 
 // ---- Import (README.md, "Import and export"; store/import_ops.cpp).
@@ -334,6 +370,15 @@ public:
     // are lost; the row would only fail every client again); messages with
     // a damaged blob are reported but kept, for the admin to restore.
     virtual IntegrityReport check_integrity(bool repair) = 0;
+
+    // The full-text index (README.md, "Full-text search"). search_text_index
+    // answers for the messages with ids in [min_id, max_id]; messages it does
+    // not hold (not indexed yet, too large) are absent from `indexed` and the
+    // caller scans them. rebuild_text_index indexes the user's messages anew
+    // with `make` and returns how many it indexed.
+    virtual TextIndexResult search_text_index(const std::string& user, int64_t min_id, int64_t max_id,
+                                              const std::vector<TextKey>& keys) = 0;
+    virtual size_t rebuild_text_index(const std::string& user, const TextIndexOptions& options) = 0;
 
     // ---- Mailboxes (names are rows, never paths; '/' is the hierarchy delimiter).
     // Throws MailboxExists / MailboxNotFound / MailboxRefused; StoreError for

@@ -170,6 +170,8 @@ private:
                 walk_http(get_table(node, "http"));
             } else if (k == "mta_sts") {
                 walk_mta_sts(get_table(node, "mta_sts"));
+            } else if (k == "search") {
+                walk_search(get_table(node, "search"));
             } else {
                 unknown(key, "");
             }
@@ -426,6 +428,18 @@ private:
             } else {
                 unknown(key, "mta_sts.");
             }
+    void walk_search(const toml::table& table) {
+        auto& s = config_.search;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("search.{}", k);
+            if (k == "index")
+                s.index = get_bool(node, full);
+            else if (k == "max_indexed_size")
+                s.max_indexed_size =
+                    static_cast<uint64_t>(get_int(node, full, 0, std::numeric_limits<int64_t>::max()));
+            else
+                unknown(key, "search.");
         }
     }
 

@@ -173,6 +173,11 @@ struct Config {
         std::chrono::seconds max_age{7 * 86400};
         std::vector<std::string> mx;               // MX patterns; empty = hostname
     } mta_sts;
+    // The full-text index SEARCH uses (README.md, "Full-text search").
+    struct Search {
+        bool index = true;
+        uint64_t max_indexed_size = 10485760;  // octets; larger messages are searched by scanning
+    } search;
 
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
