@@ -48,6 +48,9 @@ std::span<const CommandSpec> command_table() {
         {"STORE", in_selected, true, true, true, false, [](S& s, C& c) { s.cmd_store(c); }},
         {"COPY", in_selected, false, true, true, false, [](S& s, C& c) { s.cmd_copy(c, false); }},
         {"MOVE", in_selected, false, true, true, false, [](S& s, C& c) { s.cmd_copy(c, true); }},
+        // SORT and THREAD (RFC 5256).
+        {"SORT", in_selected, true, true, false, false, [](S& s, C& c) { s.cmd_sort(c); }},
+        {"THREAD", in_selected, true, true, false, false, [](S& s, C& c) { s.cmd_thread(c); }},
     };
     return table;
 }
