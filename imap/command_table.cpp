@@ -38,6 +38,7 @@ std::span<const CommandSpec> command_table() {
         {"STATUS", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_status(c); }},
         {"APPEND", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_append(c); }},
         {"IDLE", in_logged_in, false, false, false, false, [](S& s, C&) { s.cmd_idle(); }},
+        {"COMPRESS", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_compress(c); }},  // RFC 4978
         // Selected (6.4).
         {"CHECK", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_noop(); }},
         {"CLOSE", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_close(true); }},

@@ -195,6 +195,9 @@ private:
     void cmd_search(const Command& cmd);
     void send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found, bool with_modseq);
 
+    // ---- cmd_compress.cpp.
+    void cmd_compress(const Command& cmd);
+
     // ---- cmd_sort.cpp: SORT, THREAD.
     void cmd_sort(const Command& cmd);
     void finish_sort(const SearchReturn& options, bool uid, bool with_modseq,
