@@ -39,6 +39,10 @@ std::span<const CommandSpec> command_table() {
         {"APPEND", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_append(c); }},
         {"IDLE", in_logged_in, false, false, false, false, [](S& s, C&) { s.cmd_idle(); }},
         {"COMPRESS", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_compress(c); }},  // RFC 4978
+        // QUOTA (RFC 9208).
+        {"GETQUOTA", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_getquota(c, false); }},
+        {"GETQUOTAROOT", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_getquota(c, true); }},
+        {"SETQUOTA", in_logged_in, false, false, false, false, [](S& s, C&) { s.cmd_setquota(); }},
         // Selected (6.4).
         {"CHECK", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_noop(); }},
         {"CLOSE", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_close(true); }},

@@ -195,6 +195,10 @@ private:
     void cmd_search(const Command& cmd);
     void send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found, bool with_modseq);
 
+    // ---- cmd_quota.cpp: GETQUOTA, GETQUOTAROOT, SETQUOTA.
+    void cmd_getquota(const Command& cmd, bool by_mailbox);
+    void cmd_setquota();
+
     // ---- cmd_compress.cpp.
     void cmd_compress(const Command& cmd);
 

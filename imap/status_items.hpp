@@ -24,6 +24,7 @@ bool status_needs_messages(const std::vector<std::string>& items);
 struct StatusCounts {
     uint64_t size = 0;     // octets as FETCH RFC822.SIZE counts them
     uint32_t deleted = 0;  // messages with \Deleted
+    uint64_t deleted_bytes = 0;  // their stored octets (RFC 9208 DELETED-STORAGE, answered in KiB)
 };
 StatusCounts count_status(const std::vector<store::MessageInfo>& messages);
 

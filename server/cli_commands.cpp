@@ -22,6 +22,7 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"quota", Arguments::required, quota},
 };
 
 }  // namespace

@@ -30,6 +30,7 @@
 #include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
 #include "server/process_limits.hpp"
+#include "server/quota_limits.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
@@ -212,6 +213,7 @@ int serve(const Config& config) {
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
     store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
+    store_options.quota_limits = quota_limits(directory, config);
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);

@@ -20,7 +20,7 @@ TEST_CASE("command table: one well-formed row per command") {
         if (spec.saved_result || spec.holds_numbers || spec.uid_form) CHECK(spec.states == in_selected);
         if (spec.saved_result_uid_only) CHECK(spec.uid_form);
     }
-    CHECK(names.size() == 33);
+    CHECK(names.size() == 36);
 }
 
 TEST_CASE("command table: lookup by upper-case name") {
@@ -39,7 +39,7 @@ TEST_CASE("command table: states") {
     for (auto name : {"CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "SORT", "THREAD"})
         CHECK(find_command(name)->states == in_selected);
     for (auto name : {"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "LIST", "LSUB", "STATUS", "APPEND", "IDLE",
-                      "ENABLE", "NAMESPACE", "SUBSCRIBE", "UNSUBSCRIBE", "COMPRESS"}) {
+                      "ENABLE", "NAMESPACE", "SUBSCRIBE", "UNSUBSCRIBE", "COMPRESS", "GETQUOTA", "GETQUOTAROOT", "SETQUOTA"}) {
         CHECK(find_command(name)->valid_in(in_authenticated));
         CHECK(find_command(name)->valid_in(in_selected));
         CHECK_FALSE(find_command(name)->valid_in(in_not_authenticated));
