@@ -238,7 +238,8 @@ start_pochta() {
   make_cert "$dir/tls"
   write_pochta_config "$dir" tls "imap imaps" "[limits]
 max_connections        = $((POCHTA_CONNS * 2 + 100))
-max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))"
+max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))
+max_connections_per_user_ip = $((POCHTA_CONNS * 2 + 100))"
   echo "$USER_NAME:{PLAIN}$PASSWORD" > "$dir/users"; chmod 600 "$dir/users"
   start_pochta_serve "$dir"
   pochta_port POCHTA_IMAPS "$dir" imaps

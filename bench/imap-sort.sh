@@ -38,7 +38,7 @@ n, repeat, fast = int(os.environ["MESSAGES"]), int(os.environ["REPEAT"]), os.env
 folder = Path(tempfile.mkdtemp(prefix="pochta-sortbench-", dir=fast))
 cert = h.make_cert(folder)
 server = h.Server(os.environ["POCHTA_BIN"], folder / "srv", *cert, users={h.ALICE: "{PLAIN}" + h.PASSWORD},
-                  listen=("imaps",))
+                  listen=("smtp", "imaps"))
 server.start()
 try:
     messages = corpus(n, seed=50000)
