@@ -109,6 +109,9 @@ inline constexpr size_t kMaxSearchDepth = 32;
 inline constexpr size_t kMaxSearchString = 1000;
 inline constexpr size_t kMaxSearchKeys = 256;
 
+// The list after RETURN (RFC 4731; SORT's too, RFC 5267): "()" means ALL.
+bool parse_return_options(const Token& list, SearchReturn& options, SearchError& error);
+
 // `args` are the SEARCH (or UID SEARCH) arguments after the command name.
 std::optional<SearchQuery> parse_search(std::span<const Token> args, SearchError& error);
 

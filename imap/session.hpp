@@ -34,6 +34,7 @@ namespace pochta::imap {
 
 struct Qresync;  // SELECT's QRESYNC parameter (cmd_select.cpp)
 struct FetchPiece;  // fetch_render.hpp
+struct SearchMatch;  // search_run.hpp
 
 class Session : public net::Handler {
 public:
@@ -201,6 +202,20 @@ private:
     // ---- cmd_search.cpp.
     void cmd_search(const Command& cmd);
     void send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found, bool with_modseq);
+
+    // ---- cmd_quota.cpp: GETQUOTA, GETQUOTAROOT, SETQUOTA.
+    void cmd_getquota(const Command& cmd, bool by_mailbox);
+    void cmd_setquota();
+
+    // ---- cmd_compress.cpp.
+    void cmd_compress(const Command& cmd);
+
+    // ---- cmd_sort.cpp: SORT, THREAD.
+    void cmd_sort(const Command& cmd);
+    void finish_sort(const SearchReturn& options, bool uid, bool with_modseq,
+                     const std::vector<SearchMatch>& sorted);
+    void cmd_thread(const Command& cmd);
+    void refuse_search(const SearchError& error, std::string_view command, bool saves);
 
     SessionContext& ctx_;
     net::Connection* conn_ = nullptr;

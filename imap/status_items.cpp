@@ -11,8 +11,8 @@
 namespace pochta::imap {
 namespace {
 
-constexpr std::array<const char*, 9> kItems = {"messages", "recent",        "uidnext", "uidvalidity", "unseen",
-                                               "highestmodseq", "size", "deleted", "mailboxid"};
+constexpr std::array<const char*, 10> kItems = {"messages", "recent", "uidnext", "uidvalidity", "unseen", "highestmodseq",
+                                                "size",     "deleted", "deleted-storage", "mailboxid"};
 
 std::string upper(std::string s) {
     for (char& c : s)
@@ -40,7 +40,9 @@ std::optional<std::vector<std::string>> parse_status_items(const Token& list, st
 }
 
 bool status_needs_messages(const std::vector<std::string>& items) {
-    return std::any_of(items.begin(), items.end(), [](const auto& i) { return i == "size" || i == "deleted" || i == "recent"; });
+    return std::any_of(items.begin(), items.end(), [](const auto& i) {
+        return i == "size" || i == "deleted" || i == "deleted-storage" || i == "recent";
+    });
 }
 
 StatusCounts count_status(const std::vector<store::MessageInfo>& messages, uint32_t recent_floor) {
@@ -48,7 +50,10 @@ StatusCounts count_status(const std::vector<store::MessageInfo>& messages, uint3
     for (const auto& m : messages) {
         c.size += m.crlf_size;
         if (m.uid >= recent_floor) c.recent++;
-        if (m.flags & store::flag_deleted) c.deleted++;
+        if (m.flags & store::flag_deleted) {
+            c.deleted++;
+            c.deleted_bytes += m.size;
+        }
     }
     return c;
 }
@@ -68,7 +73,8 @@ std::string status_values(const std::vector<std::string>& items, const store::Ma
                      : item == "unseen"        ? box.unseen
                      : item == "highestmodseq" ? wire_modseq(box.highestmodseq)
                      : item == "size"          ? counts.size
-                                               : counts.deleted;
+                     : item == "deleted"       ? counts.deleted
+                                               : (counts.deleted_bytes + 1023) / 1024;  // QUOTA's STORAGE unit
         out += fmt::format("{}{} {}", out.empty() ? "" : " ", upper(item), v);
     }
     return out;

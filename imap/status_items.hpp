@@ -25,6 +25,7 @@ struct StatusCounts {
     uint64_t size = 0;     // octets as FETCH RFC822.SIZE counts them
     uint32_t deleted = 0;  // messages with \Deleted
     uint32_t recent = 0;   // messages at or above the \Recent floor
+    uint64_t deleted_bytes = 0;  // their stored octets (RFC 9208 DELETED-STORAGE, answered in KiB)
 };
 // `recent_floor`: what claim_recent(id, 0) says (the first UID no session
 // has claimed as \Recent yet); the default counts none.

@@ -54,6 +54,7 @@ int export_mail(const Args& args, const Config& config);
 int backup(const Args& args, const Config& config);
 int restore(const Args& args, const Config& config);
 int index(const Args& args, const Config& config);
+int quota(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate, or

@@ -28,6 +28,7 @@ const Command commands[] = {
     {"backup", Arguments::required, backup},
     {"restore", Arguments::required, restore},
     {"index", Arguments::required, index},
+    {"quota", Arguments::required, quota},
 };
 
 }  // namespace

@@ -82,6 +82,7 @@ int usage() {
         "  queue list|flush               the outbound queue\n"
         "  queue delete ID                drop one queue entry\n"
         "  mailbox list ADDRESS           a user's mailboxes: name messages unseen uidvalidity uidnext\n"
+        "  quota ADDRESS                  a user's usage and limits: storage BYTES LIMIT, messages N LIMIT\n"
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"

@@ -34,6 +34,7 @@
 #include "server/cli.hpp"
 #include "server/http_listeners.hpp"
 #include "server/process_limits.hpp"
+#include "server/quota_limits.hpp"
 #include "smtp/session.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
@@ -231,6 +232,7 @@ int serve(const Config& config) {
     store::Options store_options;
     store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
     if (config.search.index) store_options.text_index = text_index_options(config);
+    store_options.quota_limits = quota_limits(directory, config);
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);

@@ -9,6 +9,7 @@
 #include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/quota_checks.hpp"
 #include "smtp/submission_hygiene.hpp"
 #include "smtp/trace.hpp"
 
@@ -282,7 +283,11 @@ void Session::handle_rcpt(const Command& cmd) {
                   log::quoted(path.address.str()), log::quoted(*refusal));
         return refuse_recipient(std::move(*refusal));
     }
-    tx_->recipients.push_back(Recipient{path.address.str(), std::move(resolution)});
+    accept_recipient_within_quota(Recipient{path.address.str(), std::move(resolution)});
+}
+
+void Session::accept_recipient(Recipient recipient) {
+    tx_->recipients.push_back(std::move(recipient));
     reply("250 2.1.5 Recipient OK");
 }
 
@@ -449,6 +454,7 @@ const std::string& Session::message_prefix() {
 }
 
 void Session::deliver() {
+    if (!tx_->quota_checked) return deliver_within_quota();
     store::Delivery delivery;
     delivery.envelope_from = tx_->from;
     std::vector<std::string> recipients;
@@ -484,14 +490,19 @@ void Session::deliver() {
     };
     auto outcome = std::make_shared<Outcome>();
     outcome->left = parts.size();
+    std::vector<std::string> local_users;
+    for (const auto& part : parts) local_users.insert(local_users.end(), part.local_users.begin(), part.local_users.end());
     for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome,
+        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome, local_users, &ctx = ctx_,
                                              &received = received_counter(listener_)](store::Error error) {
             if (!error.empty() && outcome->error.empty()) outcome->error = error;
             if (--outcome->left > 0) return;
             error = outcome->error;
             if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-            if (error.empty()) received.inc();
+            if (error.empty()) {
+                received.inc();
+                warn_filling_mailboxes(ctx.store, ctx.config, local_users);
+            }
             Session* self = session.get();
             if (!self) {
                 if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);

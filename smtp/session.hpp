@@ -85,6 +85,7 @@ private:
         std::shared_ptr<store::Spool> edited_spool;  // a spooled body with the edits
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
         std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
+        bool quota_checked = false;          // smtp/quota_checks.cpp
     };
 
     void reply(const std::string& text);
@@ -143,6 +144,10 @@ private:
     // Copies a spooled body with the edits (one copy per spam group), then delivers.
     void store_edits();
     void deliver();
+    // smtp/quota_checks.cpp.
+    void accept_recipient(Recipient recipient);
+    void accept_recipient_within_quota(Recipient recipient);
+    void deliver_within_quota();
     void fill_content(store::Delivery& delivery, const std::vector<store::ContentEdit>& edits,
                       std::shared_ptr<store::Spool> edited);
     // One delivery per spam group (or the one), each with its content (smtp/spam_checks.cpp).

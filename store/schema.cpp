@@ -229,6 +229,43 @@ CREATE TRIGGER fts_gone_mailbox BEFORE DELETE ON mailboxes BEGIN
 END;
 )sql";
 
+// Migration 9: QUOTA (README.md, "IMAP": QUOTA). Each user's usage is kept
+// by triggers as message rows come and go (a mailbox deleted cascades to
+// its rows, and SQLite fires triggers for those deletes too), so checking
+// a quota is one row read, not a sum over 50,000 messages. `warned`
+// remembers that the fill-level warning went out.
+constexpr const char* migration_9 = R"sql(
+CREATE TABLE quota_usage (
+    user_id  INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    bytes    INTEGER NOT NULL DEFAULT 0,
+    messages INTEGER NOT NULL DEFAULT 0,
+    warned   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO quota_usage(user_id, bytes, messages)
+    SELECT u.id, COALESCE(SUM(m.size), 0), COUNT(m.id)
+    FROM users u LEFT JOIN mailboxes b ON b.user_id = u.id LEFT JOIN messages m ON m.mailbox_id = b.id
+    GROUP BY u.id;
+CREATE TRIGGER quota_user_added AFTER INSERT ON users BEGIN
+    INSERT OR IGNORE INTO quota_usage(user_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER quota_message_added AFTER INSERT ON messages BEGIN
+    UPDATE quota_usage SET bytes = bytes + NEW.size, messages = messages + 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id);
+END;
+CREATE TRIGGER quota_message_removed AFTER DELETE ON messages BEGIN
+    UPDATE quota_usage SET bytes = bytes - OLD.size, messages = messages - 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);
+END;
+CREATE TRIGGER quota_message_moved AFTER UPDATE OF mailbox_id ON messages
+WHEN (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id) IS NOT (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id)
+BEGIN
+    UPDATE quota_usage SET bytes = bytes - OLD.size, messages = messages - 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);
+    UPDATE quota_usage SET bytes = bytes + NEW.size, messages = messages + 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id);
+END;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -278,7 +315,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 8> migrations{{
+const std::array<Migration, 9> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -293,6 +330,7 @@ const std::array<Migration, 8> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_6); },
     [](Db& db, const BlobFiles&) { db.exec(migration_7); },
     [](Db& db, const BlobFiles&) { db.exec(migration_8); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_9); },
 }};
 
 }  // namespace

@@ -173,6 +173,7 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
         throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
     // A spooled message was hashed as it was written; its structure is
     // parsed here, on the caller's (worker) thread, from the mapped file.
+    check_quota(request.user, content_of(request).size(), 1);
     PreparedMessage prepared = prepare_content(content_of(request), request.spool.get(), options_.summarize);
     std::promise<AppendResult> finished;
     auto result = finished.get_future();
@@ -232,6 +233,7 @@ FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& updat
 CopyResult SqliteStore::copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                                       bool move) {
     CopyResult result;
+    if (!move) check_copy_quota(from_mailbox, uids, to_mailbox);  // MOVE leaves the usage as it was
     write([&](WriteOps& ops) { result = ops.copy_messages(from_mailbox, uids, to_mailbox, move); });
     return result;
 }

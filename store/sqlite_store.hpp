@@ -95,6 +95,11 @@ public:
     ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
                                    const std::vector<ImportMessage>& messages, const std::string& progress) override;
 
+    QuotaUsage quota_usage(const std::string& user) override;
+    QuotaLimits quota_limits(const std::string& user) override {
+        return options_.quota_limits ? options_.quota_limits(user) : QuotaLimits{};
+    }
+    bool claim_quota_warning(const std::string& user, unsigned percent) override;
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
     std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }
@@ -108,6 +113,10 @@ private:
     void write(std::function<void(WriteOps&)> fn);
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
+    // Throws StoreError(over_quota) when `bytes` and `messages` more would
+    // take `user` past the limits (store/quota_ops.cpp).
+    void check_quota(const std::string& user, uint64_t bytes, uint64_t messages);
+    void check_copy_quota(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox);
     void clean_leftovers(Db& db);
     // Where a message's bytes are: inline in its blob row, or in a file.
     struct StoredBytes {

@@ -101,6 +101,18 @@ struct AppendRequest {
     int64_t internal_date = 0;               // 0 = now
 };
 
+// QUOTA (README.md, "IMAP": QUOTA): what a user's messages take in all
+// mailboxes, and the limits; 0 is no limit.
+struct QuotaUsage {
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+};
+struct QuotaLimits {
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+    bool unlimited() const { return bytes == 0 && messages == 0; }
+};
+
 struct AppendResult {
     uint32_t uidvalidity = 0;
     uint32_t uid = 0;
@@ -269,6 +281,10 @@ struct Options {
     // Keeps the full-text index up to date on a thread of its own. CLI
     // commands leave it empty: the server's indexer catches up.
     TextIndexOptions text_index;
+    // Each user's quota: APPEND and COPY that would exceed it fail with
+    // ErrorKind::over_quota; delivery never does (SMTP checks before it
+    // accepts, README.md "IMAP": QUOTA). Empty: no quotas. Thread-safe.
+    std::function<QuotaLimits(const std::string& user)> quota_limits;
 };
 
 // ---- Import (README.md, "Import and export"; store/import_ops.cpp).
@@ -490,6 +506,15 @@ public:
     // loop). It may read the store, but a blocking write from inside it
     // throws StoreError (it would wait for its own thread). One listener;
     // set before serving.
+    // The user's usage over all mailboxes, kept by the index as messages
+    // come and go; zeros for an unknown user.
+    virtual QuotaUsage quota_usage(const std::string& user) = 0;
+    // Options::quota_limits for the user (no limits without it).
+    virtual QuotaLimits quota_limits(const std::string& user) = 0;
+    // True once each time the usage reaches `percent` of a limit (the
+    // warning is due); rearmed when it falls below again.
+    virtual bool claim_quota_warning(const std::string& user, unsigned percent) = 0;
+
     virtual void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) = 0;
 };
 

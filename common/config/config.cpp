@@ -2,6 +2,8 @@
 // types at their line, then checks the rules that span several keys.
 #include "common/config/config.hpp"
 
+#include "common/config/quota_rule.hpp"
+
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -172,6 +174,8 @@ private:
                 walk_mta_sts(get_table(node, "mta_sts"));
             } else if (k == "search") {
                 walk_search(get_table(node, "search"));
+            } else if (k == "quota") {
+                walk_quota(get_table(node, "quota"));
             } else {
                 unknown(key, "");
             }
@@ -374,6 +378,26 @@ private:
         a.names.push_back(to_lower(config_.hostname));
         for (const auto& domain : config_.domains)
             for (const char* prefix : {"autoconfig.", "mta-sts."}) a.names.push_back(prefix + domain);
+    void walk_quota(const toml::table& table) {
+        auto& q = config_.quota;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("quota.{}", k);
+            if (k == "storage") {
+                // "1G" as Dovecot writes it, or a number of octets.
+                std::optional<uint64_t> size = node.is_string() ? parse_quota_size(get_string(node, full))
+                                                                : std::optional<uint64_t>(static_cast<uint64_t>(
+                                                                      get_int(node, full, 0, INT64_MAX)));
+                if (!size) fail(node.source(), fmt::format("{} must be a size such as \"1G\", \"500M\" or 0", full));
+                q.storage = *size;
+            } else if (k == "messages") {
+                q.messages = static_cast<uint64_t>(get_int(node, full, 0, INT64_MAX));
+            } else if (k == "warning_percent") {
+                q.warning_percent = static_cast<unsigned>(get_int(node, full, 0, 100));
+            } else {
+                unknown(key, "quota.");
+            }
+        }
     }
 
     void walk_sieve(const toml::table& table) {

@@ -155,6 +155,15 @@ struct Config {
         }
     } spam;
 
+    // QUOTA (README.md, "IMAP": QUOTA): every user's limits unless the users
+    // file gives its own; 0 is no limit. A warning message goes to the
+    // user when the usage reaches warning_percent of a limit (0: never).
+    struct Quota {
+        uint64_t storage = 0;   // octets
+        uint64_t messages = 0;
+        unsigned warning_percent = 90;
+    } quota;
+
     // Users' Sieve scripts (README.md, "ManageSieve"): quotas per user.
     struct Sieve {
         unsigned max_scripts = 20;
