@@ -219,9 +219,13 @@ int serve(const Config& config) {
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
+    // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
+    smtp::SieveDelivery sieve_delivery(smtp::SieveDelivery::Services{
+        config, *async_store, directory, forwarding.get(), smtp::load_global_scripts(config.sieve), {}});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
-                                                                               spam_filter.get(), &outbound_limits});
+                                                                               spam_filter.get(), &outbound_limits,
+                                                                               &sieve_delivery});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),

@@ -467,22 +467,39 @@ void Session::deliver() {
     if (relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*relay_from));
     std::string queue_id = tx_->queue_id;
     if (submission()) note_correspondents(recipients);
+    std::optional<SieveEnvelope> sieve = sieve_envelope(parts);
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
+    if (sieve) return filter_then_store(std::move(*sieve), std::move(parts), std::move(log_line));
+    store_parts(std::move(parts), std::move(log_line), std::move(queue_id), {});
+}
+
+void Session::store_parts(std::vector<store::Delivery> parts, std::string log_line, std::string queue_id,
+                          SieveFollowUps follow_ups) {
     // One reply for every part: the first failure, or 250 once all are stored.
     struct Outcome {
         size_t left = 0;
         store::Error error;
+        SieveFollowUps follow_ups;
     };
+    SieveDelivery* sieve = ctx_.sieve;
+    if (parts.empty()) {  // every copy discarded (or rejected with a notice): accepted, nothing to keep
+        if (sieve) sieve->follow_up(std::move(follow_ups));
+        log::info("{} result=accepted, nothing to store", log_line);
+        reply(fmt::format("250 2.0.0 Ok: queued as {}", queue_id));
+        return resume_after_async();
+    }
     auto outcome = std::make_shared<Outcome>();
     outcome->left = parts.size();
+    outcome->follow_ups = std::move(follow_ups);
     for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome](store::Error error) {
+        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome, sieve](store::Error error) {
             if (!error.empty() && outcome->error.empty()) outcome->error = error;
             if (--outcome->left > 0) return;
             error = outcome->error;
             if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+            if (error.empty() && sieve) sieve->follow_up(std::move(outcome->follow_ups));
             Session* self = session.get();
             if (!self) {
                 if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);

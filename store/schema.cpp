@@ -189,6 +189,17 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
 )sql";
 
+// Migration 6: what delivery remembers for Sieve (README.md, "Sieve at
+// delivery"): duplicate-test marks and one-time notices, gone with the user.
+constexpr const char* migration_6 = R"sql(
+CREATE TABLE sieve_marks (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -238,7 +249,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 5> migrations{{
+const std::array<Migration, 6> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -250,6 +261,7 @@ const std::array<Migration, 5> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_6); },
 }};
 
 }  // namespace
