@@ -170,6 +170,7 @@ int serve(const Config& config) {
     warn_about_secret_files(config);
     auth::Directory directory(config);
     std::shared_ptr<net::TlsContext> tls = server_tls(config);
+    smtp::GlobalScripts global_scripts = smtp::load_global_scripts(config.sieve);  // before any port is bound
 
     net::EventLoop loop;
     net::Server server(loop, tls, config.limits.max_connections, config.limits.max_connections_per_ip,
@@ -221,7 +222,7 @@ int serve(const Config& config) {
                                          config.spam.outbound_recipients_per_hour);
     // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
     smtp::SieveDelivery sieve_delivery(smtp::SieveDelivery::Services{
-        config, *async_store, directory, forwarding.get(), smtp::load_global_scripts(config.sieve), {}});
+        config, *async_store, directory, forwarding.get(), std::move(global_scripts), {}});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
                                                                                spam_filter.get(), &outbound_limits,

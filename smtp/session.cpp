@@ -484,31 +484,31 @@ void Session::store_parts(std::vector<store::Delivery> parts, std::string log_li
         SieveFollowUps follow_ups;
     };
     SieveDelivery* sieve = ctx_.sieve;
-    if (parts.empty()) {  // every copy discarded (or rejected with a notice): accepted, nothing to keep
-        if (sieve) sieve->follow_up(std::move(follow_ups));
-        log::info("{} result=accepted, nothing to store", log_line);
-        reply(fmt::format("250 2.0.0 Ok: queued as {}", queue_id));
-        return resume_after_async();
+    auto answer = [session = ref(), log_line, queue_id](store::Error error) {
+        Session* self = session.get();
+        if (!self) {
+            if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
+            return;
+        }
+        if (error.empty()) log::info("{} result=accepted", log_line);
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
+        self->resume_after_async();
+    };
+    if (parts.empty()) {  // every copy discarded: accepted, nothing to keep
+        if (sieve) return sieve->follow_up(std::move(follow_ups), [answer] { answer({}); });
+        return answer({});
     }
     auto outcome = std::make_shared<Outcome>();
     outcome->left = parts.size();
     outcome->follow_ups = std::move(follow_ups);
     for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome, sieve](store::Error error) {
+        ctx_.store.deliver(std::move(part), [answer, log_line, outcome, sieve](store::Error error) {
             if (!error.empty() && outcome->error.empty()) outcome->error = error;
             if (--outcome->left > 0) return;
             error = outcome->error;
             if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-            if (error.empty() && sieve) sieve->follow_up(std::move(outcome->follow_ups));
-            Session* self = session.get();
-            if (!self) {
-                if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
-                return;
-            }
-            if (error.empty()) log::info("{} result=accepted", log_line);
-            self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                      : storage_failure_reply(error));
-            self->resume_after_async();
+            if (error.empty() && sieve) return sieve->follow_up(std::move(outcome->follow_ups), [answer] { answer({}); });
+            answer(error);
         });
 }
 

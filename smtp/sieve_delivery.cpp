@@ -428,7 +428,7 @@ void SieveDelivery::filter(SieveEnvelope envelope, std::vector<store::Delivery> 
         std::move(done), std::move(key));
 }
 
-void SieveDelivery::follow_up(SieveFollowUps follow_ups) {
+void SieveDelivery::follow_up(SieveFollowUps follow_ups, std::function<void()> recorded) {
     for (auto& call : follow_ups.vacations) {
         if (!services_.vacation) {
             log::info("sieve user={} vacation not answered: no responder", call.user);
@@ -436,7 +436,7 @@ void SieveDelivery::follow_up(SieveFollowUps follow_ups) {
         }
         services_.vacation(std::move(call), [] {});
     }
-    if (follow_ups.marks.empty() && follow_ups.notices.empty()) return;
+    if (follow_ups.marks.empty() && follow_ups.notices.empty()) return recorded();
     const std::string hostname = services_.config.hostname;
     services_.store.run<bool>(
         [marks = std::move(follow_ups.marks), notices = std::move(follow_ups.notices), hostname](store::Store& store) {
@@ -453,8 +453,9 @@ void SieveDelivery::follow_up(SieveFollowUps follow_ups) {
             }
             return true;
         },
-        [](bool, store::Error error) {
+        [recorded = std::move(recorded)](bool, store::Error error) {
             if (error) log::warn("sieve marks or notices not recorded: {}", error);
+            recorded();
         });
 }
 

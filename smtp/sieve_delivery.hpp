@@ -84,8 +84,10 @@ public:
     // `parts`: the deliveries the session would store. `done` on the loop.
     void filter(SieveEnvelope envelope, std::vector<store::Delivery> parts,
                 std::function<void(SieveOutcome outcome, store::Error error)> done);
-    // After the message is stored; needs no session.
-    void follow_up(SieveFollowUps follow_ups);
+    // After the message is stored; needs no session. `recorded` runs on the
+    // loop once the duplicate marks are written (the 250 waits for it, so
+    // the next copy of the message finds them), at once when there are none.
+    void follow_up(SieveFollowUps follow_ups, std::function<void()> recorded);
 
 private:
     Services services_;

@@ -85,7 +85,7 @@ TEST_CASE("vacation actions reach the responder after the message is stored", "[
     REQUIRE(outcome.parts[0].filings.size() == 1);
     CHECK(outcome.parts[0].filings[0].mailbox == "Box");
     CHECK(f.vacations.empty());
-    f.sieve->follow_up(std::move(outcome.follow_ups));
+    f.sieve->follow_up(std::move(outcome.follow_ups), [] {});
     REQUIRE(f.vacations.size() == 1);
     CHECK(f.vacations[0].user == alice);
     CHECK(f.vacations[0].recipient == "Alias@example.org");
