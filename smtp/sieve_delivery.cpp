@@ -117,9 +117,10 @@ std::string describe_all(const std::vector<sieve::Action>& actions) {
 // The worker's side: runs every user's scripts and builds the deliveries.
 class Filter {
 public:
-    Filter(store::Store& store, const SieveDelivery::Services& services, const SieveEnvelope& envelope)
-        : store_(store), services_(services), envelope_(envelope), directory_(services.directory.current()),
-          now_(std::time(nullptr)) {}
+    Filter(store::Store& store, const SieveDelivery::Services& services, ScriptCache& cache,
+           const SieveEnvelope& envelope)
+        : store_(store), services_(services), cache_(cache), envelope_(envelope),
+          directory_(services.directory.current()), now_(std::time(nullptr)) {}
 
     SieveOutcome run(std::vector<store::Delivery> parts) {
         size_t users = 0, rejected = 0;
@@ -163,7 +164,7 @@ private:
     UserScript user_script(const std::string& user) {
         auto active = store_.active_sieve_script(user);
         if (!active) return {};
-        auto compiled = sieve::compile(active->source);
+        auto compiled = cache_.compile(active->source);
         user_sources_[user] = active->source;
         if (auto* error = std::get_if<sieve::Error>(&compiled)) {
             // Stored scripts compiled when stored; one that no longer does
@@ -194,6 +195,7 @@ private:
         c.now = now_;
         c.zone_minutes = local_zone_minutes(now_);
         store::Store& store = store_;
+        ScriptCache& cache = cache_;
         c.mailbox_exists = [&store, user](std::string_view name) {
             return store.find_mailbox(user, store::canonical_mailbox_name(name)).has_value();
         };
@@ -202,7 +204,7 @@ private:
             return store.sieve_marked(user, duplicate_key(check), now);
         };
         const auto global_dir = services_.scripts.global_dir;
-        c.include = [&store, user, global_dir](sieve::IncludeLocation where,
+        c.include = [&store, &cache, user, global_dir](sieve::IncludeLocation where,
                                                std::string_view name) -> std::shared_ptr<const sieve::Script> {
             if (where == sieve::IncludeLocation::global) {
                 // A global name is a file name in global_dir, never a path.
@@ -212,7 +214,7 @@ private:
             }
             auto source = store.read_sieve_script(user, std::string(name));
             if (!source) return nullptr;
-            auto compiled = sieve::compile(*source);
+            auto compiled = cache.compile(*source);
             if (std::holds_alternative<sieve::Error>(compiled)) return nullptr;
             return std::get<std::shared_ptr<const sieve::Script>>(std::move(compiled));
         };
@@ -395,6 +397,7 @@ private:
 
     store::Store& store_;
     const SieveDelivery::Services& services_;
+    ScriptCache& cache_;
     const SieveEnvelope& envelope_;
     std::shared_ptr<const auth::Snapshot> directory_;
     const int64_t now_;
@@ -422,8 +425,8 @@ void SieveDelivery::filter(SieveEnvelope envelope, std::vector<store::Delivery> 
     std::string key = envelope.recipient_of.empty() ? std::string() : envelope.recipient_of.begin()->first;
     auto shared_parts = std::make_shared<std::vector<store::Delivery>>(std::move(parts));
     services_.store.run<SieveOutcome>(
-        [this, envelope = std::move(envelope), shared_parts](store::Store& store) {
-            return Filter(store, services_, envelope).run(std::move(*shared_parts));
+        [this, cache = cache_, envelope = std::move(envelope), shared_parts](store::Store& store) {
+            return Filter(store, services_, *cache, envelope).run(std::move(*shared_parts));
         },
         std::move(done), std::move(key));
 }

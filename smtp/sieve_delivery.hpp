@@ -18,6 +18,7 @@
 #include "sieve/actions.hpp"
 #include "smtp/forwarding.hpp"
 #include "smtp/sieve_run.hpp"
+#include "smtp/sieve_script_cache.hpp"
 #include "store/async_store.hpp"
 
 namespace pochta::smtp {
@@ -91,6 +92,7 @@ public:
 
 private:
     Services services_;
+    std::shared_ptr<ScriptCache> cache_ = std::make_shared<ScriptCache>();
 };
 
 }  // namespace pochta::smtp

@@ -6,6 +6,7 @@
 #include "smtp/sieve_delivery.hpp"
 #include "smtp/sieve_messages.hpp"
 #include "smtp/sieve_run.hpp"
+#include "smtp/sieve_script_cache.hpp"
 
 using namespace pochta;
 using namespace pochta::smtp;
@@ -108,4 +109,16 @@ TEST_CASE("spamtest values from a verdict", "[smtp][sieve]") {
     CHECK(spam_test(7.5, 15).percent == 50);
     CHECK(spam_test(15, 15).score == 10);
     CHECK(spam_test(40, 15).percent == 100);
+}
+
+TEST_CASE("the script cache compiles a source once", "[smtp][sieve]") {
+    ScriptCache cache(2);
+    auto first = cache.compile("keep;\n");
+    auto again = cache.compile("keep;\n");
+    REQUIRE(std::holds_alternative<std::shared_ptr<const sieve::Script>>(first));
+    CHECK(std::get<0>(first) == std::get<0>(again));
+    CHECK(std::holds_alternative<sieve::Error>(cache.compile("frobnicate;\n")));
+    cache.compile("discard;\n");
+    cache.compile("stop;\n");  // over capacity: emptied, then kept
+    CHECK(std::get<0>(cache.compile("keep;\n")) != std::get<0>(first));
 }
