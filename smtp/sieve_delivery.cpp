@@ -224,21 +224,9 @@ private:
     // Returns whether the user rejected the message.
     bool place_user(store::Delivery& part, const std::string& user, const UserScript& script) {
         const std::string_view message = store::content_of(part);
-        ScriptsOutcome outcome;
-        if (auto broken = broken_.find(user); broken != broken_.end()) {
-            outcome.status = sieve::Status::error;
-            outcome.error = fmt::format("{}: {}", script.name, broken->second);
-            outcome.user_script_failed = true;
-        } else {
-            outcome = run_scripts(services_.scripts, script, message, context_for(user));
-        }
+        ScriptsOutcome outcome = outcome_for(user, script, message);
         if (outcome.status != sieve::Status::ok) {
-            log::warn("sieve queue_id={} user={} {} error={}: kept in INBOX", envelope_.queue_id, user,
-                      outcome.user_script_failed ? "script failed" : "global script failed", log::quoted(outcome.error));
-            if (outcome.user_script_failed)
-                follow_ups_.notices.push_back(
-                    {user, script.name, outcome.error, "notice " + store::sha256_hex(user_sources_[user])});
-            part.filings.push_back(store::Filing{user, "INBOX", false, 0, {}});
+            keep_after_error(part, user, script, outcome);
             return false;
         }
         log::info("sieve queue_id={} user={} actions={}", envelope_.queue_id, user,
@@ -246,38 +234,67 @@ private:
         for (const auto& note : outcome.notes) log::info("sieve queue_id={} user={} note: {}", envelope_.queue_id, user, note);
         Placement placement = place(part, user, outcome.actions);
         record_marks(user, outcome.duplicate_marks);
-        const bool edited = outcome.header_edited;
-        Content content;
-        if (edited) {
-            std::string header;
-            for (const auto& field : outcome.header) header += field.raw;
-            header += "\r\n";
-            const std::string_view old_header = header_block(message);
-            content = with_edit(part, message, {0, old_header.size(), header}, return_path_length(header));
-        }
-        const std::string_view copy = edited ? content.view() : message;
+        const std::optional<Content> edited = edited_content(part, message, outcome);
+        const std::string_view copy = edited ? edited->view() : message;
         add_vacations(user, placement.vacations, header_block(copy));
         if (placement.reject) {
             reject(user, *placement.reject, header_block(copy));
             return true;
         }
         if (!placement.redirects.empty())
-            redirect(part, user, placement.redirects, edited ? content : Content{{}, part.spool, part.relay_skip},
-                     copy);
-        if (placement.filings.empty()) return false;
+            redirect(part, user, placement.redirects, edited.value_or(Content{{}, part.spool, part.relay_skip}), copy);
+        store_filings(part, std::move(placement.filings), edited);
+        return false;
+    }
+
+    ScriptsOutcome outcome_for(const std::string& user, const UserScript& script, std::string_view message) {
+        auto broken = broken_.find(user);
+        if (broken == broken_.end()) return run_scripts(services_.scripts, script, message, context_for(user));
+        ScriptsOutcome outcome;
+        outcome.status = sieve::Status::error;
+        outcome.error = fmt::format("{}: {}", script.name, broken->second);
+        outcome.user_script_failed = true;
+        return outcome;
+    }
+
+    // RFC 5228 2.10.6: the message as it came, in INBOX; the user hears of it once.
+    void keep_after_error(store::Delivery& part, const std::string& user, const UserScript& script,
+                          const ScriptsOutcome& outcome) {
+        log::warn("sieve queue_id={} user={} {} error={}: kept in INBOX", envelope_.queue_id, user,
+                  outcome.user_script_failed ? "script failed" : "global script failed", log::quoted(outcome.error));
+        if (outcome.user_script_failed)
+            follow_ups_.notices.push_back(
+                {user, script.name, outcome.error, "notice " + store::sha256_hex(user_sources_[user])});
+        part.filings.push_back(store::Filing{user, "INBOX", false, 0, {}});
+    }
+
+    // The user's copy with the header the scripts left, when they edited it.
+    std::optional<Content> edited_content(const store::Delivery& part, std::string_view message,
+                                          const ScriptsOutcome& outcome) {
+        if (!outcome.header_edited) return std::nullopt;
+        std::string header;
+        for (const auto& field : outcome.header) header += field.raw;
+        header += "\r\n";
+        const size_t old_size = header_block(message).size();
+        const size_t relay_skip = return_path_length(header);
+        return with_edit(part, message, {0, old_size, std::move(header)}, relay_skip);
+    }
+
+    // Unedited copies join the part; edited ones are a delivery of their own.
+    void store_filings(store::Delivery& part, std::vector<store::Filing> filings, const std::optional<Content>& edited) {
+        if (filings.empty()) return;
         if (!edited) {
-            for (auto& filing : placement.filings) part.filings.push_back(std::move(filing));
-            return false;
+            for (auto& filing : filings) part.filings.push_back(std::move(filing));
+            return;
         }
         store::Delivery own;
         own.queue_id = part.queue_id;
         own.envelope_from = part.envelope_from;
         own.folder = part.folder;
         own.internal_date = part.internal_date;
-        own.filings = std::move(placement.filings);
-        set_content(own, content);
+        own.filings = std::move(filings);
+        set_content(own, *edited);
         extra_.push_back(std::move(own));
-        return false;
     }
 
     Placement place(const store::Delivery& part, const std::string& user, const std::vector<sieve::Action>& actions) {
