@@ -64,6 +64,8 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         m.flags = info.flags;
         m.keywords = &info.keywords;
         m.internal_date = info.internal_date;
+        m.save_date = info.save_date;
+        m.message_id = info.id;
         m.size = info.crlf_size;
         m.recent = candidate.recent;
         m.structure = [&]() -> const mime::Structure& {

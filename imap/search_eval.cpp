@@ -99,6 +99,10 @@ std::string rendered_addresses(std::string_view value) {
     return out;
 }
 
+// SAVEDBEFORE/ON/SINCE: a message stored before its save date was kept is
+// searched by its internal date, the nearest thing known.
+int64_t saved(const SearchMessage& m) { return m.save_date ? m.save_date : m.internal_date; }
+
 const mime::Structure& empty_structure() {
     static const mime::Structure empty;
     return empty;
@@ -164,7 +168,13 @@ Node compile(const SearchNode& in, const SearchContext& context, size_t depth) {
         case Kind::since:
         case Kind::sent_before:
         case Kind::sent_on:
-        case Kind::sent_since: out.day = mime::days_from_civil(in.date.year, in.date.month, in.date.day); break;
+        case Kind::sent_since:
+        case Kind::saved_before:
+        case Kind::saved_on:
+        case Kind::saved_since: out.day = mime::days_from_civil(in.date.year, in.date.month, in.date.day); break;
+        case Kind::emailid:
+        case Kind::threadid: out.field = in.text; break;
+        case Kind::savedate_supported: break;
         case Kind::larger:
         case Kind::smaller:
         case Kind::modseq: out.number = in.number; break;
@@ -305,6 +315,12 @@ bool eval(const Node& node, Loaded& loaded, const SearchContext& context) {
         case Kind::larger: return m.size > node.number;
         case Kind::smaller: return m.size < node.number;
         case Kind::modseq: return m.modseq >= node.number;
+        case Kind::saved_before: return local_day(saved(m), context.utc_offset) < node.day;
+        case Kind::saved_on: return local_day(saved(m), context.utc_offset) == node.day;
+        case Kind::saved_since: return local_day(saved(m), context.utc_offset) >= node.day;
+        case Kind::savedate_supported: return true;
+        case Kind::emailid: return node.field == "M" + std::to_string(m.message_id);
+        case Kind::threadid: return false;
     }
     return false;
 }

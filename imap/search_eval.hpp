@@ -49,6 +49,8 @@ struct SearchMessage {
     uint32_t flags = 0;                               // store::Flag bits
     const std::vector<std::string>* keywords = nullptr;  // may be null: none
     int64_t internal_date = 0;                        // unix seconds
+    int64_t save_date = 0;                            // unix seconds; 0: not kept (SAVEDATE NIL)
+    int64_t message_id = 0;                           // the store's id: EMAILID "M<id>"
     uint64_t size = 0;                                // RFC822.SIZE
     bool recent = false;
 

@@ -45,13 +45,16 @@ struct NamedKind {
     std::string_view name;
     Kind kind;
 };
-constexpr std::array<NamedKind, 6> kDateKeys{{
+constexpr std::array<NamedKind, 9> kDateKeys{{
     {"BEFORE", Kind::before},
     {"ON", Kind::on},
     {"SINCE", Kind::since},
     {"SENTBEFORE", Kind::sent_before},
     {"SENTON", Kind::sent_on},
     {"SENTSINCE", Kind::sent_since},
+    {"SAVEDBEFORE", Kind::saved_before},
+    {"SAVEDON", Kind::saved_on},
+    {"SAVEDSINCE", Kind::saved_since},
 }};
 
 constexpr std::array<std::string_view, 12> kMonths{"jan", "feb", "mar", "apr", "may", "jun",
@@ -131,6 +134,11 @@ private:
         std::string name = to_upper(key);
         if (name == "ALL") return (out = leaf(Kind::all), true);
         if (name == "RECENT") return (out = leaf(Kind::recent), true);
+        if (name == "SAVEDATESUPPORTED") return (out = leaf(Kind::savedate_supported), true);
+        if (name == "EMAILID" || name == "THREADID") {
+            out = leaf(name == "EMAILID" ? Kind::emailid : Kind::threadid);
+            return string_argument(tokens, pos, name, out.text);
+        }
         if (name == "OLD") return (out = negate(leaf(Kind::recent)), true);
         if (name == "NEW") {
             out = leaf(Kind::and_);

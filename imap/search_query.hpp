@@ -54,6 +54,12 @@ struct SearchNode {
         sent_before,  // Date: header field, date
         sent_on,
         sent_since,
+        saved_before,        // SAVEDATE (RFC 8514; the internal date where none is kept), date
+        saved_on,
+        saved_since,
+        savedate_supported,  // every message here has a SAVEDATE
+        emailid,             // OBJECTID (RFC 8474), text
+        threadid,            // text; no message has a THREADID
         larger,       // number: RFC822.SIZE
         smaller,
         modseq,       // number; entry_name/entry_type when given

@@ -11,6 +11,7 @@
 
 namespace pochta::net {
 class TlsContext;
+class AcmeChallengeCertificates;
 }
 namespace pochta::store {
 class Store;
@@ -46,11 +47,14 @@ int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
+int acme(const Args& args, const Config& config);
 int version();
 
-// The server's TLS context from [tls] (null without a certificate). Throws
-// std::runtime_error with a readable reason.
-std::shared_ptr<net::TlsContext> server_tls(const Config& config);
+// The server's TLS context from [tls] (null without a certificate, or
+// under [acme] before its first certificate), answering TLS-ALPN-01 from
+// `acme_answers` when given. Throws std::runtime_error with a readable reason.
+std::shared_ptr<net::TlsContext> server_tls(const Config& config,
+                                            std::shared_ptr<net::AcmeChallengeCertificates> acme_answers = nullptr);
 
 // The store for a short command beside a server that may be running (no
 // clean-up of its temporary files).

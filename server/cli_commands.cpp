@@ -22,6 +22,7 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"acme", Arguments::required, acme},
 };
 
 }  // namespace

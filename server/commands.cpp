@@ -99,6 +99,7 @@ int usage() {
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
+        "  acme revoke                               revoke the ACME certificate; the server orders a new one\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -17,7 +17,10 @@
 #include "common/session/login.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/server.hpp"
+#include "acme/service.hpp"
+#include "common/net/acme_challenge.hpp"
 #include "common/net/tls.hpp"
+#include "common/net/tls_reloader.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
 #include "mailauth/dkim_sign.hpp"
@@ -155,10 +158,12 @@ void reverse_srs_bounces(outbound::BounceRoute& route, const smtp::Forwarding& f
 
 }  // namespace
 
-std::shared_ptr<net::TlsContext> server_tls(const Config& config) {
+std::shared_ptr<net::TlsContext> server_tls(const Config& config,
+                                            std::shared_ptr<net::AcmeChallengeCertificates> acme_answers) {
     if (config.tls.cert.empty()) return nullptr;
+    if (!config.acme.directory.empty() && !std::filesystem::exists(config.tls.cert)) return nullptr;
     net::TlsPolicy policy{.tls13_only = config.tls.tls13_only, .tls12_ciphers = config.tls.ciphers};
-    return net::TlsContext::server(config.tls.cert, config.tls.key, policy);
+    return net::TlsContext::server(config.tls.cert, config.tls.key, policy, std::move(acme_answers));
 }
 
 int serve(const Config& config) {
@@ -169,7 +174,12 @@ int serve(const Config& config) {
     secure_data_dir(config);
     warn_about_secret_files(config);
     auth::Directory directory(config);
-    std::shared_ptr<net::TlsContext> tls = server_tls(config);
+    std::shared_ptr<net::AcmeChallengeCertificates> acme_answers;
+    if (!config.acme.directory.empty()) {
+        acme_answers = std::make_shared<net::AcmeChallengeCertificates>();
+        acme::ensure_placeholder(acme::acme_files(config), config.hostname);
+    }
+    std::shared_ptr<net::TlsContext> tls = server_tls(config, acme_answers);
     smtp::GlobalScripts global_scripts = smtp::load_global_scripts(config.sieve);  // before any port is bound
 
     net::EventLoop loop;
@@ -190,8 +200,13 @@ int serve(const Config& config) {
     auto term = loop.watch_signal(SIGTERM, stop);
     auto interrupt = loop.watch_signal(SIGINT, stop);
     auto dkim_signer = std::make_shared<mailauth::DkimSigner>(config.dkim.keys_dir);
+    std::unique_ptr<net::TlsReloader> tls_reloader;
+    std::unique_ptr<acme::Service> acme_service;  // created once privileges are dropped
+    if (tls) tls_reloader = std::make_unique<net::TlsReloader>(loop, tls);
     auto hangup = loop.watch_signal(SIGHUP, [&] {
         dkim_signer->reload();
+        if (tls_reloader) tls_reloader->reload_now();
+        if (acme_service) acme_service->check_now();
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
@@ -218,6 +233,10 @@ int serve(const Config& config) {
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
+    // Before the HTTP routes, which take its HTTP-01 answers (README "ACME certificates").
+    if (acme_answers)
+        acme_service = std::make_unique<acme::Service>(loop, resolver, config, acme_answers,
+                                                       [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
     // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
@@ -266,9 +285,12 @@ int serve(const Config& config) {
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
 
+    if (acme_service) acme_service->start();
+
     log::info("pochta ready");
     loop.run();
     reload_timer.reset();
+    acme_service.reset();
     queue_runner.reset();
     spam_filter.reset();
     async_store.reset();

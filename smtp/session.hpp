@@ -140,6 +140,7 @@ private:
     void judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals);
     void on_spam_verdicts(std::vector<spam::UserVerdict> verdicts);
     void apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::RspamdResult& result);
+    void apply_rspamd_edits(const spam::RspamdResult& result);
     // Refusal, greylisting or the groups of recipients, then the edits.
     void settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields);
     void accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields);

@@ -6,6 +6,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/rspamd_edits.hpp"
 #include "smtp/session.hpp"
 #include "spam/distinct.hpp"
 #include "store/spool.hpp"
@@ -136,12 +137,25 @@ void Session::apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::
     std::string fields;
     for (const auto& [name, value] : result.add_headers)
         if (auto field = spam::header_field(name, value)) fields += *field;
+    apply_rspamd_edits(result);
     const bool junk = result.action == RspamdAction::add_header || result.action == RspamdAction::rewrite_subject;
     for (auto& v : verdicts) {
         v.verdict.signals.push_back({"RSPAMD", fmt::format("{}:{:.2f}", result.action_name, result.score), 0});
         if (junk && v.verdict.action == spam::Action::inbox) v.verdict.action = spam::Action::junk;
     }
     settle_verdicts(std::move(verdicts), fields);
+}
+
+// The header the client sent, changed as rspamd asks; offsets are moved
+// past our own Return-Path and Received lines, as the other edits'.
+void Session::apply_rspamd_edits(const spam::RspamdResult& result) {
+    LentBody lent = lend_body();
+    std::vector<store::ContentEdit> edits = rspamd_header_edits(lent.bytes, result);
+    if (lent.kept) tx_->content->memory() = std::move(*lent.kept);
+    if (edits.empty()) return;
+    const uint64_t prefix = message_prefix().size();
+    for (auto& edit : edits) edit.offset += prefix;
+    tx_->edits = merge_edits(std::move(tx_->edits), std::move(edits));
 }
 
 void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields) {

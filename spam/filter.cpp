@@ -11,7 +11,6 @@ struct Filter::Job {
     MessageToJudge message;
     std::function<void(std::vector<UserVerdict>)> done;
     Tokens tokens;
-    std::vector<uint64_t> token_keys;
     BlocklistReport blocklists;
     int waiting = 2;   // the tokens and the blocklists
     SenderFacts sender;
@@ -51,7 +50,6 @@ void Filter::judge(MessageToJudge message, std::function<void(std::vector<UserVe
     loop_.offload(
         [job] {
             job->tokens = tokenize_message(job->message.bytes);
-            job->token_keys = token_keys(job->tokens.words);
         },
         [job, step] {
             job->message.owner.reset();
@@ -91,7 +89,7 @@ void Filter::judge_user(const std::shared_ptr<Job>& job, size_t index) {
     const Config::Spam* config = &config_;
     store_.run<Verdict>(
         [config, job, user](store::Store& store) {
-            store::SpamProfile profile = store.spam_profile(user, job->token_keys, job->sender_keys);
+            store::SpamProfile profile = store.spam_profile(user, job->tokens.keys, job->sender_keys);
             return judge_with_profile(*config, user, job->sender, job->shared, profile);
         },
         [this, watch = liveness_.watch(), job, index](Verdict verdict, store::Error error) {

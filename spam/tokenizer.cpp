@@ -30,14 +30,36 @@ bool is_word_byte(unsigned char c) {
            c == '\'' || c == '-' || c == '_' || c == '!';
 }
 
+// FNV-1a, fed piece by piece, so a token's key is computed while its
+// bytes are read: no string is built for the millions of words of a
+// large message (the key equals token_key() of the whole token).
+class TokenHash {
+public:
+    void add(std::string_view bytes) {
+        for (char c : bytes) add(c);
+    }
+    void add(char c) {
+        hash_ ^= static_cast<unsigned char>(c);
+        hash_ *= 1099511628211ull;
+    }
+    uint64_t value() const { return hash_; }
+
+private:
+    uint64_t hash_ = 14695981039346656037ull;
+};
+
+// ASCII only, as the classifier's tokens always were: bytes of UTF-8
+// sequences stay as they are whatever the process's locale.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 class Collector {
 public:
-    explicit Collector(const TokenizerLimits& limits) : limits_(limits) {}
+    explicit Collector(const TokenizerLimits& limits) : limits_(limits) { keys_.reserve(1024); }
 
-    bool full() const { return words_.size() >= limits_.max_tokens; }
+    bool full() const { return keys_.size() >= limits_.max_tokens; }
 
-    void add(std::string token) {
-        if (!full()) words_.insert(std::move(token));
+    void add(std::string_view token) {
+        if (!full()) keys_.insert(token_key(token));
     }
 
     // Splits `text` into words, each added with `prefix`.
@@ -51,27 +73,32 @@ public:
         }
     }
 
-    std::vector<std::string> take() { return {words_.begin(), words_.end()}; }
+    std::vector<uint64_t> take() {
+        std::vector<uint64_t> keys(keys_.begin(), keys_.end());
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    }
 
 private:
     void word(std::string_view w, std::string_view prefix) {
         while (!w.empty() && (w.front() == '\'' || w.front() == '-' || w.front() == '_')) w.remove_prefix(1);
         while (!w.empty() && (w.back() == '\'' || w.back() == '-' || w.back() == '_')) w.remove_suffix(1);
-        if (w.size() < min_word) return;
-        std::string token(prefix);
+        if (w.size() < min_word || full()) return;
+        TokenHash hash;
+        hash.add(prefix);
         if (w.size() > max_word) {
             // SpamBayes' "skip" tokens: long runs (base64 leftovers, hashes) by first byte and length.
-            token += "skip:";
-            token += static_cast<char>(std::tolower(static_cast<unsigned char>(w.front())));
-            token += std::to_string(w.size() / 10 * 10);
+            hash.add("skip:");
+            hash.add(ascii_lower(w.front()));
+            hash.add(std::to_string(w.size() / 10 * 10));
         } else {
-            for (char c : w) token.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+            for (char c : w) hash.add(ascii_lower(c));
         }
-        add(std::move(token));
+        keys_.insert(hash.value());
     }
 
     const TokenizerLimits& limits_;
-    std::set<std::string> words_;
+    std::unordered_set<uint64_t> keys_;
 };
 
 bool contains(std::string_view haystack, std::string_view needle) {
@@ -234,26 +261,14 @@ Tokens tokenize_message(std::string_view message, const TokenizerLimits& limits)
     const mime::Part& root = structure.root;
     result.author = author_of(scanned.substr(root.header_start, root.body_start - root.header_start));
     walk.part(structure.root);
-    result.words = out.take();
+    result.keys = out.take();
     return result;
 }
 
 uint64_t token_key(std::string_view token) {
-    uint64_t hash = 14695981039346656037ull;
-    for (char c : token) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ull;
-    }
-    return hash;
-}
-
-std::vector<uint64_t> token_keys(const std::vector<std::string>& words) {
-    std::vector<uint64_t> keys;
-    keys.reserve(words.size());
-    for (const auto& w : words) keys.push_back(token_key(w));
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    return keys;
+    TokenHash hash;
+    hash.add(token);
+    return hash.value();
 }
 
 }  // namespace pochta::spam

@@ -23,7 +23,7 @@ struct TokenizerLimits {
 };
 
 struct Tokens {
-    std::vector<std::string> words;   // distinct, sorted
+    std::vector<uint64_t> keys;       // token_key() of each distinct token, sorted
     bool gtube = false;               // the GTUBE test string is in the message (always spam)
     std::string author;               // the first From address, lowercase; "" when none
 };
@@ -33,7 +33,6 @@ Tokens tokenize_message(std::string_view message, const TokenizerLimits& limits 
 // The 64-bit key a token is counted under in the store (FNV-1a): fixed
 // size rows, and no user's words kept in clear.
 uint64_t token_key(std::string_view token);
-std::vector<uint64_t> token_keys(const std::vector<std::string>& words);
 
 // The Generic Test for Unsolicited Bulk Email.
 inline constexpr std::string_view gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";

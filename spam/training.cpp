@@ -21,7 +21,7 @@ store::SpamLesson lesson_of(std::string_view message, bool spam) {
     store::SpamLesson lesson;
     lesson.digest = store::sha256_hex(message);
     lesson.spam = spam;
-    lesson.tokens = token_keys(tokens.words);
+    lesson.tokens = std::move(tokens.keys);
     lesson.senders = sender_keys(stored_sender(message, tokens.author));
     return lesson;
 }

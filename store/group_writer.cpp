@@ -45,8 +45,12 @@ Overloaded(Fns...) -> Overloaded<Fns...>;
 
 }  // namespace
 
-GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, Summarizer summarize)
-    : db_(std::move(db)), files_(files), ops_(*db_, files, inline_limit), summarize_(std::move(summarize)) {
+GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, size_t expunge_history,
+                         Summarizer summarize)
+    : db_(std::move(db)),
+      files_(files),
+      ops_(*db_, files, inline_limit, expunge_history),
+      summarize_(std::move(summarize)) {
     last_commit_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     sqlite3_wal_hook(
         db_->handle(),

@@ -189,9 +189,29 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
 )sql";
 
-// Migration 6: what delivery remembers for Sieve (README.md, "Sieve at
-// delivery"): duplicate-test marks and one-time notices, gone with the user.
+// Migration 6: the corpus row's generation, changed by every lesson, so
+// the token counts cached in memory (store/spam_token_cache.hpp) are
+// known to be current; when a passed greylisting triplet was last seen,
+// so old triplets can go (README.md, "Greylisting").
 constexpr const char* migration_6 = R"sql(
+ALTER TABLE spam_corpus ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE greylist ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+UPDATE greylist SET last_seen = first_seen;
+)sql";
+
+// Migration 7: expunge tombstones are pruned (Options::expunge_history);
+// expunge_horizon is the highest MODSEQ that may have lost some, so QRESYNC
+// answers below it from the UIDs that still exist (README.md, "IMAP").
+// save_date: when the message came into its mailbox (SAVEDATE, RFC 8514);
+// NULL for rows older than this column (SAVEDATE NIL).
+constexpr const char* migration_7 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN expunge_horizon INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN save_date INTEGER;
+)sql";
+
+// Migration 8: what delivery remembers for Sieve (README.md, "Sieve at
+// delivery"): duplicate-test marks and one-time notices, gone with the user.
+constexpr const char* migration_8 = R"sql(
 CREATE TABLE sieve_marks (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     key     TEXT NOT NULL,
@@ -249,7 +269,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 6> migrations{{
+const std::array<Migration, 8> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -262,6 +282,8 @@ const std::array<Migration, 6> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
     [](Db& db, const BlobFiles&) { db.exec(migration_6); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_7); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_8); },
 }};
 
 }  // namespace

@@ -2,6 +2,7 @@
 // pooled reader in one snapshot, writes through the group writer like
 // every other change.
 #include <algorithm>
+#include <chrono>
 
 #include "store/sqlite_store.hpp"
 
@@ -15,13 +16,26 @@ int64_t find_user(Db& db, const std::string& user) {
     return q->step() ? q->int64(0) : 0;
 }
 
+constexpr int64_t seconds_per_day = 86400;
+
+int64_t unix_now_micros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 uint32_t count(Stmt& q, int column) { return static_cast<uint32_t>(std::max<int64_t>(q.int64(column), 0)); }
 
-SpamCorpus read_corpus(Db& db, int64_t user_id) {
-    auto q = db.cached("SELECT spam_messages, ham_messages FROM spam_corpus WHERE user_id = ?1");
+// The corpus row and its generation, which every lesson changes.
+struct CorpusRow {
+    SpamCorpus corpus;
+    int64_t generation = 0;
+};
+
+CorpusRow read_corpus(Db& db, int64_t user_id) {
+    auto q = db.cached("SELECT spam_messages, ham_messages, generation FROM spam_corpus WHERE user_id = ?1");
     q->bind(1, user_id);
     if (!q->step()) return {};
-    return {count(*q, 0), count(*q, 1)};
+    return {{count(*q, 0), count(*q, 1)}, q->int64(2)};
 }
 
 SpamTokenCount read_token(Db& db, int64_t user_id, uint64_t token) {
@@ -47,11 +61,15 @@ SenderHistory read_sender(Db& db, int64_t user_id, const SenderKey& key) {
 // the corpus; counts never go below zero.
 void add_counts(Db& db, int64_t user_id, const SpamLesson& lesson, bool spam, int delta) {
     {
-        auto q = spam ? db.cached("INSERT INTO spam_corpus(user_id, spam_messages) VALUES (?1, max(?2, 0)) "
-                                  "ON CONFLICT(user_id) DO UPDATE SET spam_messages = max(spam_messages + ?2, 0)")
-                      : db.cached("INSERT INTO spam_corpus(user_id, ham_messages) VALUES (?1, max(?2, 0)) "
-                                  "ON CONFLICT(user_id) DO UPDATE SET ham_messages = max(ham_messages + ?2, 0)");
-        q->bind(1, user_id).bind(2, int64_t{delta}).run();
+        // A new row's generation comes from the clock, so a user deleted and
+        // made again under a reused id cannot meet its predecessor's cached counts.
+        auto q = spam ? db.cached("INSERT INTO spam_corpus(user_id, spam_messages, generation) VALUES (?1, max(?2, 0), ?3) "
+                                  "ON CONFLICT(user_id) DO UPDATE SET spam_messages = max(spam_messages + ?2, 0), "
+                                  "generation = generation + 1")
+                      : db.cached("INSERT INTO spam_corpus(user_id, ham_messages, generation) VALUES (?1, max(?2, 0), ?3) "
+                                  "ON CONFLICT(user_id) DO UPDATE SET ham_messages = max(ham_messages + ?2, 0), "
+                                  "generation = generation + 1");
+        q->bind(1, user_id).bind(2, int64_t{delta}).bind(3, unix_now_micros()).run();
     }
     auto q = spam ? db.cached("INSERT INTO spam_tokens(user_id, token, spam) VALUES (?1, ?2, max(?3, 0)) "
                               "ON CONFLICT(user_id, token) DO UPDATE SET spam = max(spam + ?3, 0)")
@@ -111,9 +129,14 @@ SpamProfile SqliteStore::spam_profile(const std::string& user, const std::vector
     out.tokens.resize(tokens.size());
     for (const auto& key : senders) out.senders.push_back({key});
     if (id == 0) return out;
-    out.corpus = read_corpus(*db, id);
-    if (out.corpus.total() > 0)
-        for (size_t i = 0; i < tokens.size(); ++i) out.tokens[i] = read_token(*db, id, tokens[i]);
+    const CorpusRow corpus = read_corpus(*db, id);
+    out.corpus = corpus.corpus;
+    if (out.corpus.total() > 0) {
+        std::vector<size_t> missing;
+        spam_tokens_.find(id, corpus.generation, tokens, out.tokens, missing);
+        for (size_t i : missing) out.tokens[i] = read_token(*db, id, tokens[i]);
+        spam_tokens_.keep(id, corpus.generation, tokens, out.tokens, missing);
+    }
     for (auto& history : out.senders) history = read_sender(*db, id, history.key);
     return out;
 }
@@ -148,20 +171,33 @@ bool SqliteStore::greylist_pass(const std::string& triplet, int64_t delay_second
     bool pass = false;
     write([&](WriteOps& ops) {
         Db& db = ops.db();
-        auto q = db.cached("SELECT first_seen, passed FROM greylist WHERE triplet = ?1");
+        prune_greylist(db, now);
+        auto q = db.cached("SELECT first_seen, passed, last_seen FROM greylist WHERE triplet = ?1");
         q->bind(1, triplet);
         if (!q->step()) {
-            auto add = db.cached("INSERT INTO greylist(triplet, first_seen) VALUES (?1, ?2)");
+            auto add = db.cached("INSERT INTO greylist(triplet, first_seen, last_seen) VALUES (?1, ?2, ?2)");
             add->bind(1, triplet).bind(2, now).run();
             return;
         }
-        pass = q->int64(1) != 0 || now - q->int64(0) >= delay_seconds;
-        if (pass && q->int64(1) == 0) {
-            auto mark = db.cached("UPDATE greylist SET passed = 1 WHERE triplet = ?1");
-            mark->bind(1, triplet).run();
+        const bool passed = q->int64(1) != 0;
+        pass = passed || now - q->int64(0) >= delay_seconds;
+        // The day a passed triplet was last seen is all pruning needs: one write a day at most.
+        if (pass && (!passed || now - q->int64(2) >= seconds_per_day)) {
+            auto mark = db.cached("UPDATE greylist SET passed = 1, last_seen = ?2 WHERE triplet = ?1");
+            mark->bind(1, triplet).bind(2, now).run();
         }
     });
     return pass;
+}
+
+// Hourly, in the write of a greylisting check: triplets never retried go
+// after two days, passed ones 35 days after they were last seen
+// (README.md, "Greylisting"), so the table does not grow without end.
+void SqliteStore::prune_greylist(Db& db, int64_t now) {
+    int64_t last = greylist_pruned_at_.load();
+    if (now - last < 3600 || !greylist_pruned_at_.compare_exchange_strong(last, now)) return;
+    auto q = db.cached("DELETE FROM greylist WHERE (passed = 0 AND first_seen < ?1) OR (passed <> 0 AND last_seen < ?2)");
+    q->bind(1, now - 2 * seconds_per_day).bind(2, now - 35 * seconds_per_day).run();
 }
 
 }  // namespace pochta::store

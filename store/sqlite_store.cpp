@@ -57,7 +57,7 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
     writer_ = std::make_unique<GroupWriter>(std::move(db), files_, options_.inline_blob_limit,
-                                            options_.summarize);
+                                            options_.expunge_history, options_.summarize);
     checkpointer_ = std::make_unique<Checkpointer>(index, options_.checkpoint_interval,
                                                    [w = writer_.get()] { return w->last_commit(); });
 }
@@ -184,6 +184,26 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
         },
         std::move(prepared));
     return result.get();
+}
+
+// Hashed and parsed here, as append() does; the writer runs them as one
+// task, which is one savepoint: a failure leaves none stored. A failed
+// batch may leave blob files written for it; the store's maintenance at
+// the next open removes files no row names.
+std::vector<AppendResult> SqliteStore::append_all(const std::vector<AppendRequest>& requests) {
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(requests.size());
+    for (const auto& request : requests) {
+        if (request.spool && !request.data.empty())
+            throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
+        prepared.push_back(prepare_content(content_of(request), request.spool.get(), options_.summarize));
+    }
+    std::vector<AppendResult> results;
+    write([&](WriteOps& ops) {
+        results.clear();
+        for (size_t i = 0; i < requests.size(); ++i) results.push_back(ops.append(requests[i], prepared[i]));
+    });
+    return results;
 }
 
 FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& update) {

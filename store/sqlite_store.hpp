@@ -6,6 +6,7 @@
 // users' Sieve scripts in sieve_ops.cpp.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include "store/dir_lock.hpp"
 #include "store/group_writer.hpp"
 #include "store/read_pool.hpp"
+#include "store/spam_token_cache.hpp"
 #include "store/store.hpp"
 #include "store/write_ops.hpp"
 
@@ -61,6 +63,7 @@ public:
     std::vector<std::string> subscriptions(const std::string& user) override;
 
     AppendResult append(const AppendRequest& request) override;
+    std::vector<AppendResult> append_all(const std::vector<AppendRequest>& requests) override;
     FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) override;
     CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                              bool move) override;
@@ -148,6 +151,9 @@ private:
     std::map<int64_t, MailboxSnapshot> snapshots_;
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
+    SpamTokenCache spam_tokens_{1 << 16};   // about 3 MiB when full
+    std::atomic<int64_t> greylist_pruned_at_{0};
+    void prune_greylist(Db& db, int64_t now);
 };
 
 }  // namespace pochta::store

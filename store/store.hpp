@@ -39,6 +39,10 @@ struct MailboxInfo {
     uint64_t highestmodseq = 0;
     uint32_t messages = 0;
     uint32_t unseen = 0;
+    // Tombstones of expunges at or below this MODSEQ may have been pruned
+    // (Options::expunge_history): expunged_since(id, m) with m below it is
+    // incomplete, and a caller must work from the UIDs that still exist.
+    uint64_t expunge_horizon = 0;
 };
 
 // Flag bits; keywords are kept as strings.
@@ -56,6 +60,7 @@ struct MessageInfo {
     uint64_t size = 0;           // octets of the stored message
     uint64_t crlf_size = 0;      // octets with every bare LF sent as CRLF (POP3 LIST, IMAP RFC822.SIZE)
     std::string pop3_uidl;       // stable forever, unique per user
+    int64_t save_date = 0;       // unix seconds it came into this mailbox (RFC 8514); 0: not known
 };
 
 // What a commit changed, for sessions that must hear of it (IMAP IDLE and
@@ -236,6 +241,9 @@ struct Options {
     // it only happens when no other process has the store open, so a CLI
     // command never removes the files of a delivery the server has in flight.
     bool maintenance = true;
+    // Expunge tombstones kept per mailbox for QRESYNC (the newest ones);
+    // older ones are pruned and raise MailboxInfo::expunge_horizon.
+    size_t expunge_history = 10000;
     // Computed at delivery/APPEND, and on first read for messages stored
     // without one. Empty: no summaries.
     Summarizer summarize;
@@ -331,6 +339,9 @@ public:
 
     // ---- Messages.
     virtual AppendResult append(const AppendRequest& request) = 0;
+    // MULTIAPPEND (RFC 3502): every message in one transaction, all or
+    // none; results in the requests' order.
+    virtual std::vector<AppendResult> append_all(const std::vector<AppendRequest>& requests) = 0;
     virtual FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) = 0;
     // COPY / MOVE (RFC 6851: a move keeps the POP3 UIDL and expunges the
     // source in the same transaction). UIDs that no longer exist are skipped.
@@ -354,7 +365,8 @@ public:
     virtual std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                                  RowParts parts) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
-    // expunged since then.
+    // expunged since then (ascending; complete only for a `modseq` at or
+    // above the mailbox's expunge_horizon).
     virtual std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) = 0;
     virtual std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) = 0;
     // \Recent, cheaply: returns the first UID that is recent for the caller

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,7 +33,7 @@ struct DerivedData {
 
 class WriteOps {
 public:
-    WriteOps(Db& db, const BlobFiles& files, size_t inline_limit);
+    WriteOps(Db& db, const BlobFiles& files, size_t inline_limit, size_t expunge_history);
 
     // Creates the user and any missing default mailbox (subscribed); returns INBOX's id.
     int64_t ensure_user(const std::string& user);
@@ -134,7 +135,10 @@ private:
     uint32_t allocate_uids(int64_t mailbox_id, size_t count);
     uint64_t bump_modseq(int64_t mailbox_id);
     void insert_message(int64_t mailbox_id, uint32_t uid, uint64_t modseq, const MessageRow& row);
+    // Adds tombstones; now and then prunes the mailbox's oldest beyond
+    // expunge_history (prune_tombstones).
     void record_expunged(int64_t mailbox_id, const std::vector<uint32_t>& uids, uint64_t modseq);
+    void prune_tombstones(int64_t mailbox_id);
     void note(ChangeEvent::Kind kind, const std::string& user, int64_t mailbox_id, uint64_t modseq);
 
     int64_t blob_id(const PreparedMessage& prepared, std::string_view data);
@@ -156,6 +160,10 @@ private:
     Db& db_;
     const BlobFiles& files_;
     size_t inline_limit_;
+    size_t expunge_history_;
+    // Tombstones added per mailbox since its last prune: counting them in
+    // the index on every expunge would cost what pruning saves.
+    std::map<int64_t, size_t> tombstones_added_;
     std::string uidl_tag_;
     std::vector<std::string> dead_files_;
     std::vector<ChangeEvent> events_;

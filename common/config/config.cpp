@@ -171,6 +171,8 @@ private:
                 walk_spam(get_table(node, "spam"));
             } else if (k == "sieve") {
                 walk_sieve(get_table(node, "sieve"));
+            } else if (k == "acme") {
+                walk_acme(get_table(node, "acme"));
             } else {
                 unknown(key, "");
             }
@@ -315,6 +317,62 @@ private:
         if (!id.empty() && !is_valid_hostname(id))
             fail(node.source(), fmt::format("{} '{}' is not a valid host name", key, id));
         return id;
+    }
+
+    std::vector<std::string> get_strings(const toml::node& node, const std::string& full) const {
+        if (!node.is_array()) fail(node.source(), fmt::format("{} must be an array of strings", full));
+        std::vector<std::string> out;
+        for (const toml::node& item : *node.as_array()) out.push_back(get_string(item, "each entry of " + full));
+        return out;
+    }
+
+    void walk_acme(const toml::table& table) {
+        auto& a = config_.acme;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("acme.{}", k);
+            remember(key, full);
+            if (k == "directory") {
+                a.directory = get_string(node, full);
+                if (!a.directory.starts_with("https://")) fail(node.source(), "acme.directory must be an https:// URL");
+            } else if (k == "contact") {
+                a.contact = get_strings(node, full);
+                for (const auto& c : a.contact)
+                    if (!c.starts_with("mailto:") || c.find_first_of("\",\\ \t") != std::string::npos)
+                        fail(node.source(), fmt::format("acme.contact: '{}' is not a mailto: URL", c));
+            } else if (k == "names") {
+                a.names = get_strings(node, full);
+                for (auto& name : a.names) {
+                    name = to_lower(name);
+                    if (!is_valid_hostname(name))
+                        fail(node.source(), fmt::format("acme.names: '{}' is not a valid host name", name));
+                }
+            } else if (k == "challenge") {
+                std::string challenge = get_string(node, full);
+                if (challenge != "tls-alpn-01" && challenge != "http-01")
+                    fail(node.source(), "acme.challenge must be \"tls-alpn-01\" or \"http-01\"");
+                a.http_01 = challenge == "http-01";
+            } else if (k == "ca_file") {
+                a.ca_file = get_path(node, full);
+            } else {
+                unknown(key, "acme.");
+            }
+        }
+        if (a.directory.empty()) fail(table.source(), "[acme] needs directory");
+    }
+
+    // [acme] manages the certificate the listeners use.
+    void apply_acme() {
+        auto& a = config_.acme;
+        if (a.directory.empty()) return;
+        if (!config_.tls.cert.empty())
+            fail(config_.lines.tls_cert, "[acme] manages the certificate: remove tls.cert and tls.key");
+        config_.tls.cert = config_.data_dir / "acme" / "fullchain.pem";
+        config_.tls.key = config_.data_dir / "acme" / "privkey.pem";
+        if (!a.names.empty()) return;
+        a.names.push_back(to_lower(config_.hostname));
+        for (const auto& domain : config_.domains)
+            for (const char* prefix : {"autoconfig.", "mta-sts."}) a.names.push_back(prefix + domain);
     }
 
     void walk_sieve(const toml::table& table) {
@@ -549,6 +607,7 @@ private:
         for (const char* required : {"hostname", "data_dir", "domains", "users_file"})
             if (!root.contains(required)) fail(0, fmt::format("missing required key '{}'", required));
         if (config_.dkim.keys_dir.empty()) config_.dkim.keys_dir = config_.data_dir / "dkim";
+        apply_acme();
 
         // Every service offers TLS (implicit, or STARTTLS/STLS), so each needs a certificate.
         const auto& l = config_.listen;

@@ -47,6 +47,17 @@ struct Config {
         std::string ciphers;             // the TLS 1.2 cipher list; "" = the built-in ECDHE+AEAD list
     } tls;
 
+    // README.md, "ACME certificates": on when `directory` is set; the
+    // certificate and key then live under data_dir/acme/ (tls.cert, tls.key).
+    struct Acme {
+        std::string directory;                  // the ACME directory URL (https)
+        std::vector<std::string> contact;       // "mailto:..." URLs
+        // Default: hostname, then autoconfig.D and mta-sts.D for each domain.
+        std::vector<std::string> names;
+        bool http_01 = false;                   // challenge = "http-01" (default "tls-alpn-01")
+        std::filesystem::path ca_file;          // resolved; empty = the system CAs
+    } acme;
+
     struct Listen {
         std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s, sieve;
     } listen;

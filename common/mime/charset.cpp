@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";
 
+size_t ascii_run_end(std::string_view s, size_t i) {
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    return i;
+}
+
 // Length of the valid UTF-8 sequence at s[i], 0 when invalid (overlongs,
 // surrogates and code points past U+10FFFF are invalid).
 size_t utf8_sequence(std::string_view s, size_t i) {
@@ -98,6 +103,12 @@ std::string sanitize_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (size_t i = 0; i < text.size();) {
+        const size_t ascii_end = ascii_run_end(text, i);   // most text is ASCII: copied by the run
+        if (ascii_end > i) {
+            out.append(text.substr(i, ascii_end - i));
+            i = ascii_end;
+            continue;
+        }
         size_t len = utf8_sequence(text, i);
         if (len == 0) {
             out.append(replacement);

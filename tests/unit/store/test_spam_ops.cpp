@@ -81,6 +81,21 @@ TEST_CASE("greylisting: a new triplet waits, then passes for good", "[store][spa
     CHECK_FALSE(store->greylist_pass("192.0.2.0/24 a@b e@f", 300, 1301));
 }
 
+TEST_CASE("greylisting forgets triplets never retried after two days, passed ones 35 days after last seen",
+          "[store][spam]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    const int64_t day = 86400;
+    CHECK_FALSE(store->greylist_pass("net a@b never@retried", 300, 1000));
+    CHECK_FALSE(store->greylist_pass("net a@b c@d", 300, 1000));
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1300));
+    CHECK_FALSE(store->greylist_pass("net x@y z@w", 300, 1000 + 3 * day));   // the hourly pruning runs
+    CHECK(query_int(tmp.data(), "SELECT count(*) FROM greylist WHERE triplet = 'net a@b never@retried'") == 0);
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1000 + 10 * day));          // seen again: kept longer
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1000 + 44 * day));
+    CHECK_FALSE(store->greylist_pass("net a@b c@d", 300, 1000 + 80 * day));    // 36 days unseen: new again
+}
+
 TEST_CASE("a purged user's spam data goes with the user", "[store][spam]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
@@ -88,4 +103,28 @@ TEST_CASE("a purged user's spam data goes with the user", "[store][spam]") {
     store->purge_user("alice@example.org");
     CHECK(query_int(tmp.data(), "SELECT count(*) FROM spam_tokens") == 0);
     CHECK(query_int(tmp.data(), "SELECT count(*) FROM sender_history") == 0);
+}
+
+TEST_CASE("counts kept in memory give way to every lesson, from this process or another", "[store][spam]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    const std::string user = "alice@example.org";
+    store->spam_learn(user, {lesson("m1", true)});
+    CHECK(store->spam_profile(user, {22, 44}, {}).tokens[0].spam == 1);   // now cached
+
+    auto other = Store::open(tmp.data());   // as `pochta spam train` while the server runs
+    other->spam_learn(user, {lesson("m2", true)});
+    auto profile = store->spam_profile(user, {22, 44}, {});
+    CHECK(profile.tokens[0].spam == 2);
+    CHECK(profile.tokens[1].spam == 0);
+
+    // A user purged and made again starts from nothing, not from the old counts.
+    store->purge_user(user);
+    SpamLesson fresh = lesson("m3", false);
+    fresh.tokens = {44};
+    store->spam_learn(user, {fresh});
+    profile = store->spam_profile(user, {22, 44}, {});
+    CHECK(profile.tokens[0].spam == 0);
+    CHECK(profile.tokens[0].ham == 0);
+    CHECK(profile.tokens[1].ham == 1);
 }
