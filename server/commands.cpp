@@ -15,6 +15,7 @@
 #include "common/auth/directory.hpp"
 #include "server/cli.hpp"
 #include "server/cli_user.hpp"
+#include "smtp/sieve_run.hpp"
 #include "common/util/strings.hpp"
 #include "store/store.hpp"
 
@@ -126,6 +127,7 @@ int check_config(const Config& config) {
     for (const auto& warning : secret_file_warnings(config)) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     server_tls(config);  // the certificate, key and [tls] settings as serve loads them
     auth::Snapshot::load(config);
+    smtp::load_global_scripts(config.sieve);  // [sieve] before/after compile as serve compiles them
     std::printf("%s: ok\n", config.file.c_str());
     return 0;
 }

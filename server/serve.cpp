@@ -182,6 +182,7 @@ int serve(const Config& config) {
         acme::ensure_placeholder(acme::acme_files(config), config.hostname);
     }
     std::shared_ptr<net::TlsContext> tls = server_tls(config, acme_answers);
+    smtp::GlobalScripts global_scripts = smtp::load_global_scripts(config.sieve);  // before any port is bound
 
     net::EventLoop loop;
     net::Server server(loop, tls, config.limits.max_connections, config.limits.max_connections_per_ip,
@@ -244,9 +245,13 @@ int serve(const Config& config) {
                                                        [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
+    // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
+    smtp::SieveDelivery sieve_delivery(smtp::SieveDelivery::Services{
+        config, *async_store, directory, forwarding.get(), std::move(global_scripts), {}});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
-                                                                               spam_filter.get(), &outbound_limits});
+                                                                               spam_filter.get(), &outbound_limits,
+                                                                               &sieve_delivery});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),

@@ -480,38 +480,52 @@ void Session::deliver() {
     if (relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*relay_from));
     std::string queue_id = tx_->queue_id;
     if (submission()) note_correspondents(recipients);
+    std::optional<SieveEnvelope> sieve = sieve_envelope(parts);
     reset_transaction();
     input_ = Input::waiting;
     conn_->pause_input();
+    if (sieve) return filter_then_store(std::move(*sieve), std::move(parts), std::move(log_line));
+    store_parts(std::move(parts), std::move(log_line), std::move(queue_id), {});
+}
+
+void Session::store_parts(std::vector<store::Delivery> parts, std::string log_line, std::string queue_id,
+                          SieveFollowUps follow_ups) {
     // One reply for every part: the first failure, or 250 once all are stored.
     struct Outcome {
         size_t left = 0;
         store::Error error;
+        SieveFollowUps follow_ups;
     };
+    SieveDelivery* sieve = ctx_.sieve;
+    auto answer = [session = ref(), log_line, queue_id, &received = received_counter(listener_)](store::Error error) {
+        if (error.empty()) received.inc();
+        Session* self = session.get();
+        if (!self) {
+            if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
+            return;
+        }
+        if (error.empty()) log::info("{} result=accepted", log_line);
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
+        self->resume_after_async();
+    };
+    if (parts.empty()) {  // every copy discarded: accepted, nothing to keep
+        if (sieve) return sieve->follow_up(std::move(follow_ups), [answer] { answer({}); });
+        return answer({});
+    }
     auto outcome = std::make_shared<Outcome>();
     outcome->left = parts.size();
+    outcome->follow_ups = std::move(follow_ups);
     std::vector<std::string> local_users;
     for (const auto& part : parts) local_users.insert(local_users.end(), part.local_users.begin(), part.local_users.end());
     for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome, local_users, &ctx = ctx_,
-                                             &received = received_counter(listener_)](store::Error error) {
+        ctx_.store.deliver(std::move(part), [answer, log_line, outcome, sieve, local_users, &ctx = ctx_](store::Error error) {
             if (!error.empty() && outcome->error.empty()) outcome->error = error;
             if (--outcome->left > 0) return;
             error = outcome->error;
             if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-            if (error.empty()) {
-                received.inc();
-                warn_filling_mailboxes(ctx.store, ctx.config, local_users);
-            }
-            Session* self = session.get();
-            if (!self) {
-                if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
-                return;
-            }
-            if (error.empty()) log::info("{} result=accepted", log_line);
-            self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                      : storage_failure_reply(error));
-            self->resume_after_async();
+            if (error.empty()) warn_filling_mailboxes(ctx.store, ctx.config, local_users);
+            if (error.empty() && sieve) return sieve->follow_up(std::move(outcome->follow_ups), [answer] { answer({}); });
+            answer(error);
         });
 }
 

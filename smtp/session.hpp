@@ -3,6 +3,7 @@
 // hands accepted mail to the store. Runs on the loop thread only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include "smtp/forwarding.hpp"
 #include "smtp/message_body.hpp"
 #include "smtp/outbound_limits.hpp"
+#include "smtp/sieve_delivery.hpp"
 #include "smtp/spam_checks.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
@@ -44,6 +46,7 @@ struct SessionContext {
     const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
+    SieveDelivery* sieve = nullptr;     // users' scripts at delivery; none: every copy to INBOX (or Junk)
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
@@ -86,6 +89,7 @@ private:
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
         std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
         bool quota_checked = false;          // smtp/quota_checks.cpp
+        std::map<std::string, SpamTest> spam_tests;  // the verdicts for Sieve's spamtest, by user
     };
 
     void reply(const std::string& text);
@@ -148,6 +152,13 @@ private:
     void accept_recipient(Recipient recipient);
     void accept_recipient_within_quota(Recipient recipient);
     void deliver_within_quota();
+    // Sieve at delivery (smtp/sieve_delivery.cpp): what the scripts know of
+    // the transaction; nullopt when no script runs (no local recipient).
+    std::optional<SieveEnvelope> sieve_envelope(const std::vector<store::Delivery>& parts) const;
+    void filter_then_store(SieveEnvelope envelope, std::vector<store::Delivery> parts, std::string log_line);
+    // Stores every part; one reply for all of them, then the follow-ups.
+    void store_parts(std::vector<store::Delivery> parts, std::string log_line, std::string queue_id,
+                     SieveFollowUps follow_ups);
     void fill_content(store::Delivery& delivery, const std::vector<store::ContentEdit>& edits,
                       std::shared_ptr<store::Spool> edited);
     // One delivery per spam group (or the one), each with its content (smtp/spam_checks.cpp).

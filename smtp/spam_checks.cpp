@@ -200,6 +200,8 @@ void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::stri
 
 void Session::accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields) {
     tx_->spam_groups = spam_groups(verdicts, extra_fields);
+    for (const auto& v : verdicts)
+        tx_->spam_tests[v.user] = spam_test(v.verdict.score, v.verdict.thresholds.reject_score);
     store_edits();
 }
 

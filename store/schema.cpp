@@ -266,6 +266,17 @@ BEGIN
 END;
 )sql";
 
+// Migration 10: what delivery remembers for Sieve (README.md, "Sieve at
+// delivery"): duplicate-test marks and one-time notices, gone with the user.
+constexpr const char* migration_10 = R"sql(
+CREATE TABLE sieve_marks (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -315,7 +326,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 9> migrations{{
+const std::array<Migration, 10> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -331,6 +342,7 @@ const std::array<Migration, 9> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_7); },
     [](Db& db, const BlobFiles&) { db.exec(migration_8); },
     [](Db& db, const BlobFiles&) { db.exec(migration_9); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_10); },
 }};
 
 }  // namespace

@@ -90,6 +90,8 @@ public:
     void activate_sieve_script(const std::string& user, const std::string& name) override;
     void delete_sieve_script(const std::string& user, const std::string& name) override;
     void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
+    bool sieve_marked(const std::string& user, const std::string& key, int64_t now) override;
+    void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) override;
 
     ImportClaim claim_import(const ImportTarget& target) override;
     ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,

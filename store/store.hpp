@@ -22,6 +22,7 @@
 #include "store/integrity.hpp"
 #include "store/result.hpp"
 #include "store/spam_data.hpp"
+#include "store/sieve_marks.hpp"
 #include "store/sieve_scripts.hpp"
 
 namespace pochta::store {
@@ -124,6 +125,18 @@ struct CopyResult {
     std::vector<uint32_t> dest_uids;
 };
 
+// Where Sieve filed a message for one local user (README.md, "Sieve at
+// delivery"): one copy in `mailbox` ("" = the Delivery's folder), with
+// these flags. A mailbox that does not exist is created with `create`
+// (RFC 5490 :create), else the copy goes to INBOX.
+struct Filing {
+    std::string user;
+    std::string mailbox;
+    bool create = false;
+    uint32_t flags = 0;                      // Flag bits
+    std::vector<std::string> keywords;       // invalid ones are dropped
+};
+
 // One accepted message and where it goes. `data` is the message exactly as
 // it is to be stored for local recipients (Return-Path and Received already
 // prepended); relay copies skip the first `relay_skip` bytes (the
@@ -147,6 +160,7 @@ struct Delivery {
     SpecialUse folder = SpecialUse::none;
     std::vector<std::string> remote_rcpts;   // outbound queue
     int64_t internal_date = 0;               // unix seconds; 0 = now
+    std::vector<Filing> filings;             // copies Sieve placed, besides local_users
 };
 
 struct QueueEntry {
@@ -500,6 +514,10 @@ public:
     virtual ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
                                            const std::vector<ImportMessage>& messages,
                                            const std::string& progress) = 0;
+    // ---- Sieve at delivery (README.md, "Sieve at delivery"; store/sieve_marks.cpp):
+    // the duplicate test's marks and one-time notices, per user and key.
+    virtual bool sieve_marked(const std::string& user, const std::string& key, int64_t now) = 0;
+    virtual void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

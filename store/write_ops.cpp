@@ -69,7 +69,7 @@ int64_t unix_now() {
 }
 
 std::string check_delivery(const Delivery& d) {
-    if (d.local_users.empty() && d.remote_rcpts.empty()) return "delivery has no recipients";
+    if (d.local_users.empty() && d.remote_rcpts.empty() && d.filings.empty()) return "delivery has no recipients";
     if (d.spool && !d.data.empty()) return "a spooled delivery carries its data in the spool";
     if (d.relay_skip > (d.spool ? d.spool->size() : d.data.size()))
         return "relay_skip beyond the end of the message";
@@ -80,6 +80,8 @@ std::string check_delivery(const Delivery& d) {
         if (auto e = check_address("local user", u, false); !e.empty()) return e;
     for (const auto& r : d.remote_rcpts)
         if (auto e = check_address("recipient", r, false); !e.empty()) return e;
+    for (const auto& f : d.filings)
+        if (auto e = check_address("local user", f.user, false); !e.empty()) return e;
     if (!d.remote_rcpts.empty()) {
         if (d.queue_id.empty() || d.queue_id.size() > max_queue_id_length)
             return "queue id missing or too long";
@@ -207,7 +209,7 @@ void WriteOps::cache_derived(const std::string& sha256, const DerivedData& deriv
 }
 
 void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob, int64_t internal_date,
-                              uint64_t size, uint64_t crlf_size) {
+                              uint64_t size, uint64_t crlf_size, uint32_t flags, std::string keywords) {
     const uint32_t uid = allocate_uids(mailbox_id, 1);
     const uint64_t modseq = bump_modseq(mailbox_id);
     MessageRow row;
@@ -216,6 +218,8 @@ void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64
     row.crlf_size = crlf_size;
     row.blob_id = blob;
     row.pop3_uidl = next_uidl();
+    row.flags = flags;
+    row.keywords = std::move(keywords);
     insert_message(mailbox_id, uid, modseq, row);
     note(ChangeEvent::Kind::appended, user, mailbox_id, modseq);
 }
@@ -226,6 +230,7 @@ void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
         add_to_mailbox(user, delivery_mailbox(user, d.folder), blob, date, data.size(), prepared.crlf_size);
+    for (const auto& filing : d.filings) file(filing, d.folder, blob, date, data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
 }
 

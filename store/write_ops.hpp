@@ -154,7 +154,11 @@ private:
 
     int64_t blob_id(const PreparedMessage& prepared, std::string_view data);
     void add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob_id, int64_t internal_date,
-                        uint64_t size, uint64_t crlf_size);
+                        uint64_t size, uint64_t crlf_size, uint32_t flags = 0, std::string keywords = {});
+    // A copy Sieve placed (store/filing_ops.cpp).
+    void file(const Filing& filing, SpecialUse folder, int64_t blob_id, int64_t internal_date, uint64_t size,
+              uint64_t crlf_size);
+    int64_t filing_mailbox(const Filing& filing, SpecialUse folder);
     void enqueue(const Delivery& delivery, int64_t blob_id);   // queue_ops.cpp
     std::string next_uidl();
     // Row ids for mailboxes and messages come from counters in meta, never

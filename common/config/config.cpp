@@ -114,6 +114,13 @@ private:
         return resolve(text);
     }
 
+    std::vector<fs::path> get_paths(const toml::node& node, std::string_view key) const {
+        if (!node.is_array()) fail(node.source(), fmt::format("{} must be an array of paths", key));
+        std::vector<fs::path> out;
+        for (const toml::node& item : *node.as_array()) out.push_back(get_path(item, fmt::format("each entry of {}", key)));
+        return out;
+    }
+
     void remember(const toml::key& key, std::string_view full) { lines_[std::string(full)] = key.source().begin.line; }
     unsigned line_of(const std::string& full) const {
         auto it = lines_.find(full);
@@ -409,6 +416,10 @@ private:
                 s.max_scripts = static_cast<unsigned>(get_int(node, full, 1, 1000));
             else if (k == "max_script_size")
                 s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
+            else if (k == "before" || k == "after")
+                (k == "before" ? s.before : s.after) = get_paths(node, full);
+            else if (k == "global_dir")
+                s.global_dir = get_path(node, full);
             else
                 unknown(key, "sieve.");
         }

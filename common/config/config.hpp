@@ -168,6 +168,10 @@ struct Config {
     struct Sieve {
         unsigned max_scripts = 20;
         uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
+        // Delivery (README.md, "Sieve at delivery"): the admin's scripts run
+        // before and after each user's, and where include :global looks.
+        std::vector<std::filesystem::path> before, after;
+        std::filesystem::path global_dir;          // empty: include :global finds nothing
     } sieve;
 
     // The HTTP listeners (README.md, "Autoconfig, MTA-STS and metrics").
