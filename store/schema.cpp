@@ -189,6 +189,31 @@ CREATE TABLE sieve_scripts (
 CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE active <> 0;
 )sql";
 
+// Migration 7: vacation replies (README.md, "Vacation and forwarding"):
+// when each sender may get the next reply under each handle, and the
+// settings behind the scripts `pochta vacation` and `pochta forward` write.
+// Both go with the user.
+constexpr const char* migration_7 = R"sql(
+CREATE TABLE vacation_replies (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    handle  TEXT NOT NULL,
+    sender  TEXT NOT NULL,
+    next    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, handle, sender)
+) WITHOUT ROWID;
+CREATE TABLE managed_sieve (
+    user_id          INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    own_script       TEXT NOT NULL,
+    forward_to       TEXT NOT NULL,
+    forward_keep     INTEGER NOT NULL,
+    vacation         INTEGER NOT NULL,
+    vacation_subject TEXT NOT NULL,
+    vacation_message TEXT NOT NULL,
+    vacation_until   TEXT NOT NULL,
+    vacation_days    INTEGER NOT NULL
+);
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -238,7 +263,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 5> migrations{{
+const std::array<Migration, 7> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -250,6 +275,8 @@ const std::array<Migration, 5> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_3); },
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
+    [](Db&, const BlobFiles&) {},  // 6: another branch's, renumbered at merge
+    [](Db& db, const BlobFiles&) { db.exec(migration_7); },
 }};
 
 }  // namespace

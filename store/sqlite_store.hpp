@@ -86,6 +86,9 @@ public:
     void activate_sieve_script(const std::string& user, const std::string& name) override;
     void delete_sieve_script(const std::string& user, const std::string& name) override;
     void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
+    bool vacation_claim(const VacationMark& mark) override;
+    std::optional<ManagedSieve> managed_sieve(const std::string& user) override;
+    void set_managed_sieve(const std::string& user, const ManagedSieve& settings) override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

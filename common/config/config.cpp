@@ -319,9 +319,20 @@ private:
                 s.max_scripts = static_cast<unsigned>(get_int(node, full, 1, 1000));
             else if (k == "max_script_size")
                 s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
+            else if (k == "vacation_min_period" || k == "vacation_max_period")
+                (k == "vacation_min_period" ? s.vacation_min_period : s.vacation_max_period) =
+                    get_vacation_period(node, full);
             else
                 unknown(key, "sieve.");
         }
+        if (s.vacation_min_period > s.vacation_max_period)
+            fail(table.source(), "sieve.vacation_min_period is above sieve.vacation_max_period");
+    }
+
+    std::chrono::seconds get_vacation_period(const toml::node& node, const std::string& key) {
+        auto period = get_duration(node, key);
+        if (period > std::chrono::hours(24 * 365)) fail(node.source(), key + " must be at most 365d");
+        return period;
     }
 
     void walk_srs(const toml::table& table) {

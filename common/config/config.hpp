@@ -147,6 +147,9 @@ struct Config {
     struct Sieve {
         unsigned max_scripts = 20;
         uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
+        // The bounds of a vacation action's :days/:seconds (README.md "Vacation and forwarding").
+        std::chrono::seconds vacation_min_period{24 * 3600};
+        std::chrono::seconds vacation_max_period{60 * 24 * 3600};
     } sieve;
 
     // Where some keys were written, so check_config_files() can point at
