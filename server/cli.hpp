@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
+int vacation(const Args& args, const Config& config);
+int forward(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws
@@ -55,6 +58,14 @@ std::shared_ptr<net::TlsContext> server_tls(const Config& config);
 // The store for a short command beside a server that may be running (no
 // clean-up of its temporary files).
 std::unique_ptr<store::Store> open_store(const Config& config);
+
+// The canonical address of a user of the users file, or nullopt after
+// saying it is unknown (cli_sieve.cpp).
+std::optional<std::string> known_user(const Config& config, const std::string& address);
+// Stores `source` as the user's script `name` within the [sieve] quotas:
+// 0, or 1 after saying why not (`what` names the source in the message).
+int put_script(store::Store& store, const Config& config, const std::string& user, const std::string& name,
+               const std::string& source, const std::string& what);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

@@ -22,6 +22,8 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"vacation", Arguments::required, vacation},
+    {"forward", Arguments::required, forward},
 };
 
 }  // namespace

@@ -98,6 +98,10 @@ int usage() {
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
+        "  vacation set ADDRESS --message FILE [--subject S] [--days N] [--until YYYY-MM-DD]   auto-reply on\n"
+        "  vacation clear ADDRESS         auto-reply off\n"
+        "  forward set ADDRESS TO... [--keep]   forward the user's mail (--keep: and keep a copy)\n"
+        "  forward clear ADDRESS          forwarding off\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

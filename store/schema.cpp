@@ -196,7 +196,7 @@ CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE act
 constexpr const char* migration_7 = R"sql(
 CREATE TABLE vacation_replies (
     user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    handle  TEXT NOT NULL,
+    handle  TEXT NOT NULL,  -- SHA-256 of the vacation action's handle
     sender  TEXT NOT NULL,
     next    INTEGER NOT NULL,
     PRIMARY KEY (user_id, handle, sender)

@@ -3,6 +3,7 @@
 // recorded in one write so concurrent deliveries reply once; and the
 // settings behind the scripts `pochta vacation` and `pochta forward` write.
 #include "common/util/strings.hpp"
+#include "store/sha256.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace pochta::store {
@@ -27,17 +28,18 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 bool SqliteStore::vacation_claim(const VacationMark& mark) {
     bool due = false;
+    const std::string handle = sha256_hex(mark.handle);  // a handle made of the reason may be 64 KiB
     write([&](WriteOps& ops) {
         Db& db = ops.db();
         const int64_t id = ops.ensure_user(mark.user);
         auto prune = db.cached("DELETE FROM vacation_replies WHERE user_id = ?1 AND next <= ?2");
         prune->bind(1, id).bind(2, mark.now).run();
         auto seen = db.cached("SELECT 1 FROM vacation_replies WHERE user_id = ?1 AND handle = ?2 AND sender = ?3");
-        seen->bind(1, id).bind(2, mark.handle).bind(3, mark.sender);
+        seen->bind(1, id).bind(2, handle).bind(3, mark.sender);
         due = !seen->step();
         if (!due || mark.period <= 0) return;
         auto add = db.cached("INSERT INTO vacation_replies(user_id, handle, sender, next) VALUES (?1, ?2, ?3, ?4)");
-        add->bind(1, id).bind(2, mark.handle).bind(3, mark.sender).bind(4, mark.now + mark.period).run();
+        add->bind(1, id).bind(2, handle).bind(3, mark.sender).bind(4, mark.now + mark.period).run();
     });
     return due;
 }
