@@ -26,20 +26,26 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 }  // namespace
 
+// The statements name the user by address (ensure_user returns INBOX's id).
 bool SqliteStore::vacation_claim(const VacationMark& mark) {
     bool due = false;
     const std::string handle = sha256_hex(mark.handle);  // a handle made of the reason may be 64 KiB
     write([&](WriteOps& ops) {
         Db& db = ops.db();
-        const int64_t id = ops.ensure_user(mark.user);
-        auto prune = db.cached("DELETE FROM vacation_replies WHERE user_id = ?1 AND next <= ?2");
-        prune->bind(1, id).bind(2, mark.now).run();
-        auto seen = db.cached("SELECT 1 FROM vacation_replies WHERE user_id = ?1 AND handle = ?2 AND sender = ?3");
-        seen->bind(1, id).bind(2, handle).bind(3, mark.sender);
+        ops.ensure_user(mark.user);
+        auto prune = db.cached(
+            "DELETE FROM vacation_replies WHERE user_id = (SELECT id FROM users WHERE address = ?1) AND next <= ?2");
+        prune->bind(1, mark.user).bind(2, mark.now).run();
+        auto seen = db.cached(
+            "SELECT 1 FROM vacation_replies WHERE user_id = (SELECT id FROM users WHERE address = ?1) "
+            "AND handle = ?2 AND sender = ?3");
+        seen->bind(1, mark.user).bind(2, handle).bind(3, mark.sender);
         due = !seen->step();
         if (!due || mark.period <= 0) return;
-        auto add = db.cached("INSERT INTO vacation_replies(user_id, handle, sender, next) VALUES (?1, ?2, ?3, ?4)");
-        add->bind(1, id).bind(2, handle).bind(3, mark.sender).bind(4, mark.now + mark.period).run();
+        auto add = db.cached(
+            "INSERT INTO vacation_replies(user_id, handle, sender, next) "
+            "SELECT id, ?2, ?3, ?4 FROM users WHERE address = ?1");
+        add->bind(1, mark.user).bind(2, handle).bind(3, mark.sender).bind(4, mark.now + mark.period).run();
     });
     return due;
 }
@@ -71,11 +77,12 @@ void SqliteStore::set_managed_sieve(const std::string& user, const ManagedSieve&
             drop->bind(1, user).run();
             return;
         }
+        ops.ensure_user(user);
         auto q = db.cached(
             "INSERT OR REPLACE INTO managed_sieve(user_id, own_script, forward_to, forward_keep, vacation, "
             "vacation_subject, vacation_message, vacation_until, vacation_days) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-        q->bind(1, ops.ensure_user(user)).bind(2, m.own_script).bind(3, join_lines(m.forward_to));
+            "SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 FROM users WHERE address = ?1");
+        q->bind(1, user).bind(2, m.own_script).bind(3, join_lines(m.forward_to));
         q->bind(4, int64_t{m.forward_keep}).bind(5, int64_t{m.vacation}).bind(6, m.vacation_subject);
         q->bind(7, m.vacation_message).bind(8, m.vacation_until).bind(9, int64_t{m.vacation_days});
         q->run();

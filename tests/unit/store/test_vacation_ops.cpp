@@ -24,6 +24,7 @@ VacationMark mark(std::string sender, int64_t now, int64_t period = 100, std::st
 TEST_CASE("a sender gets one vacation reply per period and handle", "[store][vacation]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
+    store->ensure_user("first@example.org");  // user ids and mailbox ids differ from here on
     CHECK(store->vacation_claim(mark("bob@x.example", 1000)));
     CHECK_FALSE(store->vacation_claim(mark("bob@x.example", 1001)));
     CHECK_FALSE(store->vacation_claim(mark("bob@x.example", 1099)));
@@ -31,6 +32,7 @@ TEST_CASE("a sender gets one vacation reply per period and handle", "[store][vac
     CHECK(store->vacation_claim(mark("bob@x.example", 1001, 100, "h2")));  // another handle
     CHECK(store->vacation_claim(mark("bob@x.example", 1100)));             // the period is over
     CHECK_FALSE(store->vacation_claim(mark("bob@x.example", 1150)));
+    CHECK(store->vacation_claim({"first@example.org", "h", "bob@x.example", 1150, 100}));  // another user
 }
 
 TEST_CASE("a period of 0 always replies and leaves no mark; old marks are pruned", "[store][vacation]") {
@@ -59,6 +61,7 @@ TEST_CASE("concurrent deliveries claim a reply once", "[store][vacation]") {
 TEST_CASE("managed script settings round-trip and go when empty", "[store][vacation]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());
+    store->ensure_user("first@example.org");
     CHECK_FALSE(store->managed_sieve(alice));
     ManagedSieve m;
     m.own_script = "rules";
@@ -80,6 +83,7 @@ TEST_CASE("managed script settings round-trip and go when empty", "[store][vacat
     CHECK(read->vacation_message == m.vacation_message);
     CHECK(read->vacation_until == "2026-12-31");
     CHECK(read->vacation_days == 3);
+    CHECK_FALSE(store->managed_sieve("first@example.org"));
     store->set_managed_sieve(alice, ManagedSieve{});
     CHECK_FALSE(store->managed_sieve(alice));
 }
