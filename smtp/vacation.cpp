@@ -46,12 +46,14 @@ std::string address_of(std::string_view from) {
     return "";
 }
 
+constexpr size_t max_from = 512;  // a display name and an address, well within a header line
+
 // :from only when it is one of the user's own addresses: the reply is
 // DKIM-signed for its domain, so a script must not speak for others.
 std::string reply_from(const VacationRequest& request, const OwnAddresses& own) {
     if (request.action.from.empty()) return request.recipient;
     const std::string address = address_of(request.action.from);
-    if (!address.empty() && own(address)) return request.action.from;
+    if (!address.empty() && own(address) && request.action.from.size() <= max_from) return request.action.from;
     log::info("vacation: {}'s :from \"{}\" is not an address of the user: replying from {}", request.user,
               printable_prefix(request.action.from, 200), request.recipient);
     return request.recipient;

@@ -15,6 +15,7 @@ namespace {
 constexpr size_t fold_width = 76;
 constexpr size_t max_subject = 900;         // octets of subject text, before encoding
 constexpr size_t max_reference_ids = 20;    // RFC 5322 3.6.4 lets a long References lose middle ids
+constexpr size_t max_message_id = 250;      // longer ids are left out: a field line stays under 998 octets
 constexpr size_t max_body_line = 998;       // RFC 5322 2.1.1
 constexpr size_t encoded_word_octets = 39;  // 52 base64 characters: "Subject: " and one word fit 76 (RFC 2047 2)
 
@@ -81,7 +82,8 @@ std::vector<std::string> message_ids(std::string_view value) {
     std::vector<std::string> ids;
     const std::string clean = header_safe(value);
     for (std::string_view word : split_words(clean))
-        if (word.size() > 2 && word.front() == '<' && word.back() == '>') ids.emplace_back(word);
+        if (word.size() > 2 && word.size() <= max_message_id && word.front() == '<' && word.back() == '>')
+            ids.emplace_back(word);
     return ids;
 }
 
