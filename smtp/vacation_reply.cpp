@@ -12,7 +12,7 @@ namespace pochta::smtp {
 
 namespace {
 
-constexpr size_t fold_width = 76;
+constexpr size_t base64_line = 76;            // RFC 2045 6.8
 constexpr size_t max_subject = 900;         // octets of subject text, before encoding
 constexpr size_t max_reference_ids = 20;    // RFC 5322 3.6.4 lets a long References lose middle ids
 constexpr size_t max_message_id = 250;      // longer ids are left out: a field line stays under 998 octets
@@ -41,22 +41,6 @@ std::string_view utf8_prefix(std::string_view s, size_t max) {
     return s.substr(0, end);
 }
 
-// "Name: value\r\n" folded at spaces, lines of about fold_width.
-std::string folded_field(std::string_view name, std::string_view value) {
-    std::string out = fmt::format("{}:", name);
-    size_t line = out.size();
-    for (std::string_view word : split_words(value)) {
-        if (line + 1 + word.size() > fold_width && line > name.size() + 1) {
-            out += "\r\n";
-            line = 0;
-        }
-        out += ' ';
-        out += word;
-        line += 1 + word.size();
-    }
-    return out + "\r\n";
-}
-
 // RFC 2047 B-encoded words of UTF-8 text, each whole code points.
 std::string encoded_words(std::string_view text) {
     std::string out;
@@ -74,7 +58,7 @@ std::string subject_field(const VacationReply& reply, const IncomingHeader& orig
     // RFC 5230 4.1: without :subject, "Auto: " and the original subject.
     std::string text = reply.subject.empty() ? "Auto: " + original.subject : reply.subject;
     text = header_safe(utf8_prefix(text, max_subject));
-    return folded_field("Subject", is_ascii(text) ? text : encoded_words(text));
+    return mime::folded_field("Subject", is_ascii(text) ? text : encoded_words(text));
 }
 
 // The msg-ids of a References or Message-ID value ("<a@b> <c@d>").
@@ -97,7 +81,7 @@ std::string threading_fields(const IncomingHeader& original) {
     ids.push_back(own.front());
     std::string references;
     for (const std::string& id : ids) references += fmt::format("{}{}", references.empty() ? "" : " ", id);
-    return fmt::format("In-Reply-To: {}\r\n", own.front()) + folded_field("References", references);
+    return fmt::format("In-Reply-To: {}\r\n", own.front()) + mime::folded_field("References", references);
 }
 
 // The text with every line ending in CRLF.
@@ -122,7 +106,7 @@ bool fits_7bit(std::string_view crlf_text) {
 std::string base64_lines(std::string_view data) {
     const std::string encoded = base64_encode(data);
     std::string out;
-    for (size_t i = 0; i < encoded.size(); i += fold_width) out += encoded.substr(i, fold_width) + "\r\n";
+    for (size_t i = 0; i < encoded.size(); i += base64_line) out += encoded.substr(i, base64_line) + "\r\n";
     return out;
 }
 
@@ -143,7 +127,7 @@ std::string mime_entity(std::string_view reason) {
     std::string out;
     mime::for_each_field(std::string_view(entity).substr(0, body), max_vacation_field,
                          [&](std::string_view name, std::string value) {
-                             if (istarts_with(name, "content-")) out += folded_field(name, header_safe(value));
+                             if (istarts_with(name, "content-")) out += mime::folded_field(name, header_safe(value));
                              return true;
                          });
     return out + "\r\n" + entity.substr(body);
