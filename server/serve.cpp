@@ -217,13 +217,11 @@ int serve(const Config& config) {
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
-    smtp::VacationResponder vacation(config, directory, *async_store);
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
                                                                                spam_filter.get(), &outbound_limits});
-    smtp_context->vacation = &vacation;
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),

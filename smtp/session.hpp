@@ -25,7 +25,6 @@
 #include "smtp/message_body.hpp"
 #include "smtp/outbound_limits.hpp"
 #include "smtp/spam_checks.hpp"
-#include "smtp/vacation.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
 
@@ -45,7 +44,6 @@ struct SessionContext {
     const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
-    VacationResponder* vacation = nullptr;      // Sieve vacation actions (README.md "Vacation and forwarding")
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
