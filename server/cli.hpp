@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,8 @@ int backup(const Args& args, const Config& config);
 int restore(const Args& args, const Config& config);
 int index(const Args& args, const Config& config);
 int quota(const Args& args, const Config& config);
+int vacation(const Args& args, const Config& config);
+int forward(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate, or
@@ -69,6 +72,13 @@ std::unique_ptr<store::Store> open_store(const Config& config);
 
 // How SEARCH's full-text index is made ([search], README.md "Full-text search").
 store::TextIndexOptions text_index_options(const Config& config);
+// The canonical address of a user of the users file, or nullopt after
+// saying it is unknown (cli_sieve.cpp).
+std::optional<std::string> known_user(const Config& config, const std::string& address);
+// Stores `source` as the user's script `name` within the [sieve] quotas:
+// 0, or 1 after saying why not (`what` names the source in the message).
+int put_script(store::Store& store, const Config& config, const std::string& user, const std::string& name,
+               const std::string& source, const std::string& what);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

@@ -29,6 +29,8 @@ const Command commands[] = {
     {"restore", Arguments::required, restore},
     {"index", Arguments::required, index},
     {"quota", Arguments::required, quota},
+    {"vacation", Arguments::required, vacation},
+    {"forward", Arguments::required, forward},
 };
 
 }  // namespace

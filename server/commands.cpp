@@ -105,6 +105,10 @@ int usage() {
         "  import ADDRESS PATH [--mailbox NAME]   a Dovecot Maildir or an mbox file, UIDs kept, resumable\n"
         "  export ADDRESS DIR             the user's mailboxes as a Maildir++ that Dovecot reads\n"
         "  backup DIR / restore DIR       a consistent copy of the store while it runs / put one back\n"
+        "  vacation set ADDRESS --message FILE [--subject S] [--days N] [--until YYYY-MM-DD]   auto-reply on\n"
+        "  vacation clear ADDRESS         auto-reply off\n"
+        "  forward set ADDRESS TO... [--keep]   forward the user's mail (--keep: and keep a copy)\n"
+        "  forward clear ADDRESS          forwarding off\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

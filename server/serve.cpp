@@ -36,6 +36,7 @@
 #include "server/process_limits.hpp"
 #include "server/quota_limits.hpp"
 #include "smtp/session.hpp"
+#include "smtp/vacation.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
 
@@ -246,8 +247,15 @@ int serve(const Config& config) {
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
     // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
+    // Its vacation replies are queued, so DKIM-signed (README.md, "Vacation and forwarding").
+    smtp::VacationResponder vacation(config, directory, *async_store);
     smtp::SieveDelivery sieve_delivery(smtp::SieveDelivery::Services{
-        config, *async_store, directory, forwarding.get(), std::move(global_scripts), {}});
+        config, *async_store, directory, forwarding.get(), std::move(global_scripts),
+        [&vacation](smtp::VacationCall call, std::function<void()> done) {
+            vacation.respond({std::move(call.user), std::move(call.recipient), std::move(call.envelope_sender),
+                              std::move(call.message_headers), std::move(call.action)},
+                             std::move(done));
+        }});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
                                                                                spam_filter.get(), &outbound_limits,

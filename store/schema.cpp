@@ -277,6 +277,31 @@ CREATE TABLE sieve_marks (
 ) WITHOUT ROWID;
 )sql";
 
+// Migration 11: vacation replies (README.md, "Vacation and forwarding"):
+// when each sender may get the next reply under each handle, and the
+// settings behind the scripts `pochta vacation` and `pochta forward` write.
+// Both go with the user.
+constexpr const char* migration_11 = R"sql(
+CREATE TABLE vacation_replies (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    handle  TEXT NOT NULL,  -- SHA-256 of the vacation action's handle
+    sender  TEXT NOT NULL,
+    next    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, handle, sender)
+) WITHOUT ROWID;
+CREATE TABLE managed_sieve (
+    user_id          INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    own_script       TEXT NOT NULL,
+    forward_to       TEXT NOT NULL,
+    forward_keep     INTEGER NOT NULL,
+    vacation         INTEGER NOT NULL,
+    vacation_subject TEXT NOT NULL,
+    vacation_message TEXT NOT NULL,
+    vacation_until   TEXT NOT NULL,
+    vacation_days    INTEGER NOT NULL
+);
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -326,7 +351,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 10> migrations{{
+const std::array<Migration, 11> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -343,6 +368,7 @@ const std::array<Migration, 10> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_8); },
     [](Db& db, const BlobFiles&) { db.exec(migration_9); },
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_11); },
 }};
 
 }  // namespace

@@ -92,6 +92,9 @@ public:
     void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
     bool sieve_marked(const std::string& user, const std::string& key, int64_t now) override;
     void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) override;
+    bool vacation_claim(const VacationMark& mark) override;
+    std::optional<ManagedSieve> managed_sieve(const std::string& user) override;
+    void set_managed_sieve(const std::string& user, const ManagedSieve& settings) override;
 
     ImportClaim claim_import(const ImportTarget& target) override;
     ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,

@@ -24,6 +24,7 @@
 #include "store/spam_data.hpp"
 #include "store/sieve_marks.hpp"
 #include "store/sieve_scripts.hpp"
+#include "store/vacation_data.hpp"
 
 namespace pochta::store {
 
@@ -518,6 +519,16 @@ public:
     // the duplicate test's marks and one-time notices, per user and key.
     virtual bool sieve_marked(const std::string& user, const std::string& key, int64_t now) = 0;
     virtual void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) = 0;
+    // ---- Vacation replies and managed scripts (README.md, "Vacation and
+    // forwarding"; store/vacation_ops.cpp).
+    // Whether the reply is due; when it is, the mark is recorded in the same
+    // transaction (two deliveries at once never both reply). Marks past
+    // their period are pruned for the user as it goes.
+    virtual bool vacation_claim(const VacationMark& mark) = 0;
+    // The settings of the user's managed script; nullopt when there are none.
+    virtual std::optional<ManagedSieve> managed_sieve(const std::string& user) = 0;
+    // Replaces them; empty settings remove them.
+    virtual void set_managed_sieve(const std::string& user, const ManagedSieve& settings) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

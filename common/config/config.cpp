@@ -420,9 +420,20 @@ private:
                 (k == "before" ? s.before : s.after) = get_paths(node, full);
             else if (k == "global_dir")
                 s.global_dir = get_path(node, full);
+            else if (k == "vacation_min_period" || k == "vacation_max_period")
+                (k == "vacation_min_period" ? s.vacation_min_period : s.vacation_max_period) =
+                    get_vacation_period(node, full);
             else
                 unknown(key, "sieve.");
         }
+        if (s.vacation_min_period > s.vacation_max_period)
+            fail(table.source(), "sieve.vacation_min_period is above sieve.vacation_max_period");
+    }
+
+    std::chrono::seconds get_vacation_period(const toml::node& node, const std::string& key) {
+        auto period = get_duration(node, key);
+        if (period > std::chrono::hours(24 * 365)) fail(node.source(), key + " must be at most 365d");
+        return period;
     }
 
     void walk_http(const toml::table& table) {

@@ -172,6 +172,9 @@ struct Config {
         // before and after each user's, and where include :global looks.
         std::vector<std::filesystem::path> before, after;
         std::filesystem::path global_dir;          // empty: include :global finds nothing
+        // The bounds of a vacation action's :days/:seconds (README.md "Vacation and forwarding").
+        std::chrono::seconds vacation_min_period{24 * 3600};
+        std::chrono::seconds vacation_max_period{60 * 24 * 3600};
     } sieve;
 
     // The HTTP listeners (README.md, "Autoconfig, MTA-STS and metrics").
