@@ -62,6 +62,8 @@ TEST_CASE("[sieve] global scripts: bad values", "[config]") {
                       Catch::Contains("b.toml:6:") && Catch::Contains("must not be empty"));
     CHECK_THROWS_WITH(load_config(dir.write("c.toml", minimal + "[sieve]\nglobal_dir = 3\n")),
                       Catch::Contains("c.toml:6:") && Catch::Contains("sieve.global_dir must be a string"));
+}
+
 TEST_CASE("[sieve] vacation periods: defaults, values, bounds", "[config]") {
     using std::chrono::hours;
     TempDir dir;
