@@ -25,9 +25,12 @@ deps:
 	fi
 
 # Optimised, with line tables for backtraces (-g1): full debug info (-g)
-# makes the build a sixth slower and says nothing a crash report needs.
+# makes the build a sixth slower and says nothing a crash report needs. The
+# libraries are built as unity batches (their headers parsed once per batch,
+# not per file): the build takes a fraction of the time on two cores.
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+	      -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
