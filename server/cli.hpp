@@ -46,6 +46,7 @@ int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
+int list(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate). Throws

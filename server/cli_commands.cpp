@@ -22,6 +22,7 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"list", Arguments::required, list},
 };
 
 }  // namespace

@@ -98,6 +98,10 @@ int usage() {
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
+        "  list create|delete|show|members LIST   a mailing list; show: settings, counts, recent log\n"
+        "  list add LIST ADDRESS [member|moderator|owner ...] [--delivery on|off|digest]\n"
+        "  list remove LIST ADDRESS [ROLE ...]   those roles, or the person altogether\n"
+        "  list set LIST NAME VALUE       a list setting (README \"Mailing lists\"; \"\" for the default)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

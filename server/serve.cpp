@@ -20,6 +20,7 @@
 #include "common/net/tls.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "lists/list_engine.hpp"
 #include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
@@ -219,9 +220,11 @@ int serve(const Config& config) {
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
+    auto list_engine = std::make_unique<lists::ListEngine>(lists::EngineContext{config, directory, *async_store, &resolver});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
-                                                                               spam_filter.get(), &outbound_limits});
+                                                                               spam_filter.get(), &outbound_limits,
+                                                                               list_engine.get()});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -260,12 +263,14 @@ int serve(const Config& config) {
     if (forwarding) reverse_srs_bounces(runner_options.bounce_route, *forwarding);
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
+    list_engine->resume();
 
     log::info("pochta ready");
     loop.run();
     reload_timer.reset();
     queue_runner.reset();
     spam_filter.reset();
+    list_engine.reset();
     async_store.reset();
     store.reset();
     log::info("pochta stopped");

@@ -10,6 +10,7 @@
 #include "common/util/strings.hpp"
 #include "smtp/submission_hygiene.hpp"
 #include "smtp/trace.hpp"
+#include "store/spool.hpp"
 
 namespace pochta::smtp {
 namespace {
@@ -271,11 +272,12 @@ void Session::handle_rcpt(const Command& cmd) {
     if (tx_->recipients.size() >= ctx_.config.limits.max_recipients) return reply("452 4.5.3 Too many recipients");
     auth::Resolution resolution;
     if (auto refusal = check_recipient(path.address, resolution)) {
+        if (may_be_list(path.address, resolution)) return find_list_recipient(path.address, std::move(*refusal));
         log::info("smtp client={} from={} to={} refused={}", conn_->peer_ip(), log::quoted(tx_->from),
                   log::quoted(path.address.str()), log::quoted(*refusal));
         return refuse_recipient(std::move(*refusal));
     }
-    tx_->recipients.push_back(Recipient{path.address.str(), std::move(resolution)});
+    tx_->recipients.push_back(Recipient{path.address.str(), std::move(resolution), std::nullopt});
     reply("250 2.1.5 Recipient OK");
 }
 
@@ -317,6 +319,37 @@ std::optional<std::string> Session::check_recipient(const Address& rcpt, auth::R
     out = ctx_.directory.current()->resolve(rcpt.canonical());
     if (!out.found) return fmt::format("550 5.1.1 <{}>: Recipient address rejected: User unknown", rcpt.str());
     return std::nullopt;
+}
+
+bool Session::may_be_list(const Address& rcpt, const auth::Resolution& resolution) const {
+    return ctx_.lists && !resolution.found && !rcpt.domain_literal && ctx_.config.is_local_domain(rcpt.domain) &&
+           is_plain_local_part(rcpt);
+}
+
+void Session::find_list_recipient(const Address& rcpt, std::string refusal) {
+    input_ = Input::waiting;
+    conn_->pause_input();
+    ctx_.lists->find_target(
+        rcpt.canonical(),
+        ref().bind([rcpt, refusal = std::move(refusal)](Session& self, std::optional<lists::ListTarget> target) {
+            self.input_ = Input::command;
+            if (!self.tx_) return self.resume_after_async();
+            if (target) {
+                self.tx_->recipients.push_back(Recipient{rcpt.str(), auth::Resolution{true, {}, {}}, std::move(target)});
+                self.reply("250 2.1.5 Recipient OK");
+            } else {
+                log::info("smtp client={} from={} to={} refused={}", self.conn_->peer_ip(), log::quoted(self.tx_->from),
+                          log::quoted(rcpt.str()), log::quoted(refusal));
+                self.refuse_recipient(refusal);
+            }
+            // A refusal that waits (refuse_recipient) resumes by itself.
+            if (self.input_ == Input::command) self.resume_after_async();
+        }));
+}
+
+void Session::deliver_to_lists(const std::vector<lists::ListTarget>& targets, const std::string& message,
+                               const std::function<void(store::Error)>& stored) {
+    for (const auto& target : targets) ctx_.lists->accept(target, tx_->from, message, stored);
 }
 
 void Session::handle_data() {
@@ -445,8 +478,10 @@ void Session::deliver() {
     store::Delivery delivery;
     delivery.envelope_from = tx_->from;
     std::vector<std::string> recipients;
+    std::vector<lists::ListTarget> list_targets;
     for (const auto& rcpt : tx_->recipients) {
         add_unique(recipients, rcpt.address);
+        if (rcpt.list) list_targets.push_back(*rcpt.list);
         for (const auto& user : rcpt.resolution.local_users) add_unique(delivery.local_users, user);
         for (const auto& remote : rcpt.resolution.remote) add_unique(delivery.remote_rcpts, remote);
     }
@@ -457,7 +492,14 @@ void Session::deliver() {
     delivery.folder = tx_->folder;
     if (ctx_.forwarding && !delivery.remote_rcpts.empty()) delivery.relay_from = ctx_.forwarding->relay_sender(tx_->from);
     const auto relay_from = delivery.relay_from;
-    std::vector<store::Delivery> parts = spam_parts(std::move(delivery));
+    std::string list_message;
+    if (!list_targets.empty()) {
+        store::Delivery copy;
+        fill_content(copy, tx_->edits, tx_->edited_spool);
+        list_message = std::string(store::content_of(copy).substr(tx_->relay_skip));
+    }
+    std::vector<store::Delivery> parts;
+    if (!delivery.local_users.empty() || !delivery.remote_rcpts.empty()) parts = spam_parts(std::move(delivery));
 
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", tx_->queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),
@@ -467,32 +509,33 @@ void Session::deliver() {
     if (relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*relay_from));
     std::string queue_id = tx_->queue_id;
     if (submission()) note_correspondents(recipients);
-    reset_transaction();
-    input_ = Input::waiting;
-    conn_->pause_input();
     // One reply for every part: the first failure, or 250 once all are stored.
     struct Outcome {
         size_t left = 0;
         store::Error error;
     };
     auto outcome = std::make_shared<Outcome>();
-    outcome->left = parts.size();
-    for (auto& part : parts)
-        ctx_.store.deliver(std::move(part), [session = ref(), log_line, queue_id, outcome](store::Error error) {
-            if (!error.empty() && outcome->error.empty()) outcome->error = error;
-            if (--outcome->left > 0) return;
-            error = outcome->error;
-            if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
-            Session* self = session.get();
-            if (!self) {
-                if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
-                return;
-            }
-            if (error.empty()) log::info("{} result=accepted", log_line);
-            self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                      : storage_failure_reply(error));
-            self->resume_after_async();
-        });
+    outcome->left = parts.size() + list_targets.size();
+    auto stored = [session = ref(), log_line, queue_id, outcome](store::Error error) {
+        if (!error.empty() && outcome->error.empty()) outcome->error = error;
+        if (--outcome->left > 0) return;
+        error = outcome->error;
+        if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+        Session* self = session.get();
+        if (!self) {
+            if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
+            return;
+        }
+        if (error.empty()) log::info("{} result=accepted", log_line);
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
+                                  : storage_failure_reply(error));
+        self->resume_after_async();
+    };
+    deliver_to_lists(list_targets, list_message, stored);
+    reset_transaction();
+    input_ = Input::waiting;
+    conn_->pause_input();
+    for (auto& part : parts) ctx_.store.deliver(std::move(part), stored);
 }
 
 // The stored bytes: the prefix, the edits of the checks on arrival and of

@@ -18,6 +18,7 @@
 #include "common/session/line_reader.hpp"
 #include "common/session/login.hpp"
 #include "common/session/session_ref.hpp"
+#include "lists/list_engine.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
@@ -44,6 +45,7 @@ struct SessionContext {
     const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
+    lists::ListEngine* lists = nullptr;  // mailing lists (README.md, "Mailing lists"); none: no lists
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
@@ -66,6 +68,7 @@ private:
     struct Recipient {
         std::string address;   // as given, for logs and "for <...>"
         auth::Resolution resolution;
+        std::optional<lists::ListTarget> list;  // an address of a mailing list
     };
     struct Transaction {
         std::string from;
@@ -109,6 +112,13 @@ private:
     void on_login(const session::Login::Outcome& outcome);
     bool check_sender_allowed(const Address& from);
     std::optional<std::string> check_recipient(const Address& rcpt, auth::Resolution& out);
+    // A local address that is no user or alias may be a list's: asked of
+    // the store, the refusal sent when it is not.
+    bool may_be_list(const Address& rcpt, const auth::Resolution& resolution) const;
+    void find_list_recipient(const Address& rcpt, std::string refusal);
+    // The lists' share of a message: each list target keeps a copy.
+    void deliver_to_lists(const std::vector<lists::ListTarget>& targets, const std::string& message,
+                          const std::function<void(store::Error)>& stored);
     // A refused RCPT counts as an error; from the third on, its reply waits
     // longer each time, so harvesting addresses is slow (README.md).
     void refuse_recipient(std::string reply);
