@@ -294,9 +294,11 @@ void ListEngine::State::handle_post(const Item& item, const Inbound& in) {
 void ListEngine::State::distribute(const store::MailingList& list, std::string message,
                                    std::function<void(bool)> done) {
     const ListSettings settings = read_settings(list.settings);
+    const std::string author_domain = domain_of(author_address(message));
     auto go = [self = shared_from_this(), list, message = std::move(message), settings,
                done = std::move(done)](bool rewrite) mutable {
         if (!self->alive) return;
+        if (rewrite) log::info("list {}: From of the post rewritten to the list", list.address);
         CopyOptions options{list.address, &settings, rewrite};
         std::string copy = list_copy(message, options);
         const std::string address = list.address;
@@ -304,7 +306,6 @@ void ListEngine::State::distribute(const store::MailingList& list, std::string m
                    [address](const std::string& member) { return verp_address(address, member); }, std::move(copy),
                    std::move(done));
     };
-    const std::string author_domain = domain_of(author_address(message));
     if (settings.from_rewrite != FromRewrite::dmarc || author_domain.empty() || !ctx.resolver)
         return go(settings.from_rewrite == FromRewrite::always);
     mailauth::DmarcInputs inputs;

@@ -222,8 +222,9 @@ CREATE TABLE list_log (
     action  TEXT NOT NULL
 );
 CREATE INDEX list_log_by_list ON list_log(list_id, time);
+-- AUTOINCREMENT: ids are named by tokens, so one is never reused.
 CREATE TABLE list_pending (
-    id      INTEGER PRIMARY KEY,
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
     list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
     kind    INTEGER NOT NULL,
     address TEXT NOT NULL,

@@ -115,6 +115,16 @@ def message(tok, author, to, subject=None, extra=""):
             f"Message-ID: <{tok}@client.test>\r\n{extra}\r\nbody {tok}\r\n").encode()
 
 
+def receiver_dns(zone):
+    """authheaders asks one function for DKIM keys (bytes, as dkimpy wants)
+    and DMARC records (text)."""
+    def lookup(name, timeout=5):
+        name = name.decode() if isinstance(name, bytes) else name
+        found = zone.dkim_dnsfunc(name, timeout)
+        return found.decode("latin-1") if found and name.startswith("_dmarc.") else found
+    return lookup
+
+
 def header(raw, name):
     return email.message_from_bytes(raw).get(name)
 
@@ -185,7 +195,7 @@ def test_stranger_post_is_held_then_approved_by_reply(srv, sink):
     post(srv, DAVE, address, message(tok, DAVE, address))
     # The author is told; the moderator gets the post with the approve address.
     notice = sink.wait(f"Your post to {address} is held", DAVE)
-    assert notice[0][0] == ""                               # notices go with the null sender
+    assert notice[0][0] in ("", "<>")                       # notices go with the null sender
     held = in_inbox(srv, ALICE, tok)[0]
     approve = re.search(rb"(held\+approve-[0-9]+\.[0-9a-f]+@example\.test)", held).group(1).decode()
     reject = approve.replace("+approve-", "+reject-")
@@ -281,12 +291,12 @@ def test_strict_dmarc_author_is_rewritten_and_passes_dmarc_at_receiver(srv, sink
     assert msg["Reply-To"] == f"Someone <{author}>"
     assert dkim.DKIM(got).verify(dnsfunc=zone.dkim_dnsfunc)
     verdict = authheaders.authenticate_message(got, "receiver.test", spf=False, dkim=True, dmarc=True,
-                                               dnsfunc=zone.dkim_dnsfunc)
+                                               dnsfunc=receiver_dns(zone))
     assert "dmarc=pass" in verdict and f"header.from={DOMAIN}" in verdict, verdict
     # Unrewritten, the same post would fail DMARC at the receiver.
     original = message(tok, author, address)
     verdict = authheaders.authenticate_message(original, "receiver.test", spf=False, dkim=True, dmarc=True,
-                                               dnsfunc=zone.dkim_dnsfunc)
+                                               dnsfunc=receiver_dns(zone))
     assert "dmarc=fail" in verdict, verdict
 
 
