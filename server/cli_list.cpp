@@ -57,18 +57,6 @@ std::optional<store::ListDelivery> delivery_named(const std::string& name) {
     return std::nullopt;
 }
 
-std::string roles_text(uint32_t roles) {
-    std::string out;
-    for (auto [bit, name] : {std::pair{store::list_member, "member"}, {store::list_moderator, "moderator"},
-                             {store::list_owner, "owner"}})
-        if (roles & bit) out += out.empty() ? name : std::string(",") + name;
-    return out;
-}
-
-const char* delivery_text(store::ListDelivery delivery) {
-    return delivery == store::ListDelivery::on ? "on" : delivery == store::ListDelivery::off ? "off" : "digest";
-}
-
 store::MailingList existing(store::Store& store, const std::string& list) {
     auto found = store.find_list(list);
     if (!found) throw store::StoreError("no list " + list, store::ErrorKind::nonexistent);
@@ -157,7 +145,8 @@ int run(const Args& args, const Config& config) {
     if (verb == "remove" && args.size() >= 3) return remove(*store, *list, args);
     if (verb == "members" && args.size() == 2) {
         for (const auto& p : existing(*store, *list).people)
-            std::printf("%s %s %s\n", p.address.c_str(), roles_text(p.roles).c_str(), delivery_text(p.delivery));
+            std::printf("%s %s %s\n", p.address.c_str(), store::describe_roles(p.roles).c_str(),
+                        std::string(store::describe_delivery(p.delivery)).c_str());
         return 0;
     }
     if (verb == "set" && args.size() == 4) {

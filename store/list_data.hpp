@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pochta::store {
@@ -22,6 +23,11 @@ struct ListPerson {
     uint32_t roles = 0;        // ListRole bits
     ListDelivery delivery = ListDelivery::on;
 };
+
+// "member,moderator" ("none" for no role) and "on"/"off"/"digest", for the
+// list log and `pochta list members` (store/list_ops.cpp).
+std::string describe_roles(uint32_t roles);
+std::string_view describe_delivery(ListDelivery delivery);
 
 struct MailingList {
     int64_t id = 0;

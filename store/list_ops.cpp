@@ -30,17 +30,6 @@ void log_change(Db& db, int64_t list_id, const std::string& actor, const std::st
     q->bind(1, list_id).bind(2, unix_now()).bind(3, actor).bind(4, action).run();
 }
 
-std::string roles_text(uint32_t roles) {
-    std::string out;
-    for (auto [bit, name] : {std::pair{list_member, "member"}, {list_moderator, "moderator"}, {list_owner, "owner"}})
-        if (roles & bit) out += out.empty() ? name : std::string(",") + name;
-    return out.empty() ? "none" : out;
-}
-
-std::string_view delivery_text(ListDelivery delivery) {
-    return delivery == ListDelivery::on ? "on" : delivery == ListDelivery::off ? "off" : "digest";
-}
-
 std::vector<ListPerson> read_people(Db& db, int64_t list_id) {
     std::vector<ListPerson> out;
     auto q = db.cached("SELECT address, roles, delivery FROM list_people WHERE list_id = ?1 ORDER BY address");
@@ -71,6 +60,17 @@ std::map<std::string, std::string> read_settings(Db& db, int64_t list_id) {
 }
 
 }  // namespace
+
+std::string describe_roles(uint32_t roles) {
+    std::string out;
+    for (auto [bit, name] : {std::pair{list_member, "member"}, {list_moderator, "moderator"}, {list_owner, "owner"}})
+        if (roles & bit) out += out.empty() ? name : std::string(",") + name;
+    return out.empty() ? "none" : out;
+}
+
+std::string_view describe_delivery(ListDelivery delivery) {
+    return delivery == ListDelivery::on ? "on" : delivery == ListDelivery::off ? "off" : "digest";
+}
 
 void SqliteStore::create_list(const std::string& list, const std::string& actor) {
     write([&](WriteOps& ops) {
@@ -126,8 +126,8 @@ void SqliteStore::set_list_person(const std::string& list, const ListPerson& per
         q->bind(1, id).bind(2, person.address).bind(3, int64_t{person.roles})
             .bind(4, static_cast<int64_t>(person.delivery)).run();
         log_change(db, id, actor,
-                   fmt::format("set {} {} delivery={}", person.address, roles_text(person.roles),
-                               delivery_text(person.delivery)));
+                   fmt::format("set {} {} delivery={}", person.address, describe_roles(person.roles),
+                               describe_delivery(person.delivery)));
     });
 }
 
