@@ -10,9 +10,9 @@ DEPS = cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libsqlite3-dev \
        libclang-rt-14-dev libpsl-dev publicsuffix python3-dkim python3-spf \
        python3-authheaders python3-dnslib python3-dnspython python3-nacl \
        libmail-srs-perl libre2-dev dovecot-core dovecot-sieve rspamd \
-       sieve-connect python3-sievelib
+       sieve-connect python3-sievelib pebble python3-prometheus-client dpkg-dev zlib1g-dev dovecot-imapd
 
-.PHONY: all deps build run test sanitize fuzz clean
+.PHONY: all deps build run test sanitize fuzz clean install deb deb-check
 
 all: build
 
@@ -47,5 +47,26 @@ sanitize: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS)
 
+# README.md, "Installing": into DESTDIR (default: this machine) under /usr,
+# configuration in /etc/pochta; `make deb` builds the Debian package with
+# CPack (pochta_VERSION_ARCH.deb here); `make deb-check` installs it into a
+# fresh Debian 12 root (debootstrap, from Debian's archive) and starts it.
+BUILD_DEB ?= build-deb
+$(BUILD_DEB)/build.ninja:
+	cmake -S . -B $(BUILD_DEB) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+	      -DCMAKE_INSTALL_PREFIX=/usr -DPOCHTA_TESTS=OFF
+
+install: deps $(BUILD_DEB)/build.ninja
+	cmake --build $(BUILD_DEB) -j $(JOBS) --target pochta
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD_DEB)
+
+deb: deps $(BUILD_DEB)/build.ninja
+	cmake --build $(BUILD_DEB) -j $(JOBS) --target pochta
+	cd $(BUILD_DEB) && cpack -G DEB -B $(CURDIR)
+	rm -rf _CPack_Packages
+
+deb-check: deb
+	packaging/check-deb.sh $(CURDIR)/pochta_*_$$(dpkg --print-architecture).deb
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_DEB)

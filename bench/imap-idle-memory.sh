@@ -17,6 +17,9 @@
 #                         handshake, after LOGIN), each on a fresh server, to
 #                         see what each step of a connection costs
 #   SKIP_PEERS=1          measure pochta only (no root needed then)
+#   COMPRESS=1            also measure connections that sent COMPRESS DEFLATE
+#                         (RFC 4978) after LOGIN, on pochta and on Dovecot when
+#                         its IMAP advertises COMPRESS=DEFLATE (imap_zlib plugin)
 #   POCHTA_BIN=PATH       use this binary instead of building one in Release
 #   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
 #   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
@@ -61,7 +64,7 @@ set_cleanup_traps
 # asyncio, one process; prints "RESULT opened rss0 pss0 rssN pssN group_procs
 # group_rss group_pss rss_closed pss_closed" (KiB) after a readable report.
 cat > "$WORK/idle.py" <<'PY'
-import argparse, asyncio, collections, os, resource, ssl, sys, time
+import argparse, asyncio, collections, os, resource, ssl, sys, time, zlib
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int); ap.add_argument("user"); ap.add_argument("password")
@@ -72,6 +75,7 @@ ap.add_argument("--batch", type=int, default=100); ap.add_argument("--max-second
 ap.add_argument("--stage", choices=["greeting", "login", "idle"], default="idle",
                 help="how far each connection goes before the sample")
 ap.add_argument("--rounds", type=int, default=1, help="open and close N connections this many times")
+ap.add_argument("--compress", action="store_true", help="COMPRESS DEFLATE after LOGIN (RFC 4978)")
 a = ap.parse_args()
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, a.count + 100)), hard))
@@ -155,12 +159,39 @@ async def open_idle(sem, conns):
             raise RuntimeError(f"login failed: {line!r}")
         if a.stage == "login":
             return
-        w.write(b"a2 SELECT INBOX\r\n")
-        line = await until(r, b"a2 ")
+        send, lines = w.write, (lambda prefix: until(r, prefix))
+        if a.compress:
+            w.write(b"z1 COMPRESS DEFLATE\r\n")
+            line = await until(r, b"z1 ")
+            if not line.startswith(b"z1 OK"):
+                raise RuntimeError(f"COMPRESS refused: {line!r}")
+            send, lines = deflated(r, w)
+        send(b"a2 SELECT INBOX\r\n")
+        line = await lines(b"a2 ")
         if not line.startswith(b"a2 OK"):
             raise RuntimeError(f"select failed: {line!r}")
-        w.write(b"a3 IDLE\r\n")
-        await until(r, b"+")
+        send(b"a3 IDLE\r\n")
+        await lines(b"+")
+
+SENDERS = {}  # writer -> how to send on it (compressed after COMPRESS)
+
+def deflated(r, w):
+    """send(bytes) and lines(prefix) over raw deflate, both ways."""
+    out, inflater, buf = zlib.compressobj(6, zlib.DEFLATED, -15), zlib.decompressobj(-15), [b""]
+    def send(data):
+        w.write(out.compress(data) + out.flush(zlib.Z_SYNC_FLUSH))
+    async def lines(prefix):
+        while True:
+            while b"\n" in buf[0]:
+                line, buf[0] = buf[0].split(b"\n", 1)
+                if line.startswith(prefix):
+                    return line
+            chunk = await asyncio.wait_for(r.read(65536), 60)
+            if not chunk:
+                raise ConnectionError("connection closed")
+            buf[0] += inflater.decompress(chunk)
+    SENDERS[w] = send
+    return send, lines
 
 async def one_round(b):
     conns = []
@@ -178,7 +209,7 @@ async def one_round(b):
     grp = g.get(a.name, [0, 0, 0])
     for w in conns:
         try:
-            w.write(b"DONE\r\na4 LOGOUT\r\n" if a.stage == "idle" else b"a4 LOGOUT\r\n")
+            SENDERS.get(w, w.write)(b"DONE\r\na4 LOGOUT\r\n" if a.stage == "idle" else b"a4 LOGOUT\r\n")
         except Exception:
             pass
     await asyncio.sleep(1)
@@ -207,7 +238,8 @@ start_pochta() {
   make_cert "$dir/tls"
   write_pochta_config "$dir" tls "imap imaps" "[limits]
 max_connections        = $((POCHTA_CONNS * 2 + 100))
-max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))"
+max_connections_per_ip = $((POCHTA_CONNS * 2 + 100))
+max_connections_per_user_ip = $((POCHTA_CONNS * 2 + 100))"
   echo "$USER_NAME:{PLAIN}$PASSWORD" > "$dir/users"; chmod 600 "$dir/users"
   start_pochta_serve "$dir"
   pochta_port POCHTA_IMAPS "$dir" imaps
@@ -281,6 +313,15 @@ row() {  # label conns per_conn-fields
 row "pochta (imaps)" "$POCHTA_CONNS" "$P"
 row "pochta, 2nd round" "$POCHTA_CONNS" "$P2"
 
+if [ "${COMPRESS:-0}" = 1 ]; then
+  start_pochta
+  seed "$POCHTA_IMAPS" imaps || die "seeding pochta failed"
+  sleep 1
+  measure "pochta, COMPRESS" "$POCHTA_IMAPS" "$POCHTA_CONNS" imaps "$POCHTA_PID" --compress
+  row "pochta (imaps, COMPRESS)" "$POCHTA_CONNS" "$(per_conn "$LAST_RESULT")"
+  stop_pochta
+fi
+
 if [ "${BREAKDOWN:-0}" = 1 ]; then
   for stage in "greeting none" "greeting imaps" "login imaps"; do
     read -r st tls <<<"$stage"
@@ -309,6 +350,15 @@ if [ "$SKIP_PEERS" != 1 ]; then
     echo "  Dovecot's imap processes alone: $grpc KiB RSS, $gppc KiB PSS per connection"
     sleep 2
   done
+  if [ "${COMPRESS:-0}" = 1 ]; then
+    if printf 'a LOGIN %s %s\r\nb CAPABILITY\r\nc LOGOUT\r\n' "$USER_NAME" "$PASSWORD" |
+        timeout 5 nc 127.0.0.1 "$PEER_IMAP" 2>/dev/null | grep -q 'COMPRESS=DEFLATE'; then
+      measure "dovecot, COMPRESS" "$PEER_IMAP" "$DOVECOT_CONNS" none "$DOVECOT_PID" --compress
+      row "Dovecot (none, COMPRESS)" "$DOVECOT_CONNS" "$(per_conn "$LAST_RESULT")"
+    else
+      echo "  Dovecot does not advertise COMPRESS=DEFLATE (mail_plugins imap_zlib): no COMPRESS row"
+    fi
+  fi
 fi
 
 echo

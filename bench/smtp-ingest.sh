@@ -13,6 +13,7 @@
 #   PEER_SMTP_PORT / PEER_IMAP_PORT / PEER_POP3_PORT   peer stack ports (default: first free from 3525/3143/3110)
 #   WAIT_LIMIT=120        seconds to wait after smtp-source for the last message to show up
 #   KEEP=1                keep the temporary folder (configs, logs, stores) for inspection
+#   SIEVE_SCRIPT=FILE     the recipient's active Sieve script in pochta (bench/sieve-ingest.sh)
 #   CHECKS=1              pochta checks SPF, DKIM and DMARC of every message and gives
 #                         it a spam verdict (DNS blocklists, reputation, the trained
 #                         classifier), its defaults; 0 = `[checks]` and `[spam]`
@@ -96,6 +97,8 @@ write_config() {  # dir
   write_pochta_config "$1" "$WORK/tls" smtp "$extra"
   : > "$1/users"; chmod 600 "$1/users"
   echo bench-secret | "$POCHTA" user add "$RCPT" -c "$1/pochta.toml" || die "pochta user add failed"
+  [ -z "${SIEVE_SCRIPT:-}" ] || "$POCHTA" sieve set "$RCPT" bench "$SIEVE_SCRIPT" --activate -c "$1/pochta.toml" ||
+    die "pochta sieve set failed"
 }
 
 inbox_count() {  # conf

@@ -11,8 +11,8 @@ namespace pochta::imap {
 
 TransferEncoding classify_transfer_encoding(std::string_view cte) {
     std::string_view value = trim(cte);
-    if (value.empty() || iequals(value, "7bit") || iequals(value, "8bit") || iequals(value, "binary"))
-        return TransferEncoding::identity;
+    if (value.empty() || iequals(value, "7bit") || iequals(value, "8bit")) return TransferEncoding::identity;
+    if (iequals(value, "binary")) return TransferEncoding::binary;
     if (iequals(value, "base64")) return TransferEncoding::base64;
     if (iequals(value, "quoted-printable")) return TransferEncoding::quoted_printable;
     return TransferEncoding::unknown;
@@ -21,6 +21,7 @@ TransferEncoding classify_transfer_encoding(std::string_view cte) {
 std::string decode_content(std::string_view raw, TransferEncoding encoding) {
     switch (encoding) {
         case TransferEncoding::identity: return to_crlf(raw);
+        case TransferEncoding::binary: return std::string(raw);
         // Line ends are not part of base64 data: the decoder skips them.
         case TransferEncoding::base64: return mime::decode_base64(raw);
         // A hard line break is CRLF in canonical text; an encoded =0A stays

@@ -10,7 +10,8 @@
 //   be 7bit, 8bit or binary (RFC 2045 6.4), so its body goes out as stored.
 // - A part that does not exist is empty, as BODY[] has it.
 // - Text that is not base64 goes out with CRLF line ends, as BODY[] does;
-//   base64 decodes to exactly the encoded octets.
+//   base64 decodes to exactly the encoded octets, and a binary part is its
+//   stored octets.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +27,12 @@
 
 namespace pochta::imap {
 
-enum class TransferEncoding { identity, base64, quoted_printable, unknown };
+enum class TransferEncoding { identity, binary, base64, quoted_printable, unknown };
 
-// By Content-Transfer-Encoding value (case-insensitive): 7bit, 8bit, binary
-// and an empty value are identity; anything but base64 and
-// quoted-printable besides is unknown.
+// By Content-Transfer-Encoding value (case-insensitive): 7bit, 8bit and an
+// empty value are identity (text: CRLF line ends); binary is its own
+// (octets as stored, a bare LF included: RFC 2045 2.9 has no lines);
+// anything but base64 and quoted-printable besides is unknown.
 TransferEncoding classify_transfer_encoding(std::string_view cte);
 
 // Thrown while a FETCH is rendered when a requested part has an encoding

@@ -1,4 +1,6 @@
-// APPEND (RFC 3501 6.3.11) with flags, date-time and APPENDUID (UIDPLUS).
+// APPEND (RFC 3501 6.3.11) with flags, date-time and APPENDUID (UIDPLUS),
+// and MULTIAPPEND (RFC 3502): several messages in one command, stored all
+// together or not at all.
 // The message is stored byte for byte as given. LITERAL+ literals and the
 // size check before the "+" come from the parser and on_continuation(); a
 // literal over 128 KiB is read into a spool, not memory (README.md,
@@ -68,64 +70,83 @@ void Session::cmd_append(Command& cmd) {
         cmd.args.pop_back();
         cmd.args.back() = std::move(message);
     }
-    if (cmd.args.size() < 2 || cmd.args.size() > 4) return bad("APPEND needs a mailbox and a message");
+    if (cmd.args.size() < 2) return bad("APPEND needs a mailbox and a message");
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
-    store::AppendRequest request;
-    size_t i = 1;
-    if (i < cmd.args.size() - 1 && cmd.args[i].is_list()) {
-        std::string error;
-        auto flags = parse_flags(cmd.args[i].children, error);
-        if (!flags) return bad(error);
-        request.flags = flags->flags;
-        request.keywords = std::move(flags->keywords);
-        i++;
+    // MULTIAPPEND (RFC 3502): one or more of [flags] [date-time] literal.
+    std::vector<PendingAppend> messages;
+    for (size_t i = 1; i < cmd.args.size();) {
+        store::AppendRequest request;
+        if (cmd.args[i].is_list()) {
+            std::string error;
+            auto flags = parse_flags(cmd.args[i].children, error);
+            if (!flags) return bad(error);
+            request.flags = flags->flags;
+            request.keywords = std::move(flags->keywords);
+            i++;
+        }
+        if (i < cmd.args.size() && cmd.args[i].type == Token::Type::quoted) {
+            auto date = parse_date_time(cmd.args[i].text);
+            if (!date) return bad("Invalid date-time");
+            request.internal_date = *date;
+            i++;
+        }
+        if (i >= cmd.args.size() || cmd.args[i].type != Token::Type::literal)
+            return bad("APPEND takes each message as a literal");
+        Token& message = cmd.args[i++];
+        if (message.size == 0) return no("Empty message");
+        // RFC 9051 4.3 / RFC 3516 4.2: only a literal8 may carry NUL (the parser
+        // notes one as the bytes go by, spooled or not).
+        if (!message.binary && message.nul) return no("Message contains NUL; send it as a literal8 (~{n})");
+        if (message.size > ctx_.max_message_size) return no("Message too big", "TOOBIG");
+        request.user = user_;
+        request.mailbox = *name;
+        std::shared_ptr<store::SpoolStream> stream;
+        if (auto* spooled = dynamic_cast<const SpooledLiteral*>(message.sink.get())) stream = spooled->stream();
+        else request.data = std::move(message.text);
+        messages.push_back(PendingAppend{std::move(request), std::move(stream)});
     }
-    if (i < cmd.args.size() - 1) {
-        auto date = cmd.args[i].type == Token::Type::quoted ? parse_date_time(cmd.args[i].text) : std::nullopt;
-        if (!date) return bad("Invalid date-time");
-        request.internal_date = *date;
-        i++;
+    finish_spools(std::move(messages), 0, *name);
+}
+
+// A spooled message is made durable (fsync, off the loop) before the
+// store links it in as its blob (README.md, "Spooling"); one spool after
+// the other, then the store gets them all.
+void Session::finish_spools(std::vector<PendingAppend> messages, size_t next, std::string target) {
+    while (next < messages.size() && !messages[next].stream) next++;
+    if (next == messages.size()) {
+        std::vector<store::AppendRequest> requests;
+        for (auto& m : messages) requests.push_back(std::move(m.request));
+        return store_append(std::move(requests), std::move(target));
     }
-    if (i != cmd.args.size() - 1 || cmd.args[i].type != Token::Type::literal)
-        return bad("APPEND takes one message as a literal");
-    const Token& message = cmd.args[i];
-    if (message.size == 0) return no("Empty message");
-    // RFC 9051 4.3 / RFC 3516 4.2: only a literal8 may carry NUL (the parser
-    // notes one as the bytes go by, spooled or not).
-    if (!message.binary && message.nul) return no("Message contains NUL; send it as a literal8 (~{n})");
-    if (message.size > ctx_.max_message_size) return no("Message too big", "TOOBIG");
-    request.user = user_;
-    request.mailbox = *name;
-    auto* spooled = dynamic_cast<const SpooledLiteral*>(message.sink.get());
-    if (!spooled) {
-        request.data = std::move(cmd.args[i].text);
-        return store_append(std::move(request), *name);
-    }
-    // A spooled message is made durable (fsync, off the loop) before the
-    // store links it in as its blob (README.md, "Spooling").
-    std::shared_ptr<store::SpoolStream> stream = spooled->stream();
-    stream->finish(ref().bind([request = std::move(request), stream, target = *name](
+    std::shared_ptr<store::SpoolStream> stream = messages[next].stream;
+    stream->finish(ref().bind([messages = std::move(messages), next, stream, target = std::move(target)](
                                   Session& self, store::Error error) mutable {
         if (error) {
             log::error("imap user={} append spooling failed: {}", self.user_, error);
             return self.no(refusal_text("APPEND failed", error), response_code(error.kind));
         }
-        request.spool = stream->spool();
-        self.store_append(std::move(request), std::move(target));
+        messages[next].request.spool = stream->spool();
+        messages[next].stream.reset();
+        self.finish_spools(std::move(messages), next + 1, std::move(target));
     }));
 }
 
-void Session::store_append(store::AppendRequest request, std::string target) {
-    run_store<store::AppendResult>(
-        [request = std::move(request)](store::Store& store) { return store.append(request); },
-        [target = std::move(target)](Session& self, store::AppendResult a, store::Error error) {
+void Session::store_append(std::vector<store::AppendRequest> requests, std::string target) {
+    run_store<std::vector<store::AppendResult>>(
+        [requests = std::move(requests)](store::Store& store) {
+            if (requests.size() == 1) return std::vector<store::AppendResult>{store.append(requests[0])};
+            return store.append_all(requests);
+        },
+        [target = std::move(target)](Session& self, std::vector<store::AppendResult> added, store::Error error) {
             if (error.kind == store::ErrorKind::nonexistent) return self.no("No such mailbox", "TRYCREATE");
-            if (error) {
+            if (error || added.empty()) {
                 log::warn("imap user={} append failed: {}", self.user_, error);
                 return self.no(refusal_text("APPEND failed", error), response_code(error.kind));
             }
-            std::string code = fmt::format("APPENDUID {} {}", a.uidvalidity, a.uid);
+            std::vector<uint32_t> uids;
+            for (const auto& a : added) uids.push_back(a.uid);
+            std::string code = fmt::format("APPENDUID {} {}", added.front().uidvalidity, SeqSet::from_numbers(uids).str());
             // Into the selected mailbox: EXISTS goes out with the OK.
             if (self.selected_ && self.selected_->name == target)
                 return self.refresh([&self, code] { self.ok("APPEND completed", code); });

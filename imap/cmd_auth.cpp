@@ -50,6 +50,9 @@ void Session::cmd_noop() {
 
 void Session::cmd_logout() {
     send("* BYE Logging out\r\n");
+    // Nothing untagged may follow the BYE but the tagged OK (RFC 9051
+    // 6.1.3): pending expunges and flag changes of the mailbox go unsaid.
+    selected_.reset();
     state_ = State::logout;
     ok("LOGOUT completed");
     conn_->close();

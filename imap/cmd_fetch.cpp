@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <set>
 
 #include "common/util/log.hpp"
 #include "imap/binary_section.hpp"
@@ -94,15 +95,24 @@ void Session::cmd_fetch(const Command& cmd) {
     uint64_t from = *since;
     uint32_t max = std::max(view.uidnext() - 1, view.max_uid());
     SeqSet uids = *set;
-    run_store<std::vector<uint32_t>>(
-        [id, from](store::Store& store) { return store.expunged_since(id, from); },
-        [job, uids, max, sets_seen](Session& self, std::vector<uint32_t> expunged, store::Error error) {
-            if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
+    run_store<SeqSet>(
+        [id, from, uids, max](store::Store& store) {
+            auto box = store.mailbox_state(id);
+            if (box && from < box->expunge_horizon) {
+                // Tombstones that old were pruned: conservatively, every UID
+                // of the set that does not exist now.
+                std::vector<uint32_t> present;
+                for (const auto& m : store.list_messages(id)) present.push_back(m.uid);
+                return absent_uids(uids, max, present);
+            }
             std::vector<uint32_t> vanished;
-            for (uint32_t uid : expunged)
+            for (uint32_t uid : store.expunged_since(id, from))
                 if (uids.contains(uid, max)) vanished.push_back(uid);
-            if (!vanished.empty())
-                self.send(fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str()));
+            return SeqSet::from_numbers(std::move(vanished));
+        },
+        [job, sets_seen](Session& self, SeqSet vanished, store::Error error) {
+            if (!error.empty()) return self.no("FETCH failed", "SERVERBUG");
+            if (!vanished.empty()) self.send(fmt::format("* VANISHED (EARLIER) {}\r\n", vanished.str()));
             self.fetch_set_seen(job, sets_seen);
         });
 }
@@ -207,6 +217,7 @@ namespace {
 
 struct RenderedBatch {
     std::vector<FetchPiece> pieces;
+    std::set<std::string> keywords;  // on the messages rendered (another session may just have made one)
     size_t consumed = 0;  // messages of the batch rendered or skipped
     std::vector<std::pair<uint32_t, std::string>> unavailable;  // UID and why: left out of the answer
 };
@@ -228,6 +239,7 @@ RenderedBatch render_batch(store::Store& store, int64_t mailbox_id, const std::v
         // Expunged by another session meanwhile: nothing to send (RFC 2180 4.1.2).
         if (row == rows.end() || row->info.uid != m.uid) continue;
         if (changed_since && row->info.modseq <= *changed_since && !m.report_flags) continue;
+        out.keywords.insert(row->info.keywords.begin(), row->info.keywords.end());
         // Checked before anything is announced: a literal cannot be taken back.
         store::Error failed = parts.content && !row->content ? store.check_message(row->info.id) : store::Error{};
         std::vector<FetchPiece> pieces;
@@ -284,6 +296,15 @@ void Session::render_next_batch() {
             for (const auto& [uid, why] : rendered.unavailable)
                 log::error("imap user={} message uid={} is unavailable: {}", self.user_, uid, why);
             job.unavailable = job.unavailable || !rendered.unavailable.empty();
+            // A keyword new to the client is announced by FLAGS before a
+            // FETCH shows it; the batch's pieces follow this one.
+            if (self.selected_ && self.selected_->view.mailbox_id() == job.mailbox_id) {
+                self.selected_->view.learn_keywords(rendered.keywords);
+                if (std::string flags = self.flags_lines(false); !flags.empty()) {
+                    job.buffered += flags.size();
+                    job.pieces.push_back(FetchPiece{std::move(flags)});
+                }
+            }
             for (auto& p : rendered.pieces) {
                 job.buffered += p.text.size();
                 job.pieces.push_back(std::move(p));

@@ -11,23 +11,12 @@
 #include "common/util/strings.hpp"
 #include "imap/list_match.hpp"
 #include "imap/mutf7.hpp"
+#include "imap/flags.hpp"
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
 
 namespace pochta::imap {
 namespace {
-
-const char* special_use_attribute(store::SpecialUse use) {
-    switch (use) {
-        case store::SpecialUse::drafts: return "\\Drafts";
-        case store::SpecialUse::sent: return "\\Sent";
-        case store::SpecialUse::trash: return "\\Trash";
-        case store::SpecialUse::junk: return "\\Junk";
-        case store::SpecialUse::archive: return "\\Archive";
-        case store::SpecialUse::none: break;
-    }
-    return nullptr;
-}
 
 // INBOX first, then by name: what clients show.
 bool list_order(const std::string& a, const std::string& b) {
@@ -109,11 +98,16 @@ bool parse_list(const std::vector<Token>& args, ListOptions& o, std::string& err
     return parse_return(args[i + 1], o, error);
 }
 
+bool matches_any(const std::vector<std::string>& patterns, const std::string& name) {
+    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return list_match(p, name); });
+}
+
 struct Entry {
     bool exists = false;            // a mailbox row
     bool has_children = false;      // some existing mailbox lies below
     bool subscribed = false;
     bool subscribed_child = false;  // some subscribed name lies below
+    bool unmatched_subscribed_child = false;  // ... one the patterns do not match
     store::SpecialUse use = store::SpecialUse::none;
     const store::MailboxInfo* box = nullptr;
 };
@@ -121,7 +115,8 @@ struct Entry {
 // Every name LIST may speak of: mailboxes, subscriptions, and their
 // ancestors (which exist only as levels of the hierarchy).
 std::map<std::string, Entry> collect(const std::vector<store::MailboxInfo>& boxes,
-                                     const std::vector<std::string>& subscriptions) {
+                                     const std::vector<std::string>& subscriptions,
+                                     const std::vector<std::string>& patterns) {
     std::map<std::string, Entry> out;
     auto ancestors = [&](const std::string& name, auto mark) {
         for (size_t slash = name.find(kDelimiter); slash != std::string::npos; slash = name.find(kDelimiter, slash + 1))
@@ -136,7 +131,11 @@ std::map<std::string, Entry> collect(const std::vector<store::MailboxInfo>& boxe
     }
     for (const auto& name : subscriptions) {
         out[name].subscribed = true;
-        ancestors(name, [](Entry& a) { a.subscribed_child = true; });
+        bool unmatched = !matches_any(patterns, name);
+        ancestors(name, [unmatched](Entry& a) {
+            a.subscribed_child = true;
+            a.unmatched_subscribed_child = a.unmatched_subscribed_child || unmatched;
+        });
     }
     return out;
 }
@@ -145,7 +144,9 @@ std::map<std::string, Entry> collect(const std::vector<store::MailboxInfo>& boxe
 bool selected_by(const Entry& e, const ListOptions& o) {
     if (o.select_subscribed) {
         if (e.subscribed) return !o.select_special_use || e.use != store::SpecialUse::none;
-        return o.recursive && e.subscribed_child;
+        // RFC 5258 3.5: a parent is listed for a subscribed child only
+        // when that child is not listed itself.
+        return o.recursive && e.unmatched_subscribed_child;
     }
     if (o.select_special_use) return e.exists && e.use != store::SpecialUse::none;
     return e.exists || e.has_children;
@@ -164,10 +165,6 @@ std::string attributes(const Entry& e, const ListOptions& o) {
     std::string joined;
     for (const auto& a : attrs) joined += (joined.empty() ? "" : " ") + a;
     return joined;
-}
-
-bool matches_any(const std::vector<std::string>& patterns, const std::string& name) {
-    return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return list_match(p, name); });
 }
 
 // The names to report, in the order clients show them.
@@ -210,14 +207,17 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
     auto decode = [&](const std::string& wire) {
         return wire.empty() ? std::optional<std::string>("") : mailbox_from_wire(wire, utf8_enabled_);
     };
+    // A pattern that no name can have (not valid modified UTF-7) matches
+    // nothing: the answer is OK with no names, as for any other pattern.
     auto reference = decode(o.reference);
-    if (!reference) return bad("Invalid mailbox name encoding");
     std::vector<std::string> patterns;
+    bool unmatchable = false;
     for (const auto& p : o.patterns) {
-        auto pattern = decode(p);
-        if (!pattern) return bad("Invalid mailbox name encoding");
-        if (!pattern->empty()) patterns.push_back(join_list_pattern(*reference, *pattern));
+        auto pattern = reference ? decode(p) : std::nullopt;
+        if (!pattern) unmatchable = true;
+        else if (!pattern->empty()) patterns.push_back(join_list_pattern(*reference, *pattern));
     }
+    if (patterns.empty() && unmatchable) return ok(std::string(verb) + " completed");
     if (patterns.empty()) {
         // LIST "" "": the delimiter and the root (RFC 3501 6.3.8).
         send(fmt::format("* {} (\\Noselect) \"/\" \"\"\r\n", verb));
@@ -239,13 +239,13 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
                 for (const auto& box : l.boxes) {
                     bool listed = std::any_of(patterns.begin(), patterns.end(),
                                               [&](const std::string& p) { return list_match(p, box.name); });
-                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id));
+                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id), store.claim_recent(box.id, 0));
                 }
             return l;
         },
         [o, patterns, lsub, verb](Session& self, Lists l, store::Error error) {
             if (!error.empty()) return self.no("Cannot list mailboxes", "SERVERBUG");
-            auto entries = collect(l.boxes, l.subscribed);
+            auto entries = collect(l.boxes, l.subscribed, patterns);
             std::string out;
             for (const auto& name : listed_names(entries, patterns, lsub ? lsub_keeps : selected_by, o)) {
                 const Entry& e = entries.at(name);
@@ -256,7 +256,7 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
                 }
                 out += fmt::format("* LIST ({}) \"/\" {}", attributes(e, o), self.wire_name(name));
                 // RFC 5258 3.5: why a name that is not subscribed itself is listed.
-                if (o.recursive && o.select_subscribed && e.subscribed_child)
+                if (o.recursive && o.select_subscribed && e.unmatched_subscribed_child)
                     out += " (\"CHILDINFO\" (\"SUBSCRIBED\"))";
                 out += "\r\n";
                 // LIST-STATUS: selectable mailboxes only (RFC 5819 section 2).

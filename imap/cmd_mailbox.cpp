@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/util/strings.hpp"
+#include "imap/flags.hpp"
 #include "imap/list_match.hpp"
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
@@ -13,8 +14,37 @@
 
 namespace pochta::imap {
 
+namespace {
+
+// CREATE's parameter list (RFC 4466): "(USE (\\Sent))", CREATE-SPECIAL-USE
+// (RFC 6154 3); one attribute, as the store keeps one use per mailbox.
+// Sets `error` for bad syntax, `unknown_use` for an attribute it lacks.
+std::optional<store::SpecialUse> create_use(const Token& params, std::string& error, bool& unknown_use) {
+    const auto& p = params.children;
+    if (!params.is_list() || p.size() != 2 || !p[0].is_atom() || !iequals(p[0].text, "USE") || !p[1].is_list()) {
+        error = "Unknown CREATE parameter";
+        return std::nullopt;
+    }
+    if (p[1].children.empty()) return store::SpecialUse::none;
+    std::optional<store::SpecialUse> use;
+    if (p[1].children.size() == 1 && p[1].children[0].is_atom()) use = special_use_named(p[1].children[0].text);
+    unknown_use = !use;
+    return use;
+}
+
+}  // namespace
+
 void Session::cmd_create(const Command& cmd) {
-    if (cmd.args.size() != 1) return bad("CREATE needs a mailbox name");
+    if (cmd.args.empty() || cmd.args.size() > 2) return bad("CREATE needs a mailbox name");
+    store::SpecialUse use = store::SpecialUse::none;
+    if (cmd.args.size() == 2) {
+        std::string error;
+        bool unknown_use = false;
+        auto wanted = create_use(cmd.args[1], error, unknown_use);
+        if (unknown_use) return no("Special use not supported", "USEATTR");
+        if (!wanted) return bad(error);
+        use = *wanted;
+    }
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
     // A trailing delimiter says the client means to create children later.
@@ -25,14 +55,15 @@ void Session::cmd_create(const Command& cmd) {
     // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
     // succeed): they are levels of the hierarchy, \Noselect in LIST, that
     // vanish with their last inferior, as Dovecot's (README, "IMAP": LIST).
-    run_store<bool>([user, n](store::Store& store) { return store.create_mailbox(user, n), true; },
-                    [](Session& self, bool, store::Error error) {
-                        if (error.kind == store::ErrorKind::already_exists)
-                            return self.no("Mailbox already exists", "ALREADYEXISTS");
-                        if (error)
-                            return self.no(refusal_text("Cannot create mailbox", error), response_code(error.kind));
-                        self.ok("CREATE completed");
-                    });
+    run_store<int64_t>([user, n, use](store::Store& store) { return store.create_mailbox(user, n, use).id; },
+                       [](Session& self, int64_t id, store::Error error) {
+                           if (error.kind == store::ErrorKind::already_exists)
+                               return self.no("Mailbox already exists", "ALREADYEXISTS");
+                           if (error)
+                               return self.no(refusal_text("Cannot create mailbox", error),
+                                              response_code(error.kind));
+                           self.ok("CREATE completed", fmt::format("MAILBOXID (F{})", id));  // RFC 8474 4.1
+                       });
 }
 
 void Session::cmd_delete(const Command& cmd) {
@@ -116,7 +147,7 @@ void Session::cmd_status(const Command& cmd) {
         [user, n, counts](store::Store& store) {
             Found f;
             f.box = store.find_mailbox(user, n);
-            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id));
+            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id), store.claim_recent(f.box->id, 0));
             return f;
         },
         [items = *items](Session& self, Found f, store::Error error) {
@@ -127,11 +158,12 @@ void Session::cmd_status(const Command& cmd) {
         });
 }
 
-// "* STATUS name (...)". \Recent is only known for the mailbox this
-// session holds.
+// "* STATUS name (...)". \Recent: the session's own count for the mailbox
+// it holds; elsewhere what no session has claimed yet, which the next
+// SELECT would report (claim_recent(id, 0) reads without claiming).
 std::string Session::status_response(const store::MailboxInfo& box, const StatusCounts& counts,
                                      const std::vector<std::string>& items) const {
-    uint32_t recent = 0;
+    uint32_t recent = counts.recent;
     if (selected_ && selected_->view.mailbox_id() == box.id) recent = selected_->view.recent_count();
     return fmt::format("* STATUS {} ({})\r\n", wire_name(box.name), status_values(items, box, counts, recent));
 }

@@ -4,42 +4,41 @@
 // message content is read only when a key needs it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_eval.hpp"
+#include "imap/search_index.hpp"
+#include "imap/search_run.hpp"
 #include "imap/session.hpp"
 
 namespace pochta::imap {
 namespace {
-
-struct Candidate {
-    uint32_t seq = 0;
-    uint32_t uid = 0;
-    bool recent = false;
-};
-
-struct Hit {
-    uint32_t seq = 0;
-    uint32_t uid = 0;
-    uint64_t modseq = 0;  // wire value
-};
-
-struct Found {
-    std::vector<Hit> hits;
-    bool too_expensive = false;  // stopped by the budget: no result
-};
 
 // The work one SEARCH may do on a store worker (README, "IMAP": SEARCH
 // limits): octets of message text scanned by its string keys, and time.
 constexpr uint64_t kSearchMaxOctets = 512ull << 20;
 constexpr std::chrono::seconds kSearchMaxTime{15};
 
+}  // namespace
+
+std::vector<SearchCandidate> search_candidates(const MailboxView& view) {
+    std::vector<SearchCandidate> candidates;
+    candidates.reserve(view.exists());
+    for (uint32_t seq = 1; seq <= view.exists(); seq++) {
+        uint32_t uid = view.uid_at(seq);
+        if (!view.is_expunged(uid)) candidates.push_back(SearchCandidate{seq, uid, view.is_recent(uid)});
+    }
+    return candidates;
+}
+
 // The view holds only UIDs: each candidate's flags, dates and sizes come
 // from one read of the store's rows, in the same snapshot.
-Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id, const SearchQuery& query,
-               SearchContext context, const std::vector<Candidate>& candidates) {
+SearchFound evaluate_search(store::Store& store, const std::string& user, int64_t mailbox_id,
+                            const SearchQuery& query, SearchContext context,
+                            const std::vector<SearchCandidate>& candidates) {
     SearchBudget budget;
     budget.max_octets = kSearchMaxOctets;
     budget.deadline = std::chrono::steady_clock::now() + kSearchMaxTime;
@@ -48,10 +47,24 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
     uids.reserve(candidates.size());
     for (const auto& c : candidates) uids.push_back(c.uid);
     std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
+    std::optional<IndexAnswers> index;
+    if (!rows.empty()) {
+        auto [low, high] = std::minmax_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+            return a.info.id < b.info.id;
+        });
+        index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
+    }
+    bool index_answered = false;  // for the message being evaluated
+    if (index)
+        context.index = [&](const SearchNode& key, const SearchMessage& m) {
+            std::optional<bool> known = index->answer(key, m);
+            index_answered = index_answered || known.has_value();
+            return known;
+        };
     SearchEvaluator evaluator(query, context);
-    Found found;
+    SearchFound found;
     auto row = rows.begin();
-    for (const Candidate& candidate : candidates) {
+    for (const SearchCandidate& candidate : candidates) {
         while (row != rows.end() && row->info.uid < candidate.uid) ++row;
         if (row == rows.end() || row->info.uid != candidate.uid) continue;  // expunged meanwhile
         const store::MessageInfo& info = row->info;
@@ -60,10 +73,13 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
         SearchMessage m;
         m.seq = candidate.seq;
         m.uid = info.uid;
+        m.message_id = info.id;
         m.modseq = wire_modseq(info.modseq);
         m.flags = info.flags;
         m.keywords = &info.keywords;
         m.internal_date = info.internal_date;
+        m.save_date = info.save_date;
+        m.message_id = info.id;
         m.size = info.crlf_size;
         m.recent = candidate.recent;
         m.structure = [&]() -> const mime::Structure& {
@@ -78,55 +94,47 @@ Found evaluate(store::Store& store, const std::string& user, int64_t mailbox_id,
             return *raw;
         };
         try {
-            if (evaluator.matches(m)) found.hits.push_back(Hit{candidate.seq, info.uid, m.modseq});
+            index_answered = false;
+            if (!evaluator.matches(m)) continue;
+            // A match the index gave without reading the message: it must
+            // still be readable (README.md, "Integrity").
+            if (index_answered && !raw)
+                if (store::Error e = store.check_message(info.id)) throw store::StoreError(e.message, e.kind);
+            found.hits.push_back(SearchMatch{candidate.seq, info.uid, m.modseq, m.internal_date, m.size});
         } catch (const store::StoreError& e) {
             // Expunged by another session while we searched, or unreadable
             // (README.md, "Integrity"): not a match either way.
             if (e.kind() == store::ErrorKind::unavailable)
                 log::error("imap user={} message uid={} is unavailable to SEARCH: {}", user, info.uid, e.what());
         } catch (const SearchTooExpensive&) {
-            return Found{{}, true};
+            return SearchFound{{}, true};
         }
     }
     return found;
 }
 
-}  // namespace
-
 void Session::cmd_search(const Command& cmd) {
     SearchError error;
     auto query = parse_search(cmd.args, error);
-    if (!query) {
-        if (error.kind != SearchError::Kind::syntax) {
-            if (requests_save(cmd.args)) selected_->saved_uids = {};  // a NO empties "$" (RFC 5182 2.1)
-            if (error.kind == SearchError::Kind::limit) return no(error.reason, "LIMIT");
-            return no(error.reason, "BADCHARSET (UTF-8 US-ASCII)");
-        }
-        return bad(error.reason.empty() ? "Invalid SEARCH" : error.reason);
-    }
+    if (!query) return refuse_search(error, "SEARCH", requests_save(cmd.args));
     // "$" is the result saved before this command, even if it saves anew.
     substitute_saved(query->root, selected_->saved_uids);
     MailboxView& view = selected_->view;
     SearchContext context;
     context.message_count = view.exists();
     context.max_uid = view.max_uid();
-    std::vector<Candidate> candidates;
-    candidates.reserve(view.exists());
-    for (uint32_t seq = 1; seq <= view.exists(); seq++) {
-        uint32_t uid = view.uid_at(seq);
-        if (!view.is_expunged(uid)) candidates.push_back(Candidate{seq, uid, view.is_recent(uid)});
-    }
+    std::vector<SearchCandidate> candidates = search_candidates(view);
     int64_t mailbox_id = view.mailbox_id();
     bool uid = cmd.uid;
     bool with_modseq = uses_modseq(*query);
     if (with_modseq) enable_condstore();  // a CONDSTORE-enabling command (RFC 7162 3.1)
     auto q = std::make_shared<SearchQuery>(std::move(*query));
-    auto c = std::make_shared<std::vector<Candidate>>(std::move(candidates));
-    run_store<Found>(
+    auto c = std::make_shared<std::vector<SearchCandidate>>(std::move(candidates));
+    run_store<SearchFound>(
         [q, context, c, mailbox_id, user = user_](store::Store& store) {
-            return evaluate(store, user, mailbox_id, *q, context, *c);
+            return evaluate_search(store, user, mailbox_id, *q, context, *c);
         },
-        [q, uid, with_modseq](Session& self, Found result, store::Error error) {
+        [q, uid, with_modseq](Session& self, SearchFound result, store::Error error) {
             if (error || result.too_expensive) {
                 if (error) log::warn("imap user={} search failed: {}", self.user_, error);
                 if (q->options.save && self.selected_) self.selected_->saved_uids = {};
@@ -134,7 +142,7 @@ void Session::cmd_search(const Command& cmd) {
                 return self.no("SEARCH failed", "SERVERBUG");
             }
             std::vector<SearchHit> found, found_uids;
-            for (const Hit& hit : result.hits) {
+            for (const SearchMatch& hit : result.hits) {
                 found.push_back(SearchHit{uid ? hit.uid : hit.seq, hit.modseq});
                 found_uids.push_back(SearchHit{hit.uid, 0});
             }
@@ -144,6 +152,15 @@ void Session::cmd_search(const Command& cmd) {
                 self.selected_->saved_uids = SeqSet::from_numbers(saved_numbers(q->options, found_uids));
             self.ok(uid ? "UID SEARCH completed" : "SEARCH completed");
         });
+}
+
+// A SEARCH, SORT or THREAD whose arguments do not parse.
+void Session::refuse_search(const SearchError& error, std::string_view command, bool saves) {
+    if (error.kind == SearchError::Kind::syntax)
+        return bad(error.reason.empty() ? fmt::format("Invalid {}", command) : error.reason);
+    if (saves) selected_->saved_uids = {};  // a NO empties "$" (RFC 5182 2.1)
+    if (error.kind == SearchError::Kind::limit) return no(error.reason, "LIMIT");
+    no(error.reason, "BADCHARSET (UTF-8 US-ASCII)");
 }
 
 // The untagged answer: "* SEARCH" for a rev1 SEARCH without RETURN,

@@ -71,6 +71,8 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     if (cmd.args.empty() || cmd.args.size() > 2 || (cmd.args.size() == 2 && !cmd.args[1].is_list()))
         return bad("Mailbox name expected");
     auto name = name_arg(cmd.args[0]);
+    // A valid string that cannot be a name (bad modified UTF-7) names no mailbox.
+    if (!name && cmd.args[0].astring()) return no("No such mailbox", "NONEXISTENT");
     if (!name) return bad("Invalid mailbox name");
     SelectParams params;
     std::string error;
@@ -87,21 +89,25 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
         std::optional<store::MailboxSnapshot> snapshot;
         uint32_t first_recent = 0;
         std::vector<uint32_t> vanished;              // QRESYNC: expunged since the client's MODSEQ
+        bool pruned = false;                         // ... but tombstones that old are gone
         std::vector<store::MessageInfo> changed;     // QRESYNC: changed since the client's MODSEQ
     };
     std::string user = user_, n = *name;
     auto qresync = params.qresync;
     run_store<Loaded>(
-        [user, n, read_only = read_only || imap4rev2_, qresync](store::Store& store) {  // rev2: no \Recent to claim
+        [user, n, read_only, rev2 = imap4rev2_, qresync](store::Store& store) {
             Loaded l;
             l.snapshot = store.mailbox_snapshot(user, n);
             if (!l.snapshot) return l;
             const store::MailboxInfo* box = &l.snapshot->box;
-            // What this session has read is \Recent here if no one claimed it.
-            if (!read_only) l.first_recent = store.claim_recent(box->id, box->uidnext);
+            // What this session has read is \Recent here if no one claimed it;
+            // EXAMINE shows what is unclaimed without claiming it (below 0).
+            // rev2 has no \Recent at all (RFC 9051 appendix E).
+            if (!rev2) l.first_recent = store.claim_recent(box->id, read_only ? 0 : box->uidnext);
             if (qresync && qresync->uidvalidity == l.snapshot->box.uidvalidity) {
                 uint64_t since = stored_modseq(qresync->modseq);
-                l.vanished = store.expunged_since(box->id, since);
+                l.pruned = since < box->expunge_horizon;
+                if (!l.pruned) l.vanished = store.expunged_since(box->id, since);
                 // MODSEQ 0 from the client: it knows nothing, every flag goes out.
                 l.changed = qresync->modseq == 0 ? store.list_messages(box->id) : store.changed_since(box->id, since);
             }
@@ -130,9 +136,11 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             out += fmt::format("* OK [UIDVALIDITY {}] UIDs valid\r\n", v.uidvalidity());
             out += fmt::format("* OK [UIDNEXT {}] Predicted next UID\r\n", v.uidnext());
             out += fmt::format("* OK [HIGHESTMODSEQ {}] Highest\r\n", wire_modseq(v.modseq()));
+            out += fmt::format("* OK [MAILBOXID (F{})] Ok\r\n", box.id);  // RFC 8474 4.3
             self.send(out);
             self.state_ = State::selected;
-            if (qresync && qresync->uidvalidity == v.uidvalidity()) self.send_qresync(*qresync, l.vanished, l.changed);
+            if (qresync && qresync->uidvalidity == v.uidvalidity())
+                self.send_qresync(*qresync, l.pruned, l.vanished, l.changed);
             self.ok(read_only ? "EXAMINE completed" : "SELECT completed", read_only ? "READ-ONLY" : "READ-WRITE");
         });
 }
@@ -140,16 +148,25 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
 // What changed since the client's last visit: the UIDs expunged since its
 // MODSEQ, then the flags of every message changed since (both limited to
 // the UIDs it says it knows).
-void Session::send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged,
+void Session::send_qresync(const Qresync& q, bool pruned, const std::vector<uint32_t>& expunged,
                            const std::vector<store::MessageInfo>& changed) {
     const MailboxView& v = selected_->view;
     uint32_t max = std::max(v.uidnext(), v.max_uid() + 1);
     auto known = [&](uint32_t uid) { return !q.known_uids || q.known_uids->contains(uid, max); };
-    std::vector<uint32_t> vanished;
-    for (uint32_t uid : expunged)
-        if (known(uid)) vanished.push_back(uid);
+    SeqSet vanished;
+    if (pruned) {
+        // Conservative: every UID the client may know of that is not here now.
+        SeqSet all;
+        all.add(1, max - 1);
+        vanished = absent_uids(q.known_uids ? *q.known_uids : all, max - 1, v.live_uids());
+    } else {
+        std::vector<uint32_t> known_gone;
+        for (uint32_t uid : expunged)
+            if (known(uid)) known_gone.push_back(uid);
+        vanished = SeqSet::from_numbers(std::move(known_gone));
+    }
     std::string out;
-    if (!vanished.empty()) out += fmt::format("* VANISHED (EARLIER) {}\r\n", SeqSet::from_numbers(vanished).str());
+    if (!vanished.empty()) out += fmt::format("* VANISHED (EARLIER) {}\r\n", vanished.str());
     for (const auto& m : changed) {
         auto seq = v.seq_of(m.uid);
         if (seq && known(m.uid)) out += fetch_flags_line(*seq, m);

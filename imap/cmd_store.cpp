@@ -157,6 +157,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
         if (uint32_t uid = selected_->view.uid_at(seq); !selected_->view.is_expunged(uid)) uids.push_back(uid);
     struct Copied {
         bool found = false;
+        int64_t target_id = 0;
         store::CopyResult result;
     };
     int64_t from = selected_->view.mailbox_id();
@@ -167,6 +168,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
             auto box = store.find_mailbox(user, to);
             if (!box) return c;
             c.found = true;
+            c.target_id = box->id;
             if (uids.empty()) return c;
             c.result = store.copy_messages(from, uids, box->id, move);
             spam::learn_from_copy(store, user, from, *box, c.result.dest_uids);  // README.md, "Spam"
@@ -183,10 +185,18 @@ void Session::cmd_copy(const Command& cmd, bool move) {
                 code = fmt::format("COPYUID {} {} {}", c.result.uidvalidity,
                                    SeqSet::from_numbers(c.result.source_uids).str(),
                                    SeqSet::from_numbers(c.result.dest_uids).str());
-            if (!move) return self.ok("COPY completed", code);
-            if (!code.empty()) self.send(fmt::format("* OK [{}] Moved\r\n", code));
-            if (!self.selected_ || self.selected_->view.mailbox_id() != from) return self.ok("MOVE completed");
-            self.finish_expunge(c.result.source_uids, {});
+            // Into the selected mailbox: its new EXISTS goes out before the
+            // tagged OK (RFC 3501 5.2), as for APPEND.
+            bool into_selected = self.selected_ && self.selected_->view.mailbox_id() == c.target_id &&
+                                 !c.result.dest_uids.empty();
+            auto finish = [move, from, code, source = c.result.source_uids](Session& s) {
+                if (!move) return s.ok("COPY completed", code);
+                if (!code.empty()) s.send(fmt::format("* OK [{}] Moved\r\n", code));
+                if (!s.selected_ || s.selected_->view.mailbox_id() != from) return s.ok("MOVE completed");
+                s.finish_expunge(source, {});
+            };
+            if (!into_selected) return finish(self);
+            self.refresh([&self, finish] { finish(self); });
         });
 }
 

@@ -38,6 +38,11 @@ std::span<const CommandSpec> command_table() {
         {"STATUS", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_status(c); }},
         {"APPEND", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_append(c); }},
         {"IDLE", in_logged_in, false, false, false, false, [](S& s, C&) { s.cmd_idle(); }},
+        {"COMPRESS", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_compress(c); }},  // RFC 4978
+        // QUOTA (RFC 9208).
+        {"GETQUOTA", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_getquota(c, false); }},
+        {"GETQUOTAROOT", in_logged_in, false, false, false, false, [](S& s, C& c) { s.cmd_getquota(c, true); }},
+        {"SETQUOTA", in_logged_in, false, false, false, false, [](S& s, C&) { s.cmd_setquota(); }},
         // Selected (6.4).
         {"CHECK", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_noop(); }},
         {"CLOSE", in_selected, false, false, false, false, [](S& s, C&) { s.cmd_close(true); }},
@@ -48,6 +53,9 @@ std::span<const CommandSpec> command_table() {
         {"STORE", in_selected, true, true, true, false, [](S& s, C& c) { s.cmd_store(c); }},
         {"COPY", in_selected, false, true, true, false, [](S& s, C& c) { s.cmd_copy(c, false); }},
         {"MOVE", in_selected, false, true, true, false, [](S& s, C& c) { s.cmd_copy(c, true); }},
+        // SORT and THREAD (RFC 5256).
+        {"SORT", in_selected, true, true, false, false, [](S& s, C& c) { s.cmd_sort(c); }},
+        {"THREAD", in_selected, true, true, false, false, [](S& s, C& c) { s.cmd_thread(c); }},
     };
     return table;
 }

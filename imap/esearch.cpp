@@ -17,12 +17,16 @@ bool only_min_max(const SearchReturn& options) {
     return (options.min || options.max) && !options.all && !options.count;
 }
 
-const SearchHit& min_hit(const std::vector<SearchHit>& hits) {
+// In sort order (ESORT, RFC 5267 3.2) MIN and MAX are the first and last
+// message of the sorted list; otherwise the lowest and highest number.
+const SearchHit& min_hit(const std::vector<SearchHit>& hits, bool sort_order = false) {
+    if (sort_order) return hits.front();
     return *std::min_element(hits.begin(), hits.end(),
                              [](const SearchHit& a, const SearchHit& b) { return a.number < b.number; });
 }
 
-const SearchHit& max_hit(const std::vector<SearchHit>& hits) {
+const SearchHit& max_hit(const std::vector<SearchHit>& hits, bool sort_order = false) {
+    if (sort_order) return hits.back();
     return *std::max_element(hits.begin(), hits.end(),
                              [](const SearchHit& a, const SearchHit& b) { return a.number < b.number; });
 }
@@ -31,6 +35,21 @@ uint64_t highest_modseq(const std::vector<SearchHit>& hits) {
     uint64_t highest = 0;
     for (const SearchHit& h : hits) highest = std::max(highest, h.modseq);
     return highest;
+}
+
+// ESORT's ALL: the numbers in the order given, runs of consecutive
+// ascending numbers as ranges ("5,3:4,1").
+std::string ordered_set(const std::vector<SearchHit>& hits) {
+    std::string out;
+    for (size_t i = 0; i < hits.size();) {
+        size_t end = i;
+        while (end + 1 < hits.size() && hits[end + 1].number == hits[end].number + 1) ++end;
+        if (!out.empty()) out += ',';
+        out += std::to_string(hits[i].number);
+        if (end > i) out += ":" + std::to_string(hits[end].number);
+        i = end + 1;
+    }
+    return out;
 }
 
 }  // namespace
@@ -48,15 +67,16 @@ bool esearch_has_response(const SearchReturn& options) {
 }
 
 std::string format_esearch_response(std::string_view tag, bool uid, const SearchReturn& options,
-                                    const std::vector<SearchHit>& hits, bool with_modseq) {
+                                    const std::vector<SearchHit>& hits, bool with_modseq, bool sort_order) {
     std::string out = "* ESEARCH (TAG " + quoted(tag) + ")";
     if (uid) out += " UID";
     if (!hits.empty()) {
-        if (options.min) out += " MIN " + std::to_string(min_hit(hits).number);
-        if (options.max) out += " MAX " + std::to_string(max_hit(hits).number);
+        if (options.min) out += " MIN " + std::to_string(min_hit(hits, sort_order).number);
+        if (options.max) out += " MAX " + std::to_string(max_hit(hits, sort_order).number);
     }
     if (options.count) out += " COUNT " + std::to_string(hits.size());
-    if (!hits.empty() && options.all) {
+    if (!hits.empty() && options.all && sort_order) out += " ALL " + ordered_set(hits);
+    if (!hits.empty() && options.all && !sort_order) {
         std::vector<uint32_t> numbers;
         numbers.reserve(hits.size());
         for (const SearchHit& h : hits) numbers.push_back(h.number);
@@ -65,8 +85,8 @@ std::string format_esearch_response(std::string_view tag, bool uid, const Search
     if (with_modseq && !hits.empty()) {
         uint64_t modseq = 0;
         if (only_min_max(options)) {
-            if (options.min) modseq = std::max(modseq, min_hit(hits).modseq);
-            if (options.max) modseq = std::max(modseq, max_hit(hits).modseq);
+            if (options.min) modseq = std::max(modseq, min_hit(hits, sort_order).modseq);
+            if (options.max) modseq = std::max(modseq, max_hit(hits, sort_order).modseq);
         } else {
             modseq = highest_modseq(hits);
         }
@@ -76,13 +96,14 @@ std::string format_esearch_response(std::string_view tag, bool uid, const Search
     return out;
 }
 
-std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits) {
+std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits,
+                                    bool sort_order) {
     std::vector<uint32_t> saved;
     if (!options.save || hits.empty()) return saved;
     if (only_min_max(options)) {
-        if (options.min) saved.push_back(min_hit(hits).number);
-        if (options.max && (!options.min || max_hit(hits).number != saved.front()))
-            saved.push_back(max_hit(hits).number);
+        if (options.min) saved.push_back(min_hit(hits, sort_order).number);
+        if (options.max && (!options.min || max_hit(hits, sort_order).number != saved.front()))
+            saved.push_back(max_hit(hits, sort_order).number);
         return saved;
     }
     for (const SearchHit& h : hits) saved.push_back(h.number);

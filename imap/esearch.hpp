@@ -33,18 +33,21 @@ std::string format_search_response(const std::vector<SearchHit>& hits, bool with
 // ESEARCH response is sent.
 bool esearch_has_response(const SearchReturn& options);
 
-// The ESEARCH response for `hits` (ascending by number). MIN, MAX and ALL
+// The ESEARCH response for `hits` (ascending by number; with `sort_order`,
+// ESORT's answer to SORT RETURN (RFC 5267): hits in sort order, MIN/MAX
+// the first/last of them, ALL in that order). MIN, MAX and ALL
 // are left out when nothing matched; COUNT is always given when asked for.
 // With `with_modseq` and a non-empty result, MODSEQ is the highest modseq
 // of the messages reported: those of MIN/MAX when only they were asked
 // for, otherwise of every hit (RFC 7162 3.1.5).
 std::string format_esearch_response(std::string_view tag, bool uid, const SearchReturn& options,
-                                    const std::vector<SearchHit>& hits, bool with_modseq);
+                                    const std::vector<SearchHit>& hits, bool with_modseq, bool sort_order = false);
 
 // The numbers RETURN (SAVE ...) keeps as "$" (RFC 5182 2.1): only the
 // MIN and/or MAX message when SAVE comes with MIN or MAX but not ALL or
 // COUNT, otherwise every hit. Empty when SAVE was not asked for.
-std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits);
+std::vector<uint32_t> saved_numbers(const SearchReturn& options, const std::vector<SearchHit>& hits,
+                                    bool sort_order = false);
 
 // Every set of `node`'s tree parsed from "$" becomes a UID key over
 // `saved_uids` (the session keeps the saved result as UIDs).

@@ -19,7 +19,7 @@ struct SimpleItem {
     std::string_view name;
     Kind kind;
 };
-constexpr std::array<SimpleItem, 11> kSimpleItems{{
+constexpr std::array<SimpleItem, 15> kSimpleItems{{
     {"ENVELOPE", Kind::envelope},
     {"FLAGS", Kind::flags},
     {"INTERNALDATE", Kind::internaldate},
@@ -31,6 +31,10 @@ constexpr std::array<SimpleItem, 11> kSimpleItems{{
     {"RFC822.TEXT", Kind::rfc822_text},
     {"BODY", Kind::body},
     {"BODYSTRUCTURE", Kind::bodystructure},
+    {"EMAILID", Kind::emailid},
+    {"THREADID", Kind::threadid},
+    {"SAVEDATE", Kind::savedate},
+    {"PREVIEW", Kind::preview},
 }};
 
 std::string upper(std::string_view s) {
@@ -256,6 +260,10 @@ std::string FetchItem::response_name() const {
         case Kind::rfc822_text: return "RFC822.TEXT";
         case Kind::body: return "BODY";
         case Kind::bodystructure: return "BODYSTRUCTURE";
+        case Kind::emailid: return "EMAILID";
+        case Kind::threadid: return "THREADID";
+        case Kind::savedate: return "SAVEDATE";
+        case Kind::preview: return "PREVIEW";
         case Kind::body_section:
         case Kind::binary:
         case Kind::binary_size: break;
@@ -324,11 +332,21 @@ std::optional<FetchRequest> parse_fetch(std::span<const Token> args, bool uid, s
             request.items.push_back(std::move(*item));
         }
     } else if (what.is_list() && !what.children.empty()) {
-        for (const Token& t : what.children) {
+        const std::vector<Token>& list = what.children;
+        for (size_t i = 0; i < list.size(); ++i) {
+            const Token& t = list[i];
             std::optional<FetchItem> item = t.is_atom() ? parse_fetch_item(t.text, error) : std::nullopt;
             if (!item) {
                 if (!t.is_atom()) error = "invalid FETCH item";
                 return std::nullopt;
+            }
+            // "PREVIEW (LAZY)" (RFC 8970 3.1): the only modifier there is.
+            if (item->kind == Kind::preview && i + 1 < list.size() && list[i + 1].is_list()) {
+                const auto& mods = list[++i].children;
+                if (mods.size() != 1 || !mods[0].is_atom() || !iequals(mods[0].text, "LAZY")) {
+                    error = "invalid PREVIEW modifier";
+                    return std::nullopt;
+                }
             }
             request.items.push_back(std::move(*item));
         }

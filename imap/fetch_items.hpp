@@ -1,5 +1,6 @@
 // FETCH attributes (RFC 3501 6.4.5, RFC 9051 6.4.5, BINARY from RFC 3516,
-// MODSEQ and the CHANGEDSINCE/VANISHED modifiers from RFC 7162) parsed from
+// MODSEQ and the CHANGEDSINCE/VANISHED modifiers from RFC 7162, EMAILID and
+// THREADID from RFC 8474, SAVEDATE from RFC 8514, PREVIEW from RFC 8970) parsed from
 // the command's tokens. The command parser keeps "BODY.PEEK[HEADER.FIELDS
 // (From To)]<0.100>" as one atom; this module takes it apart and also says
 // how the item is named in the FETCH response.
@@ -39,6 +40,9 @@ struct FetchItem {
         body_section,   // BODY[...] / BODY.PEEK[...]
         binary,         // BINARY[...] / BINARY.PEEK[...]: only part numbers in the section
         binary_size,    // BINARY.SIZE[...]
+        emailid, threadid,  // OBJECTID (RFC 8474)
+        savedate,           // RFC 8514
+        preview,            // RFC 8970 (its LAZY modifier changes nothing: the preview is made at once)
     };
     Kind kind = Kind::flags;
     bool peek = false;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <optional>
 
@@ -15,6 +16,7 @@
 #include "imap/fetch_summary.hpp"
 #include "imap/flags.hpp"
 #include "imap/mailbox_view.hpp"
+#include "imap/preview.hpp"
 #include "imap/response.hpp"
 #include "store/store.hpp"
 
@@ -117,7 +119,26 @@ private:
             case K::body_section: return section(item);
             case K::binary:
             case K::binary_size: return binary(item);
+            // OBJECTID (RFC 8474): a row id is never reused and a MOVE keeps
+            // it; threads are not tracked, so THREADID is NIL (section 5.2).
+            case K::emailid: text() += fmt::format("EMAILID (M{})", info_.id); return;
+            case K::threadid: text() += "THREADID NIL"; return;
+            case K::savedate: return savedate();
+            case K::preview: return preview();
         }
+    }
+
+    // RFC 8514: NIL for messages stored before the store kept the date.
+    void savedate() {
+        text() += "SAVEDATE ";
+        text() += info_.save_date ? "\"" + format_internaldate(info_.save_date) + "\"" : std::string("NIL");
+    }
+
+    void preview() {
+        std::string excerpt = message_preview(root(), [this](uint64_t begin, uint64_t end) {
+            return read_bytes(begin, std::min(end, info_.size));
+        });
+        text() += "PREVIEW " + quote_or_literal(excerpt);
     }
 
     // BINARY[...] and BINARY.SIZE[...]: decoding in imap/binary_section.
@@ -148,6 +169,10 @@ private:
             std::string header = to_crlf(read_bytes(range->begin, range->end));
             return literal(filter_header(header, s.fields, s.text == T::header_fields_not), item.partial);
         }
+        // The body of a binary part has no lines to mend: it goes out as
+        // stored, as BINARY[] has it.
+        if (s.text == T::none && is_binary_leaf(s.part))
+            return literal(read_bytes(range->begin, std::min(range->end, info_.size)), item.partial);
         content(range->begin, range->end, item.partial);
     }
 
@@ -168,15 +193,23 @@ private:
             pieces_.push_back({});
             return;
         }
-        std::string bytes = read_bytes(begin, end);
-        text() += fmt::format("{{{}}}\r\n", bytes.size());
-        text() += bytes;
+        literal(read_bytes(begin, end), std::nullopt);
     }
 
+    // A literal may not carry NUL (RFC 3501's CHAR8 excludes it) and
+    // literal8 belongs to BINARY[] (RFC 3516 4.2): a NUL in what BODY[]
+    // sends becomes 0x80, as Dovecot does. BINARY[] gives the exact octets.
     void literal(std::string data, const std::optional<FetchPartial>& partial) {
         if (partial) data = data.substr(std::min<uint64_t>(partial->origin, data.size()), partial->count);
+        std::replace(data.begin(), data.end(), '\0', '\x80');
         text() += fmt::format("{{{}}}\r\n", data.size());
         text() += data;
+    }
+
+    bool is_binary_leaf(const std::vector<uint32_t>& path) {
+        const mime::Part* part = path.empty() ? nullptr : mime::find_part(root(), path);
+        return part && part->kind == mime::PartKind::leaf &&
+               classify_transfer_encoding(part->encoding) == TransferEncoding::binary;
     }
 
     store::Store& store_;
@@ -204,6 +237,7 @@ store::RowParts row_parts(const std::vector<FetchItem>& items) {
             case K::body_section:
             case K::binary:
             case K::binary_size:
+            case K::preview:
                 parts.structure = true;
                 parts.content = true;
                 break;

@@ -29,10 +29,31 @@ std::vector<std::string> flag_names(uint32_t flags, const std::vector<std::strin
     return out;
 }
 
+const char* special_use_attribute(store::SpecialUse use) {
+    switch (use) {
+        case store::SpecialUse::drafts: return "\\Drafts";
+        case store::SpecialUse::sent: return "\\Sent";
+        case store::SpecialUse::trash: return "\\Trash";
+        case store::SpecialUse::junk: return "\\Junk";
+        case store::SpecialUse::archive: return "\\Archive";
+        case store::SpecialUse::none: break;
+    }
+    return nullptr;
+}
+
+std::optional<store::SpecialUse> special_use_named(std::string_view attribute) {
+    for (auto use : {store::SpecialUse::drafts, store::SpecialUse::sent, store::SpecialUse::trash,
+                     store::SpecialUse::junk, store::SpecialUse::archive})
+        if (iequals(attribute, special_use_attribute(use))) return use;
+    return std::nullopt;
+}
+
 std::optional<FlagSet> parse_flags(const std::vector<Token>& tokens, std::string& error) {
     FlagSet set;
     for (const Token& t : tokens) {
-        if (!t.is_atom() || !valid_flag(t.text) || t.text == "\\*") {
+        // NIL is an atom like any other here: the keyword "NIL" (RFC 3501's
+        // flag-keyword is an atom; the parser only gave it a type of its own).
+        if (!(t.is_atom() || t.is_nil()) || !valid_flag(t.text) || t.text == "\\*") {
             error = "Invalid flag";
             return std::nullopt;
         }

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "imap/parser.hpp"
+#include "store/store.hpp"
 
 namespace pochta::imap {
 
@@ -23,5 +25,10 @@ struct FlagSet {
 // tokens. nullopt with `error` for \Recent, unknown system flags and
 // anything that is not a flag atom.
 std::optional<FlagSet> parse_flags(const std::vector<Token>& tokens, std::string& error);
+
+// Special-use attributes (RFC 6154): "\Sent" for SpecialUse::sent, nullptr
+// for none; and back, case-insensitively (nullopt for anything else).
+const char* special_use_attribute(store::SpecialUse use);
+std::optional<store::SpecialUse> special_use_named(std::string_view attribute);
 
 }  // namespace pochta::imap

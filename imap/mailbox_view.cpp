@@ -4,6 +4,20 @@
 
 namespace pochta::imap {
 
+SeqSet absent_uids(const SeqSet& within, uint32_t max, const std::vector<uint32_t>& present) {
+    SeqSet out;
+    for (const SeqRange& r : within.resolve(max)) {
+        uint64_t next = r.first;
+        for (auto it = std::lower_bound(present.begin(), present.end(), r.first); it != present.end() && *it <= r.last;
+             ++it) {
+            if (*it > next) out.add(static_cast<uint32_t>(next), *it - 1);
+            next = uint64_t{*it} + 1;
+        }
+        if (next <= r.last) out.add(static_cast<uint32_t>(next), r.last);
+    }
+    return out;
+}
+
 void MailboxView::load(const store::MailboxSnapshot& snapshot, uint32_t first_recent_uid) {
     mailbox_id_ = snapshot.box.id;
     uidvalidity_ = snapshot.box.uidvalidity;

@@ -47,6 +47,13 @@ struct Announcements {
 inline uint64_t wire_modseq(uint64_t stored) { return stored + 1; }
 inline uint64_t stored_modseq(uint64_t wire) { return wire ? wire - 1 : 0; }
 
+// The UIDs of `within` ('*' standing for `max`) that are not in `present`
+// (ascending): what may have vanished when the store pruned the tombstones
+// that would say exactly (store::MailboxInfo::expunge_horizon). RFC 7162
+// 3.2.5.2 lets VANISHED (EARLIER) name UIDs the client never knew, and a
+// client ignores those.
+SeqSet absent_uids(const SeqSet& within, uint32_t max, const std::vector<uint32_t>& present);
+
 class MailboxView {
 public:
     // A fresh selection: the store's snapshot of the mailbox. UIDs at or
@@ -61,6 +68,9 @@ public:
     uint64_t modseq() const { return modseq_; }
     // Keywords in use in the mailbox as far as this view has seen.
     const std::set<std::string>& keywords() const { return keywords_; }
+    // Keywords seen on messages read for a command (FETCH): the session
+    // announces a new FLAGS list before it shows them (RFC 3501 7.2.6).
+    void learn_keywords(const std::set<std::string>& seen) { keywords_.insert(seen.begin(), seen.end()); }
 
     // Messages as the client numbers them (pending expunges included).
     uint32_t exists() const { return static_cast<uint32_t>(uids_.size()); }

@@ -4,10 +4,10 @@
 #include <array>
 #include <ctime>
 
-#include "common/mime/address_list.hpp"
 #include "common/mime/encoded_word.hpp"
 #include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
+#include "imap/casemap.hpp"
 #include "imap/search_text.hpp"
 #include "imap/substring_search.hpp"
 #include "store/store.hpp"
@@ -20,7 +20,6 @@ namespace {
 
 // Deeper trees than the parser allows are refused by matching nothing.
 constexpr size_t kMaxDepth = 64;
-constexpr size_t kMaxAddresses = 1000;
 
 struct SystemFlag {
     std::string_view name;
@@ -33,16 +32,6 @@ constexpr std::array<SystemFlag, 5> kSystemFlags{{
     {"\\Deleted", store::flag_deleted},
     {"\\Draft", store::flag_draft},
 }};
-
-constexpr std::array<std::string_view, 11> kAddressFields{
-    "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to", "resent-cc",
-    "resent-bcc"};
-
-bool is_address_field(std::string_view name) {
-    for (std::string_view f : kAddressFields)
-        if (iequals(name, f)) return true;
-    return false;
-}
 
 // The envelope member holding the first `name` field, nullptr for fields
 // the envelope does not keep.
@@ -84,20 +73,9 @@ bool contains(std::string_view haystack, const SubstringMatcher& needle, SearchB
     return needle.found_in(haystack);
 }
 
-// "name <local@domain>, ..." with names decoded: lets "Doe, John <jd@x>"
-// match a field written as "\"Doe, John\" <jd@x>".
-std::string rendered_addresses(std::string_view value) {
-    std::string out;
-    for (const mime::AddressEntry& a : mime::parse_address_list(value, kMaxAddresses)) {
-        if (a.kind != mime::AddressEntry::Kind::mailbox) continue;
-        if (!out.empty()) out += ", ";
-        if (a.name && !a.name->empty()) out += mime::decode_encoded_words(*a.name) + " ";
-        out += "<" + a.mailbox;
-        if (a.host) out += "@" + *a.host;
-        out += ">";
-    }
-    return out;
-}
+// SAVEDBEFORE/ON/SINCE: a message stored before its save date was kept is
+// searched by its internal date, the nearest thing known.
+int64_t saved(const SearchMessage& m) { return m.save_date ? m.save_date : m.internal_date; }
 
 const mime::Structure& empty_structure() {
     static const mime::Structure empty;
@@ -108,6 +86,7 @@ const mime::Structure& empty_structure() {
 
 struct SearchEvaluator::Node {
     Kind kind = Kind::all;
+    const SearchNode* source = nullptr;  // for SearchContext::index
     std::vector<Node> children;
     std::string field;
     SubstringMatcher needle;  // of the folded search string
@@ -135,6 +114,7 @@ Node compile(const SearchNode& in, const SearchContext& context, size_t depth) {
     if (depth > kMaxDepth) return never();
     Node out;
     out.kind = in.kind;
+    out.source = &in;
     out.need = content_need(in);
     switch (in.kind) {
         case Kind::and_:
@@ -155,16 +135,22 @@ Node compile(const SearchNode& in, const SearchContext& context, size_t depth) {
         case Kind::header:
             out.field = in.field;
             out.address = is_address_field(in.field);
-            out.needle = SubstringMatcher(fold_case(in.text));
+            out.needle = SubstringMatcher(casemap(in.text));
             break;
         case Kind::body:
-        case Kind::text: out.needle = SubstringMatcher(fold_case(in.text)); break;
+        case Kind::text: out.needle = SubstringMatcher(casemap(in.text)); break;
         case Kind::before:
         case Kind::on:
         case Kind::since:
         case Kind::sent_before:
         case Kind::sent_on:
-        case Kind::sent_since: out.day = mime::days_from_civil(in.date.year, in.date.month, in.date.day); break;
+        case Kind::sent_since:
+        case Kind::saved_before:
+        case Kind::saved_on:
+        case Kind::saved_since: out.day = mime::days_from_civil(in.date.year, in.date.month, in.date.day); break;
+        case Kind::emailid:
+        case Kind::threadid: out.field = in.text; break;
+        case Kind::savedate_supported: break;
         case Kind::larger:
         case Kind::smaller:
         case Kind::modseq: out.number = in.number; break;
@@ -201,11 +187,11 @@ public:
         return *header_;
     }
     const std::string& folded_body() {
-        if (!body_) body_ = fold_case(decoded_body_text(structure(), raw()));
+        if (!body_) body_ = casemap(decoded_body_text(structure(), raw()));
         return *body_;
     }
     const std::string& folded_header_text() {
-        if (!header_text_) header_text_ = fold_case(decoded_header_text(header()));
+        if (!header_text_) header_text_ = casemap(decoded_header_text(header()));
         return *header_text_;
     }
     // Days since the epoch of the Date: field's day as written; nullopt without one.
@@ -249,10 +235,10 @@ std::vector<std::string> field_values(const Node& node, Loaded& loaded) {
 bool header_matches(const Node& node, Loaded& loaded, SearchBudget* budget) {
     for (const std::string& value : field_values(node, loaded)) {
         if (node.needle.needle().empty()) return true;
-        if (contains(fold_case(mime::decode_encoded_words(value)), node.needle, budget)) return true;
+        if (contains(casemap(mime::decode_encoded_words(value)), node.needle, budget)) return true;
         if (!node.address) continue;
-        if (contains(fold_case(value), node.needle, budget)) return true;
-        if (contains(fold_case(rendered_addresses(value)), node.needle, budget)) return true;
+        if (contains(casemap(value), node.needle, budget)) return true;
+        if (contains(casemap(rendered_addresses(value)), node.needle, budget)) return true;
     }
     return false;
 }
@@ -264,8 +250,12 @@ bool has_keyword(const SearchMessage& m, std::string_view keyword) {
     return false;
 }
 
+bool is_string_key(Kind kind) { return kind == Kind::header || kind == Kind::body || kind == Kind::text; }
+
 bool eval(const Node& node, Loaded& loaded, const SearchContext& context) {
     const SearchMessage& m = loaded.message();
+    if (context.index && is_string_key(node.kind))
+        if (std::optional<bool> known = context.index(*node.source, m)) return *known;
     switch (node.kind) {
         case Kind::all: return true;
         case Kind::and_:
@@ -305,6 +295,12 @@ bool eval(const Node& node, Loaded& loaded, const SearchContext& context) {
         case Kind::larger: return m.size > node.number;
         case Kind::smaller: return m.size < node.number;
         case Kind::modseq: return m.modseq >= node.number;
+        case Kind::saved_before: return local_day(saved(m), context.utc_offset) < node.day;
+        case Kind::saved_on: return local_day(saved(m), context.utc_offset) == node.day;
+        case Kind::saved_since: return local_day(saved(m), context.utc_offset) >= node.day;
+        case Kind::savedate_supported: return true;
+        case Kind::emailid: return node.field == "M" + std::to_string(m.message_id);
+        case Kind::threadid: return false;
     }
     return false;
 }

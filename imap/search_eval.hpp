@@ -25,6 +25,8 @@
 //   empty HEADER (or FROM, SUBJECT...) string matches messages that have
 //   the field. BODY looks at the decoded text parts (imap/search_text.hpp),
 //   TEXT at the decoded header plus that.
+// - A full-text index (SearchContext::index) may answer string keys instead:
+//   it must answer exactly as this evaluation would.
 #pragma once
 
 #include <chrono>
@@ -45,10 +47,13 @@ namespace pochta::imap {
 struct SearchMessage {
     uint32_t seq = 0;
     uint32_t uid = 0;
+    int64_t message_id = 0;                           // the store's, for SearchContext::index
     uint64_t modseq = 0;
     uint32_t flags = 0;                               // store::Flag bits
     const std::vector<std::string>* keywords = nullptr;  // may be null: none
     int64_t internal_date = 0;                        // unix seconds
+    int64_t save_date = 0;                            // unix seconds; 0: not kept (SAVEDATE NIL)
+    int64_t message_id = 0;                           // the store's id: EMAILID "M<id>"
     uint64_t size = 0;                                // RFC822.SIZE
     bool recent = false;
 
@@ -77,6 +82,12 @@ struct SearchTooExpensive : std::runtime_error {
     SearchTooExpensive() : std::runtime_error("search too expensive") {}
 };
 
+// What a full-text index knows (imap/search_index.hpp) of a string key
+// (HEADER, BODY, TEXT) for a message: true or false when that is the
+// answer, nullopt when the key must be evaluated on the message (not
+// indexed yet, too large, or a key the index only narrows down).
+using IndexAnswer = std::function<std::optional<bool>(const SearchNode& key, const SearchMessage& message)>;
+
 struct SearchContext {
     uint32_t message_count = 0;  // '*' in message sequence sets
     uint32_t max_uid = 0;        // '*' in UID sets: the highest UID in the mailbox
@@ -86,6 +97,9 @@ struct SearchContext {
     // Optional: the work allowed, charged as string keys scan text. Must
     // outlive the evaluator; null for no limit (SORT, THREAD, tests).
     SearchBudget* budget = nullptr;
+    // Optional: consulted before a string key reads a message. The query the
+    // evaluator was made from must outlive it (keys are its nodes).
+    IndexAnswer index;
 };
 
 // What the evaluation of a query (or a SORT/THREAD) reads, cheapest first:

@@ -45,13 +45,16 @@ struct NamedKind {
     std::string_view name;
     Kind kind;
 };
-constexpr std::array<NamedKind, 6> kDateKeys{{
+constexpr std::array<NamedKind, 9> kDateKeys{{
     {"BEFORE", Kind::before},
     {"ON", Kind::on},
     {"SINCE", Kind::since},
     {"SENTBEFORE", Kind::sent_before},
     {"SENTON", Kind::sent_on},
     {"SENTSINCE", Kind::sent_since},
+    {"SAVEDBEFORE", Kind::saved_before},
+    {"SAVEDON", Kind::saved_on},
+    {"SAVEDSINCE", Kind::saved_since},
 }};
 
 constexpr std::array<std::string_view, 12> kMonths{"jan", "feb", "mar", "apr", "may", "jun",
@@ -131,6 +134,11 @@ private:
         std::string name = to_upper(key);
         if (name == "ALL") return (out = leaf(Kind::all), true);
         if (name == "RECENT") return (out = leaf(Kind::recent), true);
+        if (name == "SAVEDATESUPPORTED") return (out = leaf(Kind::savedate_supported), true);
+        if (name == "EMAILID" || name == "THREADID") {
+            out = leaf(name == "EMAILID" ? Kind::emailid : Kind::threadid);
+            return string_argument(tokens, pos, name, out.text);
+        }
         if (name == "OLD") return (out = negate(leaf(Kind::recent)), true);
         if (name == "NEW") {
             out = leaf(Kind::and_);
@@ -294,30 +302,34 @@ std::optional<SearchDate> parse_search_date(std::string_view text) {
     return date;
 }
 
+bool parse_return_options(const Token& list, SearchReturn& options, SearchError& error) {
+    if (!list.is_list()) {
+        error = {SearchError::Kind::syntax, "RETURN needs a list of options"};
+        return false;
+    }
+    options.requested = true;
+    for (const Token& option : list.children) {
+        std::string_view o = option.is_atom() ? std::string_view(option.text) : std::string_view();
+        if (iequals(o, "MIN")) options.min = true;
+        else if (iequals(o, "MAX")) options.max = true;
+        else if (iequals(o, "ALL")) options.all = true;
+        else if (iequals(o, "COUNT")) options.count = true;
+        else if (iequals(o, "SAVE")) options.save = true;
+        else {
+            error = {SearchError::Kind::syntax, "unknown RETURN option"};
+            return false;
+        }
+    }
+    if (!options.min && !options.max && !options.all && !options.count && !options.save) options.all = true;
+    return true;
+}
+
 std::optional<SearchQuery> parse_search(std::span<const Token> args, SearchError& error) {
     SearchQuery query;
     size_t pos = 0;
     if (pos < args.size() && args[pos].is_atom() && iequals(args[pos].text, "RETURN")) {
         ++pos;
-        if (pos >= args.size() || !args[pos].is_list()) {
-            error = {SearchError::Kind::syntax, "RETURN needs a list of options"};
-            return std::nullopt;
-        }
-        SearchReturn& options = query.options;
-        options.requested = true;
-        for (const Token& option : args[pos++].children) {
-            std::string_view o = option.is_atom() ? std::string_view(option.text) : std::string_view();
-            if (iequals(o, "MIN")) options.min = true;
-            else if (iequals(o, "MAX")) options.max = true;
-            else if (iequals(o, "ALL")) options.all = true;
-            else if (iequals(o, "COUNT")) options.count = true;
-            else if (iequals(o, "SAVE")) options.save = true;
-            else {
-                error = {SearchError::Kind::syntax, "unknown RETURN option"};
-                return std::nullopt;
-            }
-        }
-        if (!options.min && !options.max && !options.all && !options.count && !options.save) options.all = true;
+        if (pos >= args.size() || !parse_return_options(args[pos++], query.options, error)) return std::nullopt;
     }
     if (pos < args.size() && args[pos].is_atom() && iequals(args[pos].text, "CHARSET")) {
         ++pos;

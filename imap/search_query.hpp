@@ -54,6 +54,12 @@ struct SearchNode {
         sent_before,  // Date: header field, date
         sent_on,
         sent_since,
+        saved_before,        // SAVEDATE (RFC 8514; the internal date where none is kept), date
+        saved_on,
+        saved_since,
+        savedate_supported,  // every message here has a SAVEDATE
+        emailid,             // OBJECTID (RFC 8474), text
+        threadid,            // text; no message has a THREADID
         larger,       // number: RFC822.SIZE
         smaller,
         modseq,       // number; entry_name/entry_type when given
@@ -102,6 +108,9 @@ inline constexpr size_t kMaxSearchDepth = 32;
 // the size of the text it scans.
 inline constexpr size_t kMaxSearchString = 1000;
 inline constexpr size_t kMaxSearchKeys = 256;
+
+// The list after RETURN (RFC 4731; SORT's too, RFC 5267): "()" means ALL.
+bool parse_return_options(const Token& list, SearchReturn& options, SearchError& error);
 
 // `args` are the SEARCH (or UID SEARCH) arguments after the command name.
 std::optional<SearchQuery> parse_search(std::span<const Token> args, SearchError& error);

@@ -1,10 +1,14 @@
 #include "imap/search_text.hpp"
 
+#include <array>
+
+#include "common/mime/address_list.hpp"
 #include "common/mime/charset.hpp"
 #include "common/mime/encoded_word.hpp"
 #include "common/mime/header.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
+#include "imap/html_text.hpp"
 
 namespace pochta::imap {
 
@@ -13,6 +17,11 @@ namespace {
 // Longer unfolded values are cut, as the MIME parser does: a SEARCH over a
 // hostile megabyte-long header must stay cheap.
 constexpr uint32_t kMaxFieldBytes = 64 * 1024;
+constexpr size_t kMaxAddresses = 1000;
+
+constexpr std::array<std::string_view, 11> kAddressFields{
+    "from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender", "resent-to", "resent-cc",
+    "resent-bcc"};
 
 bool in(uint32_t cp, uint32_t first, uint32_t last) { return cp >= first && cp <= last; }
 
@@ -55,7 +64,8 @@ uint32_t fold_cyrillic(uint32_t cp) {
     return cp;
 }
 
-// Length of the valid UTF-8 sequence at text[i] and its code point; 0 when invalid.
+}  // namespace
+
 size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp) {
     auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
     unsigned char c = byte(i);
@@ -75,6 +85,8 @@ size_t decode_utf8(std::string_view text, size_t i, uint32_t& cp) {
     return len;
 }
 
+namespace {
+
 bool is_utf8_compatible(std::string_view charset) {
     std::string name = to_lower(charset);
     return name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii";
@@ -87,6 +99,13 @@ std::string leaf_text(const mime::Part& part, std::string_view body) {
     if (charset && !is_utf8_compatible(*charset))
         if (std::optional<std::string> converted = mime::to_utf8(decoded, *charset)) return std::move(*converted);
     return mime::sanitize_utf8(decoded);
+}
+
+// What a reader sees of a text part: HTML without its markup.
+std::string readable_text(const mime::Part& part, std::string_view body) {
+    std::string text = leaf_text(part, body);
+    if (part.type == "text" && part.subtype == "html") return html_text(text);
+    return text;
 }
 
 // Bytes [begin, end) of raw, or nothing when the offsets do not fit it.
@@ -109,7 +128,7 @@ void append_body_text(const mime::Part& part, std::string_view raw, std::string&
             return;
         case mime::PartKind::leaf:
             if (part.type != "text" && part.type != "message") return;
-            out += leaf_text(part, slice(raw, part.body_start, part.end));
+            out += readable_text(part, slice(raw, part.body_start, part.end));
             out += '\n';
             return;
     }
@@ -177,6 +196,25 @@ std::string decoded_header_text(std::string_view header) {
         out += '\n';
         return true;
     });
+    return out;
+}
+
+bool is_address_field(std::string_view name) {
+    for (std::string_view f : kAddressFields)
+        if (iequals(name, f)) return true;
+    return false;
+}
+
+std::string rendered_addresses(std::string_view value) {
+    std::string out;
+    for (const mime::AddressEntry& a : mime::parse_address_list(value, kMaxAddresses)) {
+        if (a.kind != mime::AddressEntry::Kind::mailbox) continue;
+        if (!out.empty()) out += ", ";
+        if (a.name && !a.name->empty()) out += mime::decode_encoded_words(*a.name) + " ";
+        out += "<" + a.mailbox;
+        if (a.host) out += "@" + *a.host;
+        out += ">";
+    }
     return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "common/util/log.hpp"
@@ -14,12 +16,14 @@ namespace {
 constexpr unsigned max_errors = 50;          // BADs in a row before the session is dropped
 constexpr size_t max_response_line = 8192;   // AUTHENTICATE responses and IDLE's DONE, without CRLF
 
-// Before login nothing large has any business arriving.
+// Before login nothing large has any business arriving but the largest ID
+// RFC 2971 allows: 30 pairs of a 30-octet field and a 1,024-octet value,
+// quoted (about 32 KiB in all).
 ParserLimits pre_auth_limits() {
     ParserLimits limits;
-    limits.max_line = 8192;
+    limits.max_line = 40 * 1024;
     limits.max_literal = 8192;
-    limits.max_literal_total = 16384;
+    limits.max_literal_total = 40 * 1024;
     limits.max_tokens = 100;
     return limits;
 }
@@ -45,7 +49,10 @@ std::string Session::capabilities() const {
         return caps;
     }
     caps += " IDLE NAMESPACE UNSELECT CHILDREN SPECIAL-USE UIDPLUS MOVE ESEARCH CONDSTORE QRESYNC"
-            " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT BINARY SEARCHRES";
+            " LIST-EXTENDED LIST-STATUS STATUS=SIZE UTF8=ACCEPT BINARY SEARCHRES"
+            " SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES COMPRESS=DEFLATE"
+            " QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
+    caps += " MULTIAPPEND PREVIEW CREATE-SPECIAL-USE OBJECTID SAVEDATE";
     return caps;
 }
 
@@ -329,6 +336,9 @@ void Session::refresh(std::function<void()> then) {
         store::MailboxInfo box;
         std::vector<store::MessageInfo> changed;
         std::vector<uint32_t> expunged;
+        // The tombstones since the view's MODSEQ were pruned: the UIDs that
+        // exist instead, and the view's others are gone.
+        std::optional<std::vector<uint32_t>> present;
         uint32_t first_recent = 0;
     };
     refreshing_ = true;
@@ -354,7 +364,12 @@ void Session::refresh(std::function<void()> then) {
             }
             d.box = std::move(*box);
             d.changed = store.changed_since(id, since);
-            d.expunged = store.expunged_since(id, since);
+            if (since < d.box.expunge_horizon) {
+                d.present.emplace();
+                for (const auto& m : store.list_messages(id)) d.present->push_back(m.uid);
+            } else {
+                d.expunged = store.expunged_since(id, since);
+            }
             bool new_mail = !d.changed.empty() && d.changed.back().uid > max_uid;
             if (claim && new_mail) d.first_recent = store.claim_recent(id, d.changed.back().uid + 1);
             return d;
@@ -364,6 +379,11 @@ void Session::refresh(std::function<void()> then) {
             if (!error.empty()) log::warn("imap user={} refresh failed: {}", self.user_, error);
             if (self.selected_ && self.selected_->view.mailbox_id() == id) {
                 if (d.gone) return self.bye_and_close("Selected mailbox was deleted");
+                if (error.empty() && d.present) {
+                    std::vector<uint32_t> live = self.selected_->view.live_uids();
+                    std::set_difference(live.begin(), live.end(), d.present->begin(), d.present->end(),
+                                        std::back_inserter(d.expunged));
+                }
                 if (error.empty())
                     self.selected_->view.apply(d.changed, d.expunged, d.box.highestmodseq, d.box.uidnext,
                                                d.first_recent);

@@ -34,6 +34,7 @@ namespace pochta::imap {
 
 struct Qresync;  // SELECT's QRESYNC parameter (cmd_select.cpp)
 struct FetchPiece;  // fetch_render.hpp
+struct SearchMatch;  // search_run.hpp
 
 class Session : public net::Handler {
 public:
@@ -154,7 +155,9 @@ private:
 
     // ---- cmd_select.cpp: SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE.
     void cmd_select(const Command& cmd, bool read_only);
-    void send_qresync(const Qresync& q, const std::vector<uint32_t>& expunged,
+    // `pruned`: the store's tombstones do not reach back to the client's
+    // MODSEQ, so VANISHED (EARLIER) names every UID it may know that is gone.
+    void send_qresync(const Qresync& q, bool pruned, const std::vector<uint32_t>& expunged,
                       const std::vector<store::MessageInfo>& changed);
     void cmd_close(bool expunge);
     void cmd_expunge(const Command& cmd);
@@ -184,7 +187,13 @@ private:
     std::shared_ptr<LiteralSink> literal_sink(const LiteralAnnouncement& literal);
     // Stops reading while the spool of the literal being read is behind.
     void pause_while_spool_behind();
-    void store_append(store::AppendRequest request, std::string target);
+    // One message of an APPEND; `stream`: its spool, until made durable.
+    struct PendingAppend {
+        store::AppendRequest request;
+        std::shared_ptr<store::SpoolStream> stream;
+    };
+    void finish_spools(std::vector<PendingAppend> messages, size_t next, std::string target);
+    void store_append(std::vector<store::AppendRequest> requests, std::string target);
 
     // ---- cmd_idle.cpp.
     void cmd_idle();
@@ -193,6 +202,20 @@ private:
     // ---- cmd_search.cpp.
     void cmd_search(const Command& cmd);
     void send_search_result(SearchReturn options, bool uid, const std::vector<SearchHit>& found, bool with_modseq);
+
+    // ---- cmd_quota.cpp: GETQUOTA, GETQUOTAROOT, SETQUOTA.
+    void cmd_getquota(const Command& cmd, bool by_mailbox);
+    void cmd_setquota();
+
+    // ---- cmd_compress.cpp.
+    void cmd_compress(const Command& cmd);
+
+    // ---- cmd_sort.cpp: SORT, THREAD.
+    void cmd_sort(const Command& cmd);
+    void finish_sort(const SearchReturn& options, bool uid, bool with_modseq,
+                     const std::vector<SearchMatch>& sorted);
+    void cmd_thread(const Command& cmd);
+    void refuse_search(const SearchError& error, std::string_view command, bool saves);
 
     SessionContext& ctx_;
     net::Connection* conn_ = nullptr;

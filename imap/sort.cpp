@@ -9,6 +9,7 @@
 #include "common/util/strings.hpp"
 #include "imap/base_subject.hpp"
 #include "imap/search_text.hpp"
+#include "imap/casemap.hpp"
 
 namespace pochta::imap {
 
@@ -59,11 +60,11 @@ std::string display_key(const std::optional<std::string>& field) {
     if (!first) return {};
     if (first->name) {
         std::string name(trim(mime::decode_encoded_words(*first->name)));
-        if (!name.empty()) return fold_case(name);
+        if (!name.empty()) return casemap(name);
     }
     std::string spec = first->mailbox;
     if (first->host) spec += "@" + *first->host;
-    return fold_case(spec);
+    return casemap(spec);
 }
 
 struct SortValues {
@@ -135,11 +136,16 @@ std::optional<std::vector<SortCriterion>> parse_sort_criteria(const Token& list,
 
 std::optional<SortCommand> parse_sort_command(std::span<const Token> args, SearchError& error) {
     error = {SearchError::Kind::syntax, {}};
+    SortCommand command;
+    // ESORT (RFC 5267): "SORT RETURN (options) (criteria) ...".
+    if (!args.empty() && args[0].is_atom() && iequals(args[0].text, "RETURN")) {
+        if (args.size() < 2 || !parse_return_options(args[1], command.query.options, error)) return std::nullopt;
+        args = args.subspan(2);
+    }
     if (args.empty() || !args[0].is_list()) {
         error.reason = "SORT needs a list of sort criteria";
         return std::nullopt;
     }
-    SortCommand command;
     std::optional<std::vector<SortCriterion>> criteria = parse_sort_criteria(args[0], error.reason);
     if (!criteria) return std::nullopt;
     command.criteria = std::move(*criteria);
@@ -160,6 +166,7 @@ std::optional<SortCommand> parse_sort_command(std::span<const Token> args, Searc
     }
     std::optional<SearchQuery> query = parse_search(keys, error);
     if (!query) return std::nullopt;
+    query->options = command.query.options;
     command.query = std::move(*query);
     command.query.charset = iequals(*charset, "UTF-8") ? "UTF-8" : "US-ASCII";
     return command;

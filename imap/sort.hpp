@@ -9,7 +9,8 @@
 //   there is none. SUBJECT: the base subject (imap/base_subject.hpp).
 //   Compared with i;ascii-casemap, the default collation.
 // - DISPLAYFROM/DISPLAYTO: the decoded display name of the first mailbox,
-//   else its "local@domain"; compared after Unicode case folding.
+//   else its "local@domain"; compared with i;unicode-casemap
+//   (imap/unicode_casemap.hpp).
 // - REVERSE reverses the key after it. Messages equal on every key stay in
 //   mailbox (sequence number) order.
 #pragma once
@@ -40,10 +41,10 @@ std::optional<std::vector<SortCriterion>> parse_sort_criteria(const Token& list,
 
 struct SortCommand {
     std::vector<SortCriterion> criteria;
-    SearchQuery query;  // charset from the command; RETURN (ESORT) is not accepted
+    SearchQuery query;  // charset from the command; options from ESORT's RETURN (RFC 5267)
 };
 
-// The arguments of SORT / UID SORT: "(criteria) charset search-keys".
+// The arguments of SORT / UID SORT: "[RETURN (options)] (criteria) charset search-keys".
 // Charsets other than UTF-8 and US-ASCII give SearchError::bad_charset.
 std::optional<SortCommand> parse_sort_command(std::span<const Token> args, SearchError& error);
 

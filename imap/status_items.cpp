@@ -11,8 +11,8 @@
 namespace pochta::imap {
 namespace {
 
-constexpr std::array<const char*, 8> kItems = {"messages", "recent",        "uidnext", "uidvalidity",
-                                               "unseen",   "highestmodseq", "size",    "deleted"};
+constexpr std::array<const char*, 10> kItems = {"messages", "recent", "uidnext", "uidvalidity", "unseen", "highestmodseq",
+                                                "size",     "deleted", "deleted-storage", "mailboxid"};
 
 std::string upper(std::string s) {
     for (char& c : s)
@@ -40,14 +40,20 @@ std::optional<std::vector<std::string>> parse_status_items(const Token& list, st
 }
 
 bool status_needs_messages(const std::vector<std::string>& items) {
-    return std::any_of(items.begin(), items.end(), [](const auto& i) { return i == "size" || i == "deleted"; });
+    return std::any_of(items.begin(), items.end(), [](const auto& i) {
+        return i == "size" || i == "deleted" || i == "deleted-storage" || i == "recent";
+    });
 }
 
-StatusCounts count_status(const std::vector<store::MessageInfo>& messages) {
+StatusCounts count_status(const std::vector<store::MessageInfo>& messages, uint32_t recent_floor) {
     StatusCounts c;
     for (const auto& m : messages) {
         c.size += m.crlf_size;
-        if (m.flags & store::flag_deleted) c.deleted++;
+        if (m.uid >= recent_floor) c.recent++;
+        if (m.flags & store::flag_deleted) {
+            c.deleted++;
+            c.deleted_bytes += m.size;
+        }
     }
     return c;
 }
@@ -56,6 +62,10 @@ std::string status_values(const std::vector<std::string>& items, const store::Ma
                           const StatusCounts& counts, uint32_t recent) {
     std::string out;
     for (const auto& item : items) {
+        if (item == "mailboxid") {  // RFC 8474 4.2: the store's id, kept across RENAME
+            out += fmt::format("{}MAILBOXID (F{})", out.empty() ? "" : " ", box.id);
+            continue;
+        }
         uint64_t v = item == "messages"        ? box.messages
                      : item == "recent"        ? recent
                      : item == "uidnext"       ? box.uidnext
@@ -63,7 +73,8 @@ std::string status_values(const std::vector<std::string>& items, const store::Ma
                      : item == "unseen"        ? box.unseen
                      : item == "highestmodseq" ? wire_modseq(box.highestmodseq)
                      : item == "size"          ? counts.size
-                                               : counts.deleted;
+                     : item == "deleted"       ? counts.deleted
+                                               : (counts.deleted_bytes + 1023) / 1024;  // QUOTA's STORAGE unit
         out += fmt::format("{}{} {}", out.empty() ? "" : " ", upper(item), v);
     }
     return out;

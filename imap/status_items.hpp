@@ -24,8 +24,12 @@ bool status_needs_messages(const std::vector<std::string>& items);
 struct StatusCounts {
     uint64_t size = 0;     // octets as FETCH RFC822.SIZE counts them
     uint32_t deleted = 0;  // messages with \Deleted
+    uint32_t recent = 0;   // messages at or above the \Recent floor
+    uint64_t deleted_bytes = 0;  // their stored octets (RFC 9208 DELETED-STORAGE, answered in KiB)
 };
-StatusCounts count_status(const std::vector<store::MessageInfo>& messages);
+// `recent_floor`: what claim_recent(id, 0) says (the first UID no session
+// has claimed as \Recent yet); the default counts none.
+StatusCounts count_status(const std::vector<store::MessageInfo>& messages, uint32_t recent_floor = UINT32_MAX);
 
 // "MESSAGES 3 UIDNEXT 7": the values in the order asked. `recent` is the
 // session's own \Recent count (it only knows it for its selected mailbox).

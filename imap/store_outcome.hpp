@@ -21,6 +21,7 @@ inline std::string_view response_code(store::ErrorKind kind, bool imap4rev2 = fa
         case K::refused: return "CANNOT";
         case K::has_children: return imap4rev2 ? "HASCHILDREN" : "INUSE";
         case K::limit: return "LIMIT";
+        case K::over_quota: return "OVERQUOTA";
         // RFC 5530 has no code for a full disk: OVERQUOTA is about the
         // user's quota (a client would tell the user to delete mail),
         // LIMIT about limits no retry overcomes, SERVERBUG about bugs.
@@ -39,7 +40,8 @@ inline std::string_view response_code(store::ErrorKind kind, bool imap4rev2 = fa
 // the client's request (a name, a limit) rather than the server's insides.
 inline std::string refusal_text(std::string_view what, const store::Error& error) {
     using K = store::ErrorKind;
-    const bool tells_client = error.kind == K::invalid || error.kind == K::refused || error.kind == K::limit;
+    const bool tells_client =
+        error.kind == K::invalid || error.kind == K::refused || error.kind == K::limit || error.kind == K::over_quota;
     return tells_client ? std::string(what) + ": " + error.message : std::string(what);
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "common/mime/header.hpp"
 #include "common/util/strings.hpp"
 #include "outbound/smtp_client_reply.hpp"
 #include "smtp/trace.hpp"
@@ -25,24 +26,6 @@ std::string field_text(std::string_view text) {
     std::string out;
     for (unsigned char c : text.substr(0, max_field_text)) out.push_back(c < 0x20 || c == 0x7f ? ' ' : static_cast<char>(c));
     return out;
-}
-
-// Folds "Name: value" at spaces so lines stay near 78 octets.
-std::string folded(std::string_view name, std::string_view value) {
-    std::string out(name);
-    out += ":";
-    size_t line = out.size();
-    for (auto word : split(value, ' ')) {
-        if (word.empty()) continue;
-        if (line + 1 + word.size() > 78 && line > name.size() + 1) {
-            out += "\r\n";
-            line = 0;
-        }
-        out += " ";
-        out += word;
-        line += 1 + word.size();
-    }
-    return out + "\r\n";
 }
 
 // The header section of the original, with CRLF line ends, cut at a line
@@ -89,7 +72,8 @@ std::string human_part(const DsnInput& in, bool any_failed) {
 
 std::string address_field(std::string_view name, std::string_view address) {
     // RFC 6533: a UTF-8 address has its own type.
-    return folded(name, fmt::format("{}; {}", has_non_ascii(address) ? "utf-8" : "rfc822", field_text(address)));
+    return mime::folded_field(name,
+                              fmt::format("{}; {}", has_non_ascii(address) ? "utf-8" : "rfc822", field_text(address)));
 }
 
 std::string recipient_fields(const DsnRecipient& r) {
@@ -97,9 +81,9 @@ std::string recipient_fields(const DsnRecipient& r) {
     out += address_field("Final-Recipient", r.address);
     out += fmt::format("Action: {}\r\n", r.action == DsnRecipient::Action::failed ? "failed" : "delayed");
     out += fmt::format("Status: {}\r\n", dsn_status(r));
-    if (!r.remote_mta.empty()) out += folded("Remote-MTA", "dns; " + field_text(r.remote_mta));
-    if (!r.diagnostic.empty()) out += folded("Diagnostic-Code", "smtp; " + field_text(r.diagnostic));
-    else if (!r.reason.empty()) out += folded("Diagnostic-Code", "X-Pochta; " + field_text(r.reason));
+    if (!r.remote_mta.empty()) out += mime::folded_field("Remote-MTA", "dns; " + field_text(r.remote_mta));
+    if (!r.diagnostic.empty()) out += mime::folded_field("Diagnostic-Code", "smtp; " + field_text(r.diagnostic));
+    else if (!r.reason.empty()) out += mime::folded_field("Diagnostic-Code", "X-Pochta; " + field_text(r.reason));
     if (r.last_attempt.time_since_epoch().count() != 0)
         out += fmt::format("Last-Attempt-Date: {}\r\n", rfc5322_date(r.last_attempt));
     return out;

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "outbound/dsn.hpp"
 #include "outbound/queue_parts.hpp"
@@ -11,6 +12,21 @@
 namespace pochta::outbound {
 
 namespace {
+
+// README.md, "Autoconfig, MTA-STS and metrics": each recipient of an
+// attempt, once, when the attempt is over.
+void count_outcomes(const store::QueueUpdate& update) {
+    static metrics::Counter& delivered = metrics::messages_delivered("remote");
+    static metrics::Counter& deferred = metrics::messages_deferred();
+    static metrics::Counter& bounced = metrics::messages_bounced();
+    for (const auto& rcpt : update.rcpts) {
+        switch (rcpt.state) {
+            case store::RcptOutcome::State::delivered: delivered.inc(); break;
+            case store::RcptOutcome::State::deferred: deferred.inc(); break;
+            case store::RcptOutcome::State::failed: bounced.inc(); break;
+        }
+    }
+}
 
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
@@ -209,6 +225,7 @@ void QueueRunner::job_finished(const std::shared_ptr<Entry>& entry, std::vector<
 void QueueRunner::finish_entry(const std::shared_ptr<Entry>& entry) {
     AttemptDecision decision =
         decide_attempt(entry->message, entry->reports, Clock::now(), options_.schedule, options_.max_queue_time);
+    count_outcomes(decision.update);
     if (!decision.failed.empty()) {
         store::QueuedMessage original = entry->message;
         original.data = *entry->data;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,11 @@
 
 namespace pochta::net {
 class TlsContext;
+class AcmeChallengeCertificates;
 }
 namespace pochta::store {
 class Store;
+struct TextIndexOptions;
 }
 
 namespace pochta::cli {
@@ -46,16 +49,37 @@ int dns(const Args& args, const Config& config);
 int doctor(const Args& args, const Config& config);
 int sieve(const Args& args, const Config& config);
 int spam(const Args& args, const Config& config);
+int acme(const Args& args, const Config& config);
+int import_mail(const Args& args, const Config& config);
+int export_mail(const Args& args, const Config& config);
+int backup(const Args& args, const Config& config);
+int restore(const Args& args, const Config& config);
+int index(const Args& args, const Config& config);
+int quota(const Args& args, const Config& config);
+int vacation(const Args& args, const Config& config);
+int forward(const Args& args, const Config& config);
 int list(const Args& args, const Config& config);
 int version();
 
-// The server's TLS context from [tls] (null without a certificate). Throws
-// std::runtime_error with a readable reason.
-std::shared_ptr<net::TlsContext> server_tls(const Config& config);
+// The server's TLS context from [tls] (null without a certificate, or
+// under [acme] before its first certificate), answering TLS-ALPN-01 from
+// `acme_answers` when given. Throws std::runtime_error with a readable reason.
+std::shared_ptr<net::TlsContext> server_tls(const Config& config,
+                                            std::shared_ptr<net::AcmeChallengeCertificates> acme_answers = nullptr);
 
 // The store for a short command beside a server that may be running (no
 // clean-up of its temporary files).
 std::unique_ptr<store::Store> open_store(const Config& config);
+
+// How SEARCH's full-text index is made ([search], README.md "Full-text search").
+store::TextIndexOptions text_index_options(const Config& config);
+// The canonical address of a user of the users file, or nullopt after
+// saying it is unknown (cli_sieve.cpp).
+std::optional<std::string> known_user(const Config& config, const std::string& address);
+// Stores `source` as the user's script `name` within the [sieve] quotas:
+// 0, or 1 after saying why not (`what` names the source in the message).
+int put_script(store::Store& store, const Config& config, const std::string& user, const std::string& name,
+               const std::string& source, const std::string& what);
 
 // "pochta: reason" on stderr; returns 1.
 int fail(const std::string& reason);

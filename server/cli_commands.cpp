@@ -22,6 +22,15 @@ const Command commands[] = {
     {"doctor", Arguments::optional, doctor},
     {"sieve", Arguments::required, sieve},
     {"spam", Arguments::required, spam},
+    {"acme", Arguments::required, acme},
+    {"import", Arguments::required, import_mail},
+    {"export", Arguments::required, export_mail},
+    {"backup", Arguments::required, backup},
+    {"restore", Arguments::required, restore},
+    {"index", Arguments::required, index},
+    {"quota", Arguments::required, quota},
+    {"vacation", Arguments::required, vacation},
+    {"forward", Arguments::required, forward},
     {"list", Arguments::required, list},
 };
 

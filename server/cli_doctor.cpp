@@ -57,6 +57,7 @@ public:
         if (record.type == "A") resolver_.resolve_ipv4(name, answer<dns::AddressResult>(key, ipv4_values));
         if (record.type == "AAAA") resolver_.resolve_ipv6(name, answer<dns::AddressResult>(key, ipv6_values));
         if (record.type == "PTR") resolver_.resolve_ptr(record.address, answer<dns::NameResult>(key, ptr_values));
+        if (record.type == "CNAME") resolver_.resolve_addresses(name, answer<dns::AddressResult>(key, all_addresses));
     }
 
     std::map<std::string, Live> run() {
@@ -87,6 +88,11 @@ private:
     }
     static std::vector<std::string> ipv4_values(const dns::AddressResult& r) { return r.ipv4; }
     static std::vector<std::string> ipv6_values(const dns::AddressResult& r) { return r.ipv6; }
+    static std::vector<std::string> all_addresses(const dns::AddressResult& r) {
+        std::vector<std::string> out = r.ipv4;
+        out.insert(out.end(), r.ipv6.begin(), r.ipv6.end());
+        return out;
+    }
     static std::vector<std::string> ptr_values(const dns::NameResult& r) {
         std::vector<std::string> out;
         for (const auto& name : r.names) out.push_back(dotted(name));
@@ -219,6 +225,19 @@ void judge_ptr(Report& report, const ZoneRecord& record, const Live& live) {
                                     record.value);
 }
 
+// What matters of an alias (autoconfig.DOMAIN...) is that it reaches this
+// server: a CNAME to the host name, or A/AAAA records of its addresses.
+void judge_alias(Report& report, const ZoneRecord& record, const Live& live, const HostAddresses& host) {
+    std::string what = fmt::format("{} CNAME", record.name);
+    for (const auto& v : live.values)
+        for (const auto* family : {&host.ipv4, &host.ipv6})
+            if (std::find(family->begin(), family->end(), v) != family->end())
+                return report.ok(what + ": reaches " + v);
+    if (live.values.empty()) return report.problem("missing", what + ": publish" + publish({&record}));
+    report.problem("different", what + ": reaches " + quoted_list(live.values) + ", not this server; publish" +
+                                    publish({&record}));
+}
+
 // MX, A, AAAA: the published set must be the expected one.
 void judge_set(Report& report, const std::vector<const ZoneRecord*>& group, const Live& live) {
     std::vector<std::string> expected;
@@ -240,6 +259,7 @@ void judge(Report& report, const std::vector<const ZoneRecord*>& group, const Li
     }
     if (first.type == "SRV") return judge_srv(report, first, live);
     if (first.type == "PTR") return judge_ptr(report, first, live);
+    if (first.type == "CNAME") return judge_alias(report, first, live, host);
     judge_set(report, group, live);
 }
 

@@ -151,15 +151,6 @@ int test(const Args& args) {
     return 0;
 }
 
-// The canonical address of a user of the users file, or nullopt after
-// saying it is unknown.
-std::optional<std::string> known_user(const Config& config, const std::string& address) {
-    auto users = auth::Snapshot::load(config);
-    if (const auth::UserEntry* entry = users->find_user(address)) return entry->address;
-    fail("no user " + address);
-    return std::nullopt;
-}
-
 int set_script(const Args& args, const Config& config) {
     const bool activate = args.size() == 5 && args[4] == "--activate";
     if (args.size() != 4 && !activate) return usage();
@@ -167,16 +158,8 @@ int set_script(const Args& args, const Config& config) {
     if (!user) return 1;
     int status = 0;
     if (!compile_file(args[3], status)) return status;
-    const std::string source = *read_file(args[3]);
     auto store = open_store(config);
-    const store::SieveQuota quota{config.sieve.max_scripts, static_cast<size_t>(config.sieve.max_script_size)};
-    switch (store->put_sieve_script(*user, args[2], source, quota)) {
-        case store::SieveSpace::too_many_scripts:
-            return fail(fmt::format("{} has {} scripts already ([sieve] max_scripts)", *user, quota.max_scripts));
-        case store::SieveSpace::too_large:
-            return fail(fmt::format("{} is over {} bytes ([sieve] max_script_size)", args[3], quota.max_script_size));
-        case store::SieveSpace::ok: break;
-    }
+    if (put_script(*store, config, *user, args[2], *read_file(args[3]), args[3]) != 0) return 1;
     if (activate) store->activate_sieve_script(*user, args[2]);
     return 0;
 }
@@ -232,6 +215,26 @@ int stored_script_command(int (*command)(const Args&, const Config&), const Args
 }
 
 }  // namespace
+
+std::optional<std::string> known_user(const Config& config, const std::string& address) {
+    auto users = auth::Snapshot::load(config);
+    if (const auth::UserEntry* entry = users->find_user(address)) return entry->address;
+    fail("no user " + address);
+    return std::nullopt;
+}
+
+int put_script(store::Store& store, const Config& config, const std::string& user, const std::string& name,
+               const std::string& source, const std::string& what) {
+    const store::SieveQuota quota{config.sieve.max_scripts, static_cast<size_t>(config.sieve.max_script_size)};
+    switch (store.put_sieve_script(user, name, source, quota)) {
+        case store::SieveSpace::too_many_scripts:
+            return fail(fmt::format("{} has {} scripts already ([sieve] max_scripts)", user, quota.max_scripts));
+        case store::SieveSpace::too_large:
+            return fail(fmt::format("{} is over {} bytes ([sieve] max_script_size)", what, quota.max_script_size));
+        case store::SieveSpace::ok: break;
+    }
+    return 0;
+}
 
 int sieve(const Args& args, const Config& config) {
     if (args[0] == "check") return check(args);

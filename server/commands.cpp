@@ -15,6 +15,7 @@
 #include "common/auth/directory.hpp"
 #include "server/cli.hpp"
 #include "server/cli_user.hpp"
+#include "smtp/sieve_run.hpp"
 #include "common/util/strings.hpp"
 #include "store/store.hpp"
 
@@ -82,6 +83,7 @@ int usage() {
         "  queue list|flush               the outbound queue\n"
         "  queue delete ID                drop one queue entry\n"
         "  mailbox list ADDRESS           a user's mailboxes: name messages unseen uidvalidity uidnext\n"
+        "  quota ADDRESS                  a user's usage and limits: storage BYTES LIMIT, messages N LIMIT\n"
         "  message list ADDRESS MAILBOX   uid size flags, one message per line\n"
         "  message show ADDRESS MAILBOX UID   the stored message on stdout\n"
         "  check [--repair]               the store's messages against their files\n"
@@ -95,9 +97,18 @@ int usage() {
         "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
         "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  spam train ADDRESS --spam|--ham MAILBOX   teach the user's spam filter a whole mailbox\n"
+        "  index rebuild [ADDRESS]        build the full-text search index anew (every user by default)\n"
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"
         "  sieve get ADDRESS NAME / sieve list ADDRESS   a stored script / the scripts (\"active\" marked)\n"
         "  sieve activate ADDRESS NAME|--none / sieve delete ADDRESS NAME\n"
+        "  acme revoke                               revoke the ACME certificate; the server orders a new one\n"
+        "  import ADDRESS PATH [--mailbox NAME]   a Dovecot Maildir or an mbox file, UIDs kept, resumable\n"
+        "  export ADDRESS DIR             the user's mailboxes as a Maildir++ that Dovecot reads\n"
+        "  backup DIR / restore DIR       a consistent copy of the store while it runs / put one back\n"
+        "  vacation set ADDRESS --message FILE [--subject S] [--days N] [--until YYYY-MM-DD]   auto-reply on\n"
+        "  vacation clear ADDRESS         auto-reply off\n"
+        "  forward set ADDRESS TO... [--keep]   forward the user's mail (--keep: and keep a copy)\n"
+        "  forward clear ADDRESS          forwarding off\n"
         "  list create|delete|show|members LIST   a mailing list; show: settings, counts, recent log\n"
         "  list add LIST ADDRESS [member|moderator|owner ...] [--delivery on|off|digest]\n"
         "  list remove LIST ADDRESS [ROLE ...]   those roles, or the person altogether\n"
@@ -124,6 +135,7 @@ int check_config(const Config& config) {
     for (const auto& warning : secret_file_warnings(config)) std::fprintf(stderr, "warning: %s\n", warning.c_str());
     server_tls(config);  // the certificate, key and [tls] settings as serve loads them
     auth::Snapshot::load(config);
+    smtp::load_global_scripts(config.sieve);  // [sieve] before/after compile as serve compiles them
     std::printf("%s: ok\n", config.file.c_str());
     return 0;
 }

@@ -17,7 +17,10 @@
 #include "common/session/login.hpp"
 #include "common/net/loop.hpp"
 #include "common/net/server.hpp"
+#include "acme/service.hpp"
+#include "common/net/acme_challenge.hpp"
 #include "common/net/tls.hpp"
+#include "common/net/tls_reloader.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
 #include "lists/list_engine.hpp"
@@ -30,8 +33,11 @@
 #include "spam/filter.hpp"
 #include "outbound/queue_runner.hpp"
 #include "server/cli.hpp"
+#include "server/http_listeners.hpp"
 #include "server/process_limits.hpp"
+#include "server/quota_limits.hpp"
 #include "smtp/session.hpp"
+#include "smtp/vacation.hpp"
 #include "store/async_store.hpp"
 #include "store/store.hpp"
 
@@ -156,10 +162,12 @@ void reverse_srs_bounces(outbound::BounceRoute& route, const smtp::Forwarding& f
 
 }  // namespace
 
-std::shared_ptr<net::TlsContext> server_tls(const Config& config) {
+std::shared_ptr<net::TlsContext> server_tls(const Config& config,
+                                            std::shared_ptr<net::AcmeChallengeCertificates> acme_answers) {
     if (config.tls.cert.empty()) return nullptr;
+    if (!config.acme.directory.empty() && !std::filesystem::exists(config.tls.cert)) return nullptr;
     net::TlsPolicy policy{.tls13_only = config.tls.tls13_only, .tls12_ciphers = config.tls.ciphers};
-    return net::TlsContext::server(config.tls.cert, config.tls.key, policy);
+    return net::TlsContext::server(config.tls.cert, config.tls.key, policy, std::move(acme_answers));
 }
 
 int serve(const Config& config) {
@@ -170,7 +178,13 @@ int serve(const Config& config) {
     secure_data_dir(config);
     warn_about_secret_files(config);
     auth::Directory directory(config);
-    std::shared_ptr<net::TlsContext> tls = server_tls(config);
+    std::shared_ptr<net::AcmeChallengeCertificates> acme_answers;
+    if (!config.acme.directory.empty()) {
+        acme_answers = std::make_shared<net::AcmeChallengeCertificates>();
+        acme::ensure_placeholder(acme::acme_files(config), config.hostname);
+    }
+    std::shared_ptr<net::TlsContext> tls = server_tls(config, acme_answers);
+    smtp::GlobalScripts global_scripts = smtp::load_global_scripts(config.sieve);  // before any port is bound
 
     net::EventLoop loop;
     net::Server server(loop, tls, config.limits.max_connections, config.limits.max_connections_per_ip,
@@ -190,8 +204,13 @@ int serve(const Config& config) {
     auto term = loop.watch_signal(SIGTERM, stop);
     auto interrupt = loop.watch_signal(SIGINT, stop);
     auto dkim_signer = std::make_shared<mailauth::DkimSigner>(config.dkim.keys_dir);
+    std::unique_ptr<net::TlsReloader> tls_reloader;
+    std::unique_ptr<acme::Service> acme_service;  // created once privileges are dropped
+    if (tls) tls_reloader = std::make_unique<net::TlsReloader>(loop, tls);
     auto hangup = loop.watch_signal(SIGHUP, [&] {
         dkim_signer->reload();
+        if (tls_reloader) tls_reloader->reload_now();
+        if (acme_service) acme_service->check_now();
         loop.offload([&directory] { directory.reload(true); }, [] {});
     });
 
@@ -209,22 +228,40 @@ int serve(const Config& config) {
     add_pop3_listeners(server, config, pop3_context);
     add_imap_listeners(server, config, imap_context);
     add_sieve_listener(server, config, sieve_context);
+    HttpListeners http_listeners;
+    add_http_listeners(server, config, http_listeners);
 
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
     store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
+    if (config.search.index) store_options.text_index = text_index_options(config);
+    store_options.quota_limits = quota_limits(directory, config);
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);
     store->set_change_listener([&notifier](const std::vector<store::ChangeEvent>& events) { notifier.post(events); });
     auto async_store = std::make_unique<store::AsyncStore>(loop, *store);
     std::unique_ptr<smtp::Forwarding> forwarding = srs_forwarding(config);  // data_dir exists now
     auto spam_filter = std::make_unique<spam::Filter>(loop, resolver, *async_store, config.spam);
+    // Before the HTTP routes, which take its HTTP-01 answers (README "ACME certificates").
+    if (acme_answers)
+        acme_service = std::make_unique<acme::Service>(loop, resolver, config, acme_answers,
+                                                       [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
     auto list_engine = std::make_unique<lists::ListEngine>(lists::EngineContext{config, directory, *async_store, &resolver});
+    // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
+    // Its vacation replies are queued, so DKIM-signed (README.md, "Vacation and forwarding").
+    smtp::VacationResponder vacation(config, directory, *async_store);
+    smtp::SieveDelivery sieve_delivery(smtp::SieveDelivery::Services{
+        config, *async_store, directory, forwarding.get(), std::move(global_scripts),
+        [&vacation](smtp::VacationCall call, std::function<void()> done) {
+            vacation.respond({std::move(call.user), std::move(call.recipient), std::move(call.envelope_sender),
+                              std::move(call.message_headers), std::move(call.action)},
+                             std::move(done));
+        }});
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
                                                                                spam_filter.get(), &outbound_limits,
-                                                                               list_engine.get()});
+                                                                               &sieve_delivery, list_engine.get()});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -254,6 +291,9 @@ int serve(const Config& config) {
         .hash_pool = hash_pool,
     });
 
+    add_http_routes(http_listeners, config, server, *async_store,
+                    acme_service ? acme_service->http_challenge_lookup() : nullptr);
+
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {
         loop.offload([&directory] { directory.reload(false); }, [] {});
     });
@@ -265,9 +305,12 @@ int serve(const Config& config) {
     queue_runner->start();
     list_engine->resume();
 
+    if (acme_service) acme_service->start();
+
     log::info("pochta ready");
     loop.run();
     reload_timer.reset();
+    acme_service.reset();
     queue_runner.reset();
     spam_filter.reset();
     list_engine.reset();

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/dns/resolver.hpp"
+#include "http/mta_sts.hpp"
 #include "mailauth/dkim_keys.hpp"
 
 namespace pochta::cli {
@@ -72,6 +73,27 @@ void add_srv(std::vector<ZoneRecord>& out, const Config& config, std::string_vie
     }
 }
 
+// README.md "Autoconfig, MTA-STS and metrics": the names clients and
+// sending servers ask the HTTP listeners by. Their certificate must name
+// them too (the ACME names include them).
+void add_http_names(std::vector<ZoneRecord>& out, const Config& config, std::string_view domain) {
+    if (!config.listen.http && !config.listen.https) return;
+    std::string target = absolute(config.hostname);
+    out.push_back({fmt::format("autoconfig.{}.", domain), "CNAME", target,
+                   "; mail clients find their settings here (Thunderbird autoconfig, Outlook autodiscover)", ""});
+    out.push_back({fmt::format("autodiscover.{}.", domain), "CNAME", target, "", ""});
+    if (!config.listen.https) return;
+    std::string policy_id = http::mta_sts_id(http::mta_sts_policy(config));
+    out.push_back({fmt::format("mta-sts.{}.", domain), "CNAME", target,
+                   fmt::format("; MTA-STS (RFC 8461, mode {}): the id changes whenever the policy does",
+                               config.mta_sts.mode),
+                   ""});
+    out.push_back({fmt::format("_mta-sts.{}.", domain), "TXT", "v=STSv1; id=" + policy_id, "", ""});
+    out.push_back({fmt::format("_smtp._tls.{}.", domain), "TXT",
+                   fmt::format("v=TLSRPTv1; rua=mailto:postmaster@{}", domain),
+                   "; senders' daily reports of TLS failures (RFC 8460) go to postmaster", ""});
+}
+
 void add_dkim(std::vector<ZoneRecord>& out, const Config& config, std::string_view domain) {
     auto keys = mailauth::list_dkim_keys(config.dkim.keys_dir, domain);
     if (keys.empty()) {
@@ -130,6 +152,7 @@ std::vector<ZoneRecord> expected_records(const Config& config, std::string_view 
     out.push_back({"_dmarc." + origin, "TXT", fmt::format("v=DMARC1; p=quarantine; rua=mailto:postmaster@{}", domain),
                    "; once the reports show SPF and DKIM passing for all your mail, move to p=reject", ""});
     add_srv(out, config, domain);
+    add_http_names(out, config, domain);
     add_host(out, config, host);
     return out;
 }

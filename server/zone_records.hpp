@@ -13,7 +13,7 @@ namespace pochta::cli {
 
 struct ZoneRecord {
     std::string name;     // absolute, with the trailing dot
-    std::string type;     // "MX", "TXT", "SRV", "A", "AAAA", "PTR"
+    std::string type;     // "MX", "TXT", "SRV", "CNAME", "A", "AAAA", "PTR"
     std::string value;    // as in a zone file, without quotes; TXT: the whole value, not yet cut
     std::string comment;  // a zone comment line printed before the record ("" = none)
     std::string address;  // PTR: the address it is the reverse name of

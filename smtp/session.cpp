@@ -6,14 +6,21 @@
 
 #include "common/auth/password.hpp"
 #include "common/auth/sasl.hpp"
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/quota_checks.hpp"
 #include "smtp/submission_hygiene.hpp"
 #include "smtp/trace.hpp"
-#include "store/spool.hpp"
 
 namespace pochta::smtp {
 namespace {
+
+// README.md, "Autoconfig, MTA-STS and metrics": messages accepted, per listener.
+metrics::Counter& received_counter(Listener listener) {
+    static constexpr const char* names[] = {"smtp", "submission", "submissions"};
+    return metrics::messages_received(names[static_cast<int>(listener)]);
+}
 
 constexpr size_t max_command_line = 512;     // RFC 5321 4.5.3.1.4, with CRLF
 constexpr size_t max_auth_line = 12288;      // RFC 4954 section 4
@@ -277,7 +284,11 @@ void Session::handle_rcpt(const Command& cmd) {
                   log::quoted(path.address.str()), log::quoted(*refusal));
         return refuse_recipient(std::move(*refusal));
     }
-    tx_->recipients.push_back(Recipient{path.address.str(), std::move(resolution), std::nullopt});
+    accept_recipient_within_quota(Recipient{path.address.str(), std::move(resolution)});
+}
+
+void Session::accept_recipient(Recipient recipient) {
+    tx_->recipients.push_back(std::move(recipient));
     reply("250 2.1.5 Recipient OK");
 }
 
@@ -319,37 +330,6 @@ std::optional<std::string> Session::check_recipient(const Address& rcpt, auth::R
     out = ctx_.directory.current()->resolve(rcpt.canonical());
     if (!out.found) return fmt::format("550 5.1.1 <{}>: Recipient address rejected: User unknown", rcpt.str());
     return std::nullopt;
-}
-
-bool Session::may_be_list(const Address& rcpt, const auth::Resolution& resolution) const {
-    return ctx_.lists && !resolution.found && !rcpt.domain_literal && ctx_.config.is_local_domain(rcpt.domain) &&
-           is_plain_local_part(rcpt);
-}
-
-void Session::find_list_recipient(const Address& rcpt, std::string refusal) {
-    input_ = Input::waiting;
-    conn_->pause_input();
-    ctx_.lists->find_target(
-        rcpt.canonical(),
-        ref().bind([rcpt, refusal = std::move(refusal)](Session& self, std::optional<lists::ListTarget> target) {
-            self.input_ = Input::command;
-            if (!self.tx_) return self.resume_after_async();
-            if (target) {
-                self.tx_->recipients.push_back(Recipient{rcpt.str(), auth::Resolution{true, {}, {}}, std::move(target)});
-                self.reply("250 2.1.5 Recipient OK");
-            } else {
-                log::info("smtp client={} from={} to={} refused={}", self.conn_->peer_ip(), log::quoted(self.tx_->from),
-                          log::quoted(rcpt.str()), log::quoted(refusal));
-                self.refuse_recipient(refusal);
-            }
-            // A refusal that waits (refuse_recipient) resumes by itself.
-            if (self.input_ == Input::command) self.resume_after_async();
-        }));
-}
-
-void Session::deliver_to_lists(const std::vector<lists::ListTarget>& targets, const std::string& message,
-                               const std::function<void(store::Error)>& stored) {
-    for (const auto& target : targets) ctx_.lists->accept(target, tx_->from, message, stored);
 }
 
 void Session::handle_data() {
@@ -475,13 +455,13 @@ const std::string& Session::message_prefix() {
 }
 
 void Session::deliver() {
+    if (!tx_->quota_checked) return deliver_within_quota();
+    if (!tx_->lists_kept) return keep_list_copies();
     store::Delivery delivery;
     delivery.envelope_from = tx_->from;
     std::vector<std::string> recipients;
-    std::vector<lists::ListTarget> list_targets;
     for (const auto& rcpt : tx_->recipients) {
         add_unique(recipients, rcpt.address);
-        if (rcpt.list) list_targets.push_back(*rcpt.list);
         for (const auto& user : rcpt.resolution.local_users) add_unique(delivery.local_users, user);
         for (const auto& remote : rcpt.resolution.remote) add_unique(delivery.remote_rcpts, remote);
     }
@@ -492,13 +472,7 @@ void Session::deliver() {
     delivery.folder = tx_->folder;
     if (ctx_.forwarding && !delivery.remote_rcpts.empty()) delivery.relay_from = ctx_.forwarding->relay_sender(tx_->from);
     const auto relay_from = delivery.relay_from;
-    std::string list_message;
-    if (!list_targets.empty()) {
-        store::Delivery copy;
-        fill_content(copy, tx_->edits, tx_->edited_spool);
-        list_message = std::string(store::content_of(copy).substr(tx_->relay_skip));
-    }
-    std::vector<store::Delivery> parts;
+    std::vector<store::Delivery> parts;  // none when only lists were addressed (they keep theirs)
     if (!delivery.local_users.empty() || !delivery.remote_rcpts.empty()) parts = spam_parts(std::move(delivery));
 
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", tx_->queue_id,
@@ -509,33 +483,53 @@ void Session::deliver() {
     if (relay_from) log_line += fmt::format(" srs_from={}", log::quoted(*relay_from));
     std::string queue_id = tx_->queue_id;
     if (submission()) note_correspondents(recipients);
+    std::optional<SieveEnvelope> sieve = sieve_envelope(parts);
+    reset_transaction();
+    input_ = Input::waiting;
+    conn_->pause_input();
+    if (sieve) return filter_then_store(std::move(*sieve), std::move(parts), std::move(log_line));
+    store_parts(std::move(parts), std::move(log_line), std::move(queue_id), {});
+}
+
+void Session::store_parts(std::vector<store::Delivery> parts, std::string log_line, std::string queue_id,
+                          SieveFollowUps follow_ups) {
     // One reply for every part: the first failure, or 250 once all are stored.
     struct Outcome {
         size_t left = 0;
         store::Error error;
+        SieveFollowUps follow_ups;
     };
-    auto outcome = std::make_shared<Outcome>();
-    outcome->left = parts.size() + list_targets.size();
-    auto stored = [session = ref(), log_line, queue_id, outcome](store::Error error) {
-        if (!error.empty() && outcome->error.empty()) outcome->error = error;
-        if (--outcome->left > 0) return;
-        error = outcome->error;
-        if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+    SieveDelivery* sieve = ctx_.sieve;
+    auto answer = [session = ref(), log_line, queue_id, &received = received_counter(listener_)](store::Error error) {
+        if (error.empty()) received.inc();
         Session* self = session.get();
         if (!self) {
             if (error.empty()) log::info("{} result=stored, client gone before the reply", log_line);
             return;
         }
         if (error.empty()) log::info("{} result=accepted", log_line);
-        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id)
-                                  : storage_failure_reply(error));
+        self->reply(error.empty() ? fmt::format("250 2.0.0 Ok: queued as {}", queue_id) : storage_failure_reply(error));
         self->resume_after_async();
     };
-    deliver_to_lists(list_targets, list_message, stored);
-    reset_transaction();
-    input_ = Input::waiting;
-    conn_->pause_input();
-    for (auto& part : parts) ctx_.store.deliver(std::move(part), stored);
+    if (parts.empty()) {  // every copy discarded: accepted, nothing to keep
+        if (sieve) return sieve->follow_up(std::move(follow_ups), [answer] { answer({}); });
+        return answer({});
+    }
+    auto outcome = std::make_shared<Outcome>();
+    outcome->left = parts.size();
+    outcome->follow_ups = std::move(follow_ups);
+    std::vector<std::string> local_users;
+    for (const auto& part : parts) local_users.insert(local_users.end(), part.local_users.begin(), part.local_users.end());
+    for (auto& part : parts)
+        ctx_.store.deliver(std::move(part), [answer, log_line, outcome, sieve, local_users, &ctx = ctx_](store::Error error) {
+            if (!error.empty() && outcome->error.empty()) outcome->error = error;
+            if (--outcome->left > 0) return;
+            error = outcome->error;
+            if (!error.empty()) log::error("{} result=failed: {}", log_line, error);
+            if (error.empty()) warn_filling_mailboxes(ctx.store, ctx.config, local_users);
+            if (error.empty() && sieve) return sieve->follow_up(std::move(outcome->follow_ups), [answer] { answer({}); });
+            answer(error);
+        });
 }
 
 // The stored bytes: the prefix, the edits of the checks on arrival and of

@@ -3,6 +3,7 @@
 // hands accepted mail to the store. Runs on the loop thread only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,7 @@
 #include "smtp/forwarding.hpp"
 #include "smtp/message_body.hpp"
 #include "smtp/outbound_limits.hpp"
+#include "smtp/sieve_delivery.hpp"
 #include "smtp/spam_checks.hpp"
 #include "store/async_store.hpp"
 #include "store/content_edit.hpp"
@@ -45,6 +47,7 @@ struct SessionContext {
     const Forwarding* forwarding = nullptr;     // SRS; nullptr when [srs] is off
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
+    SieveDelivery* sieve = nullptr;     // users' scripts at delivery; none: every copy to INBOX (or Junk)
     lists::ListEngine* lists = nullptr;  // mailing lists (README.md, "Mailing lists"); none: no lists
 };
 
@@ -68,7 +71,7 @@ private:
     struct Recipient {
         std::string address;   // as given, for logs and "for <...>"
         auth::Resolution resolution;
-        std::optional<lists::ListTarget> list;  // an address of a mailing list
+        std::optional<lists::ListTarget> list = {};  // an address of a mailing list (smtp/list_recipients.cpp)
     };
     struct Transaction {
         std::string from;
@@ -88,6 +91,9 @@ private:
         std::shared_ptr<store::Spool> edited_spool;  // a spooled body with the edits
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
         std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
+        bool quota_checked = false;          // smtp/quota_checks.cpp
+        bool lists_kept = false;             // smtp/list_recipients.cpp
+        std::map<std::string, SpamTest> spam_tests;  // the verdicts for Sieve's spamtest, by user
     };
 
     void reply(const std::string& text);
@@ -112,13 +118,6 @@ private:
     void on_login(const session::Login::Outcome& outcome);
     bool check_sender_allowed(const Address& from);
     std::optional<std::string> check_recipient(const Address& rcpt, auth::Resolution& out);
-    // A local address that is no user or alias may be a list's: asked of
-    // the store, the refusal sent when it is not.
-    bool may_be_list(const Address& rcpt, const auth::Resolution& resolution) const;
-    void find_list_recipient(const Address& rcpt, std::string refusal);
-    // The lists' share of a message: each list target keeps a copy.
-    void deliver_to_lists(const std::vector<lists::ListTarget>& targets, const std::string& message,
-                          const std::function<void(store::Error)>& stored);
     // A refused RCPT counts as an error; from the third on, its reply waits
     // longer each time, so harvesting addresses is slow (README.md).
     void refuse_recipient(std::string reply);
@@ -146,12 +145,30 @@ private:
     void judge_spam(std::vector<std::string> verified, std::vector<spam::Signal> signals);
     void on_spam_verdicts(std::vector<spam::UserVerdict> verdicts);
     void apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::RspamdResult& result);
+    void apply_rspamd_edits(const spam::RspamdResult& result);
     // Refusal, greylisting or the groups of recipients, then the edits.
     void settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields);
     void accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields);
     // Copies a spooled body with the edits (one copy per spam group), then delivers.
     void store_edits();
     void deliver();
+    // smtp/quota_checks.cpp.
+    void accept_recipient(Recipient recipient);
+    void accept_recipient_within_quota(Recipient recipient);
+    void deliver_within_quota();
+    // Mailing lists (smtp/list_recipients.cpp). A local address that is no
+    // user or alias may be a list's: asked of the store, `refusal` sent
+    // when it is not. Before the delivery, each list keeps its copy.
+    bool may_be_list(const Address& rcpt, const auth::Resolution& resolution) const;
+    void find_list_recipient(const Address& rcpt, std::string refusal);
+    void keep_list_copies();
+    // Sieve at delivery (smtp/sieve_delivery.cpp): what the scripts know of
+    // the transaction; nullopt when no script runs (no local recipient).
+    std::optional<SieveEnvelope> sieve_envelope(const std::vector<store::Delivery>& parts) const;
+    void filter_then_store(SieveEnvelope envelope, std::vector<store::Delivery> parts, std::string log_line);
+    // Stores every part; one reply for all of them, then the follow-ups.
+    void store_parts(std::vector<store::Delivery> parts, std::string log_line, std::string queue_id,
+                     SieveFollowUps follow_ups);
     void fill_content(store::Delivery& delivery, const std::vector<store::ContentEdit>& edits,
                       std::shared_ptr<store::Spool> edited);
     // One delivery per spam group (or the one), each with its content (smtp/spam_checks.cpp).

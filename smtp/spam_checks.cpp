@@ -4,8 +4,10 @@
 
 #include <ctime>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "smtp/rspamd_edits.hpp"
 #include "smtp/session.hpp"
 #include "spam/distinct.hpp"
 #include "store/spool.hpp"
@@ -136,6 +138,7 @@ void Session::apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::
     std::string fields;
     for (const auto& [name, value] : result.add_headers)
         if (auto field = spam::header_field(name, value)) fields += *field;
+    apply_rspamd_edits(result);
     const bool junk = result.action == RspamdAction::add_header || result.action == RspamdAction::rewrite_subject;
     for (auto& v : verdicts) {
         v.verdict.signals.push_back({"RSPAMD", fmt::format("{}:{:.2f}", result.action_name, result.score), 0});
@@ -144,10 +147,24 @@ void Session::apply_rspamd(std::vector<spam::UserVerdict> verdicts, const spam::
     settle_verdicts(std::move(verdicts), fields);
 }
 
+// The header the client sent, changed as rspamd asks; offsets are moved
+// past our own Return-Path and Received lines, as the other edits'.
+void Session::apply_rspamd_edits(const spam::RspamdResult& result) {
+    LentBody lent = lend_body();
+    std::vector<store::ContentEdit> edits = rspamd_header_edits(lent.bytes, result);
+    if (lent.kept) tx_->content->memory() = std::move(*lent.kept);
+    if (edits.empty()) return;
+    const uint64_t prefix = message_prefix().size();
+    for (auto& edit : edits) edit.offset += prefix;
+    tx_->edits = merge_edits(std::move(tx_->edits), std::move(edits));
+}
+
 void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::string extra_fields) {
-    for (const auto& v : verdicts)
+    for (const auto& v : verdicts) {
         log::info("spam queue_id={} client={} from={} user={} {}", tx_->queue_id, conn_->peer_ip(),
                   log::quoted(tx_->from), v.user, spam::log_summary(v.verdict));
+        metrics::spam_verdicts(spam::action_name(v.verdict.action)).inc();
+    }
     if (refused_by_all(verdicts)) {
         log::info("smtp queue_id={} client={} from={} refused: spam", tx_->queue_id, conn_->peer_ip(),
                   log::quoted(tx_->from));
@@ -183,6 +200,8 @@ void Session::settle_verdicts(std::vector<spam::UserVerdict> verdicts, std::stri
 
 void Session::accept_verdicts(std::vector<spam::UserVerdict> verdicts, const std::string& extra_fields) {
     tx_->spam_groups = spam_groups(verdicts, extra_fields);
+    for (const auto& v : verdicts)
+        tx_->spam_tests[v.user] = spam_test(v.verdict.score, v.verdict.thresholds.reject_score);
     store_edits();
 }
 

@@ -6,7 +6,8 @@
 
 #include "common/net/connection.hpp"
 #include "common/util/strings.hpp"
-#include "spam/json.hpp"
+#include "common/util/http_response.hpp"
+#include "common/util/json.hpp"
 
 namespace pochta::spam {
 
@@ -25,64 +26,6 @@ std::string rspamd_request_head(const RspamdEnvelope& e, std::string_view host, 
     head += fmt::format("Ip: {}\r\nHelo: {}\r\nQueue-Id: {}\r\nMTA-Name: {}\r\n\r\n", header_safe(e.ip),
                         header_safe(e.helo), header_safe(e.queue_id), header_safe(e.hostname));
     return head;
-}
-
-HttpResponse::State HttpResponse::fail(std::string why) {
-    error_ = std::move(why);
-    return state_ = State::error;
-}
-
-HttpResponse::State HttpResponse::parse_head() {
-    std::vector<std::string_view> lines = split(std::string_view(head_).substr(0, head_.size() - 4), '\n');
-    if (lines.size() > 65) return fail("too many header fields");
-    std::string_view status_line = trim(lines.front());
-    auto words = split_words(status_line);
-    if (words.size() < 2 || !istarts_with(words[0], "HTTP/1.")) return fail("not an HTTP/1 response");
-    auto status = parse_uint(words[1]);
-    if (!status || *status < 100 || *status > 999) return fail("bad status code");
-    status_ = static_cast<int>(*status);
-    for (size_t i = 1; i < lines.size(); ++i) {
-        std::string_view line = trim(lines[i]);
-        size_t colon = line.find(':');
-        if (colon == std::string_view::npos) return fail("malformed header field");
-        std::string_view name = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
-        if (iequals(name, "transfer-encoding")) return fail("chunked body not supported");
-        if (iequals(name, "content-length")) {
-            auto length = parse_uint(value);
-            if (!length) return fail("bad Content-Length");
-            if (*length > max_body) return fail("body too large");
-            content_length_ = static_cast<size_t>(*length);
-        }
-    }
-    head_done_ = true;
-    return State::incomplete;
-}
-
-HttpResponse::State HttpResponse::feed(std::string_view bytes) {
-    if (state_ != State::incomplete) return state_;
-    if (!head_done_) {
-        size_t before = head_.size();
-        head_.append(bytes.substr(0, max_head + 4 - std::min(head_.size(), max_head + 4)));
-        size_t end = head_.find("\r\n\r\n");
-        if (end == std::string::npos) return head_.size() > max_head ? fail("header too long") : State::incomplete;
-        bytes = bytes.substr(end + 4 - before);
-        head_.resize(end + 4);
-        if (parse_head() == State::error) return state_;
-    }
-    if (body_.size() + bytes.size() > max_body) return fail("body too large");
-    body_.append(bytes);
-    if (content_length_ && body_.size() >= *content_length_) {
-        body_.resize(*content_length_);
-        state_ = State::done;
-    }
-    return state_;
-}
-
-HttpResponse::State HttpResponse::finish() {
-    if (state_ != State::incomplete) return state_;
-    if (!head_done_) return fail("closed before the response header");
-    if (content_length_) return fail("closed before the end of the body");
-    return state_ = State::done;
 }
 
 namespace {
@@ -131,7 +74,12 @@ std::optional<RspamdResult> parse_rspamd_answer(std::string_view json) {
         if (const JsonValue* add = milter->find("add_headers"); add && add->kind == JsonValue::Kind::object)
             for (size_t i = 0; i < add->keys.size(); ++i) add_header_values(add->keys[i], add->items[i], out);
         if (const JsonValue* remove = milter->find("remove_headers"); remove && remove->kind == JsonValue::Kind::object)
-            out.remove_headers = remove->keys;
+            for (size_t i = 0; i < remove->keys.size(); ++i) {
+                // The occurrence to remove: 0 all, n the n-th, -n the n-th from the end.
+                const JsonValue& which = remove->items[i];
+                const double n = which.kind == JsonValue::Kind::number ? which.number : 0;
+                if (n >= -100 && n <= 100) out.remove_headers.push_back({remove->keys[i], static_cast<int>(n)});
+            }
     }
     return out;
 }
@@ -155,7 +103,7 @@ namespace {
 struct Check : std::enable_shared_from_this<Check> {
     std::function<void(std::optional<RspamdResult>, std::string)> done;
     std::string request;
-    HttpResponse response;
+    HttpResponseParser response;
     std::unique_ptr<net::EventLoop::Timer> deadline;
     std::weak_ptr<net::Connection> conn;
 
@@ -169,8 +117,9 @@ struct Check : std::enable_shared_from_this<Check> {
     }
 
     void on_response() {
-        if (response.status() != 200) return finish(std::nullopt, fmt::format("HTTP status {}", response.status()));
-        auto result = parse_rspamd_answer(response.body());
+        int status = response.response().status;
+        if (status != 200) return finish(std::nullopt, fmt::format("HTTP status {}", status));
+        auto result = parse_rspamd_answer(response.response().body);
         if (!result) return finish(std::nullopt, "the answer is not rspamd's JSON");
         finish(std::move(result), "");
     }
@@ -183,12 +132,12 @@ public:
     void on_input(net::Connection& conn) override {
         auto state = check_->response.feed(conn.input().view());
         conn.input().clear();
-        if (state == HttpResponse::State::done) return check_->on_response();
-        if (state == HttpResponse::State::error) return check_->finish(std::nullopt, check_->response.error());
+        if (state == HttpResponseParser::State::done) return check_->on_response();
+        if (state == HttpResponseParser::State::failed) return check_->finish(std::nullopt, check_->response.error());
     }
     void on_timeout(net::Connection&) override { check_->finish(std::nullopt, "timed out"); }
     void on_closed(net::Connection&) override {
-        if (check_->response.finish() == HttpResponse::State::done) return check_->on_response();
+        if (check_->response.finish() == HttpResponseParser::State::done) return check_->on_response();
         check_->finish(std::nullopt, check_->response.error());
     }
 

@@ -30,39 +30,6 @@ struct RspamdEnvelope {
 // The request line and headers of the POST, for a body of `body_size` bytes.
 std::string rspamd_request_head(const RspamdEnvelope& envelope, std::string_view host, size_t body_size);
 
-// An HTTP/1.1 response read as it arrives: status line, at most 64 header
-// fields in at most 16 KiB, then a body of Content-Length bytes (or up to
-// the close), at most max_body. Chunked bodies are not taken (rspamd sends
-// Content-Length).
-class HttpResponse {
-public:
-    static constexpr size_t max_head = 16 * 1024;
-    static constexpr size_t max_body = 1024 * 1024;
-    enum class State { incomplete, done, error };
-
-    // Feeds bytes; returns the state after them. After done or error, more
-    // bytes change nothing.
-    State feed(std::string_view bytes);
-    // The peer closed: a body without Content-Length ends here.
-    State finish();
-
-    int status() const { return status_; }
-    const std::string& body() const { return body_; }
-    const std::string& error() const { return error_; }
-
-private:
-    State fail(std::string why);
-    State parse_head();
-
-    State state_ = State::incomplete;
-    std::string head_;
-    bool head_done_ = false;
-    std::optional<size_t> content_length_;
-    int status_ = 0;
-    std::string body_;
-    std::string error_;
-};
-
 enum class RspamdAction { no_action, greylist, add_header, rewrite_subject, soft_reject, reject };
 
 struct RspamdResult {
@@ -70,7 +37,11 @@ struct RspamdResult {
     double score = 0;
     std::string action_name;                                   // as rspamd wrote it
     std::vector<std::pair<std::string, std::string>> add_headers;  // milter.add_headers, name and value
-    std::vector<std::string> remove_headers;                   // milter.remove_headers (names)
+    struct Removal {
+        std::string name;
+        int occurrence = 0;   // 0: every field of that name; n > 0: the n-th; n < 0: the n-th from the end
+    };
+    std::vector<Removal> remove_headers;                       // milter.remove_headers
     std::string subject;                                       // rewrite subject: the new Subject
 };
 

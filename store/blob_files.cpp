@@ -20,13 +20,13 @@ namespace pochta::store {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 [[noreturn]] void fail_errno(std::string_view what, const fs::path& path) {
     const int error_number = errno;
     throw StoreError(fmt::format("{} {}: {}", what, path.string(), std::strerror(error_number)),
                      kind_of_errno(error_number));
 }
+
+namespace {
 
 // Closes on scope exit so every error path releases the descriptor.
 class Fd {

@@ -17,6 +17,10 @@
 
 namespace pochta::store {
 
+// Throws StoreError "WHAT PATH: strerror(errno)" with the kind errno means
+// (disk_full for ENOSPC...).
+[[noreturn]] void fail_errno(std::string_view what, const std::filesystem::path& path);
+
 class BlobFiles {
 public:
     explicit BlobFiles(std::filesystem::path data_dir);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 #include "store/spool.hpp"
 
@@ -43,10 +44,23 @@ struct Overloaded : Fns... {
 template <typename... Fns>
 Overloaded(Fns...) -> Overloaded<Fns...>;
 
+// README.md, "Autoconfig, MTA-STS and metrics": a group commit's time
+// (with its fsync) and how many messages shared it. Writer thread.
+void observe_commit(std::chrono::steady_clock::time_point started, size_t messages) {
+    static metrics::Histogram& seconds = metrics::store_commit_seconds();
+    static metrics::Histogram& sizes = metrics::store_commit_batch_size();
+    seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    sizes.observe(static_cast<double>(messages));
+}
+
 }  // namespace
 
-GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, Summarizer summarize)
-    : db_(std::move(db)), files_(files), ops_(*db_, files, inline_limit), summarize_(std::move(summarize)) {
+GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, size_t expunge_history,
+                         Summarizer summarize)
+    : db_(std::move(db)),
+      files_(files),
+      ops_(*db_, files, inline_limit, expunge_history),
+      summarize_(std::move(summarize)) {
     last_commit_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     sqlite3_wal_hook(
         db_->handle(),
@@ -295,8 +309,10 @@ void GroupWriter::run_batch(std::vector<Job>& jobs) {
         // full), each item gets its own chance, so one cannot sink the
         // rest. If it could not even begin (the lock stayed busy), trying
         // each alone would only multiply the wait.
+        auto started = std::chrono::steady_clock::now();
         switch (commit_together(ready)) {
         case Outcome::committed:
+            observe_commit(started, ready.size());
             publish();
             break;
         case Outcome::retry_alone:
@@ -365,6 +381,7 @@ void GroupWriter::commit_alone(Item& item) {
 }
 
 void GroupWriter::finish(std::vector<Item>& items) {
+    static metrics::Counter& stored_recipients = metrics::messages_delivered("local");
     // A failed item may have left its freshly written blob file behind.
     std::vector<std::string> unused_files;
     for (const auto& item : items) {
@@ -390,8 +407,10 @@ void GroupWriter::finish(std::vector<Item>& items) {
     {
         std::lock_guard lock(mutex_);
         for (const auto& item : items)
-            if (std::holds_alternative<DeliveryJob>(*item.job))
+            if (auto* d = std::get_if<DeliveryJob>(item.job)) {
                 ++(item.error ? stats_.deliveries_failed : stats_.deliveries_ok);
+                if (!item.error) stored_recipients.inc(d->delivery.local_users.size());
+            }
     }
     for (auto& item : items) {
         if (auto* d = std::get_if<DeliveryJob>(item.job)) {

@@ -39,7 +39,8 @@ public:
 
     static constexpr size_t max_batch = 256;
 
-    GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, Summarizer summarize);
+    GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, size_t expunge_history,
+                Summarizer summarize);
     // Finishes everything already queued, then stops the thread.
     ~GroupWriter();
     GroupWriter(const GroupWriter&) = delete;

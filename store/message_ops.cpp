@@ -139,7 +139,8 @@ CopyResult WriteOps::copy_messages(int64_t from_mailbox, const std::vector<uint3
 
     const uint32_t first = allocate_uids(to_mailbox, rows.size());
     const uint64_t modseq = bump_modseq(to_mailbox);
-    auto relocate = db_.cached("UPDATE messages SET mailbox_id = ?2, uid = ?3, modseq = ?4 WHERE id = ?1");
+    auto relocate =
+        db_.cached("UPDATE messages SET mailbox_id = ?2, uid = ?3, modseq = ?4, save_date = ?5 WHERE id = ?1");
     for (size_t i = 0; i < rows.size(); ++i) {
         const uint32_t uid = first + static_cast<uint32_t>(i);
         result.source_uids.push_back(rows[i].uid);
@@ -147,7 +148,7 @@ CopyResult WriteOps::copy_messages(int64_t from_mailbox, const std::vector<uint3
         if (move) {
             relocate->reset();
             relocate->bind(1, rows[i].id).bind(2, to_mailbox).bind(3, int64_t{uid});
-            relocate->bind(4, static_cast<int64_t>(modseq)).run();
+            relocate->bind(4, static_cast<int64_t>(modseq)).bind(5, unix_now()).run();
         } else {
             rows[i].pop3_uidl = next_uidl();
             insert_message(to_mailbox, uid, modseq, rows[i]);

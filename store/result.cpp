@@ -13,6 +13,7 @@ std::string_view to_string(ErrorKind kind) {
         case ErrorKind::refused: return "refused";
         case ErrorKind::has_children: return "has_children";
         case ErrorKind::limit: return "limit";
+        case ErrorKind::over_quota: return "over_quota";
         case ErrorKind::unavailable: return "unavailable";
         case ErrorKind::disk_full: return "disk_full";
         case ErrorKind::temporary: return "temporary";

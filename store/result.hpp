@@ -22,6 +22,7 @@ enum class ErrorKind {
     refused,         // not allowed on this mailbox (INBOX, another owner, below itself)
     has_children,    // the mailbox has inferior names
     limit,           // an implementation limit (keywords per message, keyword length)
+    over_quota,      // the user's quota would be exceeded (README.md, "IMAP": QUOTA)
     unavailable,     // the message's blob is missing or damaged
     disk_full,       // no space left (ENOSPC, EDQUOT, SQLITE_FULL)
     temporary,       // try again later (the index busy or locked)

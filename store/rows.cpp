@@ -15,6 +15,7 @@ MessageInfo message_from(Stmt& q) {
     m.size = static_cast<uint64_t>(q.int64(6));
     m.crlf_size = static_cast<uint64_t>(q.int64(7));
     m.pop3_uidl = q.text(8);
+    m.save_date = q.is_null(9) ? 0 : q.int64(9);
     return m;
 }
 
@@ -31,6 +32,7 @@ MailboxInfo mailbox_from(Stmt& q) {
     m.highestmodseq = static_cast<uint64_t>(q.int64(6));
     m.messages = static_cast<uint32_t>(q.int64(7));
     m.unseen = static_cast<uint32_t>(q.int64(8));
+    m.expunge_horizon = static_cast<uint64_t>(q.int64(9));
     return m;
 }
 

@@ -6,11 +6,12 @@
 #include "store/store.hpp"
 
 // The columns message_from() expects, in order, from table `messages`.
-#define POCHTA_MESSAGE_COLUMNS "id, uid, modseq, flags, keywords, internal_date, size, crlf_size, pop3_uidl"
+#define POCHTA_MESSAGE_COLUMNS \
+    "id, uid, modseq, flags, keywords, internal_date, size, crlf_size, pop3_uidl, save_date"
 // The same from `messages m` in a join.
 #define POCHTA_MESSAGE_COLUMNS_M \
-    "m.id, m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.size, m.crlf_size, m.pop3_uidl"
-constexpr int message_column_count = 9;
+    "m.id, m.uid, m.modseq, m.flags, m.keywords, m.internal_date, m.size, m.crlf_size, m.pop3_uidl, m.save_date"
+constexpr int message_column_count = 10;
 
 // The columns mailbox_from() expects, from `mailboxes m` joined with
 // `users u`; the counts and the subscription come from subqueries.
@@ -19,13 +20,13 @@ constexpr int message_column_count = 9;
     "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "      \
     "m.uidvalidity, m.uidnext, m.highestmodseq, "                                                    \
     "(SELECT count(*) FROM messages WHERE mailbox_id = m.id), "                                      \
-    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0)"
+    "(SELECT count(*) FROM messages WHERE mailbox_id = m.id AND (flags & 1) = 0), m.expunge_horizon"
 
 // The same without the counts (both 0): one row, whatever the mailbox holds.
 #define POCHTA_MAILBOX_COLUMNS_UNCOUNTED                                                             \
     "m.id, m.name, m.special_use, "                                                                  \
     "EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = m.user_id AND s.name = m.name), "      \
-    "m.uidvalidity, m.uidnext, m.highestmodseq, 0, 0"
+    "m.uidvalidity, m.uidnext, m.highestmodseq, 0, 0, m.expunge_horizon"
 
 namespace pochta::store {
 

@@ -191,13 +191,119 @@ CREATE UNIQUE INDEX sieve_scripts_one_active ON sieve_scripts(user_id) WHERE act
 
 // Migration 6: the corpus row's generation, changed by every lesson, so
 // the token counts cached in memory (store/spam_token_cache.hpp) are
-// known to be current.
+// known to be current; when a passed greylisting triplet was last seen,
+// so old triplets can go (README.md, "Greylisting").
 constexpr const char* migration_6 = R"sql(
 ALTER TABLE spam_corpus ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE greylist ADD COLUMN last_seen INTEGER NOT NULL DEFAULT 0;
+UPDATE greylist SET last_seen = first_seen;
 )sql";
 
-// Migration 11: mailing lists (README.md, "Mailing lists"; store/list_ops.cpp).
+// Migration 7: expunge tombstones are pruned (Options::expunge_history);
+// expunge_horizon is the highest MODSEQ that may have lost some, so QRESYNC
+// answers below it from the UIDs that still exist (README.md, "IMAP").
+// save_date: when the message came into its mailbox (SAVEDATE, RFC 8514);
+// NULL for rows older than this column (SAVEDATE NIL).
+constexpr const char* migration_7 = R"sql(
+ALTER TABLE mailboxes ADD COLUMN expunge_horizon INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN save_date INTEGER;
+)sql";
+
+// Migration 8: what the full-text indexer (store/fts_indexer.hpp) must
+// remove from users' indexes. Triggers log each message row that goes, with
+// its user: on an expunge the mailbox still exists; when a mailbox (or a
+// user, whose mailboxes go by cascade) is deleted, its messages are logged
+// before the cascade removes them and their mailbox is gone.
+constexpr const char* migration_8 = R"sql(
+CREATE TABLE fts_gone (
+    message_id INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL
+);
+CREATE TRIGGER fts_gone_message AFTER DELETE ON messages BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT old.id, user_id FROM mailboxes WHERE id = old.mailbox_id;
+END;
+CREATE TRIGGER fts_gone_mailbox BEFORE DELETE ON mailboxes BEGIN
+    INSERT OR IGNORE INTO fts_gone(message_id, user_id)
+        SELECT id, old.user_id FROM messages WHERE mailbox_id = old.id;
+END;
+)sql";
+
+// Migration 9: QUOTA (README.md, "IMAP": QUOTA). Each user's usage is kept
+// by triggers as message rows come and go (a mailbox deleted cascades to
+// its rows, and SQLite fires triggers for those deletes too), so checking
+// a quota is one row read, not a sum over 50,000 messages. `warned`
+// remembers that the fill-level warning went out.
+constexpr const char* migration_9 = R"sql(
+CREATE TABLE quota_usage (
+    user_id  INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    bytes    INTEGER NOT NULL DEFAULT 0,
+    messages INTEGER NOT NULL DEFAULT 0,
+    warned   INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO quota_usage(user_id, bytes, messages)
+    SELECT u.id, COALESCE(SUM(m.size), 0), COUNT(m.id)
+    FROM users u LEFT JOIN mailboxes b ON b.user_id = u.id LEFT JOIN messages m ON m.mailbox_id = b.id
+    GROUP BY u.id;
+CREATE TRIGGER quota_user_added AFTER INSERT ON users BEGIN
+    INSERT OR IGNORE INTO quota_usage(user_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER quota_message_added AFTER INSERT ON messages BEGIN
+    UPDATE quota_usage SET bytes = bytes + NEW.size, messages = messages + 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id);
+END;
+CREATE TRIGGER quota_message_removed AFTER DELETE ON messages BEGIN
+    UPDATE quota_usage SET bytes = bytes - OLD.size, messages = messages - 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);
+END;
+CREATE TRIGGER quota_message_moved AFTER UPDATE OF mailbox_id ON messages
+WHEN (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id) IS NOT (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id)
+BEGIN
+    UPDATE quota_usage SET bytes = bytes - OLD.size, messages = messages - 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);
+    UPDATE quota_usage SET bytes = bytes + NEW.size, messages = messages + 1
+    WHERE user_id = (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id);
+END;
+)sql";
+
+// Migration 10: what delivery remembers for Sieve (README.md, "Sieve at
+// delivery"): duplicate-test marks and one-time notices, gone with the user.
+constexpr const char* migration_10 = R"sql(
+CREATE TABLE sieve_marks (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    key     TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+)sql";
+
+// Migration 11: vacation replies (README.md, "Vacation and forwarding"):
+// when each sender may get the next reply under each handle, and the
+// settings behind the scripts `pochta vacation` and `pochta forward` write.
+// Both go with the user.
 constexpr const char* migration_11 = R"sql(
+CREATE TABLE vacation_replies (
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    handle  TEXT NOT NULL,  -- SHA-256 of the vacation action's handle
+    sender  TEXT NOT NULL,
+    next    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, handle, sender)
+) WITHOUT ROWID;
+CREATE TABLE managed_sieve (
+    user_id          INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    own_script       TEXT NOT NULL,
+    forward_to       TEXT NOT NULL,
+    forward_keep     INTEGER NOT NULL,
+    vacation         INTEGER NOT NULL,
+    vacation_subject TEXT NOT NULL,
+    vacation_message TEXT NOT NULL,
+    vacation_until   TEXT NOT NULL,
+    vacation_days    INTEGER NOT NULL
+);
+)sql";
+
+// Migration 12: mailing lists (README.md, "Mailing lists"; store/list_ops.cpp).
+constexpr const char* migration_12 = R"sql(
 CREATE TABLE lists (
     id      INTEGER PRIMARY KEY,
     address TEXT NOT NULL UNIQUE
@@ -284,7 +390,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 11> migrations{{
+const std::array<Migration, 12> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -297,11 +403,12 @@ const std::array<Migration, 11> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_4); },
     [](Db& db, const BlobFiles&) { db.exec(migration_5); },
     [](Db& db, const BlobFiles&) { db.exec(migration_6); },
-    [](Db&, const BlobFiles&) {},
-    [](Db&, const BlobFiles&) {},
-    [](Db&, const BlobFiles&) {},
-    [](Db&, const BlobFiles&) {},
+    [](Db& db, const BlobFiles&) { db.exec(migration_7); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_8); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_9); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_12); },
 }};
 
 }  // namespace

@@ -16,6 +16,8 @@ int64_t find_user(Db& db, const std::string& user) {
     return q->step() ? q->int64(0) : 0;
 }
 
+constexpr int64_t seconds_per_day = 86400;
+
 int64_t unix_now_micros() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -169,20 +171,33 @@ bool SqliteStore::greylist_pass(const std::string& triplet, int64_t delay_second
     bool pass = false;
     write([&](WriteOps& ops) {
         Db& db = ops.db();
-        auto q = db.cached("SELECT first_seen, passed FROM greylist WHERE triplet = ?1");
+        prune_greylist(db, now);
+        auto q = db.cached("SELECT first_seen, passed, last_seen FROM greylist WHERE triplet = ?1");
         q->bind(1, triplet);
         if (!q->step()) {
-            auto add = db.cached("INSERT INTO greylist(triplet, first_seen) VALUES (?1, ?2)");
+            auto add = db.cached("INSERT INTO greylist(triplet, first_seen, last_seen) VALUES (?1, ?2, ?2)");
             add->bind(1, triplet).bind(2, now).run();
             return;
         }
-        pass = q->int64(1) != 0 || now - q->int64(0) >= delay_seconds;
-        if (pass && q->int64(1) == 0) {
-            auto mark = db.cached("UPDATE greylist SET passed = 1 WHERE triplet = ?1");
-            mark->bind(1, triplet).run();
+        const bool passed = q->int64(1) != 0;
+        pass = passed || now - q->int64(0) >= delay_seconds;
+        // The day a passed triplet was last seen is all pruning needs: one write a day at most.
+        if (pass && (!passed || now - q->int64(2) >= seconds_per_day)) {
+            auto mark = db.cached("UPDATE greylist SET passed = 1, last_seen = ?2 WHERE triplet = ?1");
+            mark->bind(1, triplet).bind(2, now).run();
         }
     });
     return pass;
+}
+
+// Hourly, in the write of a greylisting check: triplets never retried go
+// after two days, passed ones 35 days after they were last seen
+// (README.md, "Greylisting"), so the table does not grow without end.
+void SqliteStore::prune_greylist(Db& db, int64_t now) {
+    int64_t last = greylist_pruned_at_.load();
+    if (now - last < 3600 || !greylist_pruned_at_.compare_exchange_strong(last, now)) return;
+    auto q = db.cached("DELETE FROM greylist WHERE (passed = 0 AND first_seen < ?1) OR (passed <> 0 AND last_seen < ?2)");
+    q->bind(1, now - 2 * seconds_per_day).bind(2, now - 35 * seconds_per_day).run();
 }
 
 }  // namespace pochta::store

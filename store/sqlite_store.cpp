@@ -57,12 +57,14 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
     writer_ = std::make_unique<GroupWriter>(std::move(db), files_, options_.inline_blob_limit,
-                                            options_.summarize);
+                                            options_.expunge_history, options_.summarize);
     checkpointer_ = std::make_unique<Checkpointer>(index, options_.checkpoint_interval,
                                                    [w = writer_.get()] { return w->last_commit(); });
+    if (options_.text_index.make) indexer_ = std::make_unique<FtsIndexer>(data_dir_, *this, options_.text_index);
 }
 
 SqliteStore::~SqliteStore() {
+    indexer_.reset();  // it reads through the store
     // The checkpointer first: the writer's drain must not race a TRUNCATE for nothing.
     checkpointer_.reset();
     writer_.reset();
@@ -171,6 +173,7 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
         throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
     // A spooled message was hashed as it was written; its structure is
     // parsed here, on the caller's (worker) thread, from the mapped file.
+    check_quota(request.user, content_of(request).size(), 1);
     PreparedMessage prepared = prepare_content(content_of(request), request.spool.get(), options_.summarize);
     std::promise<AppendResult> finished;
     auto result = finished.get_future();
@@ -186,6 +189,41 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
     return result.get();
 }
 
+// Hashed and parsed here, as append() does; the writer runs them as one
+// task, which is one savepoint: a failure leaves none stored. A failed
+// batch may leave blob files written for it; the store's maintenance at
+// the next open removes files no row names.
+std::vector<AppendResult> SqliteStore::append_all(const std::vector<AppendRequest>& requests) {
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(requests.size());
+    for (const auto& request : requests) {
+        if (request.spool && !request.data.empty())
+            throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
+        prepared.push_back(prepare_content(content_of(request), request.spool.get(), options_.summarize));
+    }
+    std::vector<AppendResult> results;
+    write([&](WriteOps& ops) {
+        results.clear();
+        for (size_t i = 0; i < requests.size(); ++i) results.push_back(ops.append(requests[i], prepared[i]));
+    });
+    return results;
+ImportClaim SqliteStore::claim_import(const ImportTarget& target) {
+    ImportClaim claim;
+    write([&](WriteOps& ops) { claim = ops.claim_import(target); });
+    return claim;
+}
+
+// Hashing and parsing happen here, on the caller's thread, as for append().
+ImportBatchResult SqliteStore::import_batch(int64_t mailbox_id, const std::string& source,
+                                            const std::vector<ImportMessage>& messages, const std::string& progress) {
+    std::vector<PreparedMessage> prepared;
+    prepared.reserve(messages.size());
+    for (const auto& m : messages) prepared.push_back(prepare_message(m.data, options_.summarize));
+    ImportBatchResult result;
+    write([&](WriteOps& ops) { result = ops.import_batch(mailbox_id, source, messages, prepared, progress); });
+    return result;
+}
+
 FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& update) {
     FlagResult result;
     write([&](WriteOps& ops) { result = ops.update_flags(mailbox_id, update); });
@@ -195,6 +233,7 @@ FlagResult SqliteStore::update_flags(int64_t mailbox_id, const FlagUpdate& updat
 CopyResult SqliteStore::copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                                       bool move) {
     CopyResult result;
+    if (!move) check_copy_quota(from_mailbox, uids, to_mailbox);  // MOVE leaves the usage as it was
     write([&](WriteOps& ops) { result = ops.copy_messages(from_mailbox, uids, to_mailbox, move); });
     return result;
 }

@@ -3,9 +3,11 @@
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
 // the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp,
-// users' Sieve scripts in sieve_ops.cpp, mailing lists in list_ops.cpp.
+// users' Sieve scripts in sieve_ops.cpp, the full-text index in fts_ops.cpp,
+// mailing lists in list_ops.cpp.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -15,6 +17,7 @@
 #include "store/blob_files.hpp"
 #include "store/checkpointer.hpp"
 #include "store/dir_lock.hpp"
+#include "store/fts_indexer.hpp"
 #include "store/group_writer.hpp"
 #include "store/read_pool.hpp"
 #include "store/spam_token_cache.hpp"
@@ -62,6 +65,7 @@ public:
     std::vector<std::string> subscriptions(const std::string& user) override;
 
     AppendResult append(const AppendRequest& request) override;
+    std::vector<AppendResult> append_all(const std::vector<AppendRequest>& requests) override;
     FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) override;
     CopyResult copy_messages(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox,
                              bool move) override;
@@ -87,6 +91,21 @@ public:
     void activate_sieve_script(const std::string& user, const std::string& name) override;
     void delete_sieve_script(const std::string& user, const std::string& name) override;
     void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) override;
+    bool sieve_marked(const std::string& user, const std::string& key, int64_t now) override;
+    void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) override;
+    bool vacation_claim(const VacationMark& mark) override;
+    std::optional<ManagedSieve> managed_sieve(const std::string& user) override;
+    void set_managed_sieve(const std::string& user, const ManagedSieve& settings) override;
+
+    ImportClaim claim_import(const ImportTarget& target) override;
+    ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                   const std::vector<ImportMessage>& messages, const std::string& progress) override;
+
+    QuotaUsage quota_usage(const std::string& user) override;
+    QuotaLimits quota_limits(const std::string& user) override {
+        return options_.quota_limits ? options_.quota_limits(user) : QuotaLimits{};
+    }
+    bool claim_quota_warning(const std::string& user, unsigned percent) override;
 
     void create_list(const std::string& list, const std::string& actor) override;
     void delete_list(const std::string& list, const std::string& actor) override;
@@ -105,6 +124,9 @@ public:
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
     std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }
+    TextIndexResult search_text_index(const std::string& user, int64_t min_id, int64_t max_id,
+                                      const std::vector<TextKey>& keys) override;
+    size_t rebuild_text_index(const std::string& user, const TextIndexOptions& options) override;
 
 private:
     // Runs `fn` on the writer thread in its own transaction; blocks until it
@@ -112,6 +134,10 @@ private:
     void write(std::function<void(WriteOps&)> fn);
     // The blocking writes would wait for the very thread that calls them.
     void refuse_on_writer_thread() const;
+    // Throws StoreError(over_quota) when `bytes` and `messages` more would
+    // take `user` past the limits (store/quota_ops.cpp).
+    void check_quota(const std::string& user, uint64_t bytes, uint64_t messages);
+    void check_copy_quota(int64_t from_mailbox, const std::vector<uint32_t>& uids, int64_t to_mailbox);
     void clean_leftovers(Db& db);
     // Where a message's bytes are: inline in its blob row, or in a file.
     struct StoredBytes {
@@ -162,6 +188,9 @@ private:
     std::unique_ptr<GroupWriter> writer_;
     std::unique_ptr<Checkpointer> checkpointer_;
     SpamTokenCache spam_tokens_{1 << 16};   // about 3 MiB when full
+    std::atomic<int64_t> greylist_pruned_at_{0};
+    void prune_greylist(Db& db, int64_t now);
+    std::unique_ptr<FtsIndexer> indexer_;  // when options_.text_index.make is set
 };
 
 }  // namespace pochta::store

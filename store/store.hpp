@@ -23,7 +23,9 @@
 #include "store/list_data.hpp"
 #include "store/result.hpp"
 #include "store/spam_data.hpp"
+#include "store/sieve_marks.hpp"
 #include "store/sieve_scripts.hpp"
+#include "store/vacation_data.hpp"
 
 namespace pochta::store {
 
@@ -39,6 +41,10 @@ struct MailboxInfo {
     uint64_t highestmodseq = 0;
     uint32_t messages = 0;
     uint32_t unseen = 0;
+    // Tombstones of expunges at or below this MODSEQ may have been pruned
+    // (Options::expunge_history): expunged_since(id, m) with m below it is
+    // incomplete, and a caller must work from the UIDs that still exist.
+    uint64_t expunge_horizon = 0;
 };
 
 // Flag bits; keywords are kept as strings.
@@ -56,6 +62,7 @@ struct MessageInfo {
     uint64_t size = 0;           // octets of the stored message
     uint64_t crlf_size = 0;      // octets with every bare LF sent as CRLF (POP3 LIST, IMAP RFC822.SIZE)
     std::string pop3_uidl;       // stable forever, unique per user
+    int64_t save_date = 0;       // unix seconds it came into this mailbox (RFC 8514); 0: not known
 };
 
 // What a commit changed, for sessions that must hear of it (IMAP IDLE and
@@ -97,6 +104,18 @@ struct AppendRequest {
     int64_t internal_date = 0;               // 0 = now
 };
 
+// QUOTA (README.md, "IMAP": QUOTA): what a user's messages take in all
+// mailboxes, and the limits; 0 is no limit.
+struct QuotaUsage {
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+};
+struct QuotaLimits {
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+    bool unlimited() const { return bytes == 0 && messages == 0; }
+};
+
 struct AppendResult {
     uint32_t uidvalidity = 0;
     uint32_t uid = 0;
@@ -106,6 +125,18 @@ struct CopyResult {
     uint32_t uidvalidity = 0;                // of the destination
     std::vector<uint32_t> source_uids;       // in order, paired with dest_uids (COPYUID)
     std::vector<uint32_t> dest_uids;
+};
+
+// Where Sieve filed a message for one local user (README.md, "Sieve at
+// delivery"): one copy in `mailbox` ("" = the Delivery's folder), with
+// these flags. A mailbox that does not exist is created with `create`
+// (RFC 5490 :create), else the copy goes to INBOX.
+struct Filing {
+    std::string user;
+    std::string mailbox;
+    bool create = false;
+    uint32_t flags = 0;                      // Flag bits
+    std::vector<std::string> keywords;       // invalid ones are dropped
 };
 
 // One accepted message and where it goes. `data` is the message exactly as
@@ -131,6 +162,7 @@ struct Delivery {
     SpecialUse folder = SpecialUse::none;
     std::vector<std::string> remote_rcpts;   // outbound queue
     int64_t internal_date = 0;               // unix seconds; 0 = now
+    std::vector<Filing> filings;             // copies Sieve placed, besides local_users
 };
 
 struct QueueEntry {
@@ -212,6 +244,39 @@ struct MessageRow {
     std::optional<std::string> content;  // when asked and the message is small enough to be inline
 };
 
+// The full-text index (README.md, "Full-text search"): what it keeps of a
+// message is made by the front-end that searches (imap/search_index.hpp),
+// already case-folded; the store only stores it and looks substrings up.
+struct IndexedText {
+    std::string header;  // the header as TEXT sees it
+    std::string fields;  // more forms of header fields (raw, rendered addresses) header keys may match
+    std::string body;    // the body as BODY sees it
+};
+// From a message's bytes and serialized MIME structure; pure, never throws.
+using TextMaker = std::function<IndexedText(std::string_view raw, const std::string& structure)>;
+
+struct TextIndexOptions {
+    TextMaker make;                         // empty: no index
+    uint64_t max_message_size = 10 << 20;   // larger messages are not indexed (searched by scanning)
+};
+
+// Where a substring is looked for in the full-text index.
+enum class TextScope : uint8_t {
+    body,    // exact: BODY
+    text,    // exact: TEXT (header or body)
+    fields,  // a superset of the messages a header key (FROM, SUBJECT...) matches
+};
+struct TextKey {
+    TextScope scope = TextScope::body;
+    std::string folded;  // at least 3 characters of valid UTF-8
+};
+// One snapshot of the index: the messages it holds (of those asked), and
+// for each key the ids of the user's messages that hold its substring.
+struct TextIndexResult {
+    std::vector<int64_t> indexed;               // ascending
+    std::vector<std::vector<int64_t>> matches;  // per key, ascending
+};
+
 struct Options {
     // Messages up to this size are kept inside the index database, so one
     // group commit (one fsync) makes a whole batch durable; larger ones are
@@ -223,9 +288,50 @@ struct Options {
     // it only happens when no other process has the store open, so a CLI
     // command never removes the files of a delivery the server has in flight.
     bool maintenance = true;
+    // Expunge tombstones kept per mailbox for QRESYNC (the newest ones);
+    // older ones are pruned and raise MailboxInfo::expunge_horizon.
+    size_t expunge_history = 10000;
     // Computed at delivery/APPEND, and on first read for messages stored
     // without one. Empty: no summaries.
     Summarizer summarize;
+    // Keeps the full-text index up to date on a thread of its own. CLI
+    // commands leave it empty: the server's indexer catches up.
+    TextIndexOptions text_index;
+    // Each user's quota: APPEND and COPY that would exceed it fail with
+    // ErrorKind::over_quota; delivery never does (SMTP checks before it
+    // accepts, README.md "IMAP": QUOTA). Empty: no quotas. Thread-safe.
+    std::function<QuotaLimits(const std::string& user)> quota_limits;
+};
+
+// ---- Import (README.md, "Import and export"; store/import_ops.cpp).
+// What an import wants of one mailbox.
+struct ImportTarget {
+    std::string user;
+    std::string mailbox;          // created, with missing parents, if absent
+    std::string source;           // what is imported, e.g. "maildir:/srv/mail/alice/.Work"
+    // The source's UIDVALIDITY, kept with its UIDs; 0: the mailbox keeps
+    // its own and messages get new UIDs (an mbox).
+    uint32_t uidvalidity = 0;
+    uint32_t uidnext = 0;         // UIDs below it are the source's: reserved for it
+};
+
+struct ImportClaim {
+    MailboxInfo box;
+    std::string refused;          // not empty: why the mailbox cannot take this import
+    std::string progress;         // what an interrupted import of the same source saved
+};
+
+struct ImportMessage {
+    uint32_t uid = 0;             // 0: the next free one
+    std::string data;
+    uint32_t flags = 0;
+    std::vector<std::string> keywords;   // valid keywords (check_keyword)
+    int64_t internal_date = 0;    // unix seconds; 0 = now
+};
+
+struct ImportBatchResult {
+    size_t stored = 0;
+    size_t present = 0;           // their UID was already in the mailbox: an earlier run stored them
 };
 
 class Store {
@@ -297,6 +403,15 @@ public:
     // a damaged blob are reported but kept, for the admin to restore.
     virtual IntegrityReport check_integrity(bool repair) = 0;
 
+    // The full-text index (README.md, "Full-text search"). search_text_index
+    // answers for the messages with ids in [min_id, max_id]; messages it does
+    // not hold (not indexed yet, too large) are absent from `indexed` and the
+    // caller scans them. rebuild_text_index indexes the user's messages anew
+    // with `make` and returns how many it indexed.
+    virtual TextIndexResult search_text_index(const std::string& user, int64_t min_id, int64_t max_id,
+                                              const std::vector<TextKey>& keys) = 0;
+    virtual size_t rebuild_text_index(const std::string& user, const TextIndexOptions& options) = 0;
+
     // ---- Mailboxes (names are rows, never paths; '/' is the hierarchy delimiter).
     // Throws MailboxExists / MailboxNotFound / MailboxRefused; StoreError for
     // a name the store cannot keep (empty, NUL, leading/trailing '/', "//",
@@ -318,6 +433,9 @@ public:
 
     // ---- Messages.
     virtual AppendResult append(const AppendRequest& request) = 0;
+    // MULTIAPPEND (RFC 3502): every message in one transaction, all or
+    // none; results in the requests' order.
+    virtual std::vector<AppendResult> append_all(const std::vector<AppendRequest>& requests) = 0;
     virtual FlagResult update_flags(int64_t mailbox_id, const FlagUpdate& update) = 0;
     // COPY / MOVE (RFC 6851: a move keeps the POP3 UIDL and expunges the
     // source in the same transaction). UIDs that no longer exist are skipped.
@@ -341,7 +459,8 @@ public:
     virtual std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                                  RowParts parts) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
-    // expunged since then.
+    // expunged since then (ascending; complete only for a `modseq` at or
+    // above the mailbox's expunge_horizon).
     virtual std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) = 0;
     virtual std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) = 0;
     // \Recent, cheaply: returns the first UID that is recent for the caller
@@ -385,6 +504,32 @@ public:
     // StoreError: nonexistent, already_exists (the new name is taken).
     virtual void rename_sieve_script(const std::string& user, const std::string& from, const std::string& to) = 0;
 
+    // ---- Import (README.md, "Import and export"; store/import_ops.cpp).
+    // Takes the mailbox for an import from target.source: a mailbox that
+    // never held a message takes the source's UIDVALIDITY and reserves its
+    // UIDs; one claimed by the same source before resumes it. A mark of the
+    // claim stays in the index, so a second run finds what the first did.
+    virtual ImportClaim claim_import(const ImportTarget& target) = 0;
+    // Stores the messages in one transaction, with `progress` saved beside
+    // the claim; a message whose UID is in the mailbox already is skipped.
+    // Throws StoreError (refused) when the mailbox is not claimed by `source`.
+    virtual ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                           const std::vector<ImportMessage>& messages,
+                                           const std::string& progress) = 0;
+    // ---- Sieve at delivery (README.md, "Sieve at delivery"; store/sieve_marks.cpp):
+    // the duplicate test's marks and one-time notices, per user and key.
+    virtual bool sieve_marked(const std::string& user, const std::string& key, int64_t now) = 0;
+    virtual void sieve_mark(const std::string& user, const std::vector<SieveMark>& marks, int64_t now) = 0;
+    // ---- Vacation replies and managed scripts (README.md, "Vacation and
+    // forwarding"; store/vacation_ops.cpp).
+    // Whether the reply is due; when it is, the mark is recorded in the same
+    // transaction (two deliveries at once never both reply). Marks past
+    // their period are pruned for the user as it goes.
+    virtual bool vacation_claim(const VacationMark& mark) = 0;
+    // The settings of the user's managed script; nullopt when there are none.
+    virtual std::optional<ManagedSieve> managed_sieve(const std::string& user) = 0;
+    // Replaces them; empty settings remove them.
+    virtual void set_managed_sieve(const std::string& user, const ManagedSieve& settings) = 0;
     // ---- Mailing lists (README.md, "Mailing lists"; store/list_ops.cpp).
     // Addresses are lowercased by the caller. Every change records a
     // ListEvent by `actor` in the same transaction. Throws StoreError:
@@ -413,6 +558,15 @@ public:
     // loop). It may read the store, but a blocking write from inside it
     // throws StoreError (it would wait for its own thread). One listener;
     // set before serving.
+    // The user's usage over all mailboxes, kept by the index as messages
+    // come and go; zeros for an unknown user.
+    virtual QuotaUsage quota_usage(const std::string& user) = 0;
+    // Options::quota_limits for the user (no limits without it).
+    virtual QuotaLimits quota_limits(const std::string& user) = 0;
+    // True once each time the usage reaches `percent` of a limit (the
+    // warning is due); rearmed when it falls below again.
+    virtual bool claim_quota_warning(const std::string& user, unsigned percent) = 0;
+
     virtual void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) = 0;
 };
 

@@ -69,7 +69,7 @@ int64_t unix_now() {
 }
 
 std::string check_delivery(const Delivery& d) {
-    if (d.local_users.empty() && d.remote_rcpts.empty()) return "delivery has no recipients";
+    if (d.local_users.empty() && d.remote_rcpts.empty() && d.filings.empty()) return "delivery has no recipients";
     if (d.spool && !d.data.empty()) return "a spooled delivery carries its data in the spool";
     if (d.relay_skip > (d.spool ? d.spool->size() : d.data.size()))
         return "relay_skip beyond the end of the message";
@@ -80,6 +80,8 @@ std::string check_delivery(const Delivery& d) {
         if (auto e = check_address("local user", u, false); !e.empty()) return e;
     for (const auto& r : d.remote_rcpts)
         if (auto e = check_address("recipient", r, false); !e.empty()) return e;
+    for (const auto& f : d.filings)
+        if (auto e = check_address("local user", f.user, false); !e.empty()) return e;
     if (!d.remote_rcpts.empty()) {
         if (d.queue_id.empty() || d.queue_id.size() > max_queue_id_length)
             return "queue id missing or too long";
@@ -89,8 +91,8 @@ std::string check_delivery(const Delivery& d) {
     return {};
 }
 
-WriteOps::WriteOps(Db& db, const BlobFiles& files, size_t inline_limit)
-    : db_(db), files_(files), inline_limit_(inline_limit) {}
+WriteOps::WriteOps(Db& db, const BlobFiles& files, size_t inline_limit, size_t expunge_history)
+    : db_(db), files_(files), inline_limit_(inline_limit), expunge_history_(std::max<size_t>(expunge_history, 1)) {}
 
 uint32_t WriteOps::next_uidvalidity() {
     // Seconds since the epoch, but never equal to or below any value handed
@@ -207,7 +209,7 @@ void WriteOps::cache_derived(const std::string& sha256, const DerivedData& deriv
 }
 
 void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob, int64_t internal_date,
-                              uint64_t size, uint64_t crlf_size) {
+                              uint64_t size, uint64_t crlf_size, uint32_t flags, std::string keywords) {
     const uint32_t uid = allocate_uids(mailbox_id, 1);
     const uint64_t modseq = bump_modseq(mailbox_id);
     MessageRow row;
@@ -216,6 +218,8 @@ void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64
     row.crlf_size = crlf_size;
     row.blob_id = blob;
     row.pop3_uidl = next_uidl();
+    row.flags = flags;
+    row.keywords = std::move(keywords);
     insert_message(mailbox_id, uid, modseq, row);
     note(ChangeEvent::Kind::appended, user, mailbox_id, modseq);
 }
@@ -226,6 +230,7 @@ void WriteOps::deliver(const Delivery& d, const PreparedMessage& prepared) {
     const int64_t date = d.internal_date > 0 ? d.internal_date : unix_now();
     for (const auto& user : unique_in_order(d.local_users))
         add_to_mailbox(user, delivery_mailbox(user, d.folder), blob, date, data.size(), prepared.crlf_size);
+    for (const auto& filing : d.filings) file(filing, d.folder, blob, date, data.size(), prepared.crlf_size);
     if (!d.remote_rcpts.empty()) enqueue(d, blob);
 }
 
@@ -326,11 +331,12 @@ uint64_t WriteOps::bump_modseq(int64_t mailbox_id) {
 void WriteOps::insert_message(int64_t mailbox_id, uint32_t uid, uint64_t modseq, const MessageRow& row) {
     auto q = db_.cached(
         "INSERT INTO messages(id, mailbox_id, uid, modseq, flags, keywords, internal_date, size, crlf_size, "
-        "blob_id, pop3_uidl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        "blob_id, pop3_uidl, save_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     q->bind(1, next_id("message_id_last")).bind(2, mailbox_id).bind(3, int64_t{uid});
     q->bind(4, static_cast<int64_t>(modseq)).bind(5, int64_t{row.flags}).bind(6, row.keywords);
     q->bind(7, row.internal_date).bind(8, static_cast<int64_t>(row.size));
     q->bind(9, static_cast<int64_t>(row.crlf_size)).bind(10, row.blob_id).bind(11, row.pop3_uidl);
+    q->bind(12, unix_now());
     q->run();
 }
 
@@ -340,6 +346,29 @@ void WriteOps::record_expunged(int64_t mailbox_id, const std::vector<uint32_t>& 
         q->reset();
         q->bind(1, mailbox_id).bind(2, int64_t{uid}).bind(3, static_cast<int64_t>(modseq)).run();
     }
+    // Checked every tenth of the history: the mailbox then holds at most
+    // 1.1 times expunge_history tombstones, and the check's index walk is
+    // paid once per that many expunges.
+    size_t& added = tombstones_added_[mailbox_id];
+    added += uids.size();
+    if (added < expunge_history_ / 10 + 1) return;
+    added = 0;
+    prune_tombstones(mailbox_id);
+}
+
+// Keeps the newest expunge_history tombstones (those of the MODSEQ at the
+// cut go too) and records the cut as the mailbox's expunge_horizon. One
+// walk of the (mailbox_id, modseq) index; the delete uses it too.
+void WriteOps::prune_tombstones(int64_t mailbox_id) {
+    auto cut = db_.cached(
+        "SELECT modseq FROM expunged WHERE mailbox_id = ?1 ORDER BY modseq DESC LIMIT 1 OFFSET ?2");
+    cut->bind(1, mailbox_id).bind(2, static_cast<int64_t>(expunge_history_));
+    if (!cut->step()) return;
+    const int64_t horizon = cut->int64(0);
+    auto drop = db_.cached("DELETE FROM expunged WHERE mailbox_id = ?1 AND modseq <= ?2");
+    drop->bind(1, mailbox_id).bind(2, horizon).run();
+    auto raise = db_.cached("UPDATE mailboxes SET expunge_horizon = max(expunge_horizon, ?2) WHERE id = ?1");
+    raise->bind(1, mailbox_id).bind(2, horizon).run();
 }
 
 void WriteOps::note(ChangeEvent::Kind kind, const std::string& user, int64_t mailbox_id, uint64_t modseq) {

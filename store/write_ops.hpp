@@ -3,10 +3,12 @@
 // here commits; the group-commit writer decides what shares a transaction.
 // Split by concept: write_ops.cpp (users, delivery, blobs, events),
 // queue_ops.cpp (the outbound queue), mailbox_ops.cpp (mailboxes,
-// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent).
+// subscriptions), message_ops.cpp (APPEND, flags, COPY/MOVE, EXPUNGE, \Recent),
+// import_ops.cpp (import claims and batches).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,7 +34,7 @@ struct DerivedData {
 
 class WriteOps {
 public:
-    WriteOps(Db& db, const BlobFiles& files, size_t inline_limit);
+    WriteOps(Db& db, const BlobFiles& files, size_t inline_limit, size_t expunge_history);
 
     // Creates the user and any missing default mailbox (subscribed); returns INBOX's id.
     int64_t ensure_user(const std::string& user);
@@ -75,6 +77,12 @@ public:
     // arrived meanwhile. Keyed by content hash, so a blob row dropped and
     // re-created meanwhile still gets the structure of its own bytes.
     void cache_derived(const std::string& sha256, const DerivedData& derived);
+
+    // ---- Import (import_ops.cpp); semantics as in store.hpp.
+    ImportClaim claim_import(const ImportTarget& target);
+    ImportBatchResult import_batch(int64_t mailbox_id, const std::string& source,
+                                   const std::vector<ImportMessage>& messages,
+                                   const std::vector<PreparedMessage>& prepared, const std::string& progress);
 
     // ---- Change events of the open transaction, in order, one per
     // (kind, mailbox) with the latest modseq. The writer publishes them
@@ -121,6 +129,10 @@ private:
         std::string pop3_uidl;
     };
 
+    // import_ops.cpp: the mailbox, created with its missing parents.
+    MailboxRow import_mailbox(const std::string& user, const std::string& name);
+    void reserve_uids(const MailboxRow& box, const ImportTarget& target);
+
     // 0 when the user does not exist.
     int64_t user_id(const std::string& user);
     std::optional<MailboxRow> mailbox_row(int64_t id);
@@ -134,12 +146,19 @@ private:
     uint32_t allocate_uids(int64_t mailbox_id, size_t count);
     uint64_t bump_modseq(int64_t mailbox_id);
     void insert_message(int64_t mailbox_id, uint32_t uid, uint64_t modseq, const MessageRow& row);
+    // Adds tombstones; now and then prunes the mailbox's oldest beyond
+    // expunge_history (prune_tombstones).
     void record_expunged(int64_t mailbox_id, const std::vector<uint32_t>& uids, uint64_t modseq);
+    void prune_tombstones(int64_t mailbox_id);
     void note(ChangeEvent::Kind kind, const std::string& user, int64_t mailbox_id, uint64_t modseq);
 
     int64_t blob_id(const PreparedMessage& prepared, std::string_view data);
     void add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob_id, int64_t internal_date,
-                        uint64_t size, uint64_t crlf_size);
+                        uint64_t size, uint64_t crlf_size, uint32_t flags = 0, std::string keywords = {});
+    // A copy Sieve placed (store/filing_ops.cpp).
+    void file(const Filing& filing, SpecialUse folder, int64_t blob_id, int64_t internal_date, uint64_t size,
+              uint64_t crlf_size);
+    int64_t filing_mailbox(const Filing& filing, SpecialUse folder);
     void enqueue(const Delivery& delivery, int64_t blob_id);   // queue_ops.cpp
     std::string next_uidl();
     // Row ids for mailboxes and messages come from counters in meta, never
@@ -152,6 +171,10 @@ private:
     Db& db_;
     const BlobFiles& files_;
     size_t inline_limit_;
+    size_t expunge_history_;
+    // Tombstones added per mailbox since its last prune: counting them in
+    // the index on every expunge would cost what pruning saves.
+    std::map<int64_t, size_t> tombstones_added_;
     std::string uidl_tag_;
     std::vector<std::string> dead_files_;
     std::vector<ChangeEvent> events_;

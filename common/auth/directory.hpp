@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/config/quota_rule.hpp"
 #include "common/config/config.hpp"
 
 namespace pochta::auth {
@@ -21,6 +22,7 @@ struct UserEntry {
     std::string address;   // canonical: local part as written, domain lowercased
     std::string scheme;    // "SHA512-CRYPT", "PLAIN", ... (upper case, without braces)
     std::string hash;      // the rest after "{SCHEME}"
+    UserQuota quota;       // from the extra field userdb_quota_rule (README.md, "IMAP": QUOTA)
 };
 
 // Where mail for one address goes after aliases and plus-addressing.

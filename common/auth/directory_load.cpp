@@ -13,6 +13,8 @@
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
 
+#include "common/config/quota_rule.hpp"
+
 namespace pochta::auth {
 
 namespace {
@@ -176,7 +178,25 @@ private:
         for (auto s : known_schemes) known = known || s == entry.scheme;
         if (!known) file.fail(n, fmt::format("unknown password scheme {{{}}}", password.substr(1, close - 1)));
         if (entry.hash.empty()) file.fail(n, "empty password hash");
+        entry.quota = parse_extra_fields(file, n, line);
         return entry;
+    }
+
+    // Dovecot's passwd-file: address:password:uid:gid:gecos:home:shell:extra
+    // fields, space-separated; of these only quota rules are read.
+    static UserQuota parse_extra_fields(const LineFile& file, size_t n, std::string_view line) {
+        size_t at = 0;
+        for (int field = 0; field < 7 && at != std::string_view::npos; ++field) {
+            at = line.find(':', at);
+            if (at != std::string_view::npos) ++at;
+        }
+        UserQuota quota;
+        if (at == std::string_view::npos) return quota;
+        for (std::string_view field : split(line.substr(at), ' ')) {
+            std::string error;
+            if (!parse_quota_field(trim(field), quota, error)) file.fail(n, error);
+        }
+        return quota;
     }
 
     // "local@domain" or "@domain" (catch-all); returns the lookup key.

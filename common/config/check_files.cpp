@@ -64,8 +64,11 @@ std::vector<std::string> secret_file_warnings(const Config& config) {
 }
 
 void check_config_files(const Config& config) {
-    if (!config.tls.cert.empty()) check_readable(config, config.lines.tls_cert, "tls.cert", config.tls.cert);
-    if (!config.tls.key.empty()) check_readable(config, config.lines.tls_key, "tls.key", config.tls.key);
+    // Under [acme] the files are pochta's own and may not exist yet.
+    if (config.acme.directory.empty()) {
+        if (!config.tls.cert.empty()) check_readable(config, config.lines.tls_cert, "tls.cert", config.tls.cert);
+        if (!config.tls.key.empty()) check_readable(config, config.lines.tls_key, "tls.key", config.tls.key);
+    }
     if (!config.delivery.relay_password_file.empty())
         check_readable(config, config.lines.relay_password_file, "delivery.relay_password_file",
                        config.delivery.relay_password_file);

@@ -2,6 +2,8 @@
 // types at their line, then checks the rules that span several keys.
 #include "common/config/config.hpp"
 
+#include "common/config/quota_rule.hpp"
+
 #include <fmt/format.h>
 
 #include <arpa/inet.h>
@@ -112,6 +114,13 @@ private:
         return resolve(text);
     }
 
+    std::vector<fs::path> get_paths(const toml::node& node, std::string_view key) const {
+        if (!node.is_array()) fail(node.source(), fmt::format("{} must be an array of paths", key));
+        std::vector<fs::path> out;
+        for (const toml::node& item : *node.as_array()) out.push_back(get_path(item, fmt::format("each entry of {}", key)));
+        return out;
+    }
+
     void remember(const toml::key& key, std::string_view full) { lines_[std::string(full)] = key.source().begin.line; }
     unsigned line_of(const std::string& full) const {
         auto it = lines_.find(full);
@@ -164,6 +173,16 @@ private:
                 walk_spam(get_table(node, "spam"));
             } else if (k == "sieve") {
                 walk_sieve(get_table(node, "sieve"));
+            } else if (k == "acme") {
+                walk_acme(get_table(node, "acme"));
+            } else if (k == "http") {
+                walk_http(get_table(node, "http"));
+            } else if (k == "mta_sts") {
+                walk_mta_sts(get_table(node, "mta_sts"));
+            } else if (k == "search") {
+                walk_search(get_table(node, "search"));
+            } else if (k == "quota") {
+                walk_quota(get_table(node, "quota"));
             } else {
                 unknown(key, "");
             }
@@ -227,6 +246,8 @@ private:
             {"imap", &Config::Listen::imap},   {"imaps", &Config::Listen::imaps},
             {"pop3", &Config::Listen::pop3},   {"pop3s", &Config::Listen::pop3s},
             {"sieve", &Config::Listen::sieve},
+            {"http", &Config::Listen::http},   {"https", &Config::Listen::https},
+            {"metrics", &Config::Listen::metrics},
         };
         for (auto&& [key, node] : table) {
             std::string_view k = key.str();
@@ -310,6 +331,82 @@ private:
         return id;
     }
 
+    std::vector<std::string> get_strings(const toml::node& node, const std::string& full) const {
+        if (!node.is_array()) fail(node.source(), fmt::format("{} must be an array of strings", full));
+        std::vector<std::string> out;
+        for (const toml::node& item : *node.as_array()) out.push_back(get_string(item, "each entry of " + full));
+        return out;
+    }
+
+    void walk_acme(const toml::table& table) {
+        auto& a = config_.acme;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("acme.{}", k);
+            remember(key, full);
+            if (k == "directory") {
+                a.directory = get_string(node, full);
+                if (!a.directory.starts_with("https://")) fail(node.source(), "acme.directory must be an https:// URL");
+            } else if (k == "contact") {
+                a.contact = get_strings(node, full);
+                for (const auto& c : a.contact)
+                    if (!c.starts_with("mailto:") || c.find_first_of("\",\\ \t") != std::string::npos)
+                        fail(node.source(), fmt::format("acme.contact: '{}' is not a mailto: URL", c));
+            } else if (k == "names") {
+                a.names = get_strings(node, full);
+                for (auto& name : a.names) {
+                    name = to_lower(name);
+                    if (!is_valid_hostname(name))
+                        fail(node.source(), fmt::format("acme.names: '{}' is not a valid host name", name));
+                }
+            } else if (k == "challenge") {
+                std::string challenge = get_string(node, full);
+                if (challenge != "tls-alpn-01" && challenge != "http-01")
+                    fail(node.source(), "acme.challenge must be \"tls-alpn-01\" or \"http-01\"");
+                a.http_01 = challenge == "http-01";
+            } else if (k == "ca_file") {
+                a.ca_file = get_path(node, full);
+            } else {
+                unknown(key, "acme.");
+            }
+        }
+        if (a.directory.empty()) fail(table.source(), "[acme] needs directory");
+    }
+
+    // [acme] manages the certificate the listeners use.
+    void apply_acme() {
+        auto& a = config_.acme;
+        if (a.directory.empty()) return;
+        if (!config_.tls.cert.empty())
+            fail(config_.lines.tls_cert, "[acme] manages the certificate: remove tls.cert and tls.key");
+        config_.tls.cert = config_.data_dir / "acme" / "fullchain.pem";
+        config_.tls.key = config_.data_dir / "acme" / "privkey.pem";
+        if (!a.names.empty()) return;
+        a.names.push_back(to_lower(config_.hostname));
+        for (const auto& domain : config_.domains)
+            for (const char* prefix : {"autoconfig.", "mta-sts."}) a.names.push_back(prefix + domain);
+    void walk_quota(const toml::table& table) {
+        auto& q = config_.quota;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("quota.{}", k);
+            if (k == "storage") {
+                // "1G" as Dovecot writes it, or a number of octets.
+                std::optional<uint64_t> size = node.is_string() ? parse_quota_size(get_string(node, full))
+                                                                : std::optional<uint64_t>(static_cast<uint64_t>(
+                                                                      get_int(node, full, 0, INT64_MAX)));
+                if (!size) fail(node.source(), fmt::format("{} must be a size such as \"1G\", \"500M\" or 0", full));
+                q.storage = *size;
+            } else if (k == "messages") {
+                q.messages = static_cast<uint64_t>(get_int(node, full, 0, INT64_MAX));
+            } else if (k == "warning_percent") {
+                q.warning_percent = static_cast<unsigned>(get_int(node, full, 0, 100));
+            } else {
+                unknown(key, "quota.");
+            }
+        }
+    }
+
     void walk_sieve(const toml::table& table) {
         auto& s = config_.sieve;
         for (auto&& [key, node] : table) {
@@ -319,8 +416,76 @@ private:
                 s.max_scripts = static_cast<unsigned>(get_int(node, full, 1, 1000));
             else if (k == "max_script_size")
                 s.max_script_size = static_cast<uint64_t>(get_int(node, full, 1, 1024 * 1024));
+            else if (k == "before" || k == "after")
+                (k == "before" ? s.before : s.after) = get_paths(node, full);
+            else if (k == "global_dir")
+                s.global_dir = get_path(node, full);
+            else if (k == "vacation_min_period" || k == "vacation_max_period")
+                (k == "vacation_min_period" ? s.vacation_min_period : s.vacation_max_period) =
+                    get_vacation_period(node, full);
             else
                 unknown(key, "sieve.");
+        }
+        if (s.vacation_min_period > s.vacation_max_period)
+            fail(table.source(), "sieve.vacation_min_period is above sieve.vacation_max_period");
+    }
+
+    std::chrono::seconds get_vacation_period(const toml::node& node, const std::string& key) {
+        auto period = get_duration(node, key);
+        if (period > std::chrono::hours(24 * 365)) fail(node.source(), key + " must be at most 365d");
+        return period;
+    }
+
+    void walk_http(const toml::table& table) {
+        for (auto&& [key, node] : table) {
+            if (key.str() != "metrics_networks") unknown(key, "http.");
+            if (!node.is_array()) fail(node.source(), "http.metrics_networks must be an array of networks");
+            for (const toml::node& item : *node.as_array()) {
+                std::string network = get_string(item, "each entry of http.metrics_networks");
+                if (!is_valid_network(network))
+                    fail(item.source(), fmt::format("http.metrics_networks: '{}' is not a network such as "
+                                                    "\"192.0.2.0/24\" or an address", network));
+                config_.http.metrics_networks.push_back(network);
+            }
+        }
+    }
+
+    void walk_mta_sts(const toml::table& table) {
+        auto& m = config_.mta_sts;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("mta_sts.{}", k);
+            if (k == "mode") {
+                m.mode = get_string(node, full);
+                if (m.mode != "none" && m.mode != "testing" && m.mode != "enforce")
+                    fail(node.source(), "mta_sts.mode must be \"none\", \"testing\" or \"enforce\"");
+            } else if (k == "max_age") {
+                m.max_age = get_duration(node, full);
+                if (m.max_age.count() > 31557600) fail(node.source(), "mta_sts.max_age must be at most 1 year (31557600 s)");
+            } else if (k == "mx") {
+                if (!node.is_array()) fail(node.source(), "mta_sts.mx must be an array of host names");
+                for (const toml::node& item : *node.as_array()) {
+                    std::string mx = to_lower(get_string(item, "each entry of mta_sts.mx"));
+                    std::string_view host = mx.starts_with("*.") ? std::string_view(mx).substr(2) : std::string_view(mx);
+                    if (!is_valid_hostname(host))
+                        fail(item.source(), fmt::format("mta_sts.mx: '{}' is not a host name or *.domain", mx));
+                    m.mx.push_back(mx);
+                }
+            } else {
+                unknown(key, "mta_sts.");
+            }
+    void walk_search(const toml::table& table) {
+        auto& s = config_.search;
+        for (auto&& [key, node] : table) {
+            std::string_view k = key.str();
+            std::string full = fmt::format("search.{}", k);
+            if (k == "index")
+                s.index = get_bool(node, full);
+            else if (k == "max_indexed_size")
+                s.max_indexed_size =
+                    static_cast<uint64_t>(get_int(node, full, 0, std::numeric_limits<int64_t>::max()));
+            else
+                unknown(key, "search.");
         }
     }
 
@@ -538,13 +703,14 @@ private:
         for (const char* required : {"hostname", "data_dir", "domains", "users_file"})
             if (!root.contains(required)) fail(0, fmt::format("missing required key '{}'", required));
         if (config_.dkim.keys_dir.empty()) config_.dkim.keys_dir = config_.data_dir / "dkim";
+        apply_acme();
 
         // Every service offers TLS (implicit, or STARTTLS/STLS), so each needs a certificate.
         const auto& l = config_.listen;
         const std::pair<const char*, const std::optional<ListenAddress>*> services[] = {
             {"smtp", &l.smtp},   {"submission", &l.submission}, {"submissions", &l.submissions},
             {"imap", &l.imap},   {"imaps", &l.imaps},           {"pop3", &l.pop3},
-            {"pop3s", &l.pop3s}, {"sieve", &l.sieve},
+            {"pop3s", &l.pop3s}, {"sieve", &l.sieve},         {"https", &l.https},
         };
         if (config_.tls.cert.empty()) {
             for (const auto& [service, address] : services) {

@@ -47,8 +47,20 @@ struct Config {
         std::string ciphers;             // the TLS 1.2 cipher list; "" = the built-in ECDHE+AEAD list
     } tls;
 
+    // README.md, "ACME certificates": on when `directory` is set; the
+    // certificate and key then live under data_dir/acme/ (tls.cert, tls.key).
+    struct Acme {
+        std::string directory;                  // the ACME directory URL (https)
+        std::vector<std::string> contact;       // "mailto:..." URLs
+        // Default: hostname, then autoconfig.D and mta-sts.D for each domain.
+        std::vector<std::string> names;
+        bool http_01 = false;                   // challenge = "http-01" (default "tls-alpn-01")
+        std::filesystem::path ca_file;          // resolved; empty = the system CAs
+    } acme;
+
     struct Listen {
         std::optional<ListenAddress> smtp, submission, submissions, imap, imaps, pop3, pop3s, sieve;
+        std::optional<ListenAddress> http, https, metrics;
     } listen;
 
     struct Limits {
@@ -143,11 +155,45 @@ struct Config {
         }
     } spam;
 
+    // QUOTA (README.md, "IMAP": QUOTA): every user's limits unless the users
+    // file gives its own; 0 is no limit. A warning message goes to the
+    // user when the usage reaches warning_percent of a limit (0: never).
+    struct Quota {
+        uint64_t storage = 0;   // octets
+        uint64_t messages = 0;
+        unsigned warning_percent = 90;
+    } quota;
+
     // Users' Sieve scripts (README.md, "ManageSieve"): quotas per user.
     struct Sieve {
         unsigned max_scripts = 20;
         uint64_t max_script_size = 65536;          // octets; at most the parser's 1 MiB
+        // Delivery (README.md, "Sieve at delivery"): the admin's scripts run
+        // before and after each user's, and where include :global looks.
+        std::vector<std::filesystem::path> before, after;
+        std::filesystem::path global_dir;          // empty: include :global finds nothing
+        // The bounds of a vacation action's :days/:seconds (README.md "Vacation and forwarding").
+        std::chrono::seconds vacation_min_period{24 * 3600};
+        std::chrono::seconds vacation_max_period{60 * 24 * 3600};
     } sieve;
+
+    // The HTTP listeners (README.md, "Autoconfig, MTA-STS and metrics").
+    struct Http {
+        // "192.0.2.0/24", "2001:db8::/32" or one address: clients that may
+        // read /metrics on the http and https listeners.
+        std::vector<std::string> metrics_networks;
+    } http;
+    // The MTA-STS policy served to mta-sts.DOMAIN (RFC 8461).
+    struct MtaSts {
+        std::string mode = "testing";              // "none", "testing" or "enforce"
+        std::chrono::seconds max_age{7 * 86400};
+        std::vector<std::string> mx;               // MX patterns; empty = hostname
+    } mta_sts;
+    // The full-text index SEARCH uses (README.md, "Full-text search").
+    struct Search {
+        bool index = true;
+        uint64_t max_indexed_size = 10485760;  // octets; larger messages are searched by scanning
+    } search;
 
     // Where some keys were written, so check_config_files() can point at
     // the line that names a missing file. 0 = not given.
@@ -178,6 +224,9 @@ bool is_valid_hostname(std::string_view name);
 // Parses "host:port" / "[v6]:port" (host: an IP address or a host name;
 // port 0..65535). Throws std::invalid_argument with a reason.
 ListenAddress parse_listen_address(const std::string& text);
+
+// "192.0.2.0/24", "2001:db8::/32" or a single IPv4 or IPv6 address.
+bool is_valid_network(std::string_view text);
 
 // Parses a duration such as "5d", "4h", "30m", "90s", "1w", a sequence such as
 // "1d12h", or a plain number of seconds. nullopt on bad syntax or above 100 years.

@@ -80,6 +80,16 @@ ListenAddress parse_listen_address(const std::string& text) {
     return out;
 }
 
+bool is_valid_network(std::string_view text) {
+    size_t slash = text.find('/');
+    std::string ip(text.substr(0, slash));
+    unsigned max_prefix = is_ipv4(ip) ? 32 : is_ipv6(ip) ? 128 : 0;
+    if (max_prefix == 0) return false;
+    if (slash == std::string_view::npos) return true;
+    auto prefix = parse_uint(text.substr(slash + 1));
+    return prefix && *prefix <= max_prefix;
+}
+
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     constexpr uint64_t limit = 100ull * 366 * 24 * 3600;
     text = trim(text);

@@ -96,4 +96,44 @@ std::string decode_encoded_words(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// Bytes of valid UTF-8 taken per encoded word: 45 encode to 60 base64
+// characters, which with "=?utf-8?b?" and "?=" make 72 of the 75 allowed.
+constexpr size_t encoded_word_bytes = 45;
+
+bool printable_ascii(std::string_view text) {
+    for (unsigned char c : text)
+        if (c < 0x20 || c > 0x7e) return false;
+    return true;
+}
+
+// Where the UTF-8 character holding text[at] starts, looking back.
+size_t character_start(std::string_view text, size_t at) {
+    while (at > 0 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+    return at;
+}
+
+}  // namespace
+
+std::string encode_header_text(std::string_view text) {
+    std::string clean = sanitize_utf8(text);
+    for (char& c : clean)
+        if (c == '\r' || c == '\n') c = ' ';
+    if (printable_ascii(clean)) return clean;
+    std::string out;
+    std::string_view rest = clean;
+    while (!rest.empty()) {
+        size_t take = rest.size();
+        if (take > encoded_word_bytes) {
+            take = character_start(rest, encoded_word_bytes);
+            if (take == 0) take = encoded_word_bytes;   // no boundary: cannot happen in valid UTF-8
+        }
+        if (!out.empty()) out += "\r\n ";
+        out += "=?utf-8?b?" + base64_encode(rest.substr(0, take)) + "?=";
+        rest.remove_prefix(take);
+    }
+    return out;
+}
+
 }  // namespace pochta::mime

@@ -14,4 +14,10 @@ namespace pochta::mime {
 // by U+FFFD, so the result is always valid UTF-8.
 std::string decode_encoded_words(std::string_view text);
 
+// UTF-8 `text` as the value of an unstructured header field (Subject): as
+// it is when it is printable ASCII, else as B encoded words of at most 75
+// characters that never split a character, folded onto lines of their own
+// (RFC 2047 2 and 5). Line ends in `text` become spaces.
+std::string encode_header_text(std::string_view text);
+
 }  // namespace pochta::mime

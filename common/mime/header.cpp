@@ -77,4 +77,21 @@ void for_each_field(std::string_view header, uint32_t max_value,
     }
 }
 
+std::string folded_field(std::string_view name, std::string_view value) {
+    std::string out(name);
+    out += ":";
+    size_t line = out.size();
+    for (auto word : split(value, ' ')) {
+        if (word.empty()) continue;
+        if (line + 1 + word.size() > 78 && line > name.size() + 1) {
+            out += "\r\n";
+            line = 0;
+        }
+        out += " ";
+        out += word;
+        line += 1 + word.size();
+    }
+    return out + "\r\n";
+}
+
 }  // namespace pochta::mime

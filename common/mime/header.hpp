@@ -25,4 +25,8 @@ void for_each_field(std::string_view header, uint32_t max_value,
 // Removes the line breaks of folded lines; a bare CR is kept.
 std::string unfold(std::string_view value);
 
+// "Name: value\r\n" folded at spaces so lines stay near 78 octets (RFC
+// 5322 2.1.1); runs of spaces become one, a longer word stays whole.
+std::string folded_field(std::string_view name, std::string_view value);
+
 }  // namespace pochta::mime

@@ -163,6 +163,8 @@ void Connection::Private::on_bytes(const char* data, size_t n) {
     if (tls) {
         tls->feed(data, n);
         if (handshaking) advance_handshake();
+    } else if (compression) {
+        compression->compressed_input().append(data, n);
     } else {
         self.input_.append(data, n);
     }
@@ -196,9 +198,12 @@ void Connection::Private::service() {
         service_again = false;
         if (self.closing_) break;
         if (tls && tls->established() && !handshaking && !decrypt()) break;
-        if (deliver() && tls && tls->has_buffered_input()) service_again = true;
+        if (compression && !inflate()) break;
+        bool more = (tls && tls->has_buffered_input()) || (compression && !compression->compressed_input().empty());
+        if (deliver() && more) service_again = true;
     } while (service_again && !self.closing_);
     in_service = false;
+    if (compression && compression->pending()) flush_compression();
     flush_queued();
     if (tls && !self.closing_ && tls->established()) tls->trim();
     // The peer has finished: once the session has taken what it can (and is
@@ -225,7 +230,8 @@ void Connection::Private::schedule_service() {
 }
 
 bool Connection::Private::decrypt() {
-    auto status = tls->read(self.input_, limits.max_input_buffer);
+    InputBuffer& plain = compression ? compression->compressed_input() : self.input_;
+    auto status = tls->read(plain, limits.max_input_buffer);
     flush_tls();
     if (status == detail::TlsSession::Status::failed) {
         log::info("conn {}: {}: {}", self.id_, self.peer_ip_, tls->error());
@@ -234,6 +240,13 @@ bool Connection::Private::decrypt() {
     }
     if (status == detail::TlsSession::Status::peer_closed) peer_eof = true;
     return true;
+}
+
+bool Connection::Private::inflate() {
+    if (compression->inflate(self.input_, limits.max_input_buffer)) return true;
+    log::info("conn {}: {}: {}", self.id_, self.peer_ip_, compression->error());
+    self.abort();
+    return false;
 }
 
 bool Connection::Private::deliver() {
@@ -259,7 +272,8 @@ void Connection::Private::update_reading() {
     if (!tcp || tcp->closing() || phase != Phase::open) return;
     const auto& in = self.input_;
     check_output_bound();
-    bool room = in.size() < limits.max_input_buffer && !(self.paused_ && !in.empty()) && !output_blocked;
+    bool room = in.size() < limits.max_input_buffer && !(self.paused_ && !in.empty()) && !output_blocked &&
+                (!compression || compression->compressed_input().size() < limits.max_input_buffer);
     bool want = !self.closing_ && !peer_eof && (handshaking || (started && room));
     if (want && !reading) {
         if (int err = uv_read_start(stream(tcp), alloc_cb, read_cb); err < 0) {
@@ -294,22 +308,71 @@ void Connection::resume_input() {
 void Connection::write(std::string_view data) {
     auto& p = *impl_;
     if (closing_ || data.empty() || !p.tcp || p.phase != Private::Phase::open) return;
-    if (!p.tls) {
-        p.queue_raw(std::string(data));
-        return;
-    }
-    if (!p.tls->established()) {
-        p.plain_pending.append(data);
+    if (p.compression) {
+        if (!p.compression->write(data)) {
+            log::info("conn {}: {}", id_, p.compression->error());
+            abort();
+            return;
+        }
         pending_output_ += data.size();
+        p.uncompressed_pending += data.size();
+        p.schedule_compression_flush();
         return;
     }
-    if (!p.tls->write(data)) {
-        log::info("conn {}: {}", id_, p.tls->error());
-        abort();
-        return;
-    }
-    p.flush_tls();
+    p.send_out(data);
 }
+
+void Connection::Private::send_out(std::string_view data) {
+    if (!tls) {
+        queue_raw(std::string(data));
+        return;
+    }
+    if (!tls->established()) {
+        plain_pending.append(data);
+        self.pending_output_ += data.size();
+        return;
+    }
+    if (!tls->write(data)) {
+        log::info("conn {}: {}", self.id_, tls->error());
+        self.abort();
+        return;
+    }
+    flush_tls();
+}
+
+// Output written in one pass of the loop leaves as one compressed burst:
+// replies of a pipelined batch (end of service()) or of one store result.
+void Connection::Private::schedule_compression_flush() {
+    if (in_service || compression_flush_posted) return;
+    compression_flush_posted = true;
+    self.loop_.post([weak = self.weak_from_this()] {
+        if (auto conn = weak.lock()) {
+            conn->impl_->compression_flush_posted = false;
+            if (!conn->closing_) conn->impl_->flush_compression();
+        }
+    });
+}
+
+void Connection::Private::flush_compression() {
+    std::string out = compression->flush();
+    self.pending_output_ -= std::min(self.pending_output_, uncompressed_pending);
+    uncompressed_pending = 0;
+    send_out(out);
+    // The session may be waiting for the drain of what was still uncompressed.
+    if (self.pending_output_ == 0) output_drained();
+}
+
+void Connection::start_compression() {
+    auto& p = *impl_;
+    if (p.compression || closing_) return;
+    p.compression = std::make_unique<detail::Compression>();
+    // What the client sent after the COMPRESS command is compressed already.
+    std::string_view rest = input_.view();
+    p.compression->compressed_input().append(rest.data(), rest.size());
+    input_.clear();
+}
+
+bool Connection::compression_active() const { return impl_->compression != nullptr; }
 
 void Connection::Private::flush_tls() {
     if (!tls || !tcp || tcp->closing()) return;
@@ -405,6 +468,7 @@ void Connection::close() {
         uv_read_stop(stream(p.tcp));
         p.reading = false;
     }
+    if (p.compression && p.compression->pending()) p.flush_compression();
     if (p.tls) {
         if (p.tls->established()) {
             p.tls->shutdown();  // close_notify
@@ -433,6 +497,7 @@ void Connection::abort() {
     closing_ = true;
     p.queued.clear();
     p.plain_pending.clear();
+    p.uncompressed_pending = 0;
     pending_output_ = p.in_flight_bytes;  // the cancelled write still reports back
     p.close_handle();
 }

@@ -153,6 +153,14 @@ public:
     // name given as `sni` (client side).
     bool tls_peer_verified() const;
 
+    // COMPRESS=DEFLATE (RFC 4978): call right after writing the tagged OK.
+    // Later output is compressed (under TLS when it is on) and the input
+    // after the command, buffered or not, is inflated; input stays bounded
+    // by ConnectionLimits::max_input_buffer on both sides of the inflater.
+    // Throws std::runtime_error when zlib has no memory.
+    void start_compression();
+    bool compression_active() const;
+
     // Stops calling on_input. Reading from the socket stops as soon as some
     // input is buffered (and always at max_input_buffer). resume_input()
     // calls on_input again (from the loop, not from inside resume_input) if

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/net/compression.hpp"
 #include "common/net/connection.hpp"
 #include "common/net/handle_box.hpp"
 #include "common/net/tls_session.hpp"
@@ -48,6 +49,11 @@ struct Connection::Private {
     std::function<void(bool)> tls_done;
     bool handshaking = false;
 
+    // COMPRESS=DEFLATE, under TLS when both are on (start_compression()).
+    std::unique_ptr<detail::Compression> compression;
+    size_t uncompressed_pending = 0;  // written, waiting in the deflater (counted in pending_output_)
+    bool compression_flush_posted = false;
+
     std::chrono::milliseconds idle_timeout{0};
     bool authenticated = false;
     bool output_blocked = false;  // see ConnectionLimits::max_pending_output
@@ -74,6 +80,7 @@ struct Connection::Private {
     void service();
     void schedule_service();
     bool decrypt();
+    bool inflate();
     bool deliver();
     void update_reading();
 
@@ -85,6 +92,9 @@ struct Connection::Private {
     void output_drained();
     void finish_close();
     void flush_tls();
+    void send_out(std::string_view bytes);  // to TLS or the socket
+    void flush_compression();
+    void schedule_compression_flush();
 
     // Timer.
     void arm_timer(std::chrono::milliseconds delay);

@@ -1,5 +1,6 @@
 // TLS on a Connection: STARTTLS (both sides) and implicit TLS, driven
 // incrementally by the bytes the socket delivers.
+#include "common/net/acme_challenge.hpp"
 #include "common/net/connection_private.hpp"
 
 namespace pochta::net {
@@ -56,6 +57,12 @@ void Connection::Private::advance_handshake() {
     if (status == detail::TlsSession::Status::want_more) return;
     if (status != detail::TlsSession::Status::ok) {
         fail_tls(tls->error());
+        return;
+    }
+    if (tls->alpn() == acme_tls_alpn_protocol) {
+        // An ACME server validating TLS-ALPN-01: it has seen the validation
+        // certificate and sends nothing more (RFC 8737 section 3).
+        fail_tls("ACME TLS-ALPN-01 validation handshake done");
         return;
     }
     handshaking = false;

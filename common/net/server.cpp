@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/net/connection_private.hpp"
 #include "common/net/socket_address.hpp"
 #include "common/util/log.hpp"
@@ -37,6 +38,8 @@ struct Listener {
     // libuv holds one accepted socket and stops polling the listener until
     // uv_accept() takes it: that is how accepting pauses after EMFILE.
     bool connection_waiting = false;
+    metrics::Counter* accepted = nullptr;  // README.md, "Autoconfig, MTA-STS and metrics"
+    metrics::Gauge* open = nullptr;
 
     void close() {
         if (!box) return;
@@ -80,6 +83,7 @@ struct Tracked {
     std::shared_ptr<Connection> conn;
     std::string ip;
     std::string user_key;
+    metrics::Gauge* open;  // its listener's (the node's malloc size is unchanged by it)
 };
 
 }  // namespace
@@ -115,7 +119,7 @@ struct Server::Private {
     void resume_accepting();
     bool over_cap(const Listener& listener, const Connection& conn);
     void refuse(const Listener& listener, Connection& conn);
-    void track(const std::shared_ptr<Connection>& conn);
+    void track(const std::shared_ptr<Connection>& conn, const Listener& listener);
     bool authenticate(uint64_t id, const std::string& user);
     void forget(uint64_t id);
     void abort_all();
@@ -190,6 +194,8 @@ void Server::add_listener(const ListenerSpec& spec) {
     listener->factory = spec.factory;
     listener->refusal = spec.refusal;
     listener->server = impl_.get();
+    listener->accepted = &metrics::connections_accepted(spec.name);
+    listener->open = &metrics::connections_open(spec.name);
     listener->box = box;
     box->owner = listener.get();
     Listener* raw = listener.get();
@@ -273,9 +279,11 @@ void Server::Private::refuse(const Listener& listener, Connection& conn) {
     conn.close();
 }
 
-void Server::Private::track(const std::shared_ptr<Connection>& conn) {
+void Server::Private::track(const std::shared_ptr<Connection>& conn, const Listener& listener) {
     uint64_t id = conn->id();
-    connections.emplace(id, Tracked{conn, conn->peer_ip(), {}});
+    connections.emplace(id, Tracked{conn, conn->peer_ip(), {}, listener.open});
+    listener.accepted->inc();
+    listener.open->add(1);
     ++per_ip[conn->peer_ip()];
     ConnectionAccess::set_on_gone(*conn, [this, id] { forget(id); });
     ConnectionAccess::set_on_authenticated(*conn,
@@ -298,7 +306,7 @@ void Server::Private::accept_one(Listener& listener) {
         return;
     }
     if (descriptors_running_out(listener, *conn)) pause_accepting();  // this one is still served
-    track(conn);
+    track(conn, listener);
     uint64_t id = conn->id();
     log::debug("{}: conn {} from {}", listener.name, id, detail::host_port(conn->peer_ip(), conn->peer_port()));
 
@@ -357,6 +365,7 @@ void Server::Private::forget(uint64_t id) {
     } else {
         decrement(per_user_ip, it->second.user_key);
     }
+    it->second.open->add(-1);
     connections.erase(it);
     if (shutting_down && connections.empty()) schedule_finish();
 }

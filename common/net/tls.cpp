@@ -4,8 +4,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sys/stat.h>
+
 #include <stdexcept>
 
+#include "common/net/acme_challenge.hpp"
 #include "common/net/tls_session.hpp"
 
 namespace pochta::net {
@@ -31,15 +34,47 @@ void apply_policy(SSL_CTX* ctx, const TlsPolicy& policy) {
         throw std::runtime_error("tls.ciphers \"" + list + "\": no cipher OpenSSL knows: " + detail::openssl_error());
 }
 
+void stamp_file(const std::filesystem::path& file, std::uintmax_t& size, std::int64_t& mtime_ns,
+                std::uint64_t& inode) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return;
+    size = static_cast<std::uintmax_t>(st.st_size);
+    mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    inode = static_cast<std::uint64_t>(st.st_ino);
+}
+
 }  // namespace
+
+TlsFileStamp tls_file_stamp(const std::filesystem::path& cert_chain, const std::filesystem::path& key) {
+    TlsFileStamp stamp;
+    stamp_file(cert_chain, stamp.cert_size, stamp.cert_mtime_ns, stamp.cert_inode);
+    stamp_file(key, stamp.key_size, stamp.key_mtime_ns, stamp.key_inode);
+    return stamp;
+}
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
+std::shared_ptr<TlsContext> TlsContext::reloaded() const { return server(cert_, key_, policy_, acme_); }
+
+void TlsContext::replace(TlsContext& fresh) {
+    std::swap(ctx_, fresh.ctx_);
+    stamp_ = fresh.stamp_;
+}
+
 std::shared_ptr<TlsContext> TlsContext::server(const std::filesystem::path& cert_chain,
-                                               const std::filesystem::path& key, const TlsPolicy& policy) {
+                                               const std::filesystem::path& key, const TlsPolicy& policy,
+                                               std::shared_ptr<AcmeChallengeCertificates> acme) {
     ERR_clear_error();
     std::shared_ptr<TlsContext> result(new TlsContext(new_context(TLS_server_method())));
+    // Stamped before reading: a file replaced while it is read differs from
+    // the stamp, and the next check loads it again.
+    result->stamp_ = tls_file_stamp(cert_chain, key);
+    result->cert_ = cert_chain;
+    result->key_ = key;
+    result->policy_ = policy;
+    result->acme_ = acme;
     SSL_CTX* ctx = result->ctx_;
+    if (acme) acme->install(ctx);
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     apply_policy(ctx, policy);
     static const unsigned char session_context[] = "pochta";
@@ -72,6 +107,16 @@ std::shared_ptr<TlsContext> TlsContext::client() {
     // against the system CAs and reported through tls_peer_verified().
     SSL_CTX_set_default_verify_paths(result->ctx_);
     SSL_CTX_set_verify(result->ctx_, SSL_VERIFY_NONE, nullptr);
+    return result;
+}
+
+std::shared_ptr<TlsContext> TlsContext::verifying_client(const std::filesystem::path& ca_file) {
+    ERR_clear_error();
+    std::shared_ptr<TlsContext> result(new TlsContext(new_context(TLS_client_method())));
+    int loaded = ca_file.empty() ? SSL_CTX_set_default_verify_paths(result->ctx_)
+                                 : SSL_CTX_load_verify_locations(result->ctx_, ca_file.c_str(), nullptr);
+    if (loaded != 1) throw std::runtime_error(ca_file.string() + ": " + detail::openssl_error());
+    SSL_CTX_set_verify(result->ctx_, SSL_VERIFY_PEER, nullptr);
     return result;
 }
 

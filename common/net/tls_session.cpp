@@ -178,6 +178,13 @@ std::string TlsSession::description() const {
     return std::string(SSL_get_version(ssl_)) + " " + SSL_get_cipher_name(ssl_);
 }
 
+std::string_view TlsSession::alpn() const {
+    const unsigned char* protocol = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(ssl_, &protocol, &length);
+    return protocol ? std::string_view(reinterpret_cast<const char*>(protocol), length) : std::string_view();
+}
+
 bool TlsSession::peer_verified() const {
     return established_ && SSL_get0_peer_certificate(ssl_) != nullptr && SSL_get_verify_result(ssl_) == X509_V_OK;
 }

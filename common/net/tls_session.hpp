@@ -54,6 +54,8 @@ public:
     void trim();
 
     std::string description() const;
+    // The protocol agreed by ALPN, "" when none.
+    std::string_view alpn() const;
     bool peer_verified() const;
     const std::string& error() const { return error_; }
 

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <utility>
 
+#include "common/metrics/pochta_metrics.hpp"
 #include "common/util/log.hpp"
 
 namespace pochta::session {
@@ -38,6 +39,7 @@ Login::~Login() = default;
 void Login::log_failure(std::string_view protocol, const std::string& client, std::string_view username,
                         std::string_view reason) {
     log::info("auth failed protocol={} client={} user={} reason={}", protocol, client, log::quoted(username), reason);
+    metrics::auth_failures(protocol).inc();
 }
 
 void Login::check(net::Connection& conn, const LoginServices& services, std::string username, std::string password,
@@ -83,6 +85,7 @@ void Login::on_checked(const Job& job) {
         // From here the connection counts for its user, not its address.
         auto conn = conn_.lock();
         Result result = conn && conn->mark_authenticated(job.user) ? Result::accepted : Result::too_many_connections;
+        if (result == Result::accepted) metrics::logins(protocol_).inc();
         return answer_after(std::max(wait_before_ - elapsed, std::chrono::milliseconds(0)), {result, job.user});
     }
     log_failure(protocol_, job.client, job.username, "credentials");

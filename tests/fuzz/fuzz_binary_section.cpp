@@ -105,6 +105,7 @@ std::optional<std::string> checked_binary(const mime::Part& root, std::string_vi
     FUZZ_CHECK(reads == 1);
     switch (encoding) {
         case imap::TransferEncoding::identity: FUZZ_CHECK(data == imap::to_crlf(read_bytes)); break;
+        case imap::TransferEncoding::binary: FUZZ_CHECK(data == read_bytes); break;
         case imap::TransferEncoding::base64: FUZZ_CHECK(data.size() <= (read_bytes.size() + 3) / 4 * 3); break;
         case imap::TransferEncoding::quoted_printable:
             FUZZ_CHECK(data.size() <= imap::to_crlf(read_bytes).size());

@@ -12,8 +12,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build-fuzz"
 targets=${*:-"fuzz_address fuzz_smtp_command fuzz_mime fuzz_imap_parser fuzz_pop3_command fuzz_managesieve_command fuzz_binary_section
     fuzz_fetch_summary fuzz_mailbox_view fuzz_spf_record fuzz_dmarc_record fuzz_auth_results \
-    fuzz_dkim_signature fuzz_dkim_key fuzz_srs_address fuzz_sieve_parser fuzz_sieve_eval \
-    fuzz_spam_tokenizer fuzz_spam_classifier fuzz_rspamd_answer"}
+    fuzz_dkim_signature fuzz_dkim_key fuzz_srs_address fuzz_sieve_parser fuzz_sieve_eval fuzz_vacation \
+    fuzz_spam_tokenizer fuzz_spam_classifier fuzz_rspamd_answer fuzz_http_request \
+    fuzz_maildir_name fuzz_dovecot_uidlist fuzz_mbox_reader"}
 
 cmake -S "$root" -B "$build" -G Ninja \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -34,7 +34,7 @@ MAX_RECIPIENTS = 5
 
 SMTP_LISTENERS = ("smtp", "submission", "submissions")
 LISTEN_RE = re.compile(
-    r"listening (smtp|submissions|submission|imaps|imap|pop3s|pop3|sieve) (\[[^\]]*\]|[^\s:]+):(\d+)")
+    r"listening (smtp|submissions|submission|imaps|imap|pop3s|pop3|sieve|https|http|metrics) (\[[^\]]*\]|[^\s:]+):(\d+)")
 
 _default_zone = None
 

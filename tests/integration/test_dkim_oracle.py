@@ -10,45 +10,18 @@ and rsa-sha1, which dkimpy still accepts, is a permerror (RFC 8301)."""
 import base64
 import re
 import subprocess
-import threading
 
 import dkim
 import nacl.encoding
 import nacl.signing
 import pytest
-from aiosmtpd.controller import Controller
 
 import pochta_harness as h
 from dns_zone import DnsZone
+from smtp_sink import running_sink
 from pochta_harness import ALICE, PASSWORD
 
 DOMAIN = "example.test"
-
-
-# --- a sink that keeps what pochta relays to it -------------------------------
-
-class Keep:
-    """Keeps every message; refuses recipients in `refuse` with 550."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 Ok"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope.original_content or envelope.content)
-        return "250 2.0.0 Ok"
-
-    def find(self, token):
-        with self.lock:
-            return [m for m in self.messages if token.encode() in m]
 
 
 @pytest.fixture
@@ -59,13 +32,8 @@ def zone():
 
 @pytest.fixture
 def sink():
-    keep = Keep()
-    port = h.free_port()
-    controller = Controller(keep, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True, decode_data=False)
-    controller.start()
-    keep.port = port
-    yield keep
-    controller.stop()
+    with running_sink() as keep:
+        yield keep
 
 
 def keygen(srv, zone, *args):

@@ -5,6 +5,7 @@ children exist; a \\Noselect name vanishes with its last child (deleted or
 renamed away); CREATE and RENAME make no empty parents; only DELETE of a
 \\Noselect name with children is refused ([INUSE], rev2 [HASCHILDREN])."""
 
+import re
 import pytest
 
 from imap_pool import pool_fixture
@@ -61,7 +62,7 @@ def test_delete_with_children_keeps_a_noselect_name(srv, user):
 
 def test_rev2_refusal_is_haschildren(srv, user):
     r = Raw(srv, user, rev2=True)
-    assert tagged(r.cmd("a1", "CREATE Box/Inner")) == b"a1 OK CREATE completed"
+    assert re.fullmatch(rb"a1 OK \[MAILBOXID \(F\d+\)\] CREATE completed", tagged(r.cmd("a1", "CREATE Box/Inner")))
     assert tagged(r.cmd("a2", "DELETE Box")) == b"a2 NO [HASCHILDREN] Mailbox has inferior hierarchical names"
     assert tagged(r.cmd("a3", "DELETE Box/Inner")) == b"a3 OK DELETE completed"
     assert tagged(r.cmd("a4", "DELETE Box")) == b"a4 NO [NONEXISTENT] No such mailbox"

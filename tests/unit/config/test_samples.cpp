@@ -41,7 +41,8 @@ TEST_CASE("etc/pochta.toml names every key", "[config][samples]") {
           "relay ", "dns_servers", "smtp_port", "relay_user", "relay_password_file", "max_queue_time", "[dkim]", "keys_dir",
           "[spam]", "junk_score", "reject_score", "dnsbl", "domain_blocklists", "bayes_weight",
           "bayes_min_messages", "reputation", "greylist ", "greylist_delay", "outbound_messages_per_hour",
-          "outbound_recipients_per_hour", "[spam.users.", "rspamd ", "rspamd_timeout"}) {
+          "outbound_recipients_per_hour", "[spam.users.", "rspamd ", "rspamd_timeout", "http ", "https ", "metrics ",
+          "[http]", "metrics_networks", "[mta_sts]", "mode ", "max_age ", "mx "}) {
         INFO(key);
         CHECK(text.find(std::string("\n") + key) != std::string::npos);
     }

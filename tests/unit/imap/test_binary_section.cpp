@@ -59,7 +59,7 @@ std::string content(const std::string& raw, std::vector<uint32_t> path) {
 TEST_CASE("binary: transfer encodings by name", "[binary]") {
     CHECK(classify_transfer_encoding("7bit") == TransferEncoding::identity);
     CHECK(classify_transfer_encoding(" 8BIT ") == TransferEncoding::identity);
-    CHECK(classify_transfer_encoding("Binary") == TransferEncoding::identity);
+    CHECK(classify_transfer_encoding("Binary") == TransferEncoding::binary);
     CHECK(classify_transfer_encoding("") == TransferEncoding::identity);
     CHECK(classify_transfer_encoding("Base64") == TransferEncoding::base64);
     CHECK(classify_transfer_encoding("quoted-printable") == TransferEncoding::quoted_printable);
@@ -69,6 +69,8 @@ TEST_CASE("binary: transfer encodings by name", "[binary]") {
 
 TEST_CASE("binary: decoding", "[binary]") {
     CHECK(decode_content("a\nb\r\n", TransferEncoding::identity) == "a\r\nb\r\n");
+    // A binary part has no lines: a bare LF and a NUL stay as they are.
+    CHECK(decode_content(std::string("\0a\nb", 4), TransferEncoding::binary) == std::string("\0a\nb", 4));
     CHECK(decode_content("AAEC\nAw==\n", TransferEncoding::base64) == std::string("\0\1\2\3", 4));
     // A hard line break is CRLF; an encoded LF stays alone.
     CHECK(decode_content("a=3Db\nc=0Ad=\ne\n", TransferEncoding::quoted_printable) == "a=b\r\nc\nde\r\n");

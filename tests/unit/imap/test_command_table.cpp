@@ -20,7 +20,7 @@ TEST_CASE("command table: one well-formed row per command") {
         if (spec.saved_result || spec.holds_numbers || spec.uid_form) CHECK(spec.states == in_selected);
         if (spec.saved_result_uid_only) CHECK(spec.uid_form);
     }
-    CHECK(names.size() == 30);
+    CHECK(names.size() == 36);
 }
 
 TEST_CASE("command table: lookup by upper-case name") {
@@ -36,10 +36,10 @@ TEST_CASE("command table: states") {
     for (auto name : {"CAPABILITY", "NOOP", "LOGOUT", "ID"}) CHECK(find_command(name)->states == in_any);
     for (auto name : {"STARTTLS", "LOGIN", "AUTHENTICATE"})
         CHECK(find_command(name)->states == in_not_authenticated);
-    for (auto name : {"CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE"})
+    for (auto name : {"CHECK", "CLOSE", "UNSELECT", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE", "SORT", "THREAD"})
         CHECK(find_command(name)->states == in_selected);
     for (auto name : {"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "LIST", "LSUB", "STATUS", "APPEND", "IDLE",
-                      "ENABLE", "NAMESPACE", "SUBSCRIBE", "UNSUBSCRIBE"}) {
+                      "ENABLE", "NAMESPACE", "SUBSCRIBE", "UNSUBSCRIBE", "COMPRESS", "GETQUOTA", "GETQUOTAROOT", "SETQUOTA"}) {
         CHECK(find_command(name)->valid_in(in_authenticated));
         CHECK(find_command(name)->valid_in(in_selected));
         CHECK_FALSE(find_command(name)->valid_in(in_not_authenticated));
@@ -54,11 +54,12 @@ TEST_CASE("command table: UID forms, saved result and EXPUNGE responses") {
         if (!spec.may_expunge(false)) quiet.insert(spec.name);
         CHECK(spec.may_expunge(true));  // every UID form may announce EXPUNGE
     }
-    CHECK(uid_forms == std::set<std::string_view>{"COPY", "EXPUNGE", "FETCH", "MOVE", "SEARCH", "STORE"});
+    CHECK(uid_forms ==
+          std::set<std::string_view>{"COPY", "EXPUNGE", "FETCH", "MOVE", "SEARCH", "SORT", "STORE", "THREAD"});
     CHECK(saved == std::set<std::string_view>{"COPY", "FETCH", "MOVE", "STORE"});
     CHECK(find_command("EXPUNGE")->takes_saved_result(true));
     CHECK_FALSE(find_command("EXPUNGE")->takes_saved_result(false));
     CHECK_FALSE(find_command("SEARCH")->takes_saved_result(true));  // esearch reads "$" itself
-    // RFC 3501 7.4.1: no EXPUNGE while FETCH, STORE or SEARCH answer.
-    CHECK(quiet == std::set<std::string_view>{"FETCH", "SEARCH", "STORE"});
+    // RFC 3501 7.4.1: no EXPUNGE while FETCH, STORE or SEARCH (and SORT, THREAD) answer.
+    CHECK(quiet == std::set<std::string_view>{"FETCH", "SEARCH", "SORT", "STORE", "THREAD"});
 }

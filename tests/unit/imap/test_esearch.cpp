@@ -83,3 +83,17 @@ TEST_CASE("esearch: SAVE") {
     CHECK(saved_numbers(options(true, true, true, true, false), kHits).empty());
     CHECK(saved_numbers(options(false, false, false, false, true), {}).empty());
 }
+
+TEST_CASE("esearch: ESORT answers in sort order") {
+    // RFC 5267 3.2: MIN and MAX are the first and last message in sort
+    // order, ALL lists them in that order (ascending runs as ranges).
+    const std::vector<SearchHit> sorted{{9, 30}, {3, 50}, {4, 7}, {11, 20}, {2, 10}};
+    CHECK(format_esearch_response("S1", false, options(true, true, true, true), sorted, false, true) ==
+          "* ESEARCH (TAG \"S1\") MIN 9 MAX 2 COUNT 5 ALL 9,3:4,11,2\r\n");
+    CHECK(format_esearch_response("S2", true, options(true, false, false, false), sorted, true, true) ==
+          "* ESEARCH (TAG \"S2\") UID MIN 9 MODSEQ 30\r\n");
+    CHECK(saved_numbers(options(false, true, false, false, true), sorted, true) == std::vector<uint32_t>{2});
+    CHECK(saved_numbers(options(true, false, false, false, true), sorted, true) == std::vector<uint32_t>{9});
+    CHECK(saved_numbers(options(false, false, true, false, true), sorted, true) ==
+          std::vector<uint32_t>{2, 3, 4, 9, 11});
+}

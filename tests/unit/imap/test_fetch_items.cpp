@@ -212,3 +212,20 @@ TEST_CASE("fetch errors", "[fetch]") {
     many += "1]";
     CHECK(fetch_error(many) == "section part nested too deeply");
 }
+
+TEST_CASE("OBJECTID, SAVEDATE and PREVIEW items, PREVIEW (LAZY)", "[imap][fetch]") {
+    std::string error;
+    for (const char* name : {"EMAILID", "THREADID", "SAVEDATE", "PREVIEW"}) {
+        auto item = parse_fetch_item(name, error);
+        REQUIRE(item);
+        CHECK(item->response_name() == name);
+        CHECK_FALSE(item->sets_seen());
+    }
+}
+
+TEST_CASE("PREVIEW takes the LAZY modifier and nothing else", "[imap][fetch]") {
+    CHECK(names("(UID PREVIEW (LAZY) FLAGS)") == "UID PREVIEW FLAGS");
+    CHECK(names("(PREVIEW (lazy))") == "PREVIEW");
+    CHECK(fetch_error("(PREVIEW (FAST))") == "invalid PREVIEW modifier");
+    CHECK(fetch_error("(FLAGS (LAZY))") == "invalid FETCH item");
+}

@@ -204,3 +204,12 @@ TEST_CASE("LIST wildcards") {
     CHECK(join_list_pattern("a/", "/b") == "a/b");
     CHECK(join_list_pattern("", "x") == "x");
 }
+
+TEST_CASE("absent_uids: the UIDs of a set that do not exist, as ranges", "[imap][qresync]") {
+    auto set = [](const char* text) { return *SeqSet::parse(text); };
+    CHECK(absent_uids(set("1:10"), 10, {2, 3, 7}).str() == "1,4:6,8:10");
+    CHECK(absent_uids(set("1:*"), 5, {1, 2, 3, 4, 5}).empty());
+    CHECK(absent_uids(set("3:4,8"), 9, {}).str() == "3:4,8");
+    CHECK(absent_uids(set("5:*"), 7, {6}).str() == "5,7");  // '*' is max
+    CHECK(absent_uids(set("1:4000000000"), 4000000000u, {1, 4000000000u}).str() == "2:3999999999");
+}

@@ -44,6 +44,12 @@ std::string show(const SearchNode& n) {
         case Kind::sent_before: return date("sentbefore");
         case Kind::sent_on: return date("senton");
         case Kind::sent_since: return date("sentsince");
+        case Kind::saved_before: return date("savedbefore");
+        case Kind::saved_on: return date("savedon");
+        case Kind::saved_since: return date("savedsince");
+        case Kind::savedate_supported: return "savedatesupported";
+        case Kind::emailid: return "emailid:" + n.text;
+        case Kind::threadid: return "threadid:" + n.text;
         case Kind::larger: return "larger:" + std::to_string(n.number);
         case Kind::smaller: return "smaller:" + std::to_string(n.number);
         case Kind::modseq:
@@ -267,4 +273,12 @@ TEST_CASE("search limits: string length and number of keys", "[search]") {
     CHECK(failed(keys + "SEEN").kind == SearchError::Kind::limit);
     // Keys inside lists count too.
     CHECK(failed("(" + keys + ") SEEN").kind == SearchError::Kind::limit);
+}
+
+TEST_CASE("SAVEDATE and OBJECTID keys", "[search]") {
+    CHECK(parsed("SAVEDBEFORE 1-Feb-2024 SAVEDON 2-Feb-2024 SAVEDSINCE 3-Feb-2024") ==
+          "and(savedbefore:2024-2-1 savedon:2024-2-2 savedsince:2024-2-3)");
+    CHECK(parsed("SAVEDATESUPPORTED EMAILID M12 THREADID T3") == "and(savedatesupported emailid:M12 threadid:T3)");
+    failed("EMAILID");
+    failed("SAVEDON yesterday");
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "imap/sort.hpp"
+#include "imap/casemap.hpp"
 #include "search_fixture.hpp"
 
 using namespace pochta;
@@ -86,8 +87,8 @@ TEST_CASE_METHOD(SortFixture, "sort: several keys, REVERSE on one of them") {
 }
 
 TEST_CASE_METHOD(SortFixture, "sort: DISPLAYFROM and DISPLAYTO") {
-    // "", "amy@example.org", "mike", "zed", "émile" (bytes of the folded text)
-    CHECK(sort("(DISPLAYFROM)") == Seqs{5, 2, 4, 1, 3});
+    // "", "AMY@EXAMPLE.ORG", "E\u0301MILE", "MIKE", "ZED" (i;unicode-casemap)
+    CHECK(sort("(DISPLAYFROM)") == Seqs{5, 2, 3, 4, 1});
     CHECK(sort("(DISPLAYTO)") == Seqs{4, 5, 1, 2, 3});
 }
 
@@ -157,6 +158,36 @@ TEST_CASE("sort: parse_sort_command") {
         CHECK_FALSE(error.reason.empty());
     }
     CHECK_FALSE(parse_sort_command({}, error));
+}
+
+TEST_CASE("sort: ESORT's RETURN before the criteria") {
+    SearchError error;
+    std::vector<Token> args = command_args("SORT", "RETURN (MIN COUNT) (DATE) UTF-8 ALL");
+    std::optional<SortCommand> command = parse_sort_command(args, error);
+    REQUIRE(command);
+    CHECK(command->query.options.requested);
+    CHECK(command->query.options.min);
+    CHECK(command->query.options.count);
+    CHECK_FALSE(command->query.options.all);
+    args = command_args("SORT", "RETURN () (DATE) UTF-8 ALL");
+    command = parse_sort_command(args, error);
+    REQUIRE(command);
+    CHECK(command->query.options.all);  // "()" means ALL (RFC 4731)
+    for (const char* bad : {"RETURN (BOGUS) (DATE) UTF-8 ALL", "RETURN (DATE) UTF-8 ALL", "RETURN"}) {
+        args = command_args("SORT", bad);
+        INFO(bad);
+        CHECK_FALSE(parse_sort_command(args, error));
+        CHECK(error.kind == SearchError::Kind::syntax);
+    }
+}
+
+TEST_CASE("sort: DISPLAYFROM compares with i;unicode-casemap") {
+    CHECK(casemap("ärger") == "A\xcc\x88RGER");
+    CHECK(casemap("Ann Lee") < casemap("ärger"));
+    CHECK(casemap("ärger") < casemap("bob"));
+    CHECK(casemap("Émile") == casemap("émile"));
+    CHECK(casemap("Жук") == casemap("жук"));
+    CHECK(casemap(std::string_view("a\xff\xc3", 3)) == std::string_view("A\xff\xc3", 3));
 }
 
 TEST_CASE("sort: response line") {

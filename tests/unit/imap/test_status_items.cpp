@@ -39,9 +39,13 @@ TEST_CASE("STATUS items are parsed case-insensitively in order") {
     REQUIRE(items);
     CHECK(*items == std::vector<std::string>{"messages", "size", "highestmodseq", "deleted"});
     CHECK(status_needs_messages(*items));
-    items = parse_status_items(list({atom("UIDNEXT"), atom("UNSEEN"), atom("RECENT"), atom("UIDVALIDITY")}), error);
+    items = parse_status_items(list({atom("UIDNEXT"), atom("UNSEEN"), atom("MAILBOXID"), atom("UIDVALIDITY")}), error);
     REQUIRE(items);
     CHECK_FALSE(status_needs_messages(*items));
+    // RECENT outside the selected mailbox counts the unclaimed messages.
+    items = parse_status_items(list({atom("RECENT")}), error);
+    REQUIRE(items);
+    CHECK(status_needs_messages(*items));
 }
 
 TEST_CASE("Bad STATUS item lists are refused") {

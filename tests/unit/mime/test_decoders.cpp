@@ -88,3 +88,21 @@ TEST_CASE("sanitize_utf8 rejects overlongs, surrogates and truncation", "[charse
     CHECK(sanitize_utf8("\xF0\x9F\x98") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
     CHECK(sanitize_utf8("\xF4\x90\x80\x80").find("\xEF\xBF\xBD") == 0);
 }
+
+TEST_CASE("header text is encoded only when it must be, in words that decode back", "[encoded_word]") {
+    CHECK(encode_header_text("*** SPAM *** Cheap pills") == "*** SPAM *** Cheap pills");
+    CHECK(encode_header_text("two\r\nlines") == "two  lines");
+    std::string cyrillic;
+    for (int i = 0; i < 40; ++i) cyrillic += "\xD0\x96";   // 40 x U+0416, 80 bytes
+    const std::string subject = "*** SPAM *** " + cyrillic;
+    const std::string encoded = encode_header_text(subject);
+    CHECK(encoded.find("=?utf-8?b?") == 0);
+    size_t line_start = 0;
+    while (line_start < encoded.size()) {
+        size_t end = encoded.find("\r\n", line_start);
+        if (end == std::string::npos) end = encoded.size();
+        CHECK(end - line_start <= 76);   // a folded line: a space and one word of at most 75
+        line_start = end + 2;
+    }
+    CHECK(decode_encoded_words(encoded) == subject);
+}

@@ -81,6 +81,21 @@ TEST_CASE("greylisting: a new triplet waits, then passes for good", "[store][spa
     CHECK_FALSE(store->greylist_pass("192.0.2.0/24 a@b e@f", 300, 1301));
 }
 
+TEST_CASE("greylisting forgets triplets never retried after two days, passed ones 35 days after last seen",
+          "[store][spam]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    const int64_t day = 86400;
+    CHECK_FALSE(store->greylist_pass("net a@b never@retried", 300, 1000));
+    CHECK_FALSE(store->greylist_pass("net a@b c@d", 300, 1000));
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1300));
+    CHECK_FALSE(store->greylist_pass("net x@y z@w", 300, 1000 + 3 * day));   // the hourly pruning runs
+    CHECK(query_int(tmp.data(), "SELECT count(*) FROM greylist WHERE triplet = 'net a@b never@retried'") == 0);
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1000 + 10 * day));          // seen again: kept longer
+    CHECK(store->greylist_pass("net a@b c@d", 300, 1000 + 44 * day));
+    CHECK_FALSE(store->greylist_pass("net a@b c@d", 300, 1000 + 80 * day));    // 36 days unseen: new again
+}
+
 TEST_CASE("a purged user's spam data goes with the user", "[store][spam]") {
     TempDir tmp;
     auto store = Store::open(tmp.data());

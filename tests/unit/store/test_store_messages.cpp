@@ -507,3 +507,40 @@ TEST_CASE("list_messages of 5,000 messages is one indexed query", "[store][perf]
     CHECK(plan.find("SEARCH messages") != std::string::npos);
     CHECK(plan.find("TEMP B-TREE") == std::string::npos);
 }
+
+TEST_CASE("expunge tombstones are pruned beyond expunge_history, raising the horizon", "[store][condstore]") {
+    TempDir tmp;
+    Options options;
+    options.expunge_history = 20;  // checked every 3 tombstones
+    auto store = Store::open(tmp.data(), options);
+    auto box = filled(*store, "P", 60);
+    const uint64_t before = store->find_mailbox(alice, "P")->highestmodseq;
+    for (uint32_t uid = 1; uid <= 50; ++uid) store->expunge(box.id, {uid}, false);
+    const MailboxInfo now = *store->find_mailbox(alice, "P");
+    const int64_t kept = query_int(tmp.data(), "SELECT count(*) FROM expunged");
+    CHECK(kept >= 18);
+    CHECK(kept <= 23);
+    CHECK(now.expunge_horizon > before);
+    CHECK(now.expunge_horizon < now.highestmodseq);
+    // Above the horizon the answer is exact: one expunge per MODSEQ here.
+    const auto exact = store->expunged_since(box.id, now.expunge_horizon);
+    CHECK(exact.size() == now.highestmodseq - now.expunge_horizon);
+    CHECK(exact.back() == 50);
+    CHECK(store->mailbox_state(box.id)->expunge_horizon == now.expunge_horizon);
+}
+
+TEST_CASE("a message's save date is when it came into its mailbox", "[store][savedate]") {
+    TempDir tmp;
+    auto store = Store::open(tmp.data());
+    auto box = store->create_mailbox(alice, "S");
+    auto dest = store->create_mailbox(alice, "T");
+    AppendRequest old = append_to("S", "Subject: old\r\n\r\nx\r\n");
+    old.internal_date = 1000000000;  // 2001
+    store->append(old);
+    const auto messages = store->list_messages(box.id);
+    REQUIRE(messages.size() == 1);
+    CHECK(messages[0].internal_date == 1000000000);
+    CHECK(messages[0].save_date > 1700000000);
+    store->copy_messages(box.id, {1}, dest.id, true);
+    CHECK(store->list_messages(dest.id).at(0).save_date >= messages[0].save_date);
+}

@@ -1,4 +1,5 @@
-// A small JSON reader (RFC 8259) for rspamd's answers (README.md, "Spam"):
+// A small JSON reader (RFC 8259) for rspamd's answers (README.md, "Spam")
+// and the ACME server's (README.md, "ACME certificates"):
 // bounded in input size and nesting, never throws, keeps numbers as
 // doubles and strings as UTF-8 (\u escapes decoded, surrogate pairs joined).
 #pragma once
@@ -10,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace pochta::spam {
+namespace pochta {
 
 struct JsonValue {
     enum class Kind { null, boolean, number, string, array, object };
@@ -37,4 +38,4 @@ struct JsonLimits {
 // nullopt for anything that is not one JSON value (surrounding whitespace allowed).
 std::optional<JsonValue> parse_json(std::string_view text, const JsonLimits& limits = {});
 
-}  // namespace pochta::spam
+}  // namespace pochta

@@ -1,12 +1,12 @@
 // Recursive descent over the RFC 8259 grammar; depth, size and value
 // count are checked before anything grows (README.md, "Spam").
-#include "spam/json.hpp"
+#include "common/util/json.hpp"
 
 #include <cstdlib>
 
 #include "common/util/strings.hpp"
 
-namespace pochta::spam {
+namespace pochta {
 
 const JsonValue* JsonValue::find(std::string_view name) const {
     if (kind != Kind::object) return nullptr;
@@ -169,4 +169,4 @@ std::optional<JsonValue> parse_json(std::string_view text, const JsonLimits& lim
     return Reader(text, limits).document();
 }
 
-}  // namespace pochta::spam
+}  // namespace pochta
