@@ -385,6 +385,8 @@ private:
         a.names.push_back(to_lower(config_.hostname));
         for (const auto& domain : config_.domains)
             for (const char* prefix : {"autoconfig.", "mta-sts."}) a.names.push_back(prefix + domain);
+    }
+
     void walk_quota(const toml::table& table) {
         auto& q = config_.quota;
         for (auto&& [key, node] : table) {
@@ -474,6 +476,9 @@ private:
             } else {
                 unknown(key, "mta_sts.");
             }
+        }
+    }
+
     void walk_search(const toml::table& table) {
         auto& s = config_.search;
         for (auto&& [key, node] : table) {
