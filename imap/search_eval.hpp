@@ -47,13 +47,12 @@ namespace pochta::imap {
 struct SearchMessage {
     uint32_t seq = 0;
     uint32_t uid = 0;
-    int64_t message_id = 0;                           // the store's, for SearchContext::index
     uint64_t modseq = 0;
     uint32_t flags = 0;                               // store::Flag bits
     const std::vector<std::string>* keywords = nullptr;  // may be null: none
     int64_t internal_date = 0;                        // unix seconds
     int64_t save_date = 0;                            // unix seconds; 0: not kept (SAVEDATE NIL)
-    int64_t message_id = 0;                           // the store's id: EMAILID "M<id>"
+    int64_t message_id = 0;                           // the store's id: EMAILID "M<id>", SearchContext::index
     uint64_t size = 0;                                // RFC822.SIZE
     bool recent = false;
 

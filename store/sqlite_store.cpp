@@ -207,6 +207,8 @@ std::vector<AppendResult> SqliteStore::append_all(const std::vector<AppendReques
         for (size_t i = 0; i < requests.size(); ++i) results.push_back(ops.append(requests[i], prepared[i]));
     });
     return results;
+}
+
 ImportClaim SqliteStore::claim_import(const ImportTarget& target) {
     ImportClaim claim;
     write([&](WriteOps& ops) { claim = ops.claim_import(target); });
