@@ -24,6 +24,7 @@ constexpr int64_t confirm_lifetime = 3 * 24 * 3600;
 constexpr int64_t hold_lifetime = 7 * 24 * 3600;
 constexpr size_t deliveries_in_flight = 8;   // copies of a post held in memory at once
 constexpr size_t resume_batch = 1000;
+constexpr auto sweep_period = std::chrono::minutes(10);
 constexpr std::string_view moderate_purpose = "moderate";
 constexpr std::string_view confirm_purpose = "confirm";
 
@@ -114,6 +115,7 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void handle_request(const Item& item, const Inbound& in);
     void handle_confirm(const Item& item, const Inbound& in);
     void refuse(const Item& item, const Inbound& in, const std::string& to, const std::string& why);
+    void sweep_expired();
 };
 
 namespace {
@@ -473,9 +475,37 @@ void ListEngine::State::handle_confirm(const Item& item, const Inbound& in) {
         });
 }
 
+void ListEngine::State::sweep_expired() {
+    auto self = shared_from_this();
+    ctx.store.run<std::vector<store::ListPending>>(
+        [now = now_seconds()](store::Store& s) {
+            std::vector<store::ListPending> expired;
+            for (auto kind : {store::ListPendingKind::held, store::ListPendingKind::subscribe,
+                              store::ListPendingKind::unsubscribe})
+                for (int64_t id : s.list_pending_ids(kind, resume_batch, now))
+                    if (auto item = s.take_list_pending(id)) expired.push_back(std::move(*item));
+            return expired;
+        },
+        [self](std::vector<store::ListPending> expired, store::Error error) {
+            if (!self->alive) return;
+            if (!error.empty()) return log::error("list: cannot sweep expired items: {}", error);
+            for (const auto& item : expired) {
+                log::info("list {}: pending item {} of {} expired", item.list, item.id, log::quoted(item.address));
+                if (item.kind != store::ListPendingKind::held) continue;
+                self->notify(item.list, {item.address, fmt::format("Your post to {} expired", item.list),
+                                         fmt::format("No moderator of {} approved your post (attached) in time; "
+                                                     "it was not sent.\n", item.list),
+                                         "", item.data});
+            }
+        });
+}
+
 ListEngine::ListEngine(EngineContext ctx) : state_(std::make_shared<State>(ctx)) {}
 
-ListEngine::~ListEngine() { state_->alive = false; }
+ListEngine::~ListEngine() {
+    sweeps_.reset();
+    state_->alive = false;
+}
 
 void ListEngine::find_target(std::string address, std::function<void(std::optional<ListTarget>)> done) {
     state_->ctx.store.run<std::optional<ListTarget>>(
@@ -518,6 +548,11 @@ void ListEngine::resume() {
             if (!error.empty()) return log::error("list: cannot read pending items: {}", error);
             if (!ids.empty()) log::info("list: processing {} item(s) left by the last run", ids.size());
             for (int64_t id : ids) self->process(id);
+        });
+    state_->sweep_expired();
+    if (state_->ctx.loop)
+        sweeps_ = state_->ctx.loop->start_repeating(sweep_period, [weak] {
+            if (auto self = weak.lock()) self->sweep_expired();
         });
 }
 

@@ -5,7 +5,8 @@
 // the posting policy and sent to the members, held for the moderators or
 // refused with a notice; requests to subscribe or unsubscribe get a
 // confirmation round trip; replies with tokens approve, reject or confirm.
-// Items left by a stop are processed at the next start.
+// Items left by a stop are processed at the next start. Held posts and
+// requests to confirm expire (7 and 3 days): a held post's author is told.
 #pragma once
 
 #include <functional>
@@ -33,6 +34,7 @@ struct EngineContext {
     auth::Directory& directory;
     store::AsyncStore& store;
     dns::Resolver* resolver = nullptr;  // DMARC policy lookups; none: From rewritten only when "always"
+    net::EventLoop* loop = nullptr;     // for the sweeps of expired items; none: only at resume()
 };
 
 class ListEngine {
@@ -47,12 +49,14 @@ public:
     // is durable, then processes it.
     void accept(ListTarget target, std::string envelope_from, std::string message,
                 std::function<void(store::Error)> done);
-    // Processes the items an earlier run left unprocessed.
+    // Processes the items an earlier run left unprocessed, and from then on
+    // sweeps expired held posts (their authors told) and confirmations.
     void resume();
 
 private:
     struct State;
     std::shared_ptr<State> state_;
+    std::unique_ptr<net::EventLoop::Timer> sweeps_;
 };
 
 }  // namespace pochta::lists

@@ -247,7 +247,8 @@ int serve(const Config& config) {
                                                        [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
-    auto list_engine = std::make_unique<lists::ListEngine>(lists::EngineContext{config, directory, *async_store, &resolver});
+    auto list_engine =
+        std::make_unique<lists::ListEngine>(lists::EngineContext{config, directory, *async_store, &resolver, &loop});
     // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
     // Its vacation replies are queued, so DKIM-signed (README.md, "Vacation and forwarding").
     smtp::VacationResponder vacation(config, directory, *async_store);

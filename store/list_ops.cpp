@@ -192,11 +192,13 @@ std::optional<ListPending> SqliteStore::read_list_pending(int64_t id) {
     return read_pending(*db, id);
 }
 
-std::vector<int64_t> SqliteStore::list_pending_ids(ListPendingKind kind, size_t max_items) {
+std::vector<int64_t> SqliteStore::list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at) {
     auto db = readers_->acquire();
     std::vector<int64_t> out;
-    auto q = db->cached("SELECT id FROM list_pending WHERE kind = ?1 ORDER BY id LIMIT ?2");
-    q->bind(1, static_cast<int64_t>(kind)).bind(2, static_cast<int64_t>(max_items));
+    auto q = db->cached(
+        "SELECT id FROM list_pending WHERE kind = ?1 AND (?3 = 0 OR (expires > 0 AND expires <= ?3)) "
+        "ORDER BY id LIMIT ?2");
+    q->bind(1, static_cast<int64_t>(kind)).bind(2, static_cast<int64_t>(max_items)).bind(3, expired_at);
     while (q->step()) out.push_back(q->int64(0));
     return out;
 }

@@ -118,7 +118,7 @@ public:
     int64_t add_list_pending(const ListPending& item) override;
     std::optional<ListPending> take_list_pending(int64_t id) override;
     std::optional<ListPending> read_list_pending(int64_t id) override;
-    std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items) override;
+    std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at) override;
     std::string list_secret() override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;

@@ -548,8 +548,9 @@ public:
     virtual int64_t add_list_pending(const ListPending& item) = 0;
     virtual std::optional<ListPending> take_list_pending(int64_t id) = 0;
     virtual std::optional<ListPending> read_list_pending(int64_t id) = 0;
-    // Ids of the items of a kind (of every list), oldest first.
-    virtual std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items) = 0;
+    // Ids of the items of a kind (of every list), oldest first; with
+    // `expired_at`, only those whose expiry is set and not after it.
+    virtual std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at = 0) = 0;
     // The secret list tokens are signed with, made at the first call.
     virtual std::string list_secret() = 0;
 

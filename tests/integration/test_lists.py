@@ -318,3 +318,23 @@ def test_lists_that_contain_themselves_never_loop(srv, sink):
     assert len(sink.find(tok, CAROL)) == 1
     assert len(sink.find(tok2, CAROL)) == 1 and len(sink.find(tok2, DAVE)) == 1
     assert h.eventually(lambda: "came back to the list" in srv.log_text())
+
+
+# --- expiry (last: it restarts the server) -------------------------------------
+
+def test_held_post_expires_with_a_notice_to_its_author(srv, sink):
+    import sqlite3
+    address = make_list(srv, "slow", CAROL, f"{BOB} moderator")
+    tok = h.token("expire")
+    post(srv, DAVE, address, message(tok, DAVE, address))
+    assert in_inbox(srv, BOB, tok)
+    # Seven days pass: the held post's expiry is moved into the past, and the
+    # sweep at the next start finds it.
+    srv.stop()
+    with sqlite3.connect(srv.folder / "data" / "index.db") as db:
+        assert db.execute("UPDATE list_pending SET expires = 1 WHERE kind = 1").rowcount >= 1
+    srv.start()
+    (_f, _r, notice), = sink.wait(f"Your post to {address} expired", DAVE)
+    assert tok.encode() in notice                                     # the post attached
+    assert not sink.find(tok, CAROL)
+    assert "expired" in srv.log_text()

@@ -66,6 +66,8 @@ TEST_CASE("pending items are taken once and their ids never come back", "[store]
     const int64_t first = store->add_list_pending({0, staff, ListPendingKind::held, "a@x.example", "post", 0, 99});
     CHECK(store->list_pending_ids(ListPendingKind::held, 10) == std::vector<int64_t>{first});
     CHECK(store->list_pending_ids(ListPendingKind::inbound, 10).empty());
+    CHECK(store->list_pending_ids(ListPendingKind::held, 10, 98).empty());
+    CHECK(store->list_pending_ids(ListPendingKind::held, 10, 99) == std::vector<int64_t>{first});
     auto read = store->read_list_pending(first);
     REQUIRE(read);
     CHECK(read->data == "post");
