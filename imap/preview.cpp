@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/mime/charset.hpp"
+#include "common/mime/html_text.hpp"
 #include "common/util/strings.hpp"
 
 namespace pochta::imap {
@@ -20,41 +21,6 @@ const mime::Part* first_text(const mime::Part& p, std::string_view subtype) {
     for (const auto& child : p.children)
         if (const mime::Part* found = first_text(child, subtype)) return found;
     return nullptr;
-}
-
-// Tags dropped (with the content of style and script), the common
-// entities decoded; enough for an excerpt, not an HTML parser.
-std::string html_text(std::string_view html) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> entities{{
-        {"&nbsp;", " "}, {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}}};
-    std::string out;
-    size_t i = 0;
-    while (i < html.size()) {
-        if (html[i] == '<') {
-            size_t close = html.find('>', i);
-            if (close == std::string_view::npos) break;
-            std::string tag = to_lower(html.substr(i + 1, std::min<size_t>(close - i - 1, 6)));
-            i = close + 1;
-            for (std::string_view skipped : {"style", "script"}) {
-                if (!tag.starts_with(skipped)) continue;
-                size_t end = to_lower(html.substr(i)).find(std::string("</") + std::string(skipped));
-                i = end == std::string::npos ? html.size() : i + end;
-            }
-            out += ' ';
-            continue;
-        }
-        if (html[i] == '&') {
-            auto it = std::find_if(entities.begin(), entities.end(),
-                                   [&](const auto& e) { return html.substr(i).starts_with(e.first); });
-            if (it != entities.end()) {
-                out += it->second;
-                i += it->first.size();
-                continue;
-            }
-        }
-        out += html[i++];
-    }
-    return out;
 }
 
 // Runs of white space (and control characters) become one space.
@@ -103,7 +69,7 @@ std::string message_preview(const mime::Part& root, const ReadBytes& read) {
     const std::string* charset = part->param("charset");
     auto text = mime::to_utf8(decoded, charset ? *charset : "utf-8");
     if (!text) return {};
-    return cut(collapse_space(html ? html_text(*text) : *text), kPreviewChars);
+    return cut(collapse_space(html ? mime::html_text(*text) : *text), kPreviewChars);
 }
 
 }  // namespace pochta::imap

@@ -8,7 +8,7 @@
 #include "common/mime/header.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
-#include "imap/html_text.hpp"
+#include "common/mime/html_text.hpp"
 
 namespace pochta::imap {
 
@@ -104,7 +104,7 @@ std::string leaf_text(const mime::Part& part, std::string_view body) {
 // What a reader sees of a text part: HTML without its markup.
 std::string readable_text(const mime::Part& part, std::string_view body) {
     std::string text = leaf_text(part, body);
-    if (part.type == "text" && part.subtype == "html") return html_text(text);
+    if (part.type == "text" && part.subtype == "html") return mime::html_text(text);
     return text;
 }
 

@@ -49,7 +49,7 @@ std::string rendered_addresses(std::string_view value);
 
 // The text of the message body for BODY: the decoded text/* and message/*
 // leaves (transfer encoding removed, charset converted to UTF-8; unknown
-// charsets are read as UTF-8; HTML as its text, imap/html_text.hpp) and
+// charsets are read as UTF-8; HTML as its text, common/mime/html_text.hpp) and
 // the decoded headers of attached
 // messages, joined by newlines. Other parts are skipped. Offsets outside
 // `raw` are ignored rather than trusted.

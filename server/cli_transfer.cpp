@@ -8,7 +8,6 @@
 
 #include <cstdio>
 
-#include "common/auth/directory.hpp"
 #include "server/cli.hpp"
 #include "store/backup.hpp"
 #include "store/store.hpp"
@@ -19,18 +18,6 @@
 namespace pochta::cli {
 
 namespace {
-
-// The user's canonical address from the users file; empty (after saying
-// why) when there is no such user.
-std::string known_user(const Config& config, const std::string& address) {
-    const auto users = auth::Snapshot::load(config);
-    const auto* entry = users->find_user(address);
-    if (!entry) {
-        fail(fmt::format("no user {} in {}", address, config.users_file.string()));
-        return {};
-    }
-    return entry->address;
-}
 
 std::string megabytes(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
 
@@ -54,8 +41,9 @@ int import_mail(const Args& args, const Config& config) {
         options.mailbox = args[3];
     else if (args.size() != 2)
         return usage();
-    const std::string user = known_user(config, args[0]);
-    if (user.empty()) return 1;
+    const std::optional<std::string> known = known_user(config, args[0]);
+    if (!known) return 1;
+    const std::string& user = *known;
     auto store = open_store(config);
     transfer::ProgressBar bar(stderr, std::filesystem::is_directory(args[1]) ? "messages" : "bytes");
     options.progress = [&bar](const transfer::ProgressUpdate& p) { bar.update(p); };
@@ -68,8 +56,9 @@ int import_mail(const Args& args, const Config& config) {
 
 int export_mail(const Args& args, const Config& config) {
     if (args.size() != 2) return usage();
-    const std::string user = known_user(config, args[0]);
-    if (user.empty()) return 1;
+    const std::optional<std::string> known = known_user(config, args[0]);
+    if (!known) return 1;
+    const std::string& user = *known;
     auto store = open_store(config);
     transfer::ProgressBar bar(stderr, "messages");
     transfer::ExportOptions options;

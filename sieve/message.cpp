@@ -3,6 +3,7 @@
 #include "common/mime/charset.hpp"
 #include "common/mime/encoded_word.hpp"
 #include "common/mime/header.hpp"
+#include "common/mime/html_text.hpp"
 #include "common/mime/structure.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
@@ -27,21 +28,6 @@ void collect_parts(std::string_view raw, const mime::Part& part, std::vector<Bod
         body.content = utf8 ? std::move(*utf8) : mime::sanitize_utf8(body.content);
     }
     out.push_back(std::move(body));
-}
-
-// RFC 5173 5.1: text/html as text, markup left out.
-std::string html_text(std::string_view html) {
-    std::string out;
-    out.reserve(html.size());
-    size_t i = 0;
-    while (i < html.size()) {
-        size_t open = html.find('<', i);
-        out.append(html.substr(i, open == std::string_view::npos ? std::string_view::npos : open - i));
-        if (open == std::string_view::npos) break;
-        size_t close = html.find('>', open);
-        i = close == std::string_view::npos ? html.size() : close + 1;
-    }
-    return out;
 }
 
 }  // namespace
@@ -96,7 +82,7 @@ const std::vector<std::string>& Message::text_parts() const {
         texts_.emplace();
         for (const BodyPart& part : body_parts()) {
             if (part.type != "text") continue;
-            texts_->push_back(part.subtype == "html" ? html_text(part.content) : part.content);
+            texts_->push_back(part.subtype == "html" ? mime::html_text(part.content) : part.content);
         }
     }
     return *texts_;

@@ -13,6 +13,7 @@
 #include "common/mime/charset.hpp"
 #include "common/mime/encoded_word.hpp"
 #include "common/mime/header.hpp"
+#include "common/mime/html_text.hpp"
 #include "common/mime/structure.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
@@ -129,31 +130,6 @@ void url_hosts(std::string_view text, Collector& out) {
     }
 }
 
-// Text of an HTML part without its tags and entities; what tags and
-// entities held is replaced by a space, so words on both sides stay apart.
-std::string strip_html(std::string_view html) {
-    std::string out;
-    out.reserve(html.size());
-    size_t i = 0;
-    while (i < html.size()) {
-        char c = html[i];
-        if (c == '<') {
-            size_t close = html.find('>', i);
-            i = close == std::string_view::npos ? html.size() : close + 1;
-            out.push_back(' ');
-        } else if (c == '&') {
-            size_t semi = html.find(';', i);
-            bool entity = semi != std::string_view::npos && semi - i <= 10;
-            out.push_back(' ');
-            i = entity ? semi + 1 : i + 1;
-        } else {
-            out.push_back(c);
-            ++i;
-        }
-    }
-    return out;
-}
-
 class MessageWalk {
 public:
     MessageWalk(std::string_view raw, const TokenizerLimits& limits, Collector& out, bool& gtube)
@@ -222,7 +198,7 @@ private:
         std::optional<std::string> utf8 = charset ? mime::to_utf8(decoded, *charset) : std::nullopt;
         std::string content = utf8 ? std::move(*utf8) : mime::sanitize_utf8(decoded);
         url_hosts(content, out_);
-        if (p.subtype == "html") content = strip_html(content);
+        if (p.subtype == "html") content = mime::html_text(content);
         out_.words(content, "");
     }
 

@@ -1,5 +1,5 @@
-// The text a reader sees in an HTML part, for SEARCH (README.md, "Full-text
-// search"): tags, comments, and the content of <script> and <style>
+// The text a reader sees in an HTML part, as SEARCH (README.md, "Full-text
+// search"), Sieve's body test, PREVIEW and the spam tokenizer read it: tags, comments, and the content of <script> and <style>
 // removed; block elements (p, div, br, li, td...) end a line; runs of white
 // space shown as one space; character references (&amp;, &#228;, &#xE4;
 // and the few named ones mail uses) decoded. Linear in the input, no tree:
@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-namespace pochta::imap {
+namespace pochta::mime {
 
 std::string html_text(std::string_view html);
 
-}  // namespace pochta::imap
+}  // namespace pochta::mime

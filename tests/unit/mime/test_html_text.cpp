@@ -1,9 +1,9 @@
-// The text of HTML parts as SEARCH sees it (imap/html_text.hpp).
+// The text of HTML parts as SEARCH, Sieve, PREVIEW and the spam tokenizer see it (common/mime/html_text.hpp).
 #include <catch2/catch.hpp>
 
-#include "imap/html_text.hpp"
+#include "common/mime/html_text.hpp"
 
-using pochta::imap::html_text;
+using pochta::mime::html_text;
 
 TEST_CASE("html_text: tags go, inline ones join words, block ones end lines") {
     CHECK(html_text("<p>Hello <b>wonder</b>ful world</p><p>Next</p>") == "Hello wonderful world\nNext\n");

@@ -1,10 +1,10 @@
-#include "imap/html_text.hpp"
+#include "common/mime/html_text.hpp"
 
 #include <array>
 
 #include "common/util/strings.hpp"
 
-namespace pochta::imap {
+namespace pochta::mime {
 
 namespace {
 
@@ -147,4 +147,4 @@ private:
 
 std::string html_text(std::string_view html) { return Extractor(html).run(); }
 
-}  // namespace pochta::imap
+}  // namespace pochta::mime
