@@ -12,15 +12,6 @@ namespace {
 
 const std::string staff = "staff@example.org";
 
-ErrorKind kind_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const StoreError& e) {
-        return e.kind();
-    }
-    return ErrorKind::none;
-}
-
 }  // namespace
 
 TEST_CASE("lists keep people and settings, and log every change", "[store][lists]") {
