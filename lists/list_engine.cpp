@@ -110,7 +110,7 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void finish(int64_t id);
     void handle_post(const Item& item, const Inbound& in);
     void distribute(const store::MailingList& list, std::string message, std::function<void(bool)> done);
-    void hold(const Item& item, const std::string& author);
+    void hold(const Item& item, const std::string& author, bool tell_author);
     void handle_moderation(const Item& item, const Inbound& in);
     void handle_request(const Item& item, const Inbound& in);
     void handle_confirm(const Item& item, const Inbound& in);
@@ -284,7 +284,7 @@ void ListEngine::State::handle_post(const Item& item, const Inbound& in) {
             return distribute(list, item.pending.data, [self = shared_from_this(), id](bool ok) {
                 if (ok) self->finish(id);
             });
-        case PostDecision::hold: return hold(item, author);
+        case PostDecision::hold: return hold(item, author, !in.envelope_from.empty());
         case PostDecision::reject:
             log::info("list {}: post {} from {} refused by the posting policy", list.address, id, log::quoted(author));
             refuse(item, in, author, "Your post was not accepted: this list takes posts only from its "
@@ -319,13 +319,13 @@ void ListEngine::State::distribute(const store::MailingList& list, std::string m
     });
 }
 
-void ListEngine::State::hold(const Item& item, const std::string& author) {
+void ListEngine::State::hold(const Item& item, const std::string& author, bool tell_author) {
     auto self = shared_from_this();
     store::ListPending held{0, item.list->address, store::ListPendingKind::held, author, item.pending.data, 0,
                             now_seconds() + hold_lifetime};
     ctx.store.run<int64_t>(
         [held](store::Store& s) { return s.add_list_pending(held); },
-        [self, item, author](int64_t held_id, store::Error error) {
+        [self, item, author, tell_author](int64_t held_id, store::Error error) {
             if (!self->alive) return;
             if (!error.empty()) return log::error("list {}: cannot hold post: {}", item.list->address, error);
             const std::string& list = item.list->address;
@@ -343,8 +343,10 @@ void ListEngine::State::hold(const Item& item, const std::string& author) {
                                                 "To reject it, write to\n  {}\n",
                                                 author, list, approve, reject),
                                     approve, item.pending.data});
-            self->notify(list, {author, fmt::format("Your post to {} is held for approval", list),
-                                fmt::format("Your post to {} waits for a moderator's approval.\n", list), "", {}});
+            // RFC 3834: nothing automatic goes back to the null sender.
+            if (tell_author)
+                self->notify(list, {author, fmt::format("Your post to {} is held for approval", list),
+                                    fmt::format("Your post to {} waits for a moderator's approval.\n", list), "", {}});
             self->finish(item.pending.id);
         });
 }
