@@ -58,6 +58,7 @@ int index(const Args& args, const Config& config);
 int quota(const Args& args, const Config& config);
 int vacation(const Args& args, const Config& config);
 int forward(const Args& args, const Config& config);
+int list(const Args& args, const Config& config);
 int version();
 
 // The server's TLS context from [tls] (null without a certificate, or

@@ -31,6 +31,7 @@ const Command commands[] = {
     {"quota", Arguments::required, quota},
     {"vacation", Arguments::required, vacation},
     {"forward", Arguments::required, forward},
+    {"list", Arguments::required, list},
 };
 
 }  // namespace

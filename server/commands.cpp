@@ -109,6 +109,10 @@ int usage() {
         "  vacation clear ADDRESS         auto-reply off\n"
         "  forward set ADDRESS TO... [--keep]   forward the user's mail (--keep: and keep a copy)\n"
         "  forward clear ADDRESS          forwarding off\n"
+        "  list create|delete|show|members LIST   a mailing list; show: settings, counts, recent log\n"
+        "  list add LIST ADDRESS [member|moderator|owner ...] [--delivery on|off|digest]\n"
+        "  list remove LIST ADDRESS [ROLE ...]   those roles, or the person altogether\n"
+        "  list set LIST NAME VALUE       a list setting (README \"Mailing lists\"; \"\" for the default)\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -23,6 +23,7 @@
 #include "common/net/tls_reloader.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "lists/list_engine.hpp"
 #include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
@@ -246,6 +247,8 @@ int serve(const Config& config) {
                                                        [&tls_reloader] { tls_reloader->reload_now(); });
     smtp::OutboundLimits outbound_limits(config.spam.outbound_messages_per_hour,
                                          config.spam.outbound_recipients_per_hour);
+    auto list_engine =
+        std::make_unique<lists::ListEngine>(lists::EngineContext{config, directory, *async_store, &resolver, &loop});
     // Users' Sieve scripts at delivery (README.md, "Sieve at delivery").
     // Its vacation replies are queued, so DKIM-signed (README.md, "Vacation and forwarding").
     smtp::VacationResponder vacation(config, directory, *async_store);
@@ -259,7 +262,7 @@ int serve(const Config& config) {
     smtp_context = std::make_unique<smtp::SessionContext>(smtp::SessionContext{config, directory, throttle, *async_store,
                                                                                tls, hash_pool, &resolver, forwarding.get(),
                                                                                spam_filter.get(), &outbound_limits,
-                                                                               &sieve_delivery});
+                                                                               &sieve_delivery, list_engine.get()});
     pop3_context = std::make_unique<pop3::SessionContext>(pop3::SessionContext{
         .hostname = config.hostname,
         .check_password = auth::directory_password_check(directory),
@@ -301,6 +304,7 @@ int serve(const Config& config) {
     if (forwarding) reverse_srs_bounces(runner_options.bounce_route, *forwarding);
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
+    list_engine->resume();
 
     if (acme_service) acme_service->start();
 
@@ -310,6 +314,7 @@ int serve(const Config& config) {
     acme_service.reset();
     queue_runner.reset();
     spam_filter.reset();
+    list_engine.reset();
     async_store.reset();
     store.reset();
     log::info("pochta stopped");

@@ -279,6 +279,7 @@ void Session::handle_rcpt(const Command& cmd) {
     if (tx_->recipients.size() >= ctx_.config.limits.max_recipients) return reply("452 4.5.3 Too many recipients");
     auth::Resolution resolution;
     if (auto refusal = check_recipient(path.address, resolution)) {
+        if (may_be_list(path.address, resolution)) return find_list_recipient(path.address, std::move(*refusal));
         log::info("smtp client={} from={} to={} refused={}", conn_->peer_ip(), log::quoted(tx_->from),
                   log::quoted(path.address.str()), log::quoted(*refusal));
         return refuse_recipient(std::move(*refusal));
@@ -455,6 +456,7 @@ const std::string& Session::message_prefix() {
 
 void Session::deliver() {
     if (!tx_->quota_checked) return deliver_within_quota();
+    if (!tx_->lists_kept) return keep_list_copies();
     store::Delivery delivery;
     delivery.envelope_from = tx_->from;
     std::vector<std::string> recipients;
@@ -470,7 +472,8 @@ void Session::deliver() {
     delivery.folder = tx_->folder;
     if (ctx_.forwarding && !delivery.remote_rcpts.empty()) delivery.relay_from = ctx_.forwarding->relay_sender(tx_->from);
     const auto relay_from = delivery.relay_from;
-    std::vector<store::Delivery> parts = spam_parts(std::move(delivery));
+    std::vector<store::Delivery> parts;  // none when only lists were addressed (they keep theirs)
+    if (!delivery.local_users.empty() || !delivery.remote_rcpts.empty()) parts = spam_parts(std::move(delivery));
 
     std::string log_line = fmt::format("smtp queue_id={} client={} user={} from={} to={} size={}", tx_->queue_id,
                                        conn_->peer_ip(), user_.empty() ? "-" : user_, log::quoted(tx_->from),

@@ -19,6 +19,7 @@
 #include "common/session/line_reader.hpp"
 #include "common/session/login.hpp"
 #include "common/session/session_ref.hpp"
+#include "lists/list_engine.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
 #include "mailauth/arrival_check.hpp"
@@ -47,6 +48,7 @@ struct SessionContext {
     spam::Filter* spam = nullptr;       // the spam verdict on the MX listener; none: not judged
     OutboundLimits* outbound_limits = nullptr;  // submission's hourly limits per user; none: unlimited
     SieveDelivery* sieve = nullptr;     // users' scripts at delivery; none: every copy to INBOX (or Junk)
+    lists::ListEngine* lists = nullptr;  // mailing lists (README.md, "Mailing lists"); none: no lists
 };
 
 // 452 4.3.1 when the disk is full, else 451 4.3.0: a storage failure is temporary.
@@ -69,6 +71,7 @@ private:
     struct Recipient {
         std::string address;   // as given, for logs and "for <...>"
         auth::Resolution resolution;
+        std::optional<lists::ListTarget> list = {};  // an address of a mailing list (smtp/list_recipients.cpp)
     };
     struct Transaction {
         std::string from;
@@ -89,6 +92,7 @@ private:
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
         std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
         bool quota_checked = false;          // smtp/quota_checks.cpp
+        bool lists_kept = false;             // smtp/list_recipients.cpp
         std::map<std::string, SpamTest> spam_tests;  // the verdicts for Sieve's spamtest, by user
     };
 
@@ -152,6 +156,12 @@ private:
     void accept_recipient(Recipient recipient);
     void accept_recipient_within_quota(Recipient recipient);
     void deliver_within_quota();
+    // Mailing lists (smtp/list_recipients.cpp). A local address that is no
+    // user or alias may be a list's: asked of the store, `refusal` sent
+    // when it is not. Before the delivery, each list keeps its copy.
+    bool may_be_list(const Address& rcpt, const auth::Resolution& resolution) const;
+    void find_list_recipient(const Address& rcpt, std::string refusal);
+    void keep_list_copies();
     // Sieve at delivery (smtp/sieve_delivery.cpp): what the scripts know of
     // the transaction; nullopt when no script runs (no local recipient).
     std::optional<SieveEnvelope> sieve_envelope(const std::vector<store::Delivery>& parts) const;

@@ -302,6 +302,45 @@ CREATE TABLE managed_sieve (
 );
 )sql";
 
+// Migration 12: mailing lists (README.md, "Mailing lists"; store/list_ops.cpp).
+constexpr const char* migration_12 = R"sql(
+CREATE TABLE lists (
+    id      INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE
+);
+CREATE TABLE list_people (
+    list_id  INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    address  TEXT NOT NULL,
+    roles    INTEGER NOT NULL,
+    delivery INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (list_id, address)
+) WITHOUT ROWID;
+CREATE TABLE list_settings (
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    name    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (list_id, name)
+) WITHOUT ROWID;
+CREATE TABLE list_log (
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    time    INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL
+);
+CREATE INDEX list_log_by_list ON list_log(list_id, time);
+-- AUTOINCREMENT: ids are named by tokens, so one is never reused.
+CREATE TABLE list_pending (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    kind    INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    data    BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+CREATE INDEX list_pending_by_kind ON list_pending(kind, id);
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -351,7 +390,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 11> migrations{{
+const std::array<Migration, 12> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -369,6 +408,7 @@ const std::array<Migration, 11> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_9); },
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_12); },
 }};
 
 }  // namespace

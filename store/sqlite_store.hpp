@@ -3,7 +3,8 @@
 // through one GroupWriter thread, reads through a pool of connections.
 // Lifecycle and writes are in sqlite_store.cpp, reads in sqlite_store_reads.cpp,
 // the outbound queue in queue_ops.cpp, the spam filter's data in spam_ops.cpp,
-// users' Sieve scripts in sieve_ops.cpp, the full-text index in fts_ops.cpp.
+// users' Sieve scripts in sieve_ops.cpp, the full-text index in fts_ops.cpp,
+// mailing lists in list_ops.cpp.
 #pragma once
 
 #include <atomic>
@@ -105,6 +106,21 @@ public:
         return options_.quota_limits ? options_.quota_limits(user) : QuotaLimits{};
     }
     bool claim_quota_warning(const std::string& user, unsigned percent) override;
+
+    void create_list(const std::string& list, const std::string& actor) override;
+    void delete_list(const std::string& list, const std::string& actor) override;
+    std::optional<MailingList> find_list(const std::string& list) override;
+    std::vector<std::string> list_names() override;
+    void set_list_person(const std::string& list, const ListPerson& person, const std::string& actor) override;
+    void set_list_setting(const std::string& list, const std::string& name, const std::string& value,
+                          const std::string& actor) override;
+    std::vector<ListEvent> list_events(const std::string& list, size_t max_events) override;
+    int64_t add_list_pending(const ListPending& item) override;
+    std::optional<ListPending> take_list_pending(int64_t id) override;
+    std::optional<ListPending> read_list_pending(int64_t id) override;
+    std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at) override;
+    std::string list_secret() override;
+
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;
     std::filesystem::path spool_dir() const override { return files_.tmp_dir(); }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "store/integrity.hpp"
+#include "store/list_data.hpp"
 #include "store/result.hpp"
 #include "store/spam_data.hpp"
 #include "store/sieve_marks.hpp"
@@ -529,6 +530,29 @@ public:
     virtual std::optional<ManagedSieve> managed_sieve(const std::string& user) = 0;
     // Replaces them; empty settings remove them.
     virtual void set_managed_sieve(const std::string& user, const ManagedSieve& settings) = 0;
+    // ---- Mailing lists (README.md, "Mailing lists"; store/list_ops.cpp).
+    // Addresses are lowercased by the caller. Every change records a
+    // ListEvent by `actor` in the same transaction. Throws StoreError:
+    // already_exists, nonexistent (no such list).
+    virtual void create_list(const std::string& list, const std::string& actor) = 0;
+    virtual void delete_list(const std::string& list, const std::string& actor) = 0;
+    virtual std::optional<MailingList> find_list(const std::string& list) = 0;
+    virtual std::vector<std::string> list_names() = 0;
+    // Adds the person or replaces their roles and delivery; roles 0 removes them.
+    virtual void set_list_person(const std::string& list, const ListPerson& person, const std::string& actor) = 0;
+    // An empty value removes the setting (its default applies).
+    virtual void set_list_setting(const std::string& list, const std::string& name, const std::string& value,
+                                  const std::string& actor) = 0;
+    virtual std::vector<ListEvent> list_events(const std::string& list, size_t max_events) = 0;
+    // Pending items: added durably (before an SMTP 250), taken once.
+    virtual int64_t add_list_pending(const ListPending& item) = 0;
+    virtual std::optional<ListPending> take_list_pending(int64_t id) = 0;
+    virtual std::optional<ListPending> read_list_pending(int64_t id) = 0;
+    // Ids of the items of a kind (of every list), oldest first; with
+    // `expired_at`, only those whose expiry is set and not after it.
+    virtual std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at = 0) = 0;
+    // The secret list tokens are signed with, made at the first call.
+    virtual std::string list_secret() = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +16,16 @@
 #include "store/store.hpp"
 
 namespace pochta::store::testing {
+
+// The kind of the StoreError `fn` throws; none when it throws nothing.
+inline ErrorKind kind_of(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const StoreError& e) {
+        return e.kind();
+    }
+    return ErrorKind::none;
+}
 
 class TempDir {
 public:

@@ -20,15 +20,6 @@ std::string listing(Store& store, const std::string& user) {
     return out;
 }
 
-ErrorKind kind_of(const std::function<void()>& fn) {
-    try {
-        fn();
-    } catch (const StoreError& e) {
-        return e.kind();
-    }
-    return ErrorKind::none;
-}
-
 }  // namespace
 
 TEST_CASE("script names follow RFC 5804 section 1.6", "[store][sieve]") {

@@ -1,0 +1,37 @@
+// The copy of a post a list sends to its members (README.md, "Mailing
+// lists", "What a list changes in a post"): the RFC 2369/2919 List-*
+// fields and X-Loop in place of any the post carried, the subject prefix,
+// and, when the author's domain asks receivers to refuse or quarantine
+// mail that fails DMARC, From rewritten to the list (Reply-To: the author),
+// since the list's changes break the author's DKIM signature.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "lists/list_settings.hpp"
+
+namespace pochta::lists {
+
+struct CopyOptions {
+    std::string list;             // the list's address
+    const ListSettings* settings = nullptr;
+    bool rewrite_from = false;
+};
+
+// The member's copy of `message` (without Return-Path): its header
+// rewritten, its body as it is. A message without a blank line after its
+// header is all header.
+std::string list_copy(std::string_view message, const CopyOptions& options);
+
+// Whether the post has passed through this list already (an X-Loop field
+// naming it): a list that is its own member, or in a circle of lists.
+bool has_looped(std::string_view message, std::string_view list);
+
+// The address of the message's one From field, lowercased; "" when none.
+std::string author_address(std::string_view message);
+
+// RFC 2919 list-id: "staff.example.org" for staff@example.org.
+std::string list_id(std::string_view list);
+
+}  // namespace pochta::lists
