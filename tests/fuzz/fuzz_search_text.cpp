@@ -1,5 +1,5 @@
 // Fuzzes the text SEARCH compares and indexes: the HTML-to-text reader
-// (imap/html_text) and i;unicode-casemap (imap/casemap), on arbitrary bytes.
+// (common/mime/html_text) and i;unicode-casemap (imap/casemap), on arbitrary bytes.
 // Checks:
 //  - html_text never makes the text longer (tags and white space shrink,
 //    a character reference is at least as long as its UTF-8);
@@ -14,13 +14,13 @@
 
 #include "common/mime/charset.hpp"
 #include "imap/casemap.hpp"
-#include "imap/html_text.hpp"
+#include "common/mime/html_text.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
 
-    std::string text = pochta::imap::html_text(input);
+    std::string text = pochta::mime::html_text(input);
     FUZZ_CHECK(text.size() <= input.size());
 
     std::string mapped = pochta::imap::casemap(input);
