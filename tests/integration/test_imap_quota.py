@@ -103,7 +103,9 @@ def test_smtp_refuses_at_rcpt_when_full(srv):
         rcpt, data = smtp_send(srv, FEW, mail(f"f{i}", 500))
         if rcpt.code == 452:
             break
-        assert data.code == 250
+        if data.code == 452 and data.enhanced == "4.2.2":
+            break   # the warning, stored meanwhile, took the last place
+        assert data.code == 250, data
     h.eventually(lambda: len(srv.message_list(FEW)) >= 3)
     stored = len(srv.message_list(FEW))
     rcpt, data = smtp_send(srv, FEW, mail("f-more", 500))
