@@ -14,6 +14,11 @@ namespace {
 // Messages per step: one transaction per user database each, short enough
 // that a search or a rebuild waiting on it is not held long.
 constexpr int64_t kBatch = 200;
+// ...and at most about this many bytes of messages (one more message may
+// pass it): a step of large messages still ends within a second or so, so
+// the server, which waits for the step under way, exits within the 10 s
+// of README "pochta serve" after SIGTERM.
+constexpr uint64_t kBatchBytes = 16u << 20;
 // Users' databases kept open; more are closed and reopened when needed.
 constexpr size_t kOpenUsers = 16;
 // How often it looks for new mail when it has caught up: one indexed query.
@@ -99,10 +104,12 @@ bool FtsIndexer::index_new() {
             "SELECT m.id, b.user_id, m.size FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id "
             "WHERE m.id > ?1 ORDER BY m.id LIMIT ?2");
         q->bind(1, mark_).bind(2, kBatch);
-        while (q->step()) {
+        uint64_t bytes = 0;
+        while (bytes < kBatchBytes && q->step()) {
             TextSource s{q->int64(0), q->int64(1), static_cast<uint64_t>(q->int64(2))};
             by_user[s.user_id].push_back(s);
             last = s.message_id;
+            bytes += s.size;
         }
     }
     if (by_user.empty()) return false;
