@@ -71,10 +71,19 @@ class DnsZone:
                 if reply is not None:
                     self.request.sendall(struct.pack("!H", len(reply)) + reply)
 
-        self._udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Udp)
-        port = self._udp.server_address[1]
+        # UDP gets a free port from the kernel; TCP needs the same number,
+        # which a test running beside this one may hold: then try another.
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self._tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), Tcp)
+        for attempt in range(50):
+            self._udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Udp)
+            port = self._udp.server_address[1]
+            try:
+                self._tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), Tcp)
+                break
+            except OSError:
+                self._udp.server_close()
+                if attempt == 49:
+                    raise
         for srv in (self._udp, self._tcp):
             srv.daemon_threads = True
             threading.Thread(target=srv.serve_forever, daemon=True).start()
