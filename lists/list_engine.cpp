@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <ctime>
-#include <deque>
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "lists/list_fanout.hpp"
 #include "lists/list_message.hpp"
 #include "lists/list_notice.hpp"
 #include "lists/list_policy.hpp"
@@ -22,7 +22,6 @@ namespace {
 
 constexpr int64_t confirm_lifetime = 3 * 24 * 3600;
 constexpr int64_t hold_lifetime = 7 * 24 * 3600;
-constexpr size_t deliveries_in_flight = 8;   // copies of a post held in memory at once
 constexpr size_t resume_batch = 1000;
 constexpr auto sweep_period = std::chrono::minutes(10);
 constexpr std::string_view moderate_purpose = "moderate";
@@ -96,12 +95,18 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     bool alive = true;
 
     // ---- sending
-    // Sends `message` to each address: local users through the store, others
-    // through the outbound queue (each with the envelope sender `envelope`
-    // gives it), a local list as a post to that list. `done(ok)` when all
-    // are stored.
+    // What remote members get instead of send()'s message: the content
+    // relayed to all and each member's own header fields before it.
+    struct RemoteCopies {
+        std::string message;
+        std::function<std::string(const std::string&)> fields;
+    };
+    // Sends `message` to each address: local users through the store (one
+    // copy), others through the outbound queue (lists/list_fanout.hpp: each
+    // with the envelope sender `envelope` gives it), a local list as a post
+    // to that list. `done(ok)` when all are stored.
     void send(const std::string& list, std::vector<std::string> rcpts, std::function<std::string(const std::string&)> envelope,
-              std::string message, std::function<void(bool)> done);
+              std::string message, std::function<void(bool)> done, std::optional<RemoteCopies> remote = std::nullopt);
     void notify(const std::string& list, Notice notice);
 
     // ---- processing
@@ -109,65 +114,40 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void handle(Item item);
     void finish(int64_t id);
     void handle_post(const Item& item, const Inbound& in);
-    void distribute(const store::MailingList& list, std::string message, std::function<void(bool)> done);
+    void distribute(const store::MailingList& list, const std::string& secret, std::string message,
+                    std::function<void(bool)> done);
     void hold(const Item& item, const std::string& author, bool tell_author);
     void handle_moderation(const Item& item, const Inbound& in);
     void handle_request(const Item& item, const Inbound& in);
     void handle_confirm(const Item& item, const Inbound& in);
     void refuse(const Item& item, const Inbound& in, const std::string& to, const std::string& why);
     void sweep_expired();
+    void announce_one_click(const OneClickOutcome& outcome);
 };
 
 namespace {
 
-// Deliveries of one message, at most deliveries_in_flight at once.
-struct Fanout : std::enable_shared_from_this<Fanout> {
-    store::AsyncStore* store = nullptr;
-    std::deque<store::Delivery> waiting;
-    size_t running = 0;
+// The stores one send() started: `done(ok)` once all are over.
+struct SendProgress {
+    size_t running = 1;  // send() itself, until it has started them all
     bool ok = true;
     std::function<void(bool)> done;
 
-    void next() {
-        while (running < deliveries_in_flight && !waiting.empty()) {
-            ++running;
-            store::Delivery d = std::move(waiting.front());
-            waiting.pop_front();
-            store->deliver(std::move(d), [self = shared_from_this()](store::Error error) {
-                if (!error.empty()) {
-                    log::error("list delivery failed: {}", error);
-                    self->ok = false;
-                }
-                --self->running;
-                self->next();
-            });
-        }
-        if (running == 0 && waiting.empty() && done) std::exchange(done, nullptr)(ok);
+    void finished(bool stored) {
+        ok = ok && stored;
+        if (--running == 0) std::exchange(done, nullptr)(ok);
     }
 };
-
-store::Delivery delivery_of(const std::string& envelope, const std::string& return_path, const std::string& message) {
-    store::Delivery d;
-    d.queue_id = random_hex(8);
-    d.envelope_from = envelope;
-    const std::string prefix = smtp::return_path_header(return_path);
-    d.relay_skip = prefix.size();
-    d.data = prefix + message;
-    return d;
-}
 
 }  // namespace
 
 void ListEngine::State::send(const std::string& list, std::vector<std::string> rcpts,
                              std::function<std::string(const std::string&)> envelope, std::string message,
-                             std::function<void(bool)> done) {
-    auto fanout = std::make_shared<Fanout>();
-    fanout->store = &ctx.store;
-    fanout->done = std::move(done);
-    const std::string owner = command_address(list, ListCommand::owner);
+                             std::function<void(bool)> done, std::optional<RemoteCopies> remote) {
+    auto progress = std::make_shared<SendProgress>();
+    progress->done = std::move(done);
     auto snapshot = ctx.directory.current();
-    store::Delivery local = delivery_of(owner, owner, message);
-    std::vector<std::string> nested;
+    std::vector<std::string> local_users, remote_members, nested;
     for (const auto& rcpt : rcpts) {
         const bool is_local = ctx.config.is_local_domain(domain_of(rcpt));
         auth::Resolution r = is_local ? snapshot->resolve(rcpt) : auth::Resolution{true, {}, {rcpt}};
@@ -176,33 +156,44 @@ void ListEngine::State::send(const std::string& list, std::vector<std::string> r
             continue;
         }
         for (auto& user : r.local_users)
-            if (std::find(local.local_users.begin(), local.local_users.end(), user) == local.local_users.end())
-                local.local_users.push_back(user);
-        for (auto& remote : r.remote) {
-            // The blob is the same for every member (one Return-Path); only
-            // the envelope sender differs.
-            store::Delivery d = delivery_of(envelope(remote), owner, message);
-            d.remote_rcpts.push_back(remote);
-            fanout->waiting.push_back(std::move(d));
-        }
+            if (std::find(local_users.begin(), local_users.end(), user) == local_users.end())
+                local_users.push_back(user);
+        for (auto& address : r.remote) remote_members.push_back(address);
     }
-    if (!local.local_users.empty()) fanout->waiting.push_front(std::move(local));
+    if (!local_users.empty()) {
+        const std::string owner = command_address(list, ListCommand::owner);
+        store::Delivery local;
+        local.queue_id = random_hex(8);
+        local.envelope_from = owner;
+        local.data = smtp::return_path_header(owner) + message;
+        local.local_users = std::move(local_users);
+        ++progress->running;
+        ctx.store.deliver(std::move(local), [progress](store::Error error) {
+            if (!error.empty()) log::error("list delivery failed: {}", error);
+            progress->finished(error.empty());
+        });
+    }
+    if (!remote_members.empty()) {
+        ++progress->running;
+        RemoteFanout fanout{std::make_shared<const std::string>(remote ? std::move(remote->message) : message),
+                            std::move(remote_members), envelope, remote ? std::move(remote->fields) : nullptr};
+        store_remote_copies(ctx.store, std::move(fanout), [progress](bool ok) { progress->finished(ok); });
+    }
     auto self = shared_from_this();
     for (const auto& member : nested) {
         // A local address that is no user: another list, or nobody.
-        ++fanout->running;
+        ++progress->running;
         self->ctx.store.run<int64_t>(
             [item = store::ListPending{0, member, store::ListPendingKind::inbound,
                                        describe_inbound({member, ListCommand::post, {}}, envelope(member)), message}](
                 store::Store& s) { return s.add_list_pending(item); },
-            [self, fanout, member](int64_t id, store::Error error) {
+            [self, progress, member](int64_t id, store::Error error) {
                 if (!error.empty()) log::warn("list: member {} is neither a user nor a list: {}", member, error);
                 else if (self->alive) self->process(id);
-                --fanout->running;
-                fanout->next();
+                progress->finished(true);
             });
     }
-    fanout->next();
+    progress->finished(true);
 }
 
 void ListEngine::State::notify(const std::string& list, Notice notice) {
@@ -281,7 +272,7 @@ void ListEngine::State::handle_post(const Item& item, const Inbound& in) {
     switch (decide_post(settings, roles_of(list, author))) {
         case PostDecision::distribute:
             log::info("list {}: post {} from {} accepted", list.address, id, log::quoted(author));
-            return distribute(list, item.pending.data, [self = shared_from_this(), id](bool ok) {
+            return distribute(list, item.secret, item.pending.data, [self = shared_from_this(), id](bool ok) {
                 if (ok) self->finish(id);
             });
         case PostDecision::hold: return hold(item, author, !in.envelope_from.empty());
@@ -293,20 +284,34 @@ void ListEngine::State::handle_post(const Item& item, const Inbound& in) {
     }
 }
 
-void ListEngine::State::distribute(const store::MailingList& list, std::string message,
+void ListEngine::State::distribute(const store::MailingList& list, const std::string& secret, std::string message,
                                    std::function<void(bool)> done) {
     const ListSettings settings = read_settings(list.settings);
     const std::string author_domain = domain_of(author_address(message));
-    auto go = [self = shared_from_this(), list, message = std::move(message), settings,
+    auto go = [self = shared_from_this(), list, secret, message = std::move(message), settings,
                done = std::move(done)](bool rewrite) mutable {
         if (!self->alive) return;
         if (rewrite) log::info("list {}: From of the post rewritten to the list", list.address);
         CopyOptions options{list.address, &settings, rewrite};
         std::string copy = list_copy(message, options);
         const std::string address = list.address;
+        // With an https listener, remote members' copies carry their own
+        // one-click List-Unsubscribe (README.md, "One-click unsubscribe").
+        std::optional<RemoteCopies> remote;
+        const auto& https = self->ctx.config.listen.https;
+        const std::string base =
+            one_click_base(self->ctx.config.hostname, https ? std::optional<uint16_t>(https->port) : std::nullopt);
+        if (!base.empty()) {
+            options.unsubscribe_per_member = true;
+            remote = RemoteCopies{list_copy(message, options),
+                                  [base, secret, address](const std::string& member) {
+                                      return one_click_fields(base, secret, address, member);
+                                  }};
+        }
+        message = {};  // the post itself is no longer needed: one copy less held during the fan-out
         self->send(address, receiving_members(list),
                    [address](const std::string& member) { return verp_address(address, member); }, std::move(copy),
-                   std::move(done));
+                   std::move(done), std::move(remote));
     };
     if (settings.from_rewrite != FromRewrite::dmarc || author_domain.empty() || !ctx.resolver)
         return go(settings.from_rewrite == FromRewrite::always);
@@ -395,7 +400,7 @@ void ListEngine::State::handle_moderation(const Item& item, const Inbound& in) {
             }
             // The held post goes only once its copies are stored: a stop in
             // between sends it again on the next approval, never loses it.
-            self->distribute(*item.list, held->data, [self, approval, held_id](bool ok) {
+            self->distribute(*item.list, item.secret, held->data, [self, approval, held_id](bool ok) {
                 if (!ok) return;
                 self->finish(held_id);
                 self->finish(approval);
@@ -502,6 +507,18 @@ void ListEngine::State::sweep_expired() {
         });
 }
 
+void ListEngine::State::announce_one_click(const OneClickOutcome& outcome) {
+    log::info("list {}: unsubscribed {} (one-click)", outcome.list, outcome.member);
+    ctx.store.run<std::optional<store::MailingList>>(
+        [list = outcome.list](store::Store& s) { return s.find_list(list); },
+        [self = shared_from_this(), outcome](std::optional<store::MailingList> list, store::Error error) {
+            if (!self->alive || !error.empty() || !list || !read_settings(list->settings).notify_owners) return;
+            const std::string done = "unsubscribed " + outcome.member;
+            for (const auto& owner : people_with(*list, store::list_owner))
+                self->notify(outcome.list, {owner, fmt::format("{}: {}", outcome.list, done), done + " (one-click)\n", "", {}});
+        });
+}
+
 ListEngine::ListEngine(EngineContext ctx) : state_(std::make_shared<State>(ctx)) {}
 
 ListEngine::~ListEngine() {
@@ -555,6 +572,41 @@ void ListEngine::resume() {
     if (state_->ctx.loop)
         sweeps_ = state_->ctx.loop->start_repeating(sweep_period, [weak] {
             if (auto self = weak.lock()) self->sweep_expired();
+        });
+}
+
+void ListEngine::unsubscribe_one_click(std::string token, bool commit, std::function<void(OneClickOutcome)> done) {
+    using State = OneClickOutcome::State;
+    std::weak_ptr<ListEngine::State> weak = state_;
+    state_->ctx.store.run<OneClickOutcome>(
+        [token = std::move(token), commit](store::Store& s) {
+            OneClickOutcome out;
+            auto named = check_member_token(s.list_secret(), token);
+            if (!named) return out;
+            out.list = named->list;
+            out.member = named->member;
+            auto list = s.find_list(named->list);
+            out.state = State::not_member;
+            if (!list) return out;
+            for (auto person : list->people) {
+                if (person.address != named->member || !(person.roles & store::list_member)) continue;
+                out.state = State::member;
+                if (!commit) return out;
+                person.roles &= ~store::list_member;
+                s.set_list_person(named->list, person, "one-click:" + named->member);
+                out.state = State::unsubscribed;
+            }
+            return out;
+        },
+        [weak, done = std::move(done)](OneClickOutcome outcome, store::Error error) {
+            auto self = weak.lock();
+            if (!self || !self->alive) return;
+            if (!error.empty()) {
+                log::error("list: one-click unsubscribe failed: {}", error);
+                outcome.state = State::failed;
+            }
+            if (outcome.state == State::unsubscribed) self->announce_one_click(outcome);
+            done(std::move(outcome));
         });
 }
 

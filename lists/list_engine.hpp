@@ -19,6 +19,7 @@
 #include "common/dns/resolver.hpp"
 #include "common/net/loop.hpp"
 #include "lists/list_address.hpp"
+#include "lists/list_unsubscribe.hpp"
 #include "store/async_store.hpp"
 
 namespace pochta::lists {
@@ -52,6 +53,10 @@ public:
     // Processes the items an earlier run left unprocessed, and from then on
     // sweeps expired held posts (their authors told) and confirmations.
     void resume();
+    // RFC 8058 one-click (lists/list_unsubscribe.hpp): checks a member's
+    // token and, with `commit`, removes the member (logged, owners told when
+    // the list says so). `done` on the loop.
+    void unsubscribe_one_click(std::string token, bool commit, std::function<void(OneClickOutcome)> done);
 
 private:
     struct State;

@@ -111,7 +111,8 @@ std::string list_header_fields(const CopyOptions& options) {
     out += fmt::format("List-Id: {}<{}>\r\n", description.empty() ? "" : phrase(description) + " ", list_id(list));
     out += fmt::format("List-Help: <mailto:{}?subject=help>\r\n", command_address(list, ListCommand::owner));
     out += fmt::format("List-Subscribe: <mailto:{}>\r\n", command_address(list, ListCommand::subscribe));
-    out += fmt::format("List-Unsubscribe: <mailto:{}>\r\n", command_address(list, ListCommand::unsubscribe));
+    if (!options.unsubscribe_per_member)
+        out += fmt::format("List-Unsubscribe: <mailto:{}>\r\n", command_address(list, ListCommand::unsubscribe));
     out += fmt::format("List-Post: <mailto:{}>\r\n", list);
     out += fmt::format("List-Owner: <mailto:{}>\r\n", command_address(list, ListCommand::owner));
     out += "Precedence: list\r\n";

@@ -17,6 +17,9 @@ struct CopyOptions {
     std::string list;             // the list's address
     const ListSettings* settings = nullptr;
     bool rewrite_from = false;
+    // List-Unsubscribe is left out: each member's copy carries its own
+    // (one-click, RFC 8058) before the shared content.
+    bool unsubscribe_per_member = false;
 };
 
 // The member's copy of `message` (without Return-Path): its header

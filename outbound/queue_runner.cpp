@@ -132,7 +132,12 @@ void QueueRunner::wake() {
 
 void QueueRunner::fetch() {
     fetch_again_ = false;
-    if (entries_.size() >= options_.max_in_flight) {
+    // Message data in flight stays under about twice max_fetch_bytes (a
+    // fetch takes at least one entry): the copies of a large list post
+    // are loaded a few at a time, not all at once.
+    size_t held = 0;
+    for (const auto& [id, entry] : entries_) held += entry->data->size();
+    if (entries_.size() >= options_.max_in_flight || held >= options_.max_fetch_bytes) {
         more_due_ = true;  // looked at again when entries finish
         return;
     }
@@ -141,17 +146,17 @@ void QueueRunner::fetch() {
     skip.reserve(entries_.size());
     for (const auto& [id, entry] : entries_) skip.push_back(id);
     const size_t room = options_.max_in_flight - entries_.size();
-    const size_t bytes = options_.max_fetch_bytes;
+    const size_t bytes = options_.max_fetch_bytes - held;
     const int64_t now = unix_now();
     auto alive = liveness_.watch();
     store_.run<std::vector<store::QueuedMessage>>(
         [now, room, bytes, skip = std::move(skip)](store::Store& s) { return s.due_queue(now, room, bytes, skip); },
-        [this, alive, room](std::vector<store::QueuedMessage> messages, store::Error error) {
+        [this, alive, room, bytes](std::vector<store::QueuedMessage> messages, store::Error error) {
             if (!alive) return;
             fetching_ = false;
             size_t total = 0;
             for (const auto& m : messages) total += m.data.size();
-            more_due_ = messages.size() >= room || total >= options_.max_fetch_bytes;
+            more_due_ = messages.size() >= room || total >= bytes;
             on_fetched(std::move(messages), error.message);
         });
 }

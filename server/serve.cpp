@@ -23,6 +23,7 @@
 #include "common/net/tls_reloader.hpp"
 #include "common/util/log.hpp"
 #include "imap/fetch_summary.hpp"
+#include "http/routes_lists.hpp"
 #include "lists/list_engine.hpp"
 #include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
@@ -294,6 +295,10 @@ int serve(const Config& config) {
 
     add_http_routes(http_listeners, config, server, *async_store,
                     acme_service ? acme_service->http_challenge_lookup() : nullptr);
+    http::add_list_routes(http_listeners.public_router,
+                          [engine = list_engine.get()](std::string token, bool commit, auto done) {
+                              engine->unsubscribe_one_click(std::move(token), commit, std::move(done));
+                          });
 
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {
         loop.offload([&directory] { directory.reload(false); }, [] {});

@@ -1,11 +1,14 @@
 // The outbound queue in the store: due entries for the queue runner, and
 // the outcome of each attempt. A queue entry is one message (one blob
 // reference) with a row per recipient whose state is pending, deferred,
-// delivered or failed; "still to deliver" means pending or deferred.
+// delivered or failed; "still to deliver" means pending or deferred. An
+// entry may carry header fields of its own, relayed before the blob's
+// content: a list member's List-Unsubscribe beside the post all members share.
 #include <algorithm>
 #include <set>
 
 #include "store/message_prep.hpp"
+#include "store/sha256.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/write_ops.hpp"
 
@@ -37,21 +40,36 @@ std::string clean_reply(std::string_view reply) {
 
 // ---- Writes (on the writer thread, inside the caller's transaction).
 
-void WriteOps::enqueue(const Delivery& d, int64_t blob) {
-    const int64_t now = unix_now();
+void WriteOps::insert_queue_entry(const std::string& id, const std::string& envelope_from, int64_t blob,
+                                  size_t relay_skip, const std::string& header_prefix) {
     queued_ = true;
-    {
-        auto q = db_.cached(
-            "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, created, next_attempt) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-        q->bind(1, d.queue_id).bind(2, d.relay_from.value_or(d.envelope_from)).bind(3, blob);
-        q->bind(4, static_cast<int64_t>(d.relay_skip)).bind(5, now);
-        q->run();
-    }
+    auto q = db_.cached(
+        "INSERT INTO queue(id, envelope_from, blob_id, relay_skip, header_prefix, created, next_attempt) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+    q->bind(1, id).bind(2, envelope_from).bind(3, blob).bind(4, static_cast<int64_t>(relay_skip));
+    q->bind(5, header_prefix).bind(6, unix_now());
+    q->run();
+}
+
+void WriteOps::enqueue(const Delivery& d, int64_t blob) {
+    insert_queue_entry(d.queue_id, d.relay_from.value_or(d.envelope_from), blob, d.relay_skip, "");
     auto q = db_.cached("INSERT OR IGNORE INTO queue_rcpts(queue_id, rcpt) VALUES (?1, ?2)");
     for (const auto& rcpt : d.remote_rcpts) {
         q->reset();
         q->bind(1, d.queue_id).bind(2, rcpt).run();
+    }
+}
+
+void WriteOps::enqueue_fanout(const Fanout& fanout, const std::string& sha256) {
+    PreparedMessage prepared;  // a queue blob needs no structure: parsed on first read if ever
+    prepared.ready = true;
+    prepared.sha256 = sha256;
+    const int64_t blob = blob_id(prepared, *fanout.data);
+    auto q = db_.cached("INSERT OR IGNORE INTO queue_rcpts(queue_id, rcpt) VALUES (?1, ?2)");
+    for (const auto& copy : fanout.copies) {
+        insert_queue_entry(copy.queue_id, copy.envelope_from, blob, 0, copy.header_prefix);
+        q->reset();
+        q->bind(1, copy.queue_id).bind(2, copy.rcpt).run();
     }
 }
 
@@ -134,6 +152,12 @@ std::vector<QueueEntry> SqliteStore::list_queue() {
     return out;
 }
 
+std::string SqliteStore::enqueue_fanout(const Fanout& fanout) {
+    const std::string sha256 = fanout.sha256.empty() ? sha256_hex(*fanout.data) : fanout.sha256;
+    write([&](WriteOps& ops) { ops.enqueue_fanout(fanout, sha256); });
+    return sha256;
+}
+
 std::vector<QueuedMessage> SqliteStore::due_queue(int64_t now, size_t max_entries, size_t max_bytes,
                                                   const std::vector<std::string>& skip) {
     const std::set<std::string> busy(skip.begin(), skip.end());
@@ -150,9 +174,13 @@ std::vector<QueuedMessage> SqliteStore::due_queue(int64_t now, size_t max_entrie
     }
     std::vector<QueuedMessage> out;
     size_t bytes = 0;
+    struct {
+        std::string sha256, content;
+    } last_file;
     auto entry = db->cached(
         "SELECT q.envelope_from, q.attempts, q.created, q.relay_skip, b.sha256, b.size, "
-        "CASE WHEN b.inline_data IS NULL THEN NULL ELSE substr(b.inline_data, q.relay_skip + 1) END "
+        "CASE WHEN b.inline_data IS NULL THEN NULL ELSE substr(b.inline_data, q.relay_skip + 1) END, "
+        "q.header_prefix "
         "FROM queue q JOIN blobs b ON b.id = q.blob_id WHERE q.id = ?1");
     auto rcpts = db->cached("SELECT rcpt FROM queue_rcpts WHERE queue_id = ?1 AND state IN " POCHTA_OPEN_STATES
                             " ORDER BY rowid");
@@ -167,12 +195,16 @@ std::vector<QueuedMessage> SqliteStore::due_queue(int64_t now, size_t max_entrie
         m.attempts = static_cast<unsigned>(entry->int64(1));
         m.created = entry->int64(2);
         const auto skip_bytes = static_cast<uint64_t>(entry->int64(3));
+        m.data = entry->text(7);  // a fan-out copy's own fields (README.md, "Mailing lists")
         if (auto inline_data = entry->blob(6)) {
-            m.data = std::move(*inline_data);
+            m.data += *inline_data;
         } else {
-            // Blob files are immutable, and the snapshot keeps this one referenced.
-            m.data = files_.read(entry->text(4), static_cast<uint64_t>(entry->int64(5)));
-            m.data.erase(0, std::min<uint64_t>(skip_bytes, m.data.size()));
+            // Blob files are immutable, and the snapshot keeps this one
+            // referenced. Copies of a list post share one: read it once.
+            const std::string sha256 = entry->text(4);
+            if (sha256 != last_file.sha256)
+                last_file = {sha256, files_.read(sha256, static_cast<uint64_t>(entry->int64(5)))};
+            m.data.append(last_file.content, std::min<uint64_t>(skip_bytes, last_file.content.size()));
         }
         rcpts->reset();
         rcpts->bind(1, id);

@@ -388,9 +388,16 @@ void seed_meta(Db& db) {
     }
 }
 
+// Migration 14: a queue entry's own header fields, relayed before its
+// blob's content (store/queue_ops.cpp): one blob for all copies of a list
+// post, each member's List-Unsubscribe beside it (README.md, "Mailing lists").
+constexpr const char* migration_14 = R"sql(
+ALTER TABLE queue ADD COLUMN header_prefix TEXT NOT NULL DEFAULT '';
+)sql";
+
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 12> migrations{{
+const std::array<Migration, 14> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -409,6 +416,8 @@ const std::array<Migration, 12> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
     [](Db& db, const BlobFiles&) { db.exec(migration_12); },
+    [](Db&, const BlobFiles&) {},
+    [](Db& db, const BlobFiles&) { db.exec(migration_14); },
 }};
 
 }  // namespace

@@ -49,6 +49,7 @@ public:
     Error check_message(int64_t message_id) override;
 
     std::vector<QueueEntry> list_queue() override;
+    std::string enqueue_fanout(const Fanout& fanout) override;
     bool delete_queue_entry(const std::string& id) override;
     void flush_queue() override;
     std::vector<QueuedMessage> due_queue(int64_t now, size_t max_entries, size_t max_bytes,

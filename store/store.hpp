@@ -165,6 +165,22 @@ struct Delivery {
     std::vector<Filing> filings;             // copies Sieve placed, besides local_users
 };
 
+// Copies of one message for many remote recipients (a list's post, README.md
+// "Mailing lists"), each its own queue entry with its own envelope sender
+// (VERP) and header fields put before the shared content when relayed
+// (a member's List-Unsubscribe); the content is stored once.
+struct FanoutCopy {
+    std::string queue_id;
+    std::string envelope_from;
+    std::string rcpt;
+    std::string header_prefix;               // complete CRLF-ended field lines, or ""
+};
+struct Fanout {
+    std::shared_ptr<const std::string> data; // the message as relayed, shared, never copied
+    std::string sha256;                      // of *data; "" = computed here (once per post by the caller)
+    std::vector<FanoutCopy> copies;
+};
+
 struct QueueEntry {
     std::string id;
     std::string envelope_from;
@@ -375,6 +391,10 @@ public:
     virtual Error check_message(int64_t message_id) = 0;
 
     virtual std::vector<QueueEntry> list_queue() = 0;
+    // Adds the copies in one transaction, the content's blob stored if it
+    // is not already (an earlier batch's copies may all be gone); returns
+    // the content's hash, for the next batch of the same post.
+    virtual std::string enqueue_fanout(const Fanout& fanout) = 0;
     virtual bool delete_queue_entry(const std::string& id) = 0;
     // Makes every queue entry due now.
     virtual void flush_queue() = 0;

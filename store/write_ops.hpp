@@ -54,6 +54,7 @@ public:
     void flush_queue();
     // One attempt's outcome; false when the entry is gone.
     bool update_queue(const QueueUpdate& update);
+    void enqueue_fanout(const Fanout& fanout, const std::string& sha256);
     // Whether a queue entry was added since the last call (a transaction
     // rolled back may leave it set: a spurious wake-up, nothing worse).
     bool take_queued() { return std::exchange(queued_, false); }
@@ -160,6 +161,8 @@ private:
               uint64_t crlf_size);
     int64_t filing_mailbox(const Filing& filing, SpecialUse folder);
     void enqueue(const Delivery& delivery, int64_t blob_id);   // queue_ops.cpp
+    void insert_queue_entry(const std::string& id, const std::string& envelope_from, int64_t blob_id,
+                            size_t relay_skip, const std::string& header_prefix);
     std::string next_uidl();
     // Row ids for mailboxes and messages come from counters in meta, never
     // reused: a session holding a stale id must not reach another row.

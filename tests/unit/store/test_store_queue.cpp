@@ -2,7 +2,9 @@
 // bounces stored with the failure, entry removal and the queue listener.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 
 #include "store/write_ops.hpp"
 #include "tests/unit/store/store_test_util.hpp"
@@ -183,4 +185,44 @@ TEST_CASE("the queue listener hears of new queue entries only", "[store][queue]"
     store->set_queue_listener(nullptr);
     store->deliver(remote_delivery("Q2", {"a@x.net"}));
     CHECK(calls == 1);
+}
+
+TEST_CASE("a fan-out stores its content once, each copy with its own sender and fields", "[store][queue]") {
+    TempDir dir;
+    auto store = Store::open(dir.data());
+    auto content = std::make_shared<const std::string>("Subject: post\r\n\r\n" + std::string(100 * 1024, 'p') + "\r\n");
+    Fanout fanout{content, "", {}};
+    for (int i = 0; i < 3; ++i) {
+        const std::string n = std::to_string(i);
+        fanout.copies.push_back({"F" + n, "list+bounce-m" + n + "@example.org", "m" + n + "@x.net",
+                                 i == 1 ? "" : "List-Unsubscribe: <https://h/u?t=" + n + ">\r\n"});
+    }
+    const std::string sha256 = store->enqueue_fanout(fanout);
+    CHECK(sha256.size() == 64);
+    // The next batch of the same post names the content by its hash.
+    fanout.sha256 = sha256;
+    fanout.copies = {{"F3", "list+bounce-m3@example.org", "m3@x.net", ""}};
+    CHECK(store->enqueue_fanout(fanout) == sha256);
+
+    CHECK(query_int(dir.data(), "SELECT count(*) FROM blobs") == 1);
+    CHECK(count_files(dir.data() / "blobs") == 1);
+    auto due = store->due_queue(unix_now() + 1, 10, 1 << 30, {});
+    REQUIRE(due.size() == 4);
+    std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    CHECK(due[0].envelope_from == "list+bounce-m0@example.org");
+    CHECK(due[0].rcpts == std::vector<std::string>{"m0@x.net"});
+    CHECK(due[0].data == "List-Unsubscribe: <https://h/u?t=0>\r\n" + *content);
+    CHECK(due[1].data == *content);
+    CHECK(due[2].data == "List-Unsubscribe: <https://h/u?t=2>\r\n" + *content);
+    CHECK(due[3].data == *content);
+
+    SECTION("the blob goes with the last copy, and a later batch stores it again") {
+        for (const auto& m : due) store->delete_queue_entry(m.id);
+        CHECK(query_int(dir.data(), "SELECT count(*) FROM blobs") == 0);
+        fanout.copies = {{"F4", "", "m4@x.net", ""}};
+        store->enqueue_fanout(fanout);
+        auto again = store->due_queue(unix_now() + 1, 10, 1 << 30, {});
+        REQUIRE(again.size() == 1);
+        CHECK(again[0].data == *content);
+    }
 }
