@@ -27,7 +27,7 @@ LISTEN = ("submission", "submissions", "imap", "imaps", "pop3", "pop3s", "http",
 # The certificate names example.test's autoconfig hosts but none of
 # catchall.test's: that domain's lookup falls back to http.
 CERT_NAMES = f"DNS:{h.HOSTNAME},DNS:autoconfig.example.test,DNS:example.test"
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 60  # a bound for a loaded machine; it takes 5-10 s
 # Thunderbird tries a wrong password several ways; each answer waits
 # (README "Logins under attack"), at most this long here.
 EXTRA = '[auth]\nmax_delay = "1s"\n'
