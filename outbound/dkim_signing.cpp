@@ -40,7 +40,8 @@ void QueueRunner::sign_and_dispatch(std::vector<std::shared_ptr<Entry>> entries)
         return;
     }
     constexpr size_t max_per_task = 8;
-    const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
+    // Asked once: glibc reads /sys for it on every call.
+    static const size_t cores = std::max<size_t>(1, std::thread::hardware_concurrency());
     const size_t per_task = std::clamp<size_t>((entries.size() + cores - 1) / cores, 1, max_per_task);
     for (size_t first = 0; first < entries.size(); first += per_task) {
         auto group = std::make_shared<std::vector<std::shared_ptr<Entry>>>(
