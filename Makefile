@@ -10,7 +10,8 @@ DEPS = cmake ninja-build g++ pkg-config libuv1-dev libssl-dev libsqlite3-dev \
        libclang-rt-14-dev libpsl-dev publicsuffix python3-dkim python3-spf \
        python3-authheaders python3-dnslib python3-dnspython python3-nacl \
        libmail-srs-perl libre2-dev dovecot-core dovecot-sieve rspamd \
-       sieve-connect python3-sievelib pebble python3-prometheus-client dpkg-dev zlib1g-dev dovecot-imapd
+       sieve-connect python3-sievelib pebble python3-prometheus-client dpkg-dev zlib1g-dev dovecot-imapd \
+       thunderbird
 
 .PHONY: all deps build run test sanitize fuzz clean install deb deb-check
 

@@ -8,7 +8,8 @@
 # shellcheck disable=SC2034
 {
   REPO=$(cd "$HERE/.." && pwd)
-  PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
+  # PEERS=DIR when the checkout is not beside shared/ (a git worktree elsewhere)
+  PEERS=${PEERS:-$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)}
   BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
   SKIP_PEERS=${SKIP_PEERS:-0}
   PYTHON=/usr/bin/python3

@@ -16,7 +16,7 @@
 #   DKIM=1                pochta DKIM-signs every copy (rsa-sha256, 2048
 #                         bits), as a list should; 0: unsigned like the peer
 #   SKIP_PEERS=1          measure pochta only
-#   PEERS_DIR=DIR         the peer scripts (default: <repo>/../shared/peers)
+#   PEERS=DIR             the peer scripts (default: <repo>/../shared/peers)
 #   POCHTA_BIN=PATH       use this binary instead of building one in Release
 #   BUILD_DIR=DIR         where to build (default: <repo>/build-bench)
 #   WAIT_LIMIT=1800       seconds to wait for the sink's count
@@ -35,7 +35,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/lib.sh
 . "$HERE/lib.sh"
-PEERS=${PEERS_DIR:-$PEERS}   # a git worktree has no ../shared beside it
 
 RUNS=${1:-${RUNS:-3}}
 MEMBERS=${2:-${MEMBERS:-10000}}

@@ -127,8 +127,8 @@ max_connections_per_domain = $CONCURRENCY"
   # Every relayed message is DKIM-signed: its SRS envelope sender is ours.
   if [ "${DKIM:-1}" = 1 ]; then
     "$POCHTA" dkim keygen example.test -c "$dir/pochta.toml" > /dev/null || die "pochta dkim keygen failed"
-    # The signer rereads a key folder changed in the last 2 s before every
-    # signature (README "DKIM signing"): the load starts after that.
+    # The signer distrusts a key folder changed in the last 2 s (rereading it,
+    # at most once a second, README "DKIM signing"): the load starts after that.
     sleep 2
   fi
   start_pochta_serve "$dir"

@@ -118,7 +118,8 @@ std::string dkim_signature_field(std::string_view message, const DkimSigningKey&
     return field + folded_b(base64_encode(sign_hash(key.key.get(), key.type, hash))) + "\r\n";
 }
 
-DkimSigner::DkimSigner(fs::path keys_dir) : keys_dir_(std::move(keys_dir)) {}
+DkimSigner::DkimSigner(fs::path keys_dir, std::chrono::steady_clock::duration look_period)
+    : keys_dir_(std::move(keys_dir)), look_period_(look_period) {}
 
 std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::load() const {
     auto keys = std::make_shared<KeyMap>();
@@ -136,10 +137,16 @@ std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::load() const {
 void DkimSigner::reload() {
     std::lock_guard lock(mutex_);
     state_.clear();
+    next_look_ = {};
 }
 
 std::shared_ptr<const DkimSigner::KeyMap> DkimSigner::current() {
     std::lock_guard lock(mutex_);
+    // README.md "DKIM signing": the folders are looked at once a second at
+    // most; a busy relay would otherwise pay their stat calls per message.
+    const auto now = std::chrono::steady_clock::now();
+    if (keys_ && now < next_look_) return keys_;
+    next_look_ = now + look_period_;
     std::string state = folder_state(keys_dir_);
     if (keys_ && !state.empty() && state == state_) return keys_;
     state_ = std::move(state);

@@ -4,6 +4,7 @@
 // that no From can be added (RFC 6376 8.15); t=, never l=.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -37,7 +38,10 @@ std::string from_domain(std::string_view message);
 
 class DkimSigner {   // keys from the [dkim] folder, reloaded when it changes (no restart)
 public:
-    explicit DkimSigner(std::filesystem::path keys_dir);
+    // `look_period`: how long the folders' state is trusted before sign()
+    // looks at them again.
+    explicit DkimSigner(std::filesystem::path keys_dir,
+                        std::chrono::steady_clock::duration look_period = std::chrono::seconds{1});
 
     // The DKIM-Signature field(s), each ending in CRLF, to put before `message`;
     // signs for the From domain (or, failing that, its closest parent domain)
@@ -46,9 +50,9 @@ public:
     std::string sign(std::string_view message, std::string_view envelope_domain);
 
     // Reads the folder again at the next sign() (SIGHUP: after a key file
-    // was edited in place). sign() itself looks at the folders' mtimes each
-    // time (a few stat calls) and rereads them when keygen or `dkim use`
-    // changed them.
+    // was edited in place). sign() itself looks at the folders' mtimes (a
+    // few stat calls) at most once per look period and rereads them when keygen or
+    // `dkim use` changed them.
     void reload();
 
 private:
@@ -61,6 +65,8 @@ private:
     std::mutex mutex_;
     std::shared_ptr<const KeyMap> keys_;
     std::string state_;   // what folder_state() said when keys_ was loaded
+    std::chrono::steady_clock::duration look_period_;
+    std::chrono::steady_clock::time_point next_look_{};   // folders not looked at again before
     std::string summary_; // the active keys, as last logged
 };
 

@@ -163,14 +163,16 @@ void QueueRunner::fetch() {
 
 void QueueRunner::on_fetched(std::vector<store::QueuedMessage> messages, const std::string& error) {
     if (!error.empty()) log::error("queue: reading due entries failed: {}", error);
+    std::vector<std::shared_ptr<Entry>> fetched;
     for (auto& message : messages) {
         if (stopping_ || entries_.count(message.id)) continue;
         auto entry = std::make_shared<Entry>();
         entry->data = std::make_shared<const std::string>(std::move(message.data));
         message.data.clear();
         entry->message = std::move(message);
-        sign_and_dispatch(std::move(entry));
+        fetched.push_back(std::move(entry));
     }
+    sign_and_dispatch(std::move(fetched));
     if (error.empty() && (fetch_again_ || more_due_)) wake();
 }
 

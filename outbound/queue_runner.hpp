@@ -88,7 +88,8 @@ private:
     void fetch();
     void on_fetched(std::vector<store::QueuedMessage> messages, const std::string& error);
     void dispatch(std::shared_ptr<Entry> entry);
-    void sign_and_dispatch(std::shared_ptr<Entry> entry);   // dkim_signing.cpp
+    void sign_and_dispatch(std::vector<std::shared_ptr<Entry>> entries);   // dkim_signing.cpp
+    void sign_group(std::shared_ptr<std::vector<std::shared_ptr<Entry>>> group);
     void job_finished(const std::shared_ptr<Entry>& entry, std::vector<RecipientReport> reports);
     void finish_entry(const std::shared_ptr<Entry>& entry);
     void record(store::QueueUpdate update, std::shared_ptr<Entry> done_entry);

@@ -26,12 +26,13 @@ std::string DataEncoder::next(size_t max_input) {
     const std::string& data = *data_;
     size_t end = std::min(data.size(), pos_ + max_input);
     out.reserve(end - pos_ + (end - pos_) / 32 + 8);
-    for (; pos_ < end; pos_++) {
+    while (pos_ < end) {
         char c = data[pos_];
         if (c == '\n') {
             out += after_cr_ ? "\n" : "\r\n";
             after_cr_ = false;
             line_start_ = true;
+            pos_++;
             continue;
         }
         if (after_cr_) {   // a CR not followed by LF ends a line too
@@ -39,9 +40,19 @@ std::string DataEncoder::next(size_t max_input) {
             line_start_ = true;
             after_cr_ = false;
         }
+        if (c == '\r') {
+            out += '\r';
+            after_cr_ = true;
+            line_start_ = false;
+            pos_++;
+            continue;
+        }
         if (c == '.' && line_start_) out += '.';
-        out += c;
-        after_cr_ = c == '\r';
+        // The rest of the line up to its CR or LF is copied as one run.
+        size_t run_end = pos_ + 1;
+        while (run_end < end && data[run_end] != '\n' && data[run_end] != '\r') run_end++;
+        out.append(data, pos_, run_end - pos_);
+        pos_ = run_end;
         line_start_ = false;
     }
     if (pos_ < data.size()) return out;

@@ -1,6 +1,6 @@
-// `pochta sieve check FILE` and `pochta sieve test SCRIPT MESSAGE ...`
+// `pochta sieve check FILE` and `pochta sieve test SCRIPT MESSAGE...`
 // (README "Command line", "Sieve"): a script's errors as FILE:LINE:COLUMN,
-// and the actions a script takes on one message, one per line, for an
+// and the actions a script takes on each message, one per line, for an
 // admin (and the tests) to see what the interpreter decides. And
 // `pochta sieve set|get|list|activate|delete ADDRESS ...`: a user's stored
 // scripts, as ManageSieve edits them (README "ManageSieve").
@@ -129,18 +129,7 @@ void wire_callbacks(TestOptions& o, const std::string& script_path) {
     o.context.seen_before = [seen](const sieve::DuplicateCheck&) { return seen; };
 }
 
-int test(const Args& args) {
-    if (args.size() < 3) return usage();
-    TestOptions options;
-    if (!parse_options(args, 3, options)) return usage();
-    int status = 0;
-    auto script = compile_file(args[1], status);
-    if (!script) return status;
-    auto raw = read_file(args[2]);
-    if (!raw) return fail("cannot read " + args[2]);
-    wire_callbacks(options, args[1]);
-    sieve::Message message(*raw);
-    sieve::Result result = sieve::run(**script, message, options.context);
+void print_result(const sieve::Result& result) {
     for (const sieve::Action& action : result.actions) std::printf("%s\n", sieve::describe(action).c_str());
     if (result.header_edited)
         for (const sieve::HeaderField& field : result.header)
@@ -148,6 +137,27 @@ int test(const Args& args) {
     for (const std::string& note : result.notes) std::printf("note %s\n", note.c_str());
     if (result.status != sieve::Status::ok)
         std::printf("%s %s\n", result.status == sieve::Status::budget ? "budget" : "error", result.error.c_str());
+}
+
+// SCRIPT MESSAGE [MESSAGE...] [options]: the script is compiled once and
+// run on each message; with several, each one's lines follow "message FILE".
+int test(const Args& args) {
+    size_t options_at = 2;
+    while (options_at < args.size() && !args[options_at].starts_with("--")) ++options_at;
+    if (options_at == 2) return usage();
+    TestOptions options;
+    if (!parse_options(args, options_at, options)) return usage();
+    int status = 0;
+    auto script = compile_file(args[1], status);
+    if (!script) return status;
+    wire_callbacks(options, args[1]);
+    for (size_t i = 2; i < options_at; ++i) {
+        auto raw = read_file(args[i]);
+        if (!raw) return fail("cannot read " + args[i]);
+        if (options_at > 3) std::printf("message %s\n", args[i].c_str());
+        sieve::Message message(*raw);
+        print_result(sieve::run(**script, message, options.context));
+    }
     return 0;
 }
 

@@ -95,7 +95,7 @@ int usage() {
         "  dns DOMAIN                     the DNS records to publish for a local domain\n"
         "  doctor [DOMAIN]                the live DNS and the TLS certificate checked (exit 1: fix something)\n"
         "  sieve check FILE               compile a Sieve script: FILE:LINE:COLUMN: error, exit 1\n"
-        "  sieve test SCRIPT MESSAGE [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
+        "  sieve test SCRIPT MESSAGE... [--from ADDR] [--to ADDR] [...]   the actions, one per line\n"
         "  spam train ADDRESS --spam|--ham MAILBOX   teach the user's spam filter a whole mailbox\n"
         "  index rebuild [ADDRESS]        build the full-text search index anew (every user by default)\n"
         "  sieve set ADDRESS NAME FILE [--activate]   store (compiled first) a user's script\n"

@@ -3,14 +3,13 @@
 // come in file order with offsets inside the input, none is longer than
 // the limit, and a reader started at any message's offset (a resumed
 // import) reads exactly the same messages from there on.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/unit/transfer/read_mbox.hpp"
 #include "transfer/mbox_reader.hpp"
 
 using namespace pochta::transfer;
@@ -20,19 +19,7 @@ namespace {
 constexpr size_t max_message = 4096;
 
 std::vector<MboxMessage> read_all(std::string_view input, uint64_t start, size_t piece) {
-    size_t pos = start;
-    MboxReader reader(
-        [&](char* buffer, size_t size) {
-            const size_t n = std::min({size, piece, input.size() - pos});
-            std::memcpy(buffer, input.data() + pos, n);
-            pos += n;
-            return n;
-        },
-        max_message, start);
-    std::vector<MboxMessage> out;
-    MboxMessage m;
-    while (reader.next(m)) out.push_back(m);
-    return out;
+    return pochta::test::read_mbox(input, max_message, piece, start);
 }
 
 bool same(const MboxMessage& a, const MboxMessage& b) {

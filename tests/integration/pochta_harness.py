@@ -76,6 +76,27 @@ def make_cert(folder: Path):
     return cert, key
 
 
+def make_ca_and_cert(folder: Path, names: str):
+    """A CA and a certificate it signed for `names` (a subjectAltName value,
+    e.g. "DNS:a.test,IP:127.0.0.1"), for clients that verify: the CA goes
+    into their trust store. Returns (ca, cert, key) paths."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, ca_cert = folder / "ca.key", folder / "ca.pem"
+    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.pem"
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+            "-subj", "/CN=pochta test CA", "-keyout", str(ca_key), "-out", str(ca_cert))
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-subj", "/CN=" + names.split(",")[0].split(":", 1)[1], "-keyout", str(key), "-out", str(csr))
+    ext = folder / "ext.cnf"
+    ext.write_text(f"subjectAltName={names}\n")
+    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
+            "-days", "2", "-extfile", str(ext), "-out", str(cert))
+    return ca_cert, cert, key
+
+
 def sha512_crypt(password: str) -> str:
     out = subprocess.run(["openssl", "passwd", "-6", password],
                          check=True, capture_output=True, text=True, timeout=30)

@@ -24,28 +24,10 @@ from dns_zone import DnsZone
 VALIDITY_SECONDS = 24
 
 
-def openssl(*args):
-    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
-
-
-def make_ca_and_server_cert(folder):
-    """A CA and a certificate for 127.0.0.1 that pebble serves its API with."""
-    ca_key, ca_cert = folder / "ca.key", folder / "ca.pem"
-    key, csr, cert = folder / "api.key", folder / "api.csr", folder / "api.pem"
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", "/CN=test ACME CA", "-keyout", str(ca_key), "-out", str(ca_cert))
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
-            "-keyout", str(key), "-out", str(csr))
-    ext = folder / "ext.cnf"
-    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    openssl("x509", "-req", "-in", str(csr), "-CA", str(ca_cert), "-CAkey", str(ca_key), "-CAcreateserial",
-            "-days", "2", "-extfile", str(ext), "-out", str(cert))
-    return ca_cert, cert, key
-
-
 class Pebble:
     def __init__(self, folder, tls_port, dns_server):
-        self.ca, cert, key = make_ca_and_server_cert(folder)
+        # A CA and a certificate for 127.0.0.1 that pebble serves its API with.
+        self.ca, cert, key = h.make_ca_and_cert(folder, "IP:127.0.0.1,DNS:localhost")
         self.port, self.management_port, self.http_port = h.free_port(), h.free_port(), h.free_port()
         config = folder / "pebble.json"
         config.write_text(json.dumps({"pebble": {

@@ -10,6 +10,7 @@ and rsa-sha1, which dkimpy still accepts, is a permerror (RFC 8301)."""
 import base64
 import re
 import subprocess
+import time
 
 import dkim
 import nacl.encoding
@@ -151,6 +152,8 @@ def test_rollover_without_restart(signing_server, sink, zone):
     send(signing_server, f"From: alice@example.test\r\nSubject: {token}\r\n\r\nbefore\r\n".encode())
     assert b"s=rsa1;" in relayed(sink, token)
     signing_server.cli_ok("dkim", "use", DOMAIN, "rsa2")
+    # README "DKIM signing": the signer looks at the key folders at most once a second.
+    time.sleep(1.1)
     token = h.token("roll")
     send(signing_server, f"From: alice@example.test\r\nSubject: {token}\r\n\r\nafter\r\n".encode())
     got = h.eventually(lambda: b"s=rsa2;" in relayed(sink, token) and relayed(sink, token), timeout=15)

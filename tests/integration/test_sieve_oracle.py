@@ -775,3 +775,22 @@ def test_check_command(config, tmp_path):
     r = config.cli("sieve", "check", str(tmp_path / "missing.sieve"))
     assert r.returncode == 1 and b"cannot read" in r.stderr
     assert config.cli("sieve", "frobnicate").returncode == 2
+
+
+def test_test_command_runs_several_messages(config, tmp_path):
+    """`pochta sieve test SCRIPT MESSAGE...`: the script compiled once,
+    each message's actions after a `message FILE` line."""
+    script = tmp_path / "s.sieve"
+    script.write_text('require "fileinto";\nif header :contains "subject" "urgent" { fileinto "Urgent"; }\n')
+    files = []
+    for i, subject in enumerate(["urgent: call me", "lunch", "URGENT too"]):
+        files.append(tmp_path / f"{i}.eml")
+        files[-1].write_bytes(f"From: a@example.net\r\nSubject: {subject}\r\n\r\nhi\r\n".encode())
+    r = config.cli("sieve", "test", str(script), *map(str, files), "--to", RECIPIENT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().splitlines() == [
+        f"message {files[0]}", 'fileinto "Urgent"',
+        f"message {files[1]}", "keep",
+        f"message {files[2]}", 'fileinto "Urgent"']
+    r = config.cli("sieve", "test", str(script), "--to", RECIPIENT)
+    assert r.returncode == 2

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/config/config.hpp"
+#include "tests/unit/config/minimal_config.hpp"
 #include "tests/unit/config/temp_dir.hpp"
 
 using pochta::load_config;
@@ -9,11 +10,7 @@ using pochta::test::TempDir;
 
 namespace {
 
-const std::string minimal =
-    "hostname = \"mail.example.org\"\n"
-    "data_dir = \"data\"\n"
-    "domains = [\"example.org\"]\n"
-    "users_file = \"users\"\n";
+const std::string minimal = pochta::test::minimal_config();
 
 }  // namespace
 

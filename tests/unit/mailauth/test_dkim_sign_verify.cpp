@@ -178,7 +178,7 @@ TEST_CASE("at most five signatures are evaluated") {
 TEST_CASE("keys folder: keygen, list, use, modes; the signer follows without restart") {
     test::TempDir dir;
     const auto keys_dir = dir.path() / "dkim";
-    DkimSigner signer(keys_dir);
+    DkimSigner signer(keys_dir, std::chrono::seconds{0});
     CHECK(signer.sign(message, "example.org") == "");
 
     auto first = generate_dkim_key(keys_dir, "Example.org", "one", DkimKeyType::rsa);
@@ -232,6 +232,19 @@ TEST_CASE("the signer picks the From domain, its parent, then the envelope domai
     CHECK(signer.sign("From: a@unknown.example\r\n\r\n", "other.example").find("d=other.example;") !=
           std::string::npos);
     CHECK(signer.sign("From: a@unknown.example\r\n\r\n", "nope.example") == "");
+}
+
+TEST_CASE("the signer trusts what it read for its look period; reload() looks at once") {
+    test::TempDir dir;
+    const auto keys_dir = dir.path() / "dkim";
+    generate_dkim_key(keys_dir, "example.org", "one", DkimKeyType::ed25519);
+    DkimSigner signer(keys_dir, std::chrono::hours{1});
+    CHECK(signer.sign(message, "").find("s=one;") != std::string::npos);
+    generate_dkim_key(keys_dir, "example.org", "two", DkimKeyType::ed25519);
+    activate_dkim_selector(keys_dir, "example.org", "two");
+    CHECK(signer.sign(message, "").find("s=one;") != std::string::npos);
+    signer.reload();
+    CHECK(signer.sign(message, "").find("s=two;") != std::string::npos);
 }
 
 TEST_CASE("TXT strings of at most 255 bytes") {

@@ -3,10 +3,9 @@
 // the size limit, and input fed in small pieces.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cstring>
 
 #include "store/store.hpp"
+#include "tests/unit/transfer/read_mbox.hpp"
 #include "transfer/mbox_reader.hpp"
 
 using namespace pochta::transfer;
@@ -16,20 +15,7 @@ namespace {
 
 std::vector<MboxMessage> read_all(const std::string& input, size_t max_message = 1 << 20, size_t piece = 1 << 20,
                                   uint64_t start = 0, std::string* error = nullptr) {
-    size_t pos = start;
-    MboxReader reader(
-        [&](char* buffer, size_t size) {
-            const size_t n = std::min({size, piece, input.size() - pos});
-            std::memcpy(buffer, input.data() + pos, n);
-            pos += n;
-            return n;
-        },
-        max_message, start);
-    std::vector<MboxMessage> out;
-    MboxMessage m;
-    while (reader.next(m)) out.push_back(m);
-    if (error) *error = reader.error();
-    return out;
+    return pochta::test::read_mbox(input, max_message, piece, start, error);
 }
 
 const std::string sample =
