@@ -197,3 +197,37 @@ start_peer_stack() {
   export SMTP_PORT IMAP_PORT POP3_PORT
   "$PEERS/start.sh" "$PEER_ROOT" > "$WORK/peer-start.log" 2>&1 || { cat "$WORK/peer-start.log" >&2; die "peer start failed"; }
 }
+
+# ------------------------------------------------------------ smtp-sink
+# Postfix's smtp-sink as the remote end of outbound loads (smtp-relay.sh,
+# list-fanout.sh): start_sink sets SINK_PORT, SINK_PID and SINK_OUT (its
+# log, one "mesg=N" per message); wait_for_sink LABEL T waits until MSGS
+# messages are counted, dying WAIT_LIMIT seconds after T, and sets T_DONE.
+SMTP_SINK=/usr/sbin/smtp-sink
+SINK_PID=""
+stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+free_tcp_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_sink() {
+  SINK_PORT=$(free_tcp_port)
+  SINK_OUT="$WORK/sink-$SINK_PORT.out"
+  local as_user=(); [ "$(id -u)" = 0 ] && as_user=(-u nobody)
+  "$SMTP_SINK" -c "${as_user[@]}" "127.0.0.1:$SINK_PORT" 1024 > "$SINK_OUT" 2>&1 &
+  SINK_PID=$!
+  sleep 0.3
+  kill -0 "$SINK_PID" 2>/dev/null || { cat "$SINK_OUT" >&2; die "smtp-sink did not start"; }
+}
+sink_count() { tr '\r' '\n' < "$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | grep . || echo 0; }
+stop_sink() { stop_pid "$SINK_PID"; SINK_PID=""; }
+
+wait_for_sink() {
+  local n
+  n=$(sink_count)
+  while [ "$n" -lt "$MSGS" ]; do
+    awk -v a="$(now)" -v b="$2" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
+      die "$1: only $n of $MSGS messages reached the sink within ${WAIT_LIMIT}s"
+    sleep 0.05
+    n=$(sink_count)
+  done
+  T_DONE=$(now)
+}

@@ -41,7 +41,6 @@ MEMBERS=${2:-${MEMBERS:-10000}}
 BYTES=${3:-${BYTES:-4096}}
 CONCURRENCY=${CONCURRENCY:-20}
 WAIT_LIMIT=${WAIT_LIMIT:-1800}
-SMTP_SINK=/usr/sbin/smtp-sink
 SINK_DOMAIN=sink.test
 LIST=list@example.test
 MSGS=$MEMBERS   # for rate()
@@ -53,37 +52,11 @@ for v in RUNS MEMBERS BYTES WAIT_LIMIT CONCURRENCY; do is_uint "${!v}" || die "$
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-list-fanout.XXXXXX")
 chmod 755 "$WORK"
-SINK_PID=""
-stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
 stop_own() { stop_pid "$SINK_PID"; }
 set_cleanup_traps
 
-free_tcp_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 member() { echo "m$1-$2@$SINK_DOMAIN"; }   # group, index
-
-start_sink() {  # -> SINK_PORT, SINK_PID, SINK_OUT
-  SINK_PORT=$(free_tcp_port)
-  SINK_OUT="$WORK/sink-$SINK_PORT.out"
-  local as_user=(); [ "$(id -u)" = 0 ] && as_user=(-u nobody)
-  "$SMTP_SINK" -c "${as_user[@]}" "127.0.0.1:$SINK_PORT" 1024 > "$SINK_OUT" 2>&1 &
-  SINK_PID=$!
-  sleep 0.3
-  kill -0 "$SINK_PID" 2>/dev/null || { cat "$SINK_OUT" >&2; die "smtp-sink did not start"; }
-}
-sink_count() { tr '\r' '\n' < "$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | grep . || echo 0; }
-stop_sink() { stop_pid "$SINK_PID"; SINK_PID=""; }
-
-wait_for_sink() {  # label t0 -> sets T_DONE
-  local n
-  n=$(sink_count)
-  while [ "$n" -lt "$MEMBERS" ]; do
-    awk -v a="$(now)" -v b="$2" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
-      die "$1: only $n of $MEMBERS copies reached the sink ${WAIT_LIMIT}s after the post"
-    sleep 0.05
-    n=$(sink_count)
-  done
-  T_DONE=$(now)
-}
 
 # The post, from a remote author (no DMARC record anywhere: From is kept).
 write_post() {

@@ -39,7 +39,6 @@ BYTES=${4:-${BYTES:-4096}}
 CONCURRENCY=${CONCURRENCY:-20}
 WAIT_LIMIT=${WAIT_LIMIT:-300}
 SMTP_SOURCE=/usr/sbin/smtp-source
-SMTP_SINK=/usr/sbin/smtp-sink
 REMOTE_DOMAIN=remote.test
 FORWARD=fwd@example.test          # pochta's alias for bench@remote.test
 REMOTE_RCPT=bench@$REMOTE_DOMAIN
@@ -50,12 +49,9 @@ for v in RUNS MSGS SESSIONS BYTES WAIT_LIMIT CONCURRENCY; do is_uint "${!v}" || 
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pochta-relay.XXXXXX")
 chmod 755 "$WORK"
-SINK_PID="" DNS_PID=""
-stop_pid() { [ -n "$1" ] && kill -TERM "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+DNS_PID=""
 stop_own() { stop_pid "$SINK_PID"; stop_pid "$DNS_PID"; }
 set_cleanup_traps
-
-free_tcp_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # The DNS (bench/dns-zone.py): MX 10 mx.remote.test with A 127.0.0.1 for
 # the destination; nothing for the sender's domain, so the checks on
@@ -67,30 +63,6 @@ start_dns() {
   DNS_PID=$!
   for _ in $(seq 1 50); do [ -s "$WORK/dns.port" ] && break; sleep 0.1; done
   DNS_PORT=$(head -1 "$WORK/dns.port"); is_uint "$DNS_PORT" || die "DNS responder did not start"
-}
-
-start_sink() {  # -> SINK_PORT, SINK_PID, SINK_OUT
-  SINK_PORT=$(free_tcp_port)
-  SINK_OUT="$WORK/sink-$SINK_PORT.out"
-  local as_user=(); [ "$(id -u)" = 0 ] && as_user=(-u nobody)
-  "$SMTP_SINK" -c "${as_user[@]}" "127.0.0.1:$SINK_PORT" 1024 > "$SINK_OUT" 2>&1 &
-  SINK_PID=$!
-  sleep 0.3
-  kill -0 "$SINK_PID" 2>/dev/null || { cat "$SINK_OUT" >&2; die "smtp-sink did not start"; }
-}
-sink_count() { tr '\r' '\n' < "$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 | grep . || echo 0; }
-stop_sink() { stop_pid "$SINK_PID"; SINK_PID=""; }
-
-wait_for_sink() {  # label t1 -> sets T_DONE
-  local n
-  n=$(sink_count)
-  while [ "$n" -lt "$MSGS" ]; do
-    awk -v a="$(now)" -v b="$2" -v l="$WAIT_LIMIT" 'BEGIN{exit !(a-b > l)}' &&
-      die "$1: only $n of $MSGS messages reached the sink ${WAIT_LIMIT}s after smtp-source finished"
-    sleep 0.05
-    n=$(sink_count)
-  done
-  T_DONE=$(now)
 }
 
 # relay_load LABEL RCPT PORT: smtp-source's MSGS messages for RCPT to
