@@ -1,4 +1,4 @@
-// `pochta list create|delete|show|add|remove|members|set LIST ...`
+// `pochta list create|delete|show|add|remove|members|set|enable LIST ...`
 // (README "Command line", "Mailing lists"): a list's people and settings,
 // changed in the store beside a running server; every change is logged in
 // the list's log as by "cli".
@@ -145,8 +145,16 @@ int run(const Args& args, const Config& config) {
     if (verb == "remove" && args.size() >= 3) return remove(*store, *list, args);
     if (verb == "members" && args.size() == 2) {
         for (const auto& p : existing(*store, *list).people)
-            std::printf("%s %s %s\n", p.address.c_str(), store::describe_roles(p.roles).c_str(),
-                        std::string(store::describe_delivery(p.delivery)).c_str());
+            std::printf("%s %s %s%s\n", p.address.c_str(), store::describe_roles(p.roles).c_str(),
+                        std::string(store::describe_delivery(p.delivery)).c_str(),
+                        p.disabled != 0 ? " stopped-by-bounces" : "");
+        return 0;
+    }
+    if (verb == "enable" && args.size() == 3) {
+        auto member = address_argument(args[2]);
+        if (!member) return 1;
+        existing(*store, *list);
+        if (!store->enable_list_member(*list, *member, actor)) return fail(fmt::format("{} is not on {}", *member, *list));
         return 0;
     }
     if (verb == "set" && args.size() == 4) {
