@@ -69,14 +69,14 @@ std::vector<RecipientStatus> recipient_statuses(std::string_view body) {
     return out;
 }
 
-BounceKind kind_of(const RecipientStatus& r) {
+BounceKind bounce_kind_of(const RecipientStatus& r) {
     const bool permanent = r.status.starts_with("5.") && (r.action.empty() || r.action == "failed");
     if (!permanent) return BounceKind::soft;
     if (r.status.starts_with("5.7.") && names_dmarc(r.diagnostic)) return BounceKind::dmarc;
     return BounceKind::hard;
 }
 
-std::string_view capped(std::string_view raw, const mime::Part& part) {
+std::string_view report_text(std::string_view raw, const mime::Part& part) {
     return raw.substr(part.body_start, std::min<uint64_t>(part.body_size(), max_read));
 }
 
@@ -87,16 +87,16 @@ BounceReport read_bounce(std::string_view whole) {
     const mime::Structure structure = mime::parse_message(message);
     const mime::Part* status_part = find_status_part(structure.root);
     if (!status_part) return {};
-    const auto statuses = recipient_statuses(capped(message, *status_part));
+    const auto statuses = recipient_statuses(report_text(message, *status_part));
     if (statuses.empty()) return {};
     // A bounce to a VERP address names one member: its first failure decides.
     auto failed = std::find_if(statuses.begin(), statuses.end(),
-                               [](const RecipientStatus& r) { return kind_of(r) != BounceKind::soft; });
+                               [](const RecipientStatus& r) { return bounce_kind_of(r) != BounceKind::soft; });
     const RecipientStatus& decisive = failed == statuses.end() ? statuses.front() : *failed;
-    BounceReport report{kind_of(decisive), decisive.status};
+    BounceReport report{bounce_kind_of(decisive), decisive.status};
     if (report.kind == BounceKind::hard) {
         const mime::Part* text = find_text_part(structure.root);
-        if (names_dmarc(capped(message, *status_part)) || (text && names_dmarc(capped(message, *text))))
+        if (names_dmarc(report_text(message, *status_part)) || (text && names_dmarc(report_text(message, *text))))
             report.kind = BounceKind::dmarc;
     }
     return report;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <ctime>
 #include <deque>
+#include <set>
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
@@ -122,6 +123,8 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void handle_bounce(const Item& item, const Inbound& in);
     void keep_for_digest(const store::MailingList& list, std::string post, std::function<void(bool)> done);
     void send_due_digests(std::vector<std::string> lists);
+    void send_digest(const std::string& address);
+    std::set<std::string> digesting;   // lists whose digest is being read or sent
 };
 
 namespace {
@@ -587,37 +590,46 @@ std::optional<DueDigest> due_digest(store::Store& s, const std::string& address)
 }  // namespace
 
 void ListEngine::State::send_due_digests(std::vector<std::string> lists) {
-    auto self = shared_from_this();
     for (auto& address : lists)
-        ctx.store.run<std::optional<DueDigest>>(
-            [address](store::Store& s) { return due_digest(s, address); },
-            [self, address](std::optional<DueDigest> due, store::Error error) {
-                if (!self->alive) return;
-                if (!error.empty()) return log::error("list {}: cannot read the digest: {}", address, error);
-                if (!due) return;
-                const ListSettings settings = read_settings(due->list.settings);
-                std::vector<std::string_view> posts;
-                for (const auto& post : due->posts) posts.push_back(post.data);
-                const int64_t last = due->posts.back().id;
-                log::info("list {}: digest of {} post(s)", address, posts.size());
-                // The posts go once the digest's copies are stored: a stop in
-                // between sends them again, never loses them.
-                self->send(address, receiving_members(due->list, store::ListDelivery::digest),
-                           [address](const std::string& member) { return verp_address(address, member); },
-                           digest_message(address, settings, posts), [self, address, last](bool ok) {
-                               if (!ok || !self->alive) return;
-                               self->ctx.store.run<bool>(
-                                   [address, last](store::Store& s) {
-                                       s.remove_list_digest_posts(address, last);
-                                       return true;
-                                   },
-                                   [self, address](bool, store::Error error) {
-                                       if (!error.empty()) return log::error("list {}: digest: {}", address, error);
-                                       // More may be due: a digest holds a bounded number of posts.
-                                       if (self->alive) self->send_due_digests({address});
-                                   });
-                           });
-            });
+        if (digesting.insert(address).second) send_digest(address);
+}
+
+// One digest of the list at a time (a post and the sweep may both find it
+// due); when one is stored, the next may be due already.
+void ListEngine::State::send_digest(const std::string& address) {
+    auto self = shared_from_this();
+    auto ended = [self, address](bool again) {
+        self->digesting.erase(address);
+        if (again && self->alive) self->send_due_digests({address});
+    };
+    ctx.store.run<std::optional<DueDigest>>(
+        [address](store::Store& s) { return due_digest(s, address); },
+        [self, address, ended](std::optional<DueDigest> due, store::Error error) {
+            if (!self->alive) return;
+            if (!error.empty()) log::error("list {}: cannot read the digest: {}", address, error);
+            if (!due) return ended(false);
+            const ListSettings settings = read_settings(due->list.settings);
+            std::vector<std::string_view> posts;
+            for (const auto& post : due->posts) posts.push_back(post.data);
+            const int64_t last = due->posts.back().id;
+            log::info("list {}: digest of {} post(s)", address, posts.size());
+            // The posts go once the digest's copies are stored: a stop in
+            // between sends them again, never loses them.
+            self->send(address, receiving_members(due->list, store::ListDelivery::digest),
+                       [address](const std::string& member) { return verp_address(address, member); },
+                       digest_message(address, settings, posts), [self, address, last, ended](bool ok) {
+                           if (!ok || !self->alive) return ended(false);
+                           self->ctx.store.run<bool>(
+                               [address, last](store::Store& s) {
+                                   s.remove_list_digest_posts(address, last);
+                                   return true;
+                               },
+                               [address, ended](bool, store::Error error) {
+                                   if (!error.empty()) log::error("list {}: digest: {}", address, error);
+                                   ended(error.empty());
+                               });
+                       });
+        });
 }
 
 ListEngine::ListEngine(EngineContext ctx) : state_(std::make_shared<State>(ctx)) {}
@@ -656,6 +668,22 @@ void ListEngine::accept(ListTarget target, std::string envelope_from, std::strin
             auto self = weak.lock();
             if (self && self->alive && error.empty()) self->process(id);
         });
+}
+
+bool ListEngine::take_bounce(const std::string& sender, std::string dsn) {
+    const auto at = sender.rfind('@');
+    auto parsed = parse_list_command(to_lower(std::string_view(sender).substr(0, at)));
+    if (at == std::string::npos || !parsed || parsed->command != ListCommand::bounce) return false;
+    std::weak_ptr<State> weak = state_;
+    find_target(to_lower(sender), [this, weak, sender, dsn = std::move(dsn)](std::optional<ListTarget> target) mutable {
+        auto self = weak.lock();
+        if (!self || !self->alive) return;   // the engine is gone
+        if (!target) return log::warn("list: bounce to {}: no such list", log::quoted(sender));
+        accept(std::move(*target), "", std::move(dsn), [sender](store::Error error) {
+            if (!error.empty()) log::error("list: bounce to {} not kept: {}", log::quoted(sender), error);
+        });
+    });
+    return true;
 }
 
 void ListEngine::resume() {

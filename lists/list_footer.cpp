@@ -41,7 +41,7 @@ BodyType body_type(std::string_view header) {
     return out;
 }
 
-bool is_ascii(std::string_view text) {
+bool is_ascii_text(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
@@ -64,14 +64,14 @@ bool appendable(const BodyType& t, std::string_view footer) {
     if (t.type != "text/plain") return false;
     const bool identity = t.encoding.empty() || t.encoding == "7bit" || t.encoding == "8bit" || t.encoding == "binary";
     if (!identity) return false;
-    if (is_ascii(footer)) return true;
+    if (is_ascii_text(footer)) return true;
     return (t.charset == "utf-8" || t.charset == "utf8") && (t.encoding == "8bit" || t.encoding == "binary");
 }
 
 std::string footer_part(std::string_view boundary, std::string_view footer) {
     return fmt::format("--{}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: {}\r\n"
                        "Content-Disposition: inline\r\n\r\n{}",
-                       boundary, is_ascii(footer) ? "7bit" : "8bit", footer_lines(footer));
+                       boundary, is_ascii_text(footer) ? "7bit" : "8bit", footer_lines(footer));
 }
 
 // Where the multipart's close delimiter line starts (RFC 2046 5.1.1:
@@ -86,7 +86,7 @@ size_t close_delimiter(std::string_view body, std::string_view boundary) {
 bool is_content_field(std::string_view name) { return istarts_with(name, "Content-"); }
 
 // The post as the first part of a new multipart/mixed, the footer second.
-std::string wrapped(std::string_view header, std::string_view body, std::string_view footer) {
+std::string wrapped_with_footer(std::string_view header, std::string_view body, std::string_view footer) {
     const std::string boundary = "=_footer_" + random_hex(8);
     std::string out;
     std::string inner;
@@ -130,7 +130,7 @@ std::string with_footer(std::string_view message, std::string_view footer) {
             return out;
         }
     }
-    return wrapped(header, body, footer);
+    return wrapped_with_footer(header, body, footer);
 }
 
 }  // namespace pochta::lists

@@ -10,11 +10,33 @@ import sqlite3
 from email.message import EmailMessage
 
 import dkim
+import pytest
+from aiosmtpd.controller import Controller
 
 import pochta_harness as h
 from pochta_harness import ALICE
-from test_lists import (CAROL, DAVE, DOMAIN, in_inbox, make_list, message, post, sink,  # noqa: F401 (fixtures)
+from test_lists import (CAROL, DAVE, DOMAIN, Sink, in_inbox, make_list, message, post,  # noqa: F401 (fixtures)
                         srv, zone)
+
+GONE = "gone@remote.example"     # the sink refuses it: pochta's own queue bounces the copy
+
+
+class RefusingSink(Sink):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == GONE:
+            return f"550 5.1.1 <{GONE}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def sink():
+    keep = RefusingSink()
+    keep.port = h.free_port()
+    controller = Controller(keep, hostname="127.0.0.1", port=keep.port, decode_data=False)
+    controller.start()
+    yield keep
+    controller.stop()
 
 
 def dsn(member, status, diagnostic, action="failed", text="Delivery to the following recipient failed."):
@@ -72,6 +94,15 @@ def test_hard_bounces_stop_delivery_dmarc_and_soft_ones_never_count(srv, sink):
     assert h.eventually(lambda: f"{DAVE} member on" in members(srv, address), timeout=15)
     shown = srv.cli_ok("list", "show", address).decode()
     assert f"bounces disable {DAVE} after bounces on 1 days" in shown and f"mail:{DAVE} enable {DAVE}" in shown
+
+
+def test_a_member_the_queue_cannot_deliver_to_is_stopped_by_its_own_bounce(srv, sink):
+    address = make_list(srv, "refused", CAROL, GONE, policy="open", bounce_threshold="1")
+    tok = h.token("gone")
+    post(srv, CAROL, address, message(tok, CAROL, address))
+    sink.wait(tok, CAROL)
+    assert h.eventually(lambda: f"{GONE} member on stopped-by-bounces" in members(srv, address), timeout=20)
+    assert f"bounce for member {GONE} (from \"\"): hard 5.1.1" in srv.log_text()
 
 
 def test_footer_is_appended_or_its_own_part(srv, sink, zone):
