@@ -89,6 +89,15 @@ std::optional<std::chrono::seconds> digest_period(std::string_view value) {
     return period;
 }
 
+// "1d", "12h", "90m" or "5400s": the largest unit that divides it.
+std::string duration_text(std::chrono::seconds period) {
+    const auto n = period.count();
+    if (n % 86400 == 0) return std::to_string(n / 86400) + "d";
+    if (n % 3600 == 0) return std::to_string(n / 3600) + "h";
+    if (n % 60 == 0) return std::to_string(n / 60) + "m";
+    return std::to_string(n) + "s";
+}
+
 }  // namespace
 
 std::string check_setting(std::string_view name, std::string_view value) {
@@ -141,7 +150,7 @@ std::map<std::string, std::string> describe_settings(const ListSettings& setting
         {"footer", settings.footer},
         {"bounce_threshold", std::to_string(settings.bounce_threshold)},
         {"bounce_window_days", std::to_string(settings.bounce_window_days)},
-        {"digest_every", std::to_string(settings.digest_every.count()) + "s"},
+        {"digest_every", duration_text(settings.digest_every)},
         {"digest_max_posts", std::to_string(settings.digest_max_posts)},
     };
 }

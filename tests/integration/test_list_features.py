@@ -114,6 +114,7 @@ def test_footer_is_appended_or_its_own_part(srv, sink, zone):
     assert not msg.is_multipart()
     assert msg.get_payload().endswith(f"body {tok}\r\n--\r\nfooted list: write to footed-owner\r\n")
     assert dkim.DKIM(got).verify(dnsfunc=zone.dkim_dnsfunc)      # signed with the footer in
+    assert "footer = --\\nfooted list: write to footed-owner\n" in srv.cli_ok("list", "show", address).decode()
     # A multipart/alternative post is wrapped: it stays whole, the footer follows.
     tok = h.token("alt")
     alt = EmailMessage()

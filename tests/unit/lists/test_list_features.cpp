@@ -121,6 +121,8 @@ TEST_CASE("list settings for bounces, footer and digests") {
     CHECK(settings.digest_every == std::chrono::hours(48));
     CHECK(settings.digest_max_posts == 3);
     CHECK(settings.footer == "f");
+    CHECK(describe_settings(settings).at("digest_every") == "2d");
+    CHECK(describe_settings(read_settings({{"digest_every", "90m"}})).at("digest_every") == "90m");
     CHECK(read_settings({}).bounce_threshold == 5);
     CHECK(read_settings({}).bounce_window_days == 30);
 }
