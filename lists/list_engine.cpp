@@ -576,7 +576,8 @@ std::optional<DueDigest> due_digest(store::Store& s, const std::string& address)
     auto list = s.find_list(address);
     if (!list) return std::nullopt;
     const ListSettings settings = read_settings(list->settings);
-    auto posts = s.list_digest_posts(address, static_cast<size_t>(settings.digest_max_posts), max_digest_bytes);
+    const auto max_posts = static_cast<size_t>(settings.digest_max_posts);
+    auto posts = s.list_digest_posts(address, max_posts, max_digest_bytes, false);
     if (posts.empty()) return std::nullopt;
     if (receiving_members(*list, store::ListDelivery::digest).empty()) {
         // Nobody takes digests any more: the posts are not kept for them.
@@ -584,6 +585,8 @@ std::optional<DueDigest> due_digest(store::Store& s, const std::string& address)
         return std::nullopt;
     }
     if (!digest_due(settings, {posts.size(), posts.front().created}, now_seconds())) return std::nullopt;
+    posts = s.list_digest_posts(address, max_posts, max_digest_bytes, true);
+    if (posts.empty()) return std::nullopt;   // the list went meanwhile (pochta list delete)
     return DueDigest{std::move(*list), std::move(posts)};
 }
 

@@ -79,7 +79,7 @@ void SqliteStore::add_list_digest_post(const std::string& list, const std::strin
 }
 
 std::vector<ListDigestPost> SqliteStore::list_digest_posts(const std::string& list, size_t max_posts,
-                                                           size_t max_bytes) {
+                                                           size_t max_bytes, bool with_data) {
     auto db = readers_->acquire();
     std::vector<ListDigestPost> out;
     size_t bytes = 0;
@@ -91,6 +91,7 @@ std::vector<ListDigestPost> SqliteStore::list_digest_posts(const std::string& li
         if (!out.empty() && bytes > max_bytes) break;
         out.push_back({q->int64(0), q->int64(1), {}});
     }
+    if (!with_data) return out;
     // The data is read only for the posts that fit.
     auto data = db->cached("SELECT data FROM list_digest WHERE id = ?1");
     for (auto& post : out) {

@@ -70,7 +70,7 @@ struct ListBounceScore {
 struct ListDigestPost {
     int64_t id = 0;
     int64_t created = 0;       // unix seconds
-    std::string data;          // the post as it arrived
+    std::string data;          // the post as it arrived (when asked for)
 };
 
 }  // namespace pochta::store

@@ -124,8 +124,8 @@ public:
                                        int64_t window_days, int64_t threshold) override;
     bool enable_list_member(const std::string& list, const std::string& member, const std::string& actor) override;
     void add_list_digest_post(const std::string& list, const std::string& data) override;
-    std::vector<ListDigestPost> list_digest_posts(const std::string& list, size_t max_posts,
-                                                  size_t max_bytes) override;
+    std::vector<ListDigestPost> list_digest_posts(const std::string& list, size_t max_posts, size_t max_bytes,
+                                                  bool with_data) override;
     void remove_list_digest_posts(const std::string& list, int64_t last_id) override;
     std::vector<std::string> lists_with_digest_posts() override;
 

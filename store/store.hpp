@@ -563,10 +563,11 @@ public:
     // false when the address is not on the list.
     virtual bool enable_list_member(const std::string& list, const std::string& member, const std::string& actor) = 0;
     // Posts waiting for the list's digest, oldest first: at most
-    // `max_posts`, and no more than `max_bytes` beyond the first.
+    // `max_posts`, and no more than `max_bytes` beyond the first; their
+    // data only `with_data`.
     virtual void add_list_digest_post(const std::string& list, const std::string& data) = 0;
     virtual std::vector<ListDigestPost> list_digest_posts(const std::string& list, size_t max_posts,
-                                                          size_t max_bytes) = 0;
+                                                          size_t max_bytes, bool with_data) = 0;
     // Removes the list's digest posts up to `last_id`, once a digest holds them.
     virtual void remove_list_digest_posts(const std::string& list, int64_t last_id) = 0;
     // The lists that have posts waiting for a digest.

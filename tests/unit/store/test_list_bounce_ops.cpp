@@ -64,16 +64,20 @@ TEST_CASE("digest posts wait in order, bounded, until removed", "[store][lists]"
     store->add_list_digest_post(club, "three");
     CHECK(kind_of([&] { store->add_list_digest_post("none@example.org", "x"); }) == ErrorKind::nonexistent);
     CHECK(store->lists_with_digest_posts() == std::vector<std::string>{club});
-    auto posts = store->list_digest_posts(club, 2, 1000);
+    auto posts = store->list_digest_posts(club, 2, 1000, true);
     REQUIRE(posts.size() == 2);
     CHECK(posts[0].data == "one");
     CHECK(posts[1].data == "two two");
     CHECK(posts[0].created > 0);
+    auto without_data = store->list_digest_posts(club, 2, 1000, false);
+    REQUIRE(without_data.size() == 2);
+    CHECK(without_data[1].id == posts[1].id);
+    CHECK(without_data[1].data.empty());
     // The byte bound: the first post always, then only what fits.
-    CHECK(store->list_digest_posts(club, 10, 1).size() == 1);
-    CHECK(store->list_digest_posts(club, 10, 10).size() == 2);
+    CHECK(store->list_digest_posts(club, 10, 1, true).size() == 1);
+    CHECK(store->list_digest_posts(club, 10, 10, true).size() == 2);
     store->remove_list_digest_posts(club, posts[1].id);
-    posts = store->list_digest_posts(club, 10, 1000);
+    posts = store->list_digest_posts(club, 10, 1000, true);
     REQUIRE(posts.size() == 1);
     CHECK(posts[0].data == "three");
     store->delete_list(club, "cli");
