@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <ctime>
+#include <deque>
+#include <set>
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "lists/list_bounces.hpp"
+#include "lists/list_digest.hpp"
 #include "lists/list_fanout.hpp"
 #include "lists/list_message.hpp"
 #include "lists/list_notice.hpp"
@@ -64,12 +68,13 @@ std::vector<std::string> people_with(const store::MailingList& list, uint32_t ro
     return out;
 }
 
-// Members who get posts. Digest members get each post until digests
-// exist (README.md, "Mailing lists": what is not done yet).
-std::vector<std::string> receiving_members(const store::MailingList& list) {
+// Members who get each post, or digests; none whose delivery bounces
+// stopped (README.md, "Mailing lists", "Bounces").
+std::vector<std::string> receiving_members(const store::MailingList& list,
+                                           store::ListDelivery delivery = store::ListDelivery::on) {
     std::vector<std::string> out;
     for (const auto& p : list.people)
-        if ((p.roles & store::list_member) && p.delivery != store::ListDelivery::off) out.push_back(p.address);
+        if ((p.roles & store::list_member) && p.delivery == delivery && p.disabled == 0) out.push_back(p.address);
     return out;
 }
 
@@ -123,6 +128,11 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void refuse(const Item& item, const Inbound& in, const std::string& to, const std::string& why);
     void sweep_expired();
     void announce_one_click(const OneClickOutcome& outcome);
+    void handle_bounce(const Item& item, const Inbound& in);
+    void keep_for_digest(const store::MailingList& list, std::string post, std::function<void(bool)> done);
+    void send_due_digests(std::vector<std::string> lists);
+    void send_digest(const std::string& address);
+    std::set<std::string> digesting;   // lists whose digest is being read or sent
 };
 
 namespace {
@@ -252,10 +262,7 @@ void ListEngine::State::handle(Item item) {
                             if (ok) self->finish(id);
                         });
         }
-        case ListCommand::bounce:
-            log::info("list {}: bounce for member {} (from {})", item.list->address, verp_member(in->argument),
-                      log::quoted(in->envelope_from));
-            return finish(item.pending.id);
+        case ListCommand::bounce: return handle_bounce(item, *in);
     }
 }
 
@@ -308,7 +315,13 @@ void ListEngine::State::distribute(const store::MailingList& list, const std::st
                                       return one_click_fields(base, secret, address, member);
                                   }};
         }
-        message = {};  // the post itself is no longer needed: one copy less held during the fan-out
+        if (!receiving_members(list, store::ListDelivery::digest).empty())
+            done = [self, list, message = std::move(message), done = std::move(done)](bool ok) mutable {
+                if (!ok) return done(false);
+                self->keep_for_digest(list, std::move(message), std::move(done));
+            };
+        else
+            message = {};  // the post itself is no longer needed: one copy less held during the fan-out
         self->send(address, receiving_members(list),
                    [address](const std::string& member) { return verp_address(address, member); }, std::move(copy),
                    std::move(done), std::move(remote));
@@ -461,6 +474,8 @@ void ListEngine::State::handle_confirm(const Item& item, const Inbound& in) {
                 if (p.address == request->address) person = p;
             person.roles = subscribe ? person.roles | store::list_member : person.roles & ~store::list_member;
             s.set_list_person(list, person, "mail:" + request->address);
+            // Subscribing again is how a member restarts a delivery bounces stopped.
+            if (subscribe && person.disabled != 0) s.enable_list_member(list, person.address, "mail:" + person.address);
             return (subscribe ? "subscribed " : "unsubscribed ") + request->address;
         },
         [self, item, in](std::string done, store::Error error) {
@@ -484,6 +499,11 @@ void ListEngine::State::handle_confirm(const Item& item, const Inbound& in) {
 
 void ListEngine::State::sweep_expired() {
     auto self = shared_from_this();
+    ctx.store.run<std::vector<std::string>>([](store::Store& s) { return s.lists_with_digest_posts(); },
+                                            [self](std::vector<std::string> lists, store::Error error) {
+                                                if (!error.empty()) return log::error("list: digests: {}", error);
+                                                if (self->alive) self->send_due_digests(std::move(lists));
+                                            });
     ctx.store.run<std::vector<store::ListPending>>(
         [now = now_seconds()](store::Store& s) {
             std::vector<store::ListPending> expired;
@@ -516,6 +536,121 @@ void ListEngine::State::announce_one_click(const OneClickOutcome& outcome) {
             const std::string done = "unsubscribed " + outcome.member;
             for (const auto& owner : people_with(*list, store::list_owner))
                 self->notify(outcome.list, {owner, fmt::format("{}: {}", outcome.list, done), done + " (one-click)\n", "", {}});
+        });
+}
+
+void ListEngine::State::handle_bounce(const Item& item, const Inbound& in) {
+    const std::string& list = item.list->address;
+    const int64_t id = item.pending.id;
+    const std::string member = verp_member(in.argument);
+    const BounceReport report = read_bounce(item.pending.data);
+    log::info("list {}: bounce for member {} (from {}): {} {}", list, member, log::quoted(in.envelope_from),
+              bounce_kind_name(report.kind), report.status);
+    if (report.kind != BounceKind::hard || member.empty()) return finish(id);
+    const ListSettings settings = read_settings(item.list->settings);
+    auto self = shared_from_this();
+    ctx.store.run<store::ListBounceScore>(
+        [list, member, settings](store::Store& s) {
+            return s.record_list_bounce(list, member, now_seconds() / 86400, settings.bounce_window_days,
+                                        settings.bounce_threshold);
+        },
+        [self, item, member, id](store::ListBounceScore score, store::Error error) {
+            if (!self->alive) return;
+            const std::string& list = item.list->address;
+            if (!error.empty()) return log::error("list {}: cannot count a bounce of {}: {}", list, member, error);
+            if (score.disabled_now) {
+                log::info("list {}: delivery to {} stopped after bounces on {} days", list, member, score.score);
+                self->notify(list, disabled_member_notice(list, member, score.score));
+                for (const auto& owner : people_with(*item.list, store::list_owner))
+                    self->notify(list, disabled_owner_notice(list, owner, member, score.score));
+            }
+            self->finish(id);
+        });
+}
+
+void ListEngine::State::keep_for_digest(const store::MailingList& list, std::string post,
+                                        std::function<void(bool)> done) {
+    auto self = shared_from_this();
+    ctx.store.run<bool>(
+        [address = list.address, post = std::move(post)](store::Store& s) {
+            s.add_list_digest_post(address, post);
+            return true;
+        },
+        [self, address = list.address, done = std::move(done)](bool, store::Error error) {
+            if (!error.empty()) log::error("list {}: cannot keep a post for the digest: {}", address, error);
+            done(error.empty());
+            if (self->alive && error.empty()) self->send_due_digests({address});
+        });
+}
+
+namespace {
+
+// A list's next digest, read in one store call: nothing when none is due.
+struct DueDigest {
+    store::MailingList list;
+    std::vector<store::ListDigestPost> posts;
+};
+
+std::optional<DueDigest> due_digest(store::Store& s, const std::string& address) {
+    auto list = s.find_list(address);
+    if (!list) return std::nullopt;
+    const ListSettings settings = read_settings(list->settings);
+    const auto max_posts = static_cast<size_t>(settings.digest_max_posts);
+    auto posts = s.list_digest_posts(address, max_posts, max_digest_bytes, false);
+    if (posts.empty()) return std::nullopt;
+    if (receiving_members(*list, store::ListDelivery::digest).empty()) {
+        // Nobody takes digests any more: the posts are not kept for them.
+        s.remove_list_digest_posts(address, posts.back().id);
+        return std::nullopt;
+    }
+    if (!digest_due(settings, {posts.size(), posts.front().created}, now_seconds())) return std::nullopt;
+    posts = s.list_digest_posts(address, max_posts, max_digest_bytes, true);
+    if (posts.empty()) return std::nullopt;   // the list went meanwhile (pochta list delete)
+    return DueDigest{std::move(*list), std::move(posts)};
+}
+
+}  // namespace
+
+void ListEngine::State::send_due_digests(std::vector<std::string> lists) {
+    for (auto& address : lists)
+        if (digesting.insert(address).second) send_digest(address);
+}
+
+// One digest of the list at a time (a post and the sweep may both find it
+// due); when one is stored, the next may be due already.
+void ListEngine::State::send_digest(const std::string& address) {
+    auto self = shared_from_this();
+    auto ended = [self, address](bool again) {
+        self->digesting.erase(address);
+        if (again && self->alive) self->send_due_digests({address});
+    };
+    ctx.store.run<std::optional<DueDigest>>(
+        [address](store::Store& s) { return due_digest(s, address); },
+        [self, address, ended](std::optional<DueDigest> due, store::Error error) {
+            if (!self->alive) return;
+            if (!error.empty()) log::error("list {}: cannot read the digest: {}", address, error);
+            if (!due) return ended(false);
+            const ListSettings settings = read_settings(due->list.settings);
+            std::vector<std::string_view> posts;
+            for (const auto& post : due->posts) posts.push_back(post.data);
+            const int64_t last = due->posts.back().id;
+            log::info("list {}: digest of {} post(s)", address, posts.size());
+            // The posts go once the digest's copies are stored: a stop in
+            // between sends them again, never loses them.
+            self->send(address, receiving_members(due->list, store::ListDelivery::digest),
+                       [address](const std::string& member) { return verp_address(address, member); },
+                       digest_message(address, settings, posts), [self, address, last, ended](bool ok) {
+                           if (!ok || !self->alive) return ended(false);
+                           self->ctx.store.run<bool>(
+                               [address, last](store::Store& s) {
+                                   s.remove_list_digest_posts(address, last);
+                                   return true;
+                               },
+                               [address, ended](bool, store::Error error) {
+                                   if (!error.empty()) log::error("list {}: digest: {}", address, error);
+                                   ended(error.empty());
+                               });
+                       });
         });
 }
 
@@ -555,6 +690,22 @@ void ListEngine::accept(ListTarget target, std::string envelope_from, std::strin
             auto self = weak.lock();
             if (self && self->alive && error.empty()) self->process(id);
         });
+}
+
+bool ListEngine::take_bounce(const std::string& sender, std::string dsn) {
+    const auto at = sender.rfind('@');
+    auto parsed = parse_list_command(to_lower(std::string_view(sender).substr(0, at)));
+    if (at == std::string::npos || !parsed || parsed->command != ListCommand::bounce) return false;
+    std::weak_ptr<State> weak = state_;
+    find_target(to_lower(sender), [this, weak, sender, dsn = std::move(dsn)](std::optional<ListTarget> target) mutable {
+        auto self = weak.lock();
+        if (!self || !self->alive) return;   // the engine is gone
+        if (!target) return log::warn("list: bounce to {}: no such list", log::quoted(sender));
+        accept(std::move(*target), "", std::move(dsn), [sender](store::Error error) {
+            if (!error.empty()) log::error("list: bounce to {} not kept: {}", log::quoted(sender), error);
+        });
+    });
+    return true;
 }
 
 void ListEngine::resume() {

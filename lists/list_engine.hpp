@@ -50,6 +50,11 @@ public:
     // is durable, then processes it.
     void accept(ListTarget target, std::string envelope_from, std::string message,
                 std::function<void(store::Error)> done);
+    // A bounce the outbound queue made for `sender`, a local address that
+    // is no user: when it is shaped as a list's VERP address, it is kept
+    // as if it had arrived over SMTP from the null sender (true); when it
+    // is not, false. A list that does not exist drops it, logged.
+    bool take_bounce(const std::string& sender, std::string dsn);
     // Processes the items an earlier run left unprocessed, and from then on
     // sweeps expired held posts (their authors told) and confirmations.
     void resume();

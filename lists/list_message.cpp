@@ -13,6 +13,7 @@
 #include "common/mime/header.hpp"
 #include "common/util/strings.hpp"
 #include "lists/list_address.hpp"
+#include "lists/list_footer.hpp"
 
 namespace pochta::lists {
 
@@ -25,34 +26,6 @@ constexpr std::array<std::string_view, 9> list_fields{
     "list-id", "list-help", "list-subscribe", "list-unsubscribe", "list-post",
     "list-owner", "list-archive", "list-unsubscribe-post", "precedence",
 };
-
-struct RawField {
-    std::string_view name;   // as written
-    std::string_view text;   // the whole field, folds and line end included
-};
-
-// The header's fields as written, in order (lines that are not fields stay
-// with the field before them).
-std::vector<RawField> raw_fields(std::string_view header) {
-    std::vector<RawField> out;
-    size_t pos = 0;
-    while (pos < header.size()) {
-        size_t end = header.find('\n', pos);
-        end = end == std::string_view::npos ? header.size() : end + 1;
-        std::string_view line = header.substr(pos, end - pos);
-        if (line == "\r\n" || line == "\n") break;
-        const bool continuation = line[0] == ' ' || line[0] == '\t';
-        if (continuation && !out.empty()) {
-            out.back().text = header.substr(out.back().text.data() - header.data(),
-                                            end - static_cast<size_t>(out.back().text.data() - header.data()));
-        } else {
-            auto colon = line.find(':');
-            out.push_back({trim(line.substr(0, colon == std::string_view::npos ? 0 : colon)), line});
-        }
-        pos = end;
-    }
-    return out;
-}
 
 bool is_one_of(std::string_view name, const auto& names) {
     return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return iequals(name, n); });
@@ -104,6 +77,8 @@ std::string rewritten_from(std::string_view from_value, const CopyOptions& optio
     return fmt::format("From: {} <{}>\r\n", phrase(fmt::format("{} via {}", author, list_name)), options.list);
 }
 
+}  // namespace
+
 std::string list_header_fields(const CopyOptions& options) {
     const std::string& list = options.list;
     const std::string& description = options.settings->description;
@@ -120,6 +95,8 @@ std::string list_header_fields(const CopyOptions& options) {
     return out;
 }
 
+namespace {
+
 std::string prefixed_subject(std::string_view field_text, std::string_view prefix) {
     auto colon = field_text.find(':');
     std::string_view value = field_text.substr(colon + 1);
@@ -129,6 +106,27 @@ std::string prefixed_subject(std::string_view field_text, std::string_view prefi
 }
 
 }  // namespace
+
+std::vector<RawField> raw_fields(std::string_view header) {
+    std::vector<RawField> out;
+    size_t pos = 0;
+    while (pos < header.size()) {
+        size_t end = header.find('\n', pos);
+        end = end == std::string_view::npos ? header.size() : end + 1;
+        std::string_view line = header.substr(pos, end - pos);
+        if (line == "\r\n" || line == "\n") break;
+        const bool continuation = line[0] == ' ' || line[0] == '\t';
+        if (continuation && !out.empty()) {
+            out.back().text = header.substr(out.back().text.data() - header.data(),
+                                            end - static_cast<size_t>(out.back().text.data() - header.data()));
+        } else {
+            auto colon = line.find(':');
+            out.push_back({trim(line.substr(0, colon == std::string_view::npos ? 0 : colon)), line});
+        }
+        pos = end;
+    }
+    return out;
+}
 
 std::string list_id(std::string_view list) {
     std::string out(list);
@@ -179,7 +177,7 @@ std::string list_copy(std::string_view message, const CopyOptions& options) {
     out += list_header_fields(options);
     out += "\r\n";
     out += message.substr(end);
-    return out;
+    return with_footer(out, options.settings->footer);
 }
 
 }  // namespace pochta::lists

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lists/list_settings.hpp"
 
@@ -22,6 +23,11 @@ struct CopyOptions {
     bool unsubscribe_per_member = false;
 };
 
+// The fields every message of the list carries: List-Id, List-Help,
+// List-Subscribe, List-Unsubscribe, List-Post, List-Owner, Precedence and
+// X-Loop, each ending in CR LF.
+std::string list_header_fields(const CopyOptions& options);
+
 // The member's copy of `message` (without Return-Path): its header
 // rewritten, its body as it is. A message without a blank line after its
 // header is all header.
@@ -33,6 +39,15 @@ bool has_looped(std::string_view message, std::string_view list);
 
 // The address of the message's one From field, lowercased; "" when none.
 std::string author_address(std::string_view message);
+
+struct RawField {
+    std::string_view name;   // as written
+    std::string_view text;   // the whole field, folds and line end included
+};
+
+// The header's fields as written, in order (lines that are not fields stay
+// with the field before them); it ends at the first blank line.
+std::vector<RawField> raw_fields(std::string_view header);
 
 // RFC 2919 list-id: "staff.example.org" for staff@example.org.
 std::string list_id(std::string_view list);

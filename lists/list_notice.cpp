@@ -39,4 +39,21 @@ std::string notice_message(std::string_view list, const Notice& notice) {
     return out + fmt::format("--{}--\r\n", boundary);
 }
 
+Notice disabled_member_notice(std::string_view list, const std::string& member, int64_t days) {
+    const std::string subscribe = command_address(list, ListCommand::subscribe);
+    return {member, fmt::format("Your delivery from {} is stopped", list),
+            fmt::format("Mail from {} to {} bounced on {} days, so the list stopped sending it.\n\n"
+                        "To receive the list again, write to\n  {}\nand confirm.\n",
+                        list, member, days, subscribe),
+            subscribe, {}};
+}
+
+Notice disabled_owner_notice(std::string_view list, const std::string& owner, std::string_view member, int64_t days) {
+    return {owner, fmt::format("{}: delivery to {} stopped by bounces", list, member),
+            fmt::format("Mail from {} to {} bounced on {} days: the member's delivery is stopped.\n"
+                        "To start it again: pochta list enable {} {}\n",
+                        list, member, days, list, member),
+            "", {}};
+}
+
 }  // namespace pochta::lists

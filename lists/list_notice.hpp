@@ -4,6 +4,7 @@
 // the list never takes them for a post.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,5 +19,11 @@ struct Notice {
 };
 
 std::string notice_message(std::string_view list, const Notice& notice);
+
+// The notices when hard bounces on `days` days stopped a member's delivery
+// (README.md, "Mailing lists", "Bounces"): to the member, with how to
+// start it again, and to an owner.
+Notice disabled_member_notice(std::string_view list, const std::string& member, int64_t days);
+Notice disabled_owner_notice(std::string_view list, const std::string& owner, std::string_view member, int64_t days);
 
 }  // namespace pochta::lists

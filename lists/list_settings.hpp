@@ -3,6 +3,8 @@
 // names and values as text; this is the one place that reads them.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +23,11 @@ struct ListSettings {
     std::string subject_prefix;        // e.g. "[staff]"; "" for none
     std::string description;           // the display name in From rewrites and List-Id
     bool notify_owners = false;        // owners told of subscriptions by mail
+    std::string footer;                // text after each post (lines end in LF); "" for none
+    int64_t bounce_threshold = 5;      // days with a hard bounce that stop a member's delivery
+    int64_t bounce_window_days = 30;   // ... counted over this many days
+    std::chrono::seconds digest_every{24 * 3600};  // a digest at the latest this long after its first post
+    int64_t digest_max_posts = 10;     // ... or as soon as this many posts wait
 };
 
 // Empty when `value` is valid for the setting `name`, else why not.

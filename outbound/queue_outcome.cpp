@@ -102,6 +102,8 @@ std::optional<store::Delivery> make_bounce(const store::QueuedMessage& message,
     const std::string domain = recipient_domain(message.envelope_from);
     if (route.is_local_domain && route.is_local_domain(domain)) {
         auth::Resolution where = route.resolve_local ? route.resolve_local(message.envelope_from) : auth::Resolution{};
+        if (!where.found && route.take_local && route.take_local(message.envelope_from, bounce.message))
+            return std::nullopt;
         if (!where.found || (where.local_users.empty() && where.remote.empty())) {
             log::warn("queue {}: no bounce: the local sender <{}> does not exist", message.id, message.envelope_from);
             return std::nullopt;

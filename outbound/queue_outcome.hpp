@@ -42,6 +42,10 @@ AttemptDecision decide_attempt(const store::QueuedMessage& message, const std::v
 struct BounceRoute {
     std::function<bool(std::string_view domain)> is_local_domain;
     std::function<auth::Resolution(std::string_view address)> resolve_local;
+    // A local sender that is no user and takes its bounces itself (a
+    // list's VERP address: README.md, "Mailing lists", "Bounces"); true
+    // when it took the DSN.
+    std::function<bool(const std::string& sender, std::string dsn)> take_local;
 };
 
 // The DSN for the failed recipients as a store delivery (local INBOX when

@@ -1,4 +1,4 @@
-// `pochta list create|delete|show|add|remove|members|set LIST ...`
+// `pochta list create|delete|show|add|remove|members|set|enable LIST ...`
 // (README "Command line", "Mailing lists"): a list's people and settings,
 // changed in the store beside a running server; every change is logged in
 // the list's log as by "cli".
@@ -63,11 +63,18 @@ store::MailingList existing(store::Store& store, const std::string& list) {
     return *found;
 }
 
+// A value on one line: the footer's line breaks shown as "\n".
+std::string one_line(std::string_view text) {
+    std::string out;
+    for (char c : text) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+    return out;
+}
+
 int show(store::Store& store, const std::string& list) {
     const store::MailingList found = existing(store, list);
     std::printf("list %s\n", found.address.c_str());
     for (const auto& [name, value] : lists::describe_settings(lists::read_settings(found.settings)))
-        std::printf("%s = %s\n", name.c_str(), value.c_str());
+        std::printf("%s = %s\n", name.c_str(), one_line(value).c_str());
     size_t counts[3] = {0, 0, 0};
     for (const auto& p : found.people)
         for (int i = 0; i < 3; ++i) counts[i] += (p.roles >> i) & 1;
@@ -76,7 +83,7 @@ int show(store::Store& store, const std::string& list) {
         char when[32];
         const std::time_t t = event.time;
         std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-        std::printf("log %s %s %s\n", when, event.actor.c_str(), event.action.c_str());
+        std::printf("log %s %s %s\n", when, event.actor.c_str(), one_line(event.action).c_str());
     }
     return 0;
 }
@@ -145,8 +152,16 @@ int run(const Args& args, const Config& config) {
     if (verb == "remove" && args.size() >= 3) return remove(*store, *list, args);
     if (verb == "members" && args.size() == 2) {
         for (const auto& p : existing(*store, *list).people)
-            std::printf("%s %s %s\n", p.address.c_str(), store::describe_roles(p.roles).c_str(),
-                        std::string(store::describe_delivery(p.delivery)).c_str());
+            std::printf("%s %s %s%s\n", p.address.c_str(), store::describe_roles(p.roles).c_str(),
+                        std::string(store::describe_delivery(p.delivery)).c_str(),
+                        p.disabled != 0 ? " stopped-by-bounces" : "");
+        return 0;
+    }
+    if (verb == "enable" && args.size() == 3) {
+        auto member = address_argument(args[2]);
+        if (!member) return 1;
+        existing(*store, *list);
+        if (!store->enable_list_member(*list, *member, actor)) return fail(fmt::format("{} is not on {}", *member, *list));
         return 0;
     }
     if (verb == "set" && args.size() == 4) {

@@ -113,6 +113,7 @@ int usage() {
         "  list add LIST ADDRESS [member|moderator|owner ...] [--delivery on|off|digest]\n"
         "  list remove LIST ADDRESS [ROLE ...]   those roles, or the person altogether\n"
         "  list set LIST NAME VALUE       a list setting (README \"Mailing lists\"; \"\" for the default)\n"
+        "  list enable LIST MEMBER        restarts a member's delivery that bounces stopped\n"
         "  version                        versions of pochta and its libraries\n"
         "options: -c FILE / --config FILE (default /etc/pochta/pochta.toml)\n",
         stderr);

@@ -307,6 +307,9 @@ int serve(const Config& config) {
     auto runner_options = outbound::queue_runner_options(config, directory);
     runner_options.dkim_signer = dkim_signer;
     if (forwarding) reverse_srs_bounces(runner_options.bounce_route, *forwarding);
+    runner_options.bounce_route.take_local = [&list_engine](const std::string& sender, std::string dsn) {
+        return list_engine->take_bounce(sender, std::move(dsn));
+    };
     queue_runner = std::make_unique<outbound::QueueRunner>(loop, *async_store, resolver, std::move(runner_options));
     queue_runner->start();
     list_engine->resume();

@@ -22,6 +22,7 @@ struct ListPerson {
     std::string address;       // lowercased
     uint32_t roles = 0;        // ListRole bits
     ListDelivery delivery = ListDelivery::on;
+    int64_t disabled = 0;      // unix seconds delivery was stopped by bounces; 0: not
 };
 
 // "member,moderator" ("none" for no role) and "on"/"off"/"digest", for the
@@ -55,6 +56,21 @@ struct ListPending {
     std::string data;          // inbound and held: the message
     int64_t created = 0;
     int64_t expires = 0;       // unix seconds; 0: never
+};
+
+// Hard bounces of a member (README.md, "Mailing lists", "Bounces"): the
+// number of days with one inside the window, and whether this bounce
+// stopped the member's delivery.
+struct ListBounceScore {
+    int64_t score = 0;
+    bool disabled_now = false;
+};
+
+// A post kept for the next digest (README.md, "Mailing lists", "Digests").
+struct ListDigestPost {
+    int64_t id = 0;
+    int64_t created = 0;       // unix seconds
+    std::string data;          // the post as it arrived (when asked for)
 };
 
 }  // namespace pochta::store

@@ -32,10 +32,12 @@ void log_change(Db& db, int64_t list_id, const std::string& actor, const std::st
 
 std::vector<ListPerson> read_people(Db& db, int64_t list_id) {
     std::vector<ListPerson> out;
-    auto q = db.cached("SELECT address, roles, delivery FROM list_people WHERE list_id = ?1 ORDER BY address");
+    auto q = db.cached(
+        "SELECT address, roles, delivery, disabled FROM list_people WHERE list_id = ?1 ORDER BY address");
     q->bind(1, list_id);
     while (q->step())
-        out.push_back({q->text(0), static_cast<uint32_t>(q->int64(1)), static_cast<ListDelivery>(q->int64(2))});
+        out.push_back({q->text(0), static_cast<uint32_t>(q->int64(1)), static_cast<ListDelivery>(q->int64(2)),
+                       q->int64(3)});
     return out;
 }
 

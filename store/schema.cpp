@@ -341,6 +341,27 @@ CREATE TABLE list_pending (
 CREATE INDEX list_pending_by_kind ON list_pending(kind, id);
 )sql";
 
+// Migration 15: mailing-list bounces and digests (README.md, "Mailing
+// lists", "Bounces" and "Digests"; store/list_bounce_ops.cpp): when a
+// member's delivery was stopped, the days with a hard bounce, and the
+// posts waiting for the next digest.
+constexpr const char* migration_15 = R"sql(
+ALTER TABLE list_people ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE list_bounces (
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    address TEXT NOT NULL,
+    day     INTEGER NOT NULL,
+    PRIMARY KEY (list_id, address, day)
+) WITHOUT ROWID;
+CREATE TABLE list_digest (
+    id      INTEGER PRIMARY KEY,
+    list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+    created INTEGER NOT NULL,
+    data    BLOB NOT NULL
+);
+CREATE INDEX list_digest_by_list ON list_digest(list_id, id);
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -397,7 +418,7 @@ ALTER TABLE queue ADD COLUMN header_prefix TEXT NOT NULL DEFAULT '';
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 14> migrations{{
+const std::array<Migration, 15> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -418,6 +439,7 @@ const std::array<Migration, 14> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_12); },
     [](Db&, const BlobFiles&) {},
     [](Db& db, const BlobFiles&) { db.exec(migration_14); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_15); },
 }};
 
 }  // namespace

@@ -121,6 +121,14 @@ public:
     std::optional<ListPending> read_list_pending(int64_t id) override;
     std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at) override;
     std::string list_secret() override;
+    ListBounceScore record_list_bounce(const std::string& list, const std::string& member, int64_t day,
+                                       int64_t window_days, int64_t threshold) override;
+    bool enable_list_member(const std::string& list, const std::string& member, const std::string& actor) override;
+    void add_list_digest_post(const std::string& list, const std::string& data) override;
+    std::vector<ListDigestPost> list_digest_posts(const std::string& list, size_t max_posts, size_t max_bytes,
+                                                  bool with_data) override;
+    void remove_list_digest_posts(const std::string& list, int64_t last_id) override;
+    std::vector<std::string> lists_with_digest_posts() override;
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

@@ -573,6 +573,25 @@ public:
     virtual std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at = 0) = 0;
     // The secret list tokens are signed with, made at the first call.
     virtual std::string list_secret() = 0;
+    // Counts a hard bounce of a member on `day` (unix days; one per day),
+    // forgets days before the window, and stops the member's delivery
+    // (logged) when the days in the window reach `threshold`. Not a
+    // member: score 0.
+    virtual ListBounceScore record_list_bounce(const std::string& list, const std::string& member, int64_t day,
+                                               int64_t window_days, int64_t threshold) = 0;
+    // Restarts a member's delivery and forgets their bounces (logged);
+    // false when the address is not on the list.
+    virtual bool enable_list_member(const std::string& list, const std::string& member, const std::string& actor) = 0;
+    // Posts waiting for the list's digest, oldest first: at most
+    // `max_posts`, and no more than `max_bytes` beyond the first; their
+    // data only `with_data`.
+    virtual void add_list_digest_post(const std::string& list, const std::string& data) = 0;
+    virtual std::vector<ListDigestPost> list_digest_posts(const std::string& list, size_t max_posts,
+                                                          size_t max_bytes, bool with_data) = 0;
+    // Removes the list's digest posts up to `last_id`, once a digest holds them.
+    virtual void remove_list_digest_posts(const std::string& list, int64_t last_id) = 0;
+    // The lists that have posts waiting for a digest.
+    virtual std::vector<std::string> lists_with_digest_posts() = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

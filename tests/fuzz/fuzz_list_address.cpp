@@ -4,12 +4,16 @@
 // The first byte picks the parser; the rest is the input. Beyond "no
 // crash": a parsed command address prints back to the same local part, a
 // token is accepted only with its own MAC, and a list copy keeps the body.
+// Bounce reports (list_bounces) and footers (list_footer) are read from
+// what strangers send too: a footer never loses the post's body.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "lists/list_address.hpp"
+#include "lists/list_bounces.hpp"
+#include "lists/list_footer.hpp"
 #include "lists/list_message.hpp"
 #include "lists/list_token.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -43,16 +47,23 @@ void fuzz_copy(std::string_view message) {
     (void)lists::author_address(message);
 }
 
+void fuzz_footer(std::string_view message) {
+    const std::string out = lists::with_footer(message, "footer\nline");
+    FUZZ_CHECK(out.size() > message.size());
+    (void)lists::read_bounce(message);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
         case 0: fuzz_command(input); break;
         case 1: fuzz_token(input); break;
         case 2: fuzz_copy(input); break;
-        default: (void)lists::verp_member(input); break;
+        case 3: (void)lists::verp_member(input); break;
+        default: fuzz_footer(input); break;
     }
     return 0;
 }
