@@ -73,6 +73,7 @@ void Session::cmd_append(Command& cmd) {
     if (cmd.args.size() < 2) return bad("APPEND needs a mailbox and a message");
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
+    if (refuse_list_namespace(*name)) return;
     // MULTIAPPEND (RFC 3502): one or more of [flags] [date-time] literal.
     std::vector<PendingAppend> messages;
     for (size_t i = 1; i < cmd.args.size();) {

@@ -14,6 +14,7 @@
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 namespace {
@@ -233,13 +234,15 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
     run_store<Lists>(
         [user, want_counts, patterns](store::Store& store) {
             Lists l;
-            l.boxes = store.list_mailboxes(user);
+            l.boxes = store::visible_mailboxes(store, user);
             l.subscribed = store.subscriptions(user);
             if (want_counts)
                 for (const auto& box : l.boxes) {
                     bool listed = std::any_of(patterns.begin(), patterns.end(),
                                               [&](const std::string& p) { return list_match(p, box.name); });
-                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id), store.claim_recent(box.id, 0));
+                    // Nothing is \Recent in a list archive (README.md, "Mailing lists": The archive).
+                    uint32_t floor = store::in_list_namespace(box.name) ? UINT32_MAX : store.claim_recent(box.id, 0);
+                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id), floor);
                 }
             return l;
         },

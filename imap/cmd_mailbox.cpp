@@ -11,6 +11,7 @@
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
 #include "imap/store_outcome.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 
@@ -51,6 +52,7 @@ void Session::cmd_create(const Command& cmd) {
     while (!name->empty() && name->back() == kDelimiter) name->pop_back();
     if (name->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*name == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
+    if (refuse_list_namespace(*name)) return;
     std::string user = user_, n = *name;
     // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
     // succeed): they are levels of the hierarchy, \Noselect in LIST, that
@@ -71,6 +73,7 @@ void Session::cmd_delete(const Command& cmd) {
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
     if (*name == "INBOX") return no("INBOX cannot be deleted", "CANNOT");
+    if (refuse_list_namespace(*name)) return;
     std::string user = user_, n = *name;
     run_store<bool>([user, n](store::Store& store) { return store.delete_mailbox(user, n), true; },
                     [n](Session& self, bool, store::Error error) {
@@ -94,6 +97,7 @@ void Session::cmd_rename(const Command& cmd) {
     while (!to->empty() && to->back() == kDelimiter) to->pop_back();
     if (to->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*to == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
+    if (refuse_list_namespace(*from) || refuse_list_namespace(*to)) return;
     std::string user = user_, f = *from, t = *to;
     run_store<bool>(
         [user, f, t](store::Store& store) {
@@ -118,7 +122,7 @@ void Session::cmd_subscribe(const Command& cmd, bool subscribe) {
     std::string user = user_, n = *name;
     run_store<bool>(
         [user, n, subscribe](store::Store& store) {
-            if (subscribe && !store.find_mailbox(user, n)) throw store::MailboxNotFound("no such mailbox");
+            if (subscribe && !store::place_of(store, user, n)) throw store::MailboxNotFound("no such mailbox");
             store.set_subscribed(user, n, subscribe);
             return true;
         },
@@ -146,8 +150,14 @@ void Session::cmd_status(const Command& cmd) {
     run_store<Found>(
         [user, n, counts](store::Store& store) {
             Found f;
-            f.box = store.find_mailbox(user, n);
-            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id), store.claim_recent(f.box->id, 0));
+            auto place = store::place_of(store, user, n);
+            if (place) f.box = store.find_mailbox(place->owner, place->name);
+            if (!f.box) return f;
+            f.box->name = n;
+            // Nothing is \Recent in a list archive (README.md, "Mailing lists": The archive).
+            if (counts)
+                f.counts = count_status(store.list_messages(f.box->id),
+                                        place->archive ? UINT32_MAX : store.claim_recent(f.box->id, 0));
             return f;
         },
         [items = *items](Session& self, Found f, store::Error error) {

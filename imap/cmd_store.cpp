@@ -150,6 +150,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
     auto target = name_arg(cmd.args[1]);
     if (!target) return bad("Invalid mailbox name");
     if (move && selected_->read_only) return no("Mailbox is read-only", "READ-ONLY");
+    if (refuse_list_namespace(*target)) return;
     auto seqs = selected_->view.resolve(*set, cmd.uid);
     if (!seqs) return bad("Invalid message sequence number");
     std::vector<uint32_t> uids;

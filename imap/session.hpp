@@ -195,6 +195,12 @@ private:
     void finish_spools(std::vector<PendingAppend> messages, size_t next, std::string target);
     void store_append(std::vector<store::AppendRequest> requests, std::string target);
 
+    // ---- list_archives.cpp: the shared namespace of list archives.
+    // Answers NO [CANNOT] and returns true when `name` lies in it.
+    bool refuse_list_namespace(const std::string& name);
+    // Listens to the changes of `owner` (a selected archive's store user), or stops with "".
+    void watch_archive(const std::string& owner);
+
     // ---- cmd_idle.cpp.
     void cmd_idle();
     void on_idle_line(const std::string& line);
@@ -241,6 +247,7 @@ private:
 
     std::string user_;
     uint64_t notifier_id_ = 0;
+    uint64_t archive_notifier_id_ = 0;  // watch_archive()
     session::Login login_{"imap"};
     std::optional<auth::SaslExchange> sasl_;  // the AUTHENTICATE exchange under way, if any
 

@@ -8,6 +8,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "lists/list_archive_post.hpp"
 #include "lists/list_message.hpp"
 #include "lists/list_notice.hpp"
 #include "lists/list_policy.hpp"
@@ -304,6 +305,7 @@ void ListEngine::State::distribute(const store::MailingList& list, std::string m
         CopyOptions options{list.address, &settings, rewrite};
         std::string copy = list_copy(message, options);
         const std::string address = list.address;
+        done = archive_beside(self->ctx.store, address, copy, std::move(done));
         self->send(address, receiving_members(list),
                    [address](const std::string& member) { return verp_address(address, member); }, std::move(copy),
                    std::move(done));

@@ -341,6 +341,12 @@ CREATE TABLE list_pending (
 CREATE INDEX list_pending_by_kind ON list_pending(kind, id);
 )sql";
 
+// Migration 16: list archives (store/list_archive.cpp) find the lists of
+// the person who logs in.
+constexpr const char* migration_16 = R"sql(
+CREATE INDEX list_people_by_address ON list_people(address);
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -390,7 +396,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 12> migrations{{
+const std::array<Migration, 16> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -409,6 +415,10 @@ const std::array<Migration, 12> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
     [](Db& db, const BlobFiles&) { db.exec(migration_12); },
+    [](Db&, const BlobFiles&) {},
+    [](Db&, const BlobFiles&) {},
+    [](Db&, const BlobFiles&) {},
+    [](Db& db, const BlobFiles&) { db.exec(migration_16); },
 }};
 
 }  // namespace

@@ -120,6 +120,7 @@ public:
     std::optional<ListPending> read_list_pending(int64_t id) override;
     std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at) override;
     std::string list_secret() override;
+    std::vector<std::string> lists_of_person(const std::string& address) override;  // list_archive.cpp
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

@@ -553,6 +553,9 @@ public:
     virtual std::vector<int64_t> list_pending_ids(ListPendingKind kind, size_t max_items, int64_t expired_at = 0) = 0;
     // The secret list tokens are signed with, made at the first call.
     virtual std::string list_secret() = 0;
+    // The lists that have `address` (lowercased) as a person, in any role,
+    // by address (their archives: store/list_archive.hpp).
+    virtual std::vector<std::string> lists_of_person(const std::string& address) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

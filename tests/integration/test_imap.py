@@ -197,7 +197,7 @@ def test_id_enable_namespace(imap_server, user):
     r.cmd("a2", f"LOGIN {user} {h.PASSWORD}")
     assert r.cmd("a3", "ENABLE FOO")[0] == b"* ENABLED"
     lines = r.cmd("a4", "NAMESPACE")
-    assert lines[0] == b'* NAMESPACE (("" "/")) NIL NIL'
+    assert lines[0] == b'* NAMESPACE (("" "/")) NIL (("Lists/" "/"))'
     r.close()
 
 

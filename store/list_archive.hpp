@@ -1,0 +1,56 @@
+// List archives (README.md, "Mailing lists": The archive). Every post a
+// list distributes is also kept in the list's archive: the INBOX of a store
+// user that belongs to the list and that no login can be (its address has a
+// ':', which the users file cannot hold). IMAP shows each archive to the
+// list's people as the read-only mailbox "Lists/<list address>" in a shared
+// namespace; these helpers map such names to the store and decide who may
+// read them. They run where store calls run (off the loop).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace pochta::store {
+
+// The shared namespace's prefix is this level plus the delimiter '/'.
+inline constexpr std::string_view list_archive_root = "Lists";
+
+// The store user whose INBOX is the archive of `list` (a lowercased address).
+std::string list_archive_owner(std::string_view list);
+
+// Whether an IMAP name lies in the shared namespace ("Lists" or "Lists/...").
+// Such names never reach a user's own mailboxes.
+bool in_list_namespace(std::string_view name);
+
+// "Lists/<list>" for a list address.
+std::string list_archive_name(std::string_view list);
+
+// Where an IMAP name of `user` is kept: `owner`'s mailbox `name`.
+struct MailboxPlace {
+    std::string owner;
+    std::string name;
+    bool archive = false;  // a list archive: read-only, nothing \Recent
+};
+
+// The user's own mailbox for a name outside the namespace; for
+// "Lists/<list>" the archive when `user` is one of the list's people (made
+// empty when the list has had no post yet); nothing otherwise, so a name
+// reveals no list to those outside it.
+std::optional<MailboxPlace> place_of(Store& store, const std::string& user, const std::string& name);
+
+// The archives `user` may read, named "Lists/<list>", for LIST.
+std::vector<MailboxInfo> readable_archives(Store& store, const std::string& user);
+
+// The user's own mailboxes (those inside the namespace are hidden by it)
+// followed by the archives the user may read.
+std::vector<MailboxInfo> visible_mailboxes(Store& store, const std::string& user);
+
+// The delivery that keeps `post` (as the members get it, without
+// Return-Path) in the archive of `list`.
+Delivery archive_delivery(const std::string& list, const std::string& envelope_from, std::string post);
+
+}  // namespace pochta::store
