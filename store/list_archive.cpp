@@ -36,6 +36,8 @@ std::string list_archive_owner(std::string_view list) {
     return std::string(archive_owner_prefix) + std::string(list);
 }
 
+bool is_list_archive_owner(std::string_view user) { return user.starts_with(archive_owner_prefix); }
+
 bool in_list_namespace(std::string_view name) {
     return name == list_archive_root || archive_list_of(name).has_value();
 }

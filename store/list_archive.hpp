@@ -22,6 +22,9 @@ inline constexpr std::string_view list_archive_root = "Lists";
 // The store user whose INBOX is the archive of `list` (a lowercased address).
 std::string list_archive_owner(std::string_view list);
 
+// Whether a store user is the owner of a list archive.
+bool is_list_archive_owner(std::string_view user);
+
 // Whether an IMAP name lies in the shared namespace ("Lists" or "Lists/...").
 // Such names never reach a user's own mailboxes.
 bool in_list_namespace(std::string_view name);

@@ -183,6 +183,10 @@ def test_writes_are_refused(srv):
     reply = c.cmd("P", f'APPEND "{ARCHIVE}" {{5+}}\r\nhello')[-1]
     assert reply.startswith(b"P NO [CANNOT]"), reply
     assert c.cmd("R", "FETCH 1 BODY[TEXT]")[-1].startswith(b"R OK")
+    # Copying a post out into one's own mailbox is allowed.
+    reply = c.cmd("T", "UID COPY 2 Archive")[-1]
+    assert re.match(rb"T OK \[COPYUID \d+ 2 1\]", reply), reply
+    assert c.cmd("U", "STATUS Archive (MESSAGES)")[0] == b"* STATUS Archive (MESSAGES 1)"
     # Nothing changed: still two messages, no flags (a body fetch sets no \Seen).
     lines = c.cmd("Q", "FETCH 1:* (FLAGS)")
     assert lines[:-1] == [b"* 1 FETCH (FLAGS ())", b"* 2 FETCH (FLAGS ())"], lines

@@ -42,7 +42,7 @@ TEST_CASE("only a list's people reach its archive", "[store][lists]") {
     CHECK_FALSE(place_of(*store, "bob@example.org", "Lists/" + staff));
     CHECK_FALSE(place_of(*store, ann, "Lists"));
     CHECK_FALSE(place_of(*store, ann, "Lists/other@example.org"));
-    for (const std::string user : {ann, std::string("Mod@Example.org")}) {
+    for (const std::string& user : {ann, std::string("Mod@Example.org")}) {
         auto archive = place_of(*store, user, "Lists/" + staff);
         REQUIRE(archive);
         CHECK(archive->archive);
@@ -75,6 +75,13 @@ TEST_CASE("an archived post is in the archive until the list goes", "[store][lis
     auto messages = store->list_messages(archives[0].id);
     REQUIRE(messages.size() == 1);
     CHECK(store->read_message(messages[0].id) == "Subject: hi\r\n\r\nbody\r\n");
+
+    // A reader may copy a post into their own mailbox, never move it out.
+    store->ensure_user(ann);
+    const int64_t inbox = store->find_mailbox(ann, "INBOX")->id;
+    CHECK(kind_of([&] { store->copy_messages(archives[0].id, {1}, inbox, true); }) == ErrorKind::refused);
+    CHECK(store->copy_messages(archives[0].id, {1}, inbox, false).dest_uids == std::vector<uint32_t>{1});
+    CHECK(store->list_messages(archives[0].id).size() == 1);
 
     store->delete_list(staff, "cli");
     store->create_list(staff, "cli");
