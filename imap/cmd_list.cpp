@@ -234,15 +234,13 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
     run_store<Lists>(
         [user, want_counts, patterns](store::Store& store) {
             Lists l;
-            l.boxes = store::visible_mailboxes(store, user);
+            l.boxes = store::visible_mailboxes(store, user);  // with the list archives the user reads
             l.subscribed = store.subscriptions(user);
             if (want_counts)
                 for (const auto& box : l.boxes) {
                     bool listed = std::any_of(patterns.begin(), patterns.end(),
                                               [&](const std::string& p) { return list_match(p, box.name); });
-                    // Nothing is \Recent in a list archive (README.md, "Mailing lists": The archive).
-                    uint32_t floor = store::in_list_namespace(box.name) ? UINT32_MAX : store.claim_recent(box.id, 0);
-                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id), floor);
+                    if (listed) l.counts[box.id] = count_status(store.list_messages(box.id), store.claim_recent(box.id, 0));
                 }
             return l;
         },

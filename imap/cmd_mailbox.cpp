@@ -52,12 +52,14 @@ void Session::cmd_create(const Command& cmd) {
     while (!name->empty() && name->back() == kDelimiter) name->pop_back();
     if (name->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*name == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
-    if (refuse_list_namespace(*name)) return;
     std::string user = user_, n = *name;
     // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
     // succeed): they are levels of the hierarchy, \Noselect in LIST, that
     // vanish with their last inferior, as Dovecot's (README, "IMAP": LIST).
-    run_store<int64_t>([user, n, use](store::Store& store) { return store.create_mailbox(user, n, use).id; },
+    run_store<int64_t>([user, n, use](store::Store& store) {
+                           store::refuse_archive_write(store, user, n);
+                           return store.create_mailbox(user, n, use).id;
+                       },
                        [](Session& self, int64_t id, store::Error error) {
                            if (error.kind == store::ErrorKind::already_exists)
                                return self.no("Mailbox already exists", "ALREADYEXISTS");
@@ -73,9 +75,11 @@ void Session::cmd_delete(const Command& cmd) {
     auto name = name_arg(cmd.args[0]);
     if (!name) return bad("Invalid mailbox name");
     if (*name == "INBOX") return no("INBOX cannot be deleted", "CANNOT");
-    if (refuse_list_namespace(*name)) return;
     std::string user = user_, n = *name;
-    run_store<bool>([user, n](store::Store& store) { return store.delete_mailbox(user, n), true; },
+    run_store<bool>([user, n](store::Store& store) {
+                        store::refuse_archive_write(store, user, n);
+                        return store.delete_mailbox(user, n), true;
+                    },
                     [n](Session& self, bool, store::Error error) {
                         if (error.kind == store::ErrorKind::nonexistent)
                             return self.no("No such mailbox", "NONEXISTENT");
@@ -97,12 +101,13 @@ void Session::cmd_rename(const Command& cmd) {
     while (!to->empty() && to->back() == kDelimiter) to->pop_back();
     if (to->empty()) return no("Invalid mailbox name", "CANNOT");
     if (*to == "INBOX") return no("INBOX already exists", "ALREADYEXISTS");
-    if (refuse_list_namespace(*from) || refuse_list_namespace(*to)) return;
     std::string user = user_, f = *from, t = *to;
     run_store<bool>(
         [user, f, t](store::Store& store) {
             // Superiors of the target are not made, as for CREATE. A \Noselect
             // level renames with its inferiors (README, "IMAP").
+            store::refuse_archive_write(store, user, f);
+            store::refuse_archive_write(store, user, t);
             store.rename_mailbox(user, f, t);
             return true;
         },
@@ -122,7 +127,9 @@ void Session::cmd_subscribe(const Command& cmd, bool subscribe) {
     std::string user = user_, n = *name;
     run_store<bool>(
         [user, n, subscribe](store::Store& store) {
-            if (subscribe && !store::place_of(store, user, n)) throw store::MailboxNotFound("no such mailbox");
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            if (subscribe && !store.find_mailbox(place.owner, place.name))
+                throw store::MailboxNotFound("no such mailbox");
             store.set_subscribed(user, n, subscribe);
             return true;
         },
@@ -150,14 +157,10 @@ void Session::cmd_status(const Command& cmd) {
     run_store<Found>(
         [user, n, counts](store::Store& store) {
             Found f;
-            auto place = store::place_of(store, user, n);
-            if (place) f.box = store.find_mailbox(place->owner, place->name);
-            if (!f.box) return f;
-            f.box->name = n;
-            // Nothing is \Recent in a list archive (README.md, "Mailing lists": The archive).
-            if (counts)
-                f.counts = count_status(store.list_messages(f.box->id),
-                                        place->archive ? UINT32_MAX : store.claim_recent(f.box->id, 0));
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            f.box = store.find_mailbox(place.owner, place.name);
+            if (f.box) f.box->name = n;
+            if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id), store.claim_recent(f.box->id, 0));
             return f;
         },
         [items = *items](Session& self, Found f, store::Error error) {

@@ -99,17 +99,16 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     run_store<Loaded>(
         [user, n, read_only, rev2 = imap4rev2_, qresync](store::Store& store) {
             Loaded l;
-            auto place = store::place_of(store, user, n);
-            if (place) l.snapshot = store.mailbox_snapshot(place->owner, place->name);
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            l.snapshot = store.mailbox_snapshot(place.owner, place.name);
             if (!l.snapshot) return l;
             l.snapshot->box.name = n;
-            if (place->archive) l.archive_owner = place->owner;
+            if (place.archive) l.archive_owner = place.owner;
             const store::MailboxInfo* box = &l.snapshot->box;
             // What this session has read is \Recent here if no one claimed it;
             // EXAMINE shows what is unclaimed without claiming it (below 0).
-            // rev2 has no \Recent at all (RFC 9051 appendix E), a list
-            // archive none either (README.md, "Mailing lists": The archive).
-            if (!rev2 && !place->archive) l.first_recent = store.claim_recent(box->id, read_only ? 0 : box->uidnext);
+            // rev2 has no \Recent at all (RFC 9051 appendix E).
+            if (!rev2) l.first_recent = store.claim_recent(box->id, read_only ? 0 : box->uidnext);
             if (qresync && qresync->uidvalidity == l.snapshot->box.uidvalidity) {
                 uint64_t since = stored_modseq(qresync->modseq);
                 l.pruned = since < box->expunge_horizon;
@@ -126,6 +125,7 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             }
             if (!l.snapshot) return self.no("No such mailbox", "NONEXISTENT");
             const store::MailboxInfo& box = l.snapshot->box;
+            // A list archive opens read-only (README.md, "Mailing lists": The archive).
             const bool shown_read_only = read_only || !l.archive_owner.empty();
             self.watch_archive(l.archive_owner);
             Selected sel;

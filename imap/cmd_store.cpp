@@ -11,6 +11,7 @@
 #include "imap/session.hpp"
 #include "imap/store_outcome.hpp"
 #include "spam/training.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 
@@ -150,7 +151,6 @@ void Session::cmd_copy(const Command& cmd, bool move) {
     auto target = name_arg(cmd.args[1]);
     if (!target) return bad("Invalid mailbox name");
     if (move && selected_->read_only) return no("Mailbox is read-only", "READ-ONLY");
-    if (refuse_list_namespace(*target)) return;
     auto seqs = selected_->view.resolve(*set, cmd.uid);
     if (!seqs) return bad("Invalid message sequence number");
     std::vector<uint32_t> uids;
@@ -166,6 +166,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
     run_store<Copied>(
         [user, to, from, uids, move](store::Store& store) {
             Copied c;
+            store::refuse_archive_write(store, user, to);
             auto box = store.find_mailbox(user, to);
             if (!box) return c;
             c.found = true;

@@ -196,8 +196,6 @@ private:
     void store_append(std::vector<store::AppendRequest> requests, std::string target);
 
     // ---- list_archives.cpp: the shared namespace of list archives.
-    // Answers NO [CANNOT] and returns true when `name` lies in it.
-    bool refuse_list_namespace(const std::string& name);
     // Listens to the changes of `owner` (a selected archive's store user), or stops with "".
     void watch_archive(const std::string& owner);
 

@@ -28,10 +28,17 @@ std::function<void(bool)> archive_beside(store::AsyncStore& store, const std::st
     auto join = std::make_shared<ArchiveJoin>();
     join->done = std::move(done);
     store.deliver(store::archive_delivery(list, command_address(list, ListCommand::owner), std::move(post)),
-                  [join, list](store::Error error) {
-                      if (!error.empty()) log::error("list {}: post not archived: {}", list, error);
-                      join->archived = true;
-                      join->finish();
+                  [&store, join, list](store::Error error) {
+                      if (!error.empty()) {
+                          log::error("list {}: post not archived: {}", list, error);
+                          join->archived = true;
+                          return join->finish();
+                      }
+                      store.run<bool>([list](store::Store& s) { return store::settle_archive(s, list), true; },
+                                      [join](bool, store::Error) {
+                                          join->archived = true;
+                                          join->finish();
+                                      });
                   });
     return [join](bool ok) {
         join->sent = ok;

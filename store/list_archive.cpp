@@ -2,6 +2,7 @@
 #include "store/list_archive.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "common/util/strings.hpp"
 #include "store/sqlite_store.hpp"
@@ -30,6 +31,11 @@ std::optional<MailboxInfo> archive_mailbox(Store& store, const std::string& list
     return store.find_mailbox(owner, "INBOX");
 }
 
+bool reads_list(Store& store, const std::string& user, const std::string& list) {
+    const auto lists = store.lists_of_person(to_lower(user));
+    return std::find(lists.begin(), lists.end(), list) != lists.end();
+}
+
 }  // namespace
 
 std::string list_archive_owner(std::string_view list) {
@@ -38,41 +44,42 @@ std::string list_archive_owner(std::string_view list) {
 
 bool is_list_archive_owner(std::string_view user) { return user.starts_with(archive_owner_prefix); }
 
-bool in_list_namespace(std::string_view name) {
-    return name == list_archive_root || archive_list_of(name).has_value();
-}
-
 std::string list_archive_name(std::string_view list) {
     return std::string(list_archive_root) + "/" + std::string(list);
 }
 
-std::optional<MailboxPlace> place_of(Store& store, const std::string& user, const std::string& name) {
-    if (!in_list_namespace(name)) return MailboxPlace{user, name, false};
+MailboxPlace place_of(Store& store, const std::string& user, const std::string& name) {
     auto list = archive_list_of(name);
-    if (!list) return std::nullopt;  // "Lists" itself is only a level of the hierarchy
-    const auto lists = store.lists_of_person(to_lower(user));
-    if (std::find(lists.begin(), lists.end(), *list) == lists.end()) return std::nullopt;
-    if (!archive_mailbox(store, *list)) return std::nullopt;
-    return MailboxPlace{list_archive_owner(*list), "INBOX", true};
+    if (!list || !reads_list(store, user, *list) || !archive_mailbox(store, *list)) return {user, name, false};
+    return {list_archive_owner(*list), "INBOX", true};
 }
 
-std::vector<MailboxInfo> readable_archives(Store& store, const std::string& user) {
-    std::vector<MailboxInfo> out;
+void refuse_archive_write(Store& store, const std::string& user, const std::string& name) {
+    auto below = archive_list_of(name);
+    if (!below) return;
+    const std::string list = below->substr(0, below->find('/'));  // an archive has no inferiors either
+    if (reads_list(store, user, list)) throw MailboxRefused("list archives are read-only");
+}
+
+std::vector<MailboxInfo> visible_mailboxes(Store& store, const std::string& user) {
+    std::vector<MailboxInfo> archives;
+    std::set<std::string> names;
     for (const auto& list : store.lists_of_person(to_lower(user))) {
         auto box = archive_mailbox(store, list);
         if (!box) continue;
         box->name = list_archive_name(list);
         box->special_use = SpecialUse::none;
-        out.push_back(std::move(*box));
+        names.insert(box->name);
+        archives.push_back(std::move(*box));
     }
-    return out;
+    std::vector<MailboxInfo> boxes = store.list_mailboxes(user);
+    std::erase_if(boxes, [&](const MailboxInfo& box) { return names.count(box.name) > 0; });
+    for (auto& archive : archives) boxes.push_back(std::move(archive));
+    return boxes;
 }
 
-std::vector<MailboxInfo> visible_mailboxes(Store& store, const std::string& user) {
-    std::vector<MailboxInfo> boxes = store.list_mailboxes(user);
-    std::erase_if(boxes, [](const MailboxInfo& box) { return in_list_namespace(box.name); });
-    for (auto& archive : readable_archives(store, user)) boxes.push_back(std::move(archive));
-    return boxes;
+void settle_archive(Store& store, const std::string& list) {
+    if (auto box = store.find_mailbox(list_archive_owner(list), "INBOX")) store.claim_recent(box->id);
 }
 
 Delivery archive_delivery(const std::string& list, const std::string& envelope_from, std::string post) {

@@ -21,13 +21,8 @@ inline constexpr std::string_view list_archive_root = "Lists";
 
 // The store user whose INBOX is the archive of `list` (a lowercased address).
 std::string list_archive_owner(std::string_view list);
-
 // Whether a store user is the owner of a list archive.
 bool is_list_archive_owner(std::string_view user);
-
-// Whether an IMAP name lies in the shared namespace ("Lists" or "Lists/...").
-// Such names never reach a user's own mailboxes.
-bool in_list_namespace(std::string_view name);
 
 // "Lists/<list>" for a list address.
 std::string list_archive_name(std::string_view list);
@@ -36,21 +31,28 @@ std::string list_archive_name(std::string_view list);
 struct MailboxPlace {
     std::string owner;
     std::string name;
-    bool archive = false;  // a list archive: read-only, nothing \Recent
+    bool archive = false;  // a list archive: read-only
 };
 
-// The user's own mailbox for a name outside the namespace; for
-// "Lists/<list>" the archive when `user` is one of the list's people (made
-// empty when the list has had no post yet); nothing otherwise, so a name
-// reveals no list to those outside it.
-std::optional<MailboxPlace> place_of(Store& store, const std::string& user, const std::string& name);
+// "Lists/<list>" is the archive of that list when `user` is one of the
+// list's people (made empty when the list has had no post yet); every
+// other name is the user's own mailbox, so their own mailboxes under
+// "Lists/" (made by a Sieve fileinto, say) stay theirs, and a name tells
+// those outside a list nothing of it.
+MailboxPlace place_of(Store& store, const std::string& user, const std::string& name);
 
-// The archives `user` may read, named "Lists/<list>", for LIST.
-std::vector<MailboxInfo> readable_archives(Store& store, const std::string& user);
+// Throws MailboxRefused when `name` is an archive `user` reads, or a name
+// below one: archives take no messages and are not made, renamed or
+// deleted, nor given inferiors.
+void refuse_archive_write(Store& store, const std::string& user, const std::string& name);
 
-// The user's own mailboxes (those inside the namespace are hidden by it)
-// followed by the archives the user may read.
+// The user's own mailboxes but those an archive hides (same name), then
+// the archives the user may read, named "Lists/<list>", for LIST.
 std::vector<MailboxInfo> visible_mailboxes(Store& store, const std::string& user);
+
+// Nothing in an archive is \Recent: once a post is archived, the archive's
+// messages are claimed (by no session), so SELECT, STATUS and LIST agree.
+void settle_archive(Store& store, const std::string& list);
 
 // The delivery that keeps `post` (as the members get it, without
 // Return-Path) in the archive of `list`.

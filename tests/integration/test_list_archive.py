@@ -171,11 +171,11 @@ def test_writes_are_refused(srv):
         "D": ("UID EXPUNGE 1", b"NO [READ-ONLY]"),
         "E": ("MOVE 1 INBOX", b"NO [READ-ONLY]"),
         "F": (f'COPY 1 "{ARCHIVE}"', b"NO [CANNOT]"),
-        "G": (f'CREATE "Lists/new@{DOMAIN}"', b"NO [CANNOT]"),
-        "H": ('CREATE "Lists"', b"NO [CANNOT]"),
+        "G": (f'CREATE "{ARCHIVE}"', b"NO [CANNOT]"),
+        "H": (f'CREATE "{ARCHIVE}/sub"', b"NO [CANNOT]"),
         "I": (f'DELETE "{ARCHIVE}"', b"NO [CANNOT]"),
         "J": (f'RENAME "{ARCHIVE}" Kept', b"NO [CANNOT]"),
-        "K": (f'RENAME INBOX "Lists/mine"', b"NO [CANNOT]"),
+        "K": (f'RENAME Drafts "{ARCHIVE}"', b"NO [CANNOT]"),
     }
     for tag, (command, answer) in refusals.items():
         reply = c.cmd(tag, command)[-1]
@@ -190,6 +190,21 @@ def test_writes_are_refused(srv):
     # Nothing changed: still two messages, no flags (a body fetch sets no \Seen).
     lines = c.cmd("Q", "FETCH 1:* (FLAGS)")
     assert lines[:-1] == [b"* 1 FETCH (FLAGS ())", b"* 2 FETCH (FLAGS ())"], lines
+    c.close()
+
+
+def test_own_mailboxes_under_lists_stay_the_users(srv):
+    """A user's own folders under Lists/ (a Sieve `fileinto "Lists/debian"`
+    makes them) live beside the archives."""
+    c = raw(srv, MEMBER)
+    assert c.cmd("A", 'CREATE "Lists/debian"')[-1].startswith(b"A OK")
+    assert c.cmd("B", 'APPEND "Lists/debian" {5+}\r\nhello')[-1].startswith(b"B OK [APPENDUID")
+    lines = c.cmd("C", 'LIST "Lists/" "*"')
+    assert lines[:-1] == [b'* LIST (\\HasNoChildren) "/" ' + ARCHIVE.encode(),
+                          b'* LIST (\\HasNoChildren) "/" Lists/debian'], lines
+    lines = c.cmd("D", 'SELECT "Lists/debian"')
+    assert lines[-1].startswith(b"D OK [READ-WRITE]"), lines
+    assert c.cmd("E", 'DELETE "Lists/debian"')[-1].startswith(b"E OK")
     c.close()
 
 
