@@ -65,7 +65,7 @@ def archive_count(srv):
 def srv(pochta_bin, tls_cert, tmp_path_factory):
     users = {u: "{PLAIN}" + h.PASSWORD for u in (MEMBER, MODERATOR, OUTSIDER)}
     with shared_server(pochta_bin, tls_cert, users, tmp_path_factory.mktemp("archive"),
-                       listen=("smtp", "imaps")) as server:
+                       listen=("smtp", "imaps"), extra_config='[quota]\nstorage = "10M"') as server:
         server.cert = tls_cert[0]
         for address in (LIST, OTHER_LIST):
             server.cli_ok("list", "create", address)
@@ -183,6 +183,10 @@ def test_writes_are_refused(srv):
     reply = c.cmd("P", f'APPEND "{ARCHIVE}" {{5+}}\r\nhello')[-1]
     assert reply.startswith(b"P NO [CANNOT]"), reply
     assert c.cmd("R", "FETCH 1 BODY[TEXT]")[-1].startswith(b"R OK")
+    # The archive counts in no quota root of the reader's.
+    lines = c.cmd("Q", f'GETQUOTAROOT "{ARCHIVE}"')
+    assert lines == [f"* QUOTAROOT {ARCHIVE}".encode(), b"Q OK GETQUOTAROOT completed"], lines
+    assert c.cmd("Q2", "GETQUOTAROOT INBOX")[0] == b'* QUOTAROOT INBOX ""'
     # Copying a post out into one's own mailbox is allowed.
     reply = c.cmd("T", "UID COPY 2 Archive")[-1]
     assert re.match(rb"T OK \[COPYUID \d+ 2 1\]", reply), reply
