@@ -160,6 +160,17 @@ def test_member_reads_the_archive_read_only(srv):
     m.logout()
 
 
+def test_imap4rev2_select_names_the_archive(srv):
+    c = raw(srv, MEMBER)
+    assert c.cmd("E", "ENABLE IMAP4rev2")[-1].startswith(b"E OK")
+    lines = c.cmd("S", f'SELECT "{ARCHIVE}"')
+    assert f'* LIST () "/" {ARCHIVE}'.encode() in lines, lines
+    assert lines[-1].startswith(b"S OK [READ-ONLY]"), lines
+    lines = c.cmd("F", "UID FETCH 1 (BODY[HEADER.FIELDS (SUBJECT)])")
+    assert b"Subject: post first" in lines[0] and b"\\Seen" not in lines[0], lines
+    c.close()
+
+
 def test_writes_are_refused(srv):
     c = raw(srv, MEMBER)
     lines = c.cmd("S", f'SELECT "{ARCHIVE}"')
