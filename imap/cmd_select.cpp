@@ -130,6 +130,7 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             self.watch_archive(l.archive_owner);
             Selected sel;
             sel.name = box.name;
+            sel.owner = l.archive_owner.empty() ? self.user_ : l.archive_owner;
             sel.read_only = shown_read_only;
             sel.view.load(*l.snapshot, l.first_recent);
             self.selected_ = std::move(sel);

@@ -64,6 +64,7 @@ private:
     struct FetchJob;
     struct Selected {
         std::string name;  // UTF-8, as stored
+        std::string owner;  // the store user it belongs to: the session's, or a list archive's (full-text index)
         bool read_only = false;
         MailboxView view;
         std::set<std::string> keywords;  // as announced in the last FLAGS line

@@ -7,6 +7,7 @@ client (mbsync pulls the archive into a Maildir)."""
 import imaplib
 import re
 import shutil
+import sqlite3
 import subprocess
 import textwrap
 
@@ -304,3 +305,29 @@ def test_leaving_the_list_or_deleting_it_hides_the_archive(srv):
     lines = c.cmd("S", f'STATUS "Lists/{OTHER_LIST}" (MESSAGES)')
     assert lines[0] == f'* STATUS Lists/{OTHER_LIST} (MESSAGES 0)'.encode(), lines
     c.close()
+
+
+def test_search_in_an_archive_uses_its_full_text_index(srv):
+    """The archive's messages are indexed under its own store user, and a
+    SEARCH in the archive asks that index (a row changed behind its back
+    shows in the answer)."""
+    with sqlite3.connect(f"file:{srv.folder / 'data' / 'index.db'}?mode=ro", uri=True) as db:
+        (owner_id,) = db.execute("SELECT id FROM users WHERE address = ?", (f"list-archive:{LIST}",)).fetchone()
+    index = srv.folder / "data" / "fts" / f"{owner_id}.db"
+
+    def indexed_row():
+        if not index.exists():
+            return None
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT rowid FROM text WHERE body LIKE '%body of first%'").fetchone()
+        return row and row[0]
+
+    rowid = h.eventually(indexed_row, timeout=20)
+    assert rowid
+    m = imaps(srv, MEMBER)
+    ok(m.select(f'"{ARCHIVE}"', readonly=True))
+    assert ok(m.search(None, "BODY", '"body of first"')) == [b"1"]
+    with sqlite3.connect(index) as db:
+        db.execute("UPDATE text SET body = '' WHERE rowid = ?", (rowid,))
+    assert ok(m.search(None, "BODY", '"body of first"')) == [b""]
+    m.logout()
