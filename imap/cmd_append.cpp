@@ -15,6 +15,7 @@
 #include "imap/session.hpp"
 #include "imap/spooled_literal.hpp"
 #include "imap/store_outcome.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 namespace {
@@ -135,6 +136,7 @@ void Session::finish_spools(std::vector<PendingAppend> messages, size_t next, st
 void Session::store_append(std::vector<store::AppendRequest> requests, std::string target) {
     run_store<std::vector<store::AppendResult>>(
         [requests = std::move(requests)](store::Store& store) {
+            store::refuse_archive_write(store, requests.front().user, requests.front().mailbox);
             if (requests.size() == 1) return std::vector<store::AppendResult>{store.append(requests[0])};
             return store.append_all(requests);
         },

@@ -202,7 +202,9 @@ void Session::cmd_enable(const Command& cmd) {
 }
 
 void Session::cmd_namespace() {
-    send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+    // RFC 2342: the user's own mailboxes, no other users', and the shared
+    // list archives (README.md, "Mailing lists": The archive).
+    send("* NAMESPACE ((\"\" \"/\")) NIL ((\"Lists/\" \"/\"))\r\n");
     ok("NAMESPACE completed");
 }
 

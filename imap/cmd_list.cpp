@@ -14,6 +14,7 @@
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 namespace {
@@ -233,7 +234,7 @@ void Session::cmd_list(const Command& cmd, bool lsub) {
     run_store<Lists>(
         [user, want_counts, patterns](store::Store& store) {
             Lists l;
-            l.boxes = store.list_mailboxes(user);
+            l.boxes = store::visible_mailboxes(store, user);  // with the list archives the user reads
             l.subscribed = store.subscriptions(user);
             if (want_counts)
                 for (const auto& box : l.boxes) {

@@ -11,6 +11,7 @@
 #include "imap/session.hpp"
 #include "imap/status_items.hpp"
 #include "imap/store_outcome.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 
@@ -55,7 +56,10 @@ void Session::cmd_create(const Command& cmd) {
     // Missing superiors are not made (RFC 3501 6.3.3 asks only that CREATE
     // succeed): they are levels of the hierarchy, \Noselect in LIST, that
     // vanish with their last inferior, as Dovecot's (README, "IMAP": LIST).
-    run_store<int64_t>([user, n, use](store::Store& store) { return store.create_mailbox(user, n, use).id; },
+    run_store<int64_t>([user, n, use](store::Store& store) {
+                           store::refuse_archive_write(store, user, n);
+                           return store.create_mailbox(user, n, use).id;
+                       },
                        [](Session& self, int64_t id, store::Error error) {
                            if (error.kind == store::ErrorKind::already_exists)
                                return self.no("Mailbox already exists", "ALREADYEXISTS");
@@ -72,7 +76,10 @@ void Session::cmd_delete(const Command& cmd) {
     if (!name) return bad("Invalid mailbox name");
     if (*name == "INBOX") return no("INBOX cannot be deleted", "CANNOT");
     std::string user = user_, n = *name;
-    run_store<bool>([user, n](store::Store& store) { return store.delete_mailbox(user, n), true; },
+    run_store<bool>([user, n](store::Store& store) {
+                        store::refuse_archive_write(store, user, n);
+                        return store.delete_mailbox(user, n), true;
+                    },
                     [n](Session& self, bool, store::Error error) {
                         if (error.kind == store::ErrorKind::nonexistent)
                             return self.no("No such mailbox", "NONEXISTENT");
@@ -99,6 +106,8 @@ void Session::cmd_rename(const Command& cmd) {
         [user, f, t](store::Store& store) {
             // Superiors of the target are not made, as for CREATE. A \Noselect
             // level renames with its inferiors (README, "IMAP").
+            store::refuse_archive_write(store, user, f);
+            store::refuse_archive_write(store, user, t);
             store.rename_mailbox(user, f, t);
             return true;
         },
@@ -118,7 +127,9 @@ void Session::cmd_subscribe(const Command& cmd, bool subscribe) {
     std::string user = user_, n = *name;
     run_store<bool>(
         [user, n, subscribe](store::Store& store) {
-            if (subscribe && !store.find_mailbox(user, n)) throw store::MailboxNotFound("no such mailbox");
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            if (subscribe && !store.find_mailbox(place.owner, place.name))
+                throw store::MailboxNotFound("no such mailbox");
             store.set_subscribed(user, n, subscribe);
             return true;
         },
@@ -146,7 +157,9 @@ void Session::cmd_status(const Command& cmd) {
     run_store<Found>(
         [user, n, counts](store::Store& store) {
             Found f;
-            f.box = store.find_mailbox(user, n);
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            f.box = store.find_mailbox(place.owner, place.name);
+            if (f.box) f.box->name = n;
             if (f.box && counts) f.counts = count_status(store.list_messages(f.box->id), store.claim_recent(f.box->id, 0));
             return f;
         },

@@ -8,6 +8,7 @@
 #include "imap/response.hpp"
 #include "imap/session.hpp"
 #include "imap/store_outcome.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 namespace {
@@ -41,8 +42,13 @@ void Session::cmd_getquota(const Command& cmd, bool by_mailbox) {
     }
     run_store<QuotaState>(
         [user = user_, mailbox](store::Store& store) {
-            if (mailbox && !store.find_mailbox(user, *mailbox))
-                throw store::StoreError("no such mailbox", store::ErrorKind::nonexistent);
+            if (mailbox) {
+                const store::MailboxPlace place = store::place_of(store, user, *mailbox);
+                if (!store.find_mailbox(place.owner, place.name))
+                    throw store::StoreError("no such mailbox", store::ErrorKind::nonexistent);
+                // A list archive is in no quota root of the user (README.md, "Mailing lists").
+                if (place.archive) return QuotaState{};
+            }
             return QuotaState{store.quota_limits(user), store.quota_usage(user)};
         },
         [mailbox](Session& self, QuotaState q, store::Error error) {

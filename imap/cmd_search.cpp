@@ -131,7 +131,7 @@ void Session::cmd_search(const Command& cmd) {
     auto q = std::make_shared<SearchQuery>(std::move(*query));
     auto c = std::make_shared<std::vector<SearchCandidate>>(std::move(candidates));
     run_store<SearchFound>(
-        [q, context, c, mailbox_id, user = user_](store::Store& store) {
+        [q, context, c, mailbox_id, user = selected_->owner](store::Store& store) {
             return evaluate_search(store, user, mailbox_id, *q, context, *c);
         },
         [q, uid, with_modseq](Session& self, SearchFound result, store::Error error) {

@@ -5,6 +5,7 @@
 #include "common/util/strings.hpp"
 #include "imap/flags.hpp"
 #include "imap/session.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 
@@ -87,6 +88,7 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     if (params.condstore) condstore_enabled_ = true;
     struct Loaded {
         std::optional<store::MailboxSnapshot> snapshot;
+        std::string archive_owner;                   // a list archive's store user: read-only
         uint32_t first_recent = 0;
         std::vector<uint32_t> vanished;              // QRESYNC: expunged since the client's MODSEQ
         bool pruned = false;                         // ... but tombstones that old are gone
@@ -97,8 +99,11 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
     run_store<Loaded>(
         [user, n, read_only, rev2 = imap4rev2_, qresync](store::Store& store) {
             Loaded l;
-            l.snapshot = store.mailbox_snapshot(user, n);
+            const store::MailboxPlace place = store::place_of(store, user, n);
+            l.snapshot = store.mailbox_snapshot(place.owner, place.name);
             if (!l.snapshot) return l;
+            l.snapshot->box.name = n;
+            if (place.archive) l.archive_owner = place.owner;
             const store::MailboxInfo* box = &l.snapshot->box;
             // What this session has read is \Recent here if no one claimed it;
             // EXAMINE shows what is unclaimed without claiming it (below 0).
@@ -120,9 +125,13 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             }
             if (!l.snapshot) return self.no("No such mailbox", "NONEXISTENT");
             const store::MailboxInfo& box = l.snapshot->box;
+            // A list archive opens read-only (README.md, "Mailing lists": The archive).
+            const bool shown_read_only = read_only || !l.archive_owner.empty();
+            self.watch_archive(l.archive_owner);
             Selected sel;
             sel.name = box.name;
-            sel.read_only = read_only;
+            sel.owner = l.archive_owner.empty() ? self.user_ : l.archive_owner;
+            sel.read_only = shown_read_only;
             sel.view.load(*l.snapshot, l.first_recent);
             self.selected_ = std::move(sel);
             const MailboxView& v = self.selected_->view;
@@ -141,7 +150,7 @@ void Session::cmd_select(const Command& cmd, bool read_only) {
             self.state_ = State::selected;
             if (qresync && qresync->uidvalidity == v.uidvalidity())
                 self.send_qresync(*qresync, l.pruned, l.vanished, l.changed);
-            self.ok(read_only ? "EXAMINE completed" : "SELECT completed", read_only ? "READ-ONLY" : "READ-WRITE");
+            self.ok(read_only ? "EXAMINE completed" : "SELECT completed", shown_read_only ? "READ-ONLY" : "READ-WRITE");
         });
 }
 

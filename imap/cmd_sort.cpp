@@ -123,7 +123,7 @@ void Session::cmd_sort(const Command& cmd) {
     auto candidates = std::make_shared<std::vector<SearchCandidate>>(search_candidates(selected_->view));
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
-         user = user_](store::Store& store) {
+         user = selected_->owner](store::Store& store) {
             SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
             if (found.too_expensive) return Ordered{{}, {}, true};
             MatchRows rows(store, mailbox_id, found.hits, sort_content_need(command->criteria));
@@ -177,7 +177,7 @@ void Session::cmd_thread(const Command& cmd) {
     auto candidates = std::make_shared<std::vector<SearchCandidate>>(search_candidates(selected_->view));
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
-         user = user_, uid = cmd.uid](store::Store& store) {
+         user = selected_->owner, uid = cmd.uid](store::Store& store) {
             SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
             if (found.too_expensive) return Ordered{{}, {}, true};
             MatchRows rows(store, mailbox_id, found.hits, thread_content_need(command->algorithm));

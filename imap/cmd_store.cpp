@@ -11,6 +11,7 @@
 #include "imap/session.hpp"
 #include "imap/store_outcome.hpp"
 #include "spam/training.hpp"
+#include "store/list_archive.hpp"
 
 namespace pochta::imap {
 
@@ -165,6 +166,7 @@ void Session::cmd_copy(const Command& cmd, bool move) {
     run_store<Copied>(
         [user, to, from, uids, move](store::Store& store) {
             Copied c;
+            store::refuse_archive_write(store, user, to);
             auto box = store.find_mailbox(user, to);
             if (!box) return c;
             c.found = true;

@@ -34,6 +34,7 @@ Session::Session(SessionContext& ctx) : ctx_(ctx), parser_(pre_auth_limits()) {}
 
 Session::~Session() {
     if (notifier_id_) ctx_.notifier.remove(notifier_id_);
+    if (archive_notifier_id_) ctx_.notifier.remove(archive_notifier_id_);
 }
 
 bool Session::tls_ok() const { return conn_->tls_active() || ctx_.plaintext_auth; }
@@ -86,6 +87,7 @@ void Session::on_closed(net::Connection&) {
     login_.cancel();
     if (notifier_id_) ctx_.notifier.remove(notifier_id_);
     notifier_id_ = 0;
+    watch_archive("");
     fetch_.reset();
 }
 

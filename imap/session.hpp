@@ -64,6 +64,7 @@ private:
     struct FetchJob;
     struct Selected {
         std::string name;  // UTF-8, as stored
+        std::string owner;  // the store user it belongs to: the session's, or a list archive's (full-text index)
         bool read_only = false;
         MailboxView view;
         std::set<std::string> keywords;  // as announced in the last FLAGS line
@@ -195,6 +196,10 @@ private:
     void finish_spools(std::vector<PendingAppend> messages, size_t next, std::string target);
     void store_append(std::vector<store::AppendRequest> requests, std::string target);
 
+    // ---- list_archives.cpp: the shared namespace of list archives.
+    // Listens to the changes of `owner` (a selected archive's store user), or stops with "".
+    void watch_archive(const std::string& owner);
+
     // ---- cmd_idle.cpp.
     void cmd_idle();
     void on_idle_line(const std::string& line);
@@ -241,6 +246,7 @@ private:
 
     std::string user_;
     uint64_t notifier_id_ = 0;
+    uint64_t archive_notifier_id_ = 0;  // watch_archive()
     session::Login login_{"imap"};
     std::optional<auth::SaslExchange> sasl_;  // the AUTHENTICATE exchange under way, if any
 

@@ -9,6 +9,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "lists/list_archive_post.hpp"
 #include "lists/list_bounces.hpp"
 #include "lists/list_digest.hpp"
 #include "lists/list_fanout.hpp"
@@ -322,6 +323,7 @@ void ListEngine::State::distribute(const store::MailingList& list, const std::st
             };
         else
             message = {};  // the post itself is no longer needed: one copy less held during the fan-out
+        done = archive_beside(self->ctx.store, address, copy, std::move(done));
         self->send(address, receiving_members(list),
                    [address](const std::string& member) { return verp_address(address, member); }, std::move(copy),
                    std::move(done), std::move(remote));

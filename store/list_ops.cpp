@@ -7,6 +7,7 @@
 
 #include "common/util/log.hpp"
 #include "common/util/strings.hpp"
+#include "store/list_archive.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace pochta::store {
@@ -91,6 +92,7 @@ void SqliteStore::delete_list(const std::string& list, const std::string& actor)
         require_list(db, list);
         auto q = db.cached("DELETE FROM lists WHERE address = ?1");
         q->bind(1, list).run();
+        ops.purge_user(list_archive_owner(list));  // a list made again later starts with an empty archive
     });
     // The list's own log goes with it; the server log keeps the deletion.
     log::info("list {} deleted by {}", list, actor);

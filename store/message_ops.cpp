@@ -6,6 +6,7 @@
 #include <set>
 
 #include "store/keywords.hpp"
+#include "store/list_archive.hpp"
 #include "store/mailbox_names.hpp"
 #include "store/rows.hpp"
 #include "store/spool.hpp"
@@ -109,7 +110,9 @@ CopyResult WriteOps::copy_messages(int64_t from_mailbox, const std::vector<uint3
                                    bool move) {
     const MailboxRow source = require_mailbox(from_mailbox);
     const MailboxRow target = require_mailbox(to_mailbox);
-    if (source.user_id != target.user_id) throw MailboxRefused("messages cannot change owner");
+    // A copy out of a list archive becomes the reader's (README.md, "Mailing lists": The archive).
+    if (source.user_id != target.user_id && (move || !is_list_archive_owner(source.user)))
+        throw MailboxRefused("messages cannot change owner");
     CopyResult result;
     result.uidvalidity = target.uidvalidity;
 

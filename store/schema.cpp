@@ -360,6 +360,10 @@ CREATE TABLE list_digest (
     data    BLOB NOT NULL
 );
 CREATE INDEX list_digest_by_list ON list_digest(list_id, id);
+// Migration 16: list archives (store/list_archive.cpp) find the lists of
+// the person who logs in.
+constexpr const char* migration_16 = R"sql(
+CREATE INDEX list_people_by_address ON list_people(address);
 )sql";
 
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
@@ -418,7 +422,7 @@ ALTER TABLE queue ADD COLUMN header_prefix TEXT NOT NULL DEFAULT '';
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 15> migrations{{
+const std::array<Migration, 16> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -440,6 +444,7 @@ const std::array<Migration, 15> migrations{{
     [](Db&, const BlobFiles&) {},
     [](Db& db, const BlobFiles&) { db.exec(migration_14); },
     [](Db& db, const BlobFiles&) { db.exec(migration_15); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_16); },
 }};
 
 }  // namespace

@@ -129,6 +129,7 @@ public:
                                                   bool with_data) override;
     void remove_list_digest_posts(const std::string& list, int64_t last_id) override;
     std::vector<std::string> lists_with_digest_posts() override;
+    std::vector<std::string> lists_of_person(const std::string& address) override;  // list_archive.cpp
 
     void set_change_listener(std::function<void(const std::vector<ChangeEvent>&)> listener) override;
     IntegrityReport check_integrity(bool repair) override;

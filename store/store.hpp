@@ -592,6 +592,9 @@ public:
     virtual void remove_list_digest_posts(const std::string& list, int64_t last_id) = 0;
     // The lists that have posts waiting for a digest.
     virtual std::vector<std::string> lists_with_digest_posts() = 0;
+    // The lists that have `address` (lowercased) as a person, in any role,
+    // by address (their archives: store/list_archive.hpp).
+    virtual std::vector<std::string> lists_of_person(const std::string& address) = 0;
 
     // Called on the writer thread after each commit with what it changed,
     // before the callers of that commit return; must be quick (post to a

@@ -197,7 +197,7 @@ def test_id_enable_namespace(imap_server, user):
     r.cmd("a2", f"LOGIN {user} {h.PASSWORD}")
     assert r.cmd("a3", "ENABLE FOO")[0] == b"* ENABLED"
     lines = r.cmd("a4", "NAMESPACE")
-    assert lines[0] == b'* NAMESPACE (("" "/")) NIL NIL'
+    assert lines[0] == b'* NAMESPACE (("" "/")) NIL (("Lists/" "/"))'
     r.close()
 
 
@@ -289,11 +289,11 @@ def test_users_are_isolated_whatever_the_mailbox_name(imap_server):
 
 def test_subscriptions_and_lsub(imap_server, user):
     m = imaps(imap_server, user)
-    ok(m.create("Lists"))
-    ok(m.unsubscribe("Lists"))
-    assert not any(b"Lists" in line for line in ok(m.lsub()))
-    ok(m.subscribe("Lists"))
-    assert b'() "/" Lists' in ok(m.lsub('""', "*"))
+    ok(m.create("Reading"))
+    ok(m.unsubscribe("Reading"))
+    assert not any(b"Reading" in line for line in ok(m.lsub()))
+    ok(m.subscribe("Reading"))
+    assert b'() "/" Reading' in ok(m.lsub('""', "*"))
     typ, data = m.subscribe("Missing")
     assert typ == "NO"
     m.logout()
