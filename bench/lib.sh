@@ -8,7 +8,7 @@
 # shellcheck disable=SC2034
 {
   REPO=$(cd "$HERE/.." && pwd)
-  PEERS=$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)
+  PEERS=${PEERS:-$(cd "$REPO/../shared/peers" 2>/dev/null && pwd || true)}  # a worktree: PEERS=/work/shared/peers
   BUILD_DIR=${BUILD_DIR:-$REPO/build-bench}
   SKIP_PEERS=${SKIP_PEERS:-0}
   PYTHON=/usr/bin/python3
