@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
@@ -21,6 +22,68 @@ namespace {
 // limits): octets of message text scanned by its string keys, and time.
 constexpr uint64_t kSearchMaxOctets = 512ull << 20;
 constexpr std::chrono::seconds kSearchMaxTime{15};
+
+// A match the index gave without reading the message (its place in the
+// hits): it must still be readable (README.md, "Integrity").
+struct Unread {
+    size_t hit = 0;
+    int64_t message_id = 0;
+};
+
+// Expunged by another session while we searched, or unreadable (README.md,
+// "Integrity"): not a match either way; only the latter is worth a log line.
+void log_unsearchable(const std::string& user, uint32_t uid, const store::Error& error) {
+    if (error.kind == store::ErrorKind::unavailable)
+        log::error("imap user={} message uid={} is unavailable to SEARCH: {}", user, uid, error.message);
+}
+
+// Checks the unread matches in one go (a stat per blob file at most) and
+// takes the unreadable ones out of the hits.
+void drop_unreadable(store::Store& store, const std::string& user, SearchFound& found,
+                     const std::vector<Unread>& unread) {
+    if (unread.empty()) return;
+    std::vector<int64_t> ids;
+    ids.reserve(unread.size());
+    for (const Unread& u : unread) ids.push_back(u.message_id);
+    std::vector<std::pair<int64_t, store::Error>> failed = store.check_messages(ids);
+    if (failed.empty()) return;
+    std::unordered_map<int64_t, size_t> hit_of;
+    for (const Unread& u : unread) hit_of.emplace(u.message_id, u.hit);
+    std::vector<bool> drop(found.hits.size(), false);
+    for (const auto& [id, error] : failed) {
+        auto it = hit_of.find(id);
+        if (it == hit_of.end()) continue;
+        drop[it->second] = true;
+        log_unsearchable(user, found.hits[it->second].uid, error);
+    }
+    std::vector<SearchMatch> kept;
+    for (size_t i = 0; i < found.hits.size(); ++i)
+        if (!drop[i]) kept.push_back(found.hits[i]);
+    found.hits = std::move(kept);
+}
+
+// The full-text index's answers for the query's string keys, when it has
+// any; the UIDs of the messages it rules out are taken out of `uids`
+// (ascending), so their rows are never read.
+std::optional<IndexAnswers> ask_index(store::Store& store, const std::string& user, int64_t mailbox_id,
+                                      const SearchQuery& query, std::vector<uint32_t>& uids) {
+    if (uids.empty() || !IndexAnswers::applies(query)) return std::nullopt;
+    const std::vector<std::pair<uint32_t, int64_t>> ids = store.message_ids(mailbox_id);
+    if (ids.empty()) return std::nullopt;
+    auto [low, high] = std::minmax_element(ids.begin(), ids.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::optional<IndexAnswers> index = IndexAnswers::ask(store, user, query, low->second, high->second);
+    if (!index) return index;
+    std::vector<uint32_t> kept;
+    auto id = ids.begin();
+    for (uint32_t uid : uids) {
+        while (id != ids.end() && id->first < uid) ++id;
+        const bool known = id != ids.end() && id->first == uid;
+        if (!known || !index->rules_out(query.root, id->second)) kept.push_back(uid);
+    }
+    uids = std::move(kept);
+    return index;
+}
 
 }  // namespace
 
@@ -46,14 +109,8 @@ SearchFound evaluate_search(store::Store& store, const std::string& user, int64_
     std::vector<uint32_t> uids;
     uids.reserve(candidates.size());
     for (const auto& c : candidates) uids.push_back(c.uid);
+    std::optional<IndexAnswers> index = ask_index(store, user, mailbox_id, query, uids);
     std::vector<store::MessageRow> rows = store.message_rows(mailbox_id, uids, {});
-    std::optional<IndexAnswers> index;
-    if (!rows.empty()) {
-        auto [low, high] = std::minmax_element(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-            return a.info.id < b.info.id;
-        });
-        index = IndexAnswers::ask(store, user, query, low->info.id, high->info.id);
-    }
     bool index_answered = false;  // for the message being evaluated
     if (index)
         context.index = [&](const SearchNode& key, const SearchMessage& m) {
@@ -63,6 +120,7 @@ SearchFound evaluate_search(store::Store& store, const std::string& user, int64_
         };
     SearchEvaluator evaluator(query, context);
     SearchFound found;
+    std::vector<Unread> unread;
     auto row = rows.begin();
     for (const SearchCandidate& candidate : candidates) {
         while (row != rows.end() && row->info.uid < candidate.uid) ++row;
@@ -96,20 +154,15 @@ SearchFound evaluate_search(store::Store& store, const std::string& user, int64_
         try {
             index_answered = false;
             if (!evaluator.matches(m)) continue;
-            // A match the index gave without reading the message: it must
-            // still be readable (README.md, "Integrity").
-            if (index_answered && !raw)
-                if (store::Error e = store.check_message(info.id)) throw store::StoreError(e.message, e.kind);
+            if (index_answered && !raw) unread.push_back(Unread{found.hits.size(), info.id});
             found.hits.push_back(SearchMatch{candidate.seq, info.uid, m.modseq, m.internal_date, m.size});
         } catch (const store::StoreError& e) {
-            // Expunged by another session while we searched, or unreadable
-            // (README.md, "Integrity"): not a match either way.
-            if (e.kind() == store::ErrorKind::unavailable)
-                log::error("imap user={} message uid={} is unavailable to SEARCH: {}", user, info.uid, e.what());
+            log_unsearchable(user, info.uid, e.error());
         } catch (const SearchTooExpensive&) {
             return SearchFound{{}, true};
         }
     }
+    drop_unreadable(store, user, found, unread);
     return found;
 }
 

@@ -124,6 +124,12 @@ std::optional<IndexLookup> index_lookup(const SearchNode& node) {
     return lookup;
 }
 
+bool IndexAnswers::applies(const SearchQuery& query) {
+    std::vector<const SearchNode*> nodes;
+    collect_keys(query.root, nodes);
+    return !nodes.empty();
+}
+
 std::optional<IndexAnswers> IndexAnswers::ask(store::Store& store, const std::string& user, const SearchQuery& query,
                                               int64_t min_id, int64_t max_id) {
     std::vector<const SearchNode*> nodes;
@@ -163,6 +169,24 @@ std::optional<bool> IndexAnswers::answer(const SearchNode& key, const SearchMess
     if (std::binary_search(found.ids.begin(), found.ids.end(), message.message_id))
         return found.exact ? std::optional<bool>(true) : std::nullopt;
     return false;
+}
+
+bool IndexAnswers::rules_out(const SearchNode& node, int64_t message_id) const {
+    switch (node.kind) {
+        case Kind::and_:
+            return std::any_of(node.children.begin(), node.children.end(),
+                               [&](const SearchNode& child) { return rules_out(child, message_id); });
+        case Kind::or_:
+            return !node.children.empty() &&
+                   std::all_of(node.children.begin(), node.children.end(),
+                               [&](const SearchNode& child) { return rules_out(child, message_id); });
+        default: break;
+    }
+    auto it = keys_.find(&node);
+    if (it == keys_.end()) return false;
+    const std::vector<int64_t>& ids = it->second.ids;
+    return std::binary_search(indexed_.begin(), indexed_.end(), message_id) &&
+           !std::binary_search(ids.begin(), ids.end(), message_id);
 }
 
 }  // namespace pochta::imap

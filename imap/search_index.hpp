@@ -41,10 +41,17 @@ class IndexAnswers {
 public:
     // One question to the store for every string key of the query, about
     // the messages with ids in [min_id, max_id]. nullopt without such keys.
+    // Whether the query has a string key the index could answer.
+    static bool applies(const SearchQuery& query);
     static std::optional<IndexAnswers> ask(store::Store& store, const std::string& user, const SearchQuery& query,
                                            int64_t min_id, int64_t max_id);
 
     std::optional<bool> answer(const SearchNode& key, const SearchMessage& message) const;
+    // True when the index alone shows that the message cannot match `node`
+    // (a part of the query asked): a string key it was asked about does
+    // not hold the indexed message, in every branch of an OR or in one
+    // term of an AND. SEARCH reads no row of such a message.
+    bool rules_out(const SearchNode& node, int64_t message_id) const;
 
 private:
     struct Found {

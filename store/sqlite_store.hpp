@@ -47,6 +47,7 @@ public:
     std::optional<MailboxSnapshot> mailbox_snapshot(const std::string& user, const std::string& name) override;
     std::string read_message(int64_t message_id) override;
     Error check_message(int64_t message_id) override;
+    std::vector<std::pair<int64_t, Error>> check_messages(const std::vector<int64_t>& message_ids) override;
 
     std::vector<QueueEntry> list_queue() override;
     std::string enqueue_fanout(const Fanout& fanout) override;
@@ -75,6 +76,7 @@ public:
     std::string message_structure(int64_t message_id) override;
     std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                          RowParts parts) override;
+    std::vector<std::pair<uint32_t, int64_t>> message_ids(int64_t mailbox_id) override;
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;

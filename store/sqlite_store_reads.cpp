@@ -168,6 +168,30 @@ std::string SqliteStore::read_message(int64_t message_id) {
     return files_.read(bytes.sha256, bytes.size);
 }
 
+std::vector<std::pair<int64_t, Error>> SqliteStore::check_messages(const std::vector<int64_t>& message_ids) {
+    std::vector<std::pair<int64_t, StoredBytes>> files;
+    std::vector<std::pair<int64_t, Error>> failed;
+    {
+        auto db = readers_->acquire();
+        Txn snapshot(*db, Txn::Kind::deferred);
+        auto q = db->cached(
+            "SELECT b.sha256, b.size, b.inline_data IS NOT NULL FROM messages m JOIN blobs b ON b.id = m.blob_id "
+            "WHERE m.id = ?1");
+        for (int64_t id : message_ids) {
+            q->reset();
+            q->bind(1, id);
+            if (!q->step())
+                failed.emplace_back(id, Error{ErrorKind::nonexistent, fmt::format("no message with id {}", id)});
+            else if (q->int64(2) == 0)
+                files.emplace_back(id, StoredBytes{q->text(0), static_cast<uint64_t>(q->int64(1)), false, {}});
+        }
+    }
+    // Outside the snapshot: a stat per blob file.
+    for (const auto& [id, bytes] : files)
+        if (Error e = files_.check(bytes.sha256, bytes.size)) failed.emplace_back(id, std::move(e));
+    return failed;
+}
+
 Error SqliteStore::check_message(int64_t message_id) {
     try {
         StoredBytes bytes = stored_bytes(message_id, false);
@@ -246,17 +270,25 @@ std::vector<MessageRow> SqliteStore::message_rows(int64_t mailbox_id, const std:
         Txn snapshot(*db, Txn::Kind::deferred);
         // CASE keeps unasked-for blobs unread: SQLite only loads a column
         // (and its overflow pages) when it is evaluated.
-        auto q = db->cached("SELECT " POCHTA_MESSAGE_COLUMNS_M
-                            ", b.sha256, b.structure IS NULL, b.summary IS NULL, "
-                            "CASE WHEN ?4 THEN b.summary END, CASE WHEN ?5 OR (?4 AND b.summary IS NULL) THEN b.structure END, "
-                            "CASE WHEN ?6 THEN b.inline_data END "
-                            "FROM messages m JOIN blobs b ON b.id = m.blob_id "
-                            "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
+        // Without any part, the blobs table (a page or more per message:
+        // its inline bytes) is not read at all: SEARCH over flags or the
+        // full-text index needs only the messages' own rows.
+        const bool any_part = parts.summary || parts.structure || parts.content;
+        auto q = any_part ? db->cached("SELECT " POCHTA_MESSAGE_COLUMNS_M
+                                       ", b.sha256, b.structure IS NULL, b.summary IS NULL, "
+                                       "CASE WHEN ?4 THEN b.summary END, CASE WHEN ?5 OR (?4 AND b.summary IS NULL) "
+                                       "THEN b.structure END, CASE WHEN ?6 THEN b.inline_data END "
+                                       "FROM messages m JOIN blobs b ON b.id = m.blob_id "
+                                       "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid")
+                          : db->cached("SELECT " POCHTA_MESSAGE_COLUMNS_M
+                                       ", NULL, 0, 0, NULL, NULL, NULL FROM messages m "
+                                       "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
         constexpr int c = message_column_count;
         for (auto [first, last] : scan_ranges(uids)) {
             q->reset();
             q->bind(1, mailbox_id).bind(2, int64_t{first}).bind(3, int64_t{last});
-            q->bind(4, int64_t{parts.summary}).bind(5, int64_t{parts.structure}).bind(6, int64_t{parts.content});
+            if (any_part)
+                q->bind(4, int64_t{parts.summary}).bind(5, int64_t{parts.structure}).bind(6, int64_t{parts.content});
             while (q->step()) {
                 const auto uid = static_cast<uint32_t>(q->int64(1));
                 if (!std::binary_search(uids.begin(), uids.end(), uid)) continue;
@@ -283,6 +315,15 @@ std::vector<MessageRow> SqliteStore::message_rows(int64_t mailbox_id, const std:
             log::warn("store: message {}: {}", out[index].info.id, e.what());
         }
     }
+    return out;
+}
+
+std::vector<std::pair<uint32_t, int64_t>> SqliteStore::message_ids(int64_t mailbox_id) {
+    std::vector<std::pair<uint32_t, int64_t>> out;
+    auto db = readers_->acquire();
+    auto q = db->cached("SELECT uid, id FROM messages WHERE mailbox_id = ?1 ORDER BY uid");
+    q->bind(1, mailbox_id);
+    while (q->step()) out.emplace_back(static_cast<uint32_t>(q->int64(0)), q->int64(1));
     return out;
 }
 

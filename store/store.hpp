@@ -389,6 +389,9 @@ public:
     // unavailable (naming the blob) when the file is missing or has another
     // size; nonexistent when there is no such message.
     virtual Error check_message(int64_t message_id) = 0;
+    // check_message for many messages in one snapshot: the failures only
+    // (message id and why).
+    virtual std::vector<std::pair<int64_t, Error>> check_messages(const std::vector<int64_t>& message_ids) = 0;
 
     virtual std::vector<QueueEntry> list_queue() = 0;
     // Adds the copies in one transaction, the content's blob stored if it
@@ -478,6 +481,10 @@ public:
     // left out. For FETCH: a batch of messages costs one index range scan.
     virtual std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                                  RowParts parts) = 0;
+    // The (UID, message id) of each message of a mailbox, by UID: a read of
+    // its (mailbox, UID) index alone, for SEARCH to ask the full-text index
+    // before reading any row.
+    virtual std::vector<std::pair<uint32_t, int64_t>> message_ids(int64_t mailbox_id) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
     // expunged since then (ascending; complete only for a `modseq` at or
     // above the mailbox's expunge_horizon).

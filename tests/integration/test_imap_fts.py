@@ -107,6 +107,10 @@ QUERIES = [
     "NOT BODY \"булок\"", "OR BODY \"zebra\" BODY \"Zwerg\"", "BODY \"zwerg\" NOT FROM \"anna\"",
     "UNSEEN BODY \"world\"", "TEXT \"remote.example\"", "BODY \"nothing-like-this\"",
     "HEADER Content-Type \"multipart\"", "HEADER X-Missing \"abc\"",
+    # Messages the index rules out are never read; the rest are evaluated.
+    "BODY \"zwerg\" BODY \"xylophon\"", "OR BODY \"zebra\" SUBJECT \"russian\"", "OR BODY \"zebra\" SEEN",
+    "NOT OR BODY \"булок\" BODY \"zwerg\"", "OR (BODY \"булок\" UNSEEN) FROM \"anna\"",
+    "UID 2:8 TEXT \"remote\"", "BODY \"булок\" BODY \"zw\"", "FROM \"ivan\" BODY \"чаю\"",
 ]
 
 

@@ -5,6 +5,7 @@ repairs; a lost index.db beside blob files refuses to start."""
 
 import imaplib
 import poplib
+import sqlite3
 import subprocess
 
 import pytest
@@ -71,6 +72,37 @@ def test_imap_fetch_of_a_lost_blob_is_unavailable_and_not_seen(srv):
     assert f"user={ALICE} message uid=1 is unavailable" in log
     flags = {uid: f for uid, _size, f in srv.message_list(ALICE)}
     assert "\\Seen" not in flags[1]
+
+
+def indexed_docs(srv):
+    """Message ids the full-text index holds the text of, over every user."""
+    ids = set()
+    for path in (srv.folder / "data" / "fts").glob("*.db"):
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                ids |= {row[0] for row in db.execute("SELECT message_id FROM docs WHERE indexed <> 0")}
+        except sqlite3.OperationalError:  # created a moment ago, its tables not yet
+            pass
+    return ids
+
+
+def test_search_answered_by_the_index_skips_a_lost_blob(srv):
+    """The index matches the lost message without reading it: SEARCH still
+    checks that it is readable, and leaves it out."""
+    deliver_big(srv, ALICE, h.token("lost"))
+    (lost,) = blob_files(srv)
+    deliver_big(srv, ALICE, h.token("kept"))
+    assert h.eventually(lambda: len(indexed_docs(srv)) == 2, timeout=60)
+    lost.unlink()
+    m = imap_login(srv, ALICE)
+    m.select("INBOX")
+    typ, data = m.search(None, "BODY", "\"large enough\"")
+    assert typ == "OK" and data[0].split() == [b"2"], data
+    typ, data = m.search(None, "TEXT", "\"large enough\"")
+    assert typ == "OK" and data[0].split() == [b"2"], data
+    m.logout()
+    log = h.eventually(lambda: lost.name in srv.log_text() and srv.log_text())
+    assert f"user={ALICE} message uid=1 is unavailable" in log
 
 
 def test_pop3_refuses_only_the_lost_message(srv):

@@ -2,6 +2,8 @@
 // beside the MIME structure.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "store/store.hpp"
 #include "store_test_util.hpp"
 
@@ -187,4 +189,44 @@ TEST_CASE("mailbox_snapshot follows every change, also when it is reused", "[sto
     store->delete_mailbox(user, "New");
     CHECK_FALSE(store->mailbox_snapshot(user, "New"));
     CHECK_FALSE(store->mailbox_snapshot("nobody@example.test", "INBOX"));
+}
+
+TEST_CASE("message_ids lists each UID with its message id, by UID", "[store][rows]") {
+    TempDir dir;
+    auto store = Store::open(dir.data());
+    deliver_numbered(*store, 4);
+    const int64_t box = inbox_of(*store);
+    store->expunge(box, {2}, false);
+    auto rows = store->message_rows(box, {1, 3, 4}, {});
+    std::vector<std::pair<uint32_t, int64_t>> expected;
+    for (const auto& r : rows) expected.emplace_back(r.info.uid, r.info.id);
+    CHECK(store->message_ids(box) == expected);
+    CHECK(store->message_ids(box + 1000).empty());
+}
+
+TEST_CASE("check_messages reports only the messages that cannot be read", "[store][rows]") {
+    TempDir dir;
+    auto store = Store::open(dir.data());
+    deliver_numbered(*store, 1);  // small: kept inline
+    const std::string large = "Subject: large\r\n\r\n" + std::string(100 * 1024, 'x') + "\r\n";
+    store->deliver(local_delivery({user}, large, "q-large"));
+    store->deliver(local_delivery({user}, large + "2", "q-lost"));
+    auto rows = store->message_rows(inbox_of(*store), {1, 2, 3}, {});
+    REQUIRE(rows.size() == 3);
+    CHECK(store->check_messages({rows[0].info.id, rows[1].info.id, rows[2].info.id}).empty());
+
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.data() / "blobs"))
+        if (entry.is_regular_file()) files.push_back(entry.path());
+    REQUIRE(files.size() == 2);
+    for (const auto& file : files)
+        if (std::filesystem::file_size(file) == large.size() + 1) std::filesystem::remove(file);
+    const int64_t gone = rows[2].info.id + 1000;
+    auto failed = store->check_messages({rows[0].info.id, rows[1].info.id, rows[2].info.id, gone});
+    REQUIRE(failed.size() == 2);
+    CHECK(failed[0].first == gone);
+    CHECK(failed[0].second.kind == ErrorKind::nonexistent);
+    CHECK(failed[1].first == rows[2].info.id);
+    CHECK(failed[1].second.kind == ErrorKind::unavailable);
+    CHECK(store->check_message(rows[2].info.id).kind == ErrorKind::unavailable);
 }
