@@ -2,9 +2,9 @@
 // RFC 5267's ESORT answers) and THREAD / UID THREAD (RFC 5256
 // ORDEREDSUBJECT and REFERENCES), with SEARCHRES's "$" and SAVE (RFC 5182).
 // On a store worker in two steps: the search over the mailbox
-// (imap/search_run.hpp), then the ordering of the matches, whose structures
-// and headers are read a batch of rows at a time, in order, so a 50,000
-// message SORT holds one batch of message data at once (README, "IMAP").
+// (imap/search_run.hpp), then the ordering of the matches by the keys kept
+// for each message when it was stored (imap/sort_keys.hpp), read in one
+// query (README, "IMAP": SORT and THREAD).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,89 +12,37 @@
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_run.hpp"
-#include "imap/search_text.hpp"
 #include "imap/session.hpp"
 #include "imap/sort.hpp"
+#include "imap/sort_keys.hpp"
 #include "imap/thread.hpp"
 
 namespace pochta::imap {
 namespace {
 
-constexpr size_t kRowBatch = 256;
-// A References field lives in the header; a header past this is cut.
-constexpr uint64_t kMaxHeaderRead = 256 * 1024;
-
-// The matches' rows, read kRowBatch at a time as the evaluators walk the
-// messages in order; a row expunged meanwhile reads as an empty message.
-class MatchRows {
-public:
-    MatchRows(store::Store& store, int64_t mailbox_id, const std::vector<SearchMatch>& matches, ContentNeed need)
-        : store_(store), mailbox_id_(mailbox_id), matches_(matches), need_(need) {}
-
-    const mime::Structure& structure(size_t index) {
-        const store::MessageRow* row = load(index);
-        if (parsed_ != index) {
-            auto parsed = row ? mime::deserialize(row->structure) : std::nullopt;
-            structure_ = parsed ? std::move(*parsed) : mime::Structure{};
-            parsed_ = index;
-        }
-        return structure_;
-    }
-
-    std::string_view header(size_t index) {
-        const store::MessageRow* row = load(index);
-        if (!row) return {};
-        if (row->content) return header_block(*row->content);
-        uint64_t end = std::min<uint64_t>(structure(index).root.body_start, kMaxHeaderRead);
-        header_ = store_.read_range(row->info.id, 0, end);
-        return header_;
-    }
-
-private:
-    const store::MessageRow* load(size_t index) {
-        if (first_ == SIZE_MAX || index < first_ || index >= first_ + kRowBatch) fetch(index);
-        uint32_t uid = matches_[index].uid;
-        auto row = std::lower_bound(rows_.begin(), rows_.end(), uid,
-                                    [](const store::MessageRow& r, uint32_t u) { return r.info.uid < u; });
-        return row != rows_.end() && row->info.uid == uid ? &*row : nullptr;
-    }
-    void fetch(size_t index) {
-        first_ = index - index % kRowBatch;
-        std::vector<uint32_t> uids;
-        for (size_t i = first_; i < std::min(matches_.size(), first_ + kRowBatch); ++i)
-            uids.push_back(matches_[i].uid);
-        store::RowParts parts;
-        parts.structure = true;
-        parts.content = need_ >= ContentNeed::header;
-        rows_ = store_.message_rows(mailbox_id_, uids, parts);
-        parsed_ = SIZE_MAX;
-    }
-
-    store::Store& store_;
-    int64_t mailbox_id_;
-    const std::vector<SearchMatch>& matches_;
-    ContentNeed need_;
-    size_t first_ = SIZE_MAX;
-    std::vector<store::MessageRow> rows_;  // ascending UIDs
-    size_t parsed_ = SIZE_MAX;
-    mime::Structure structure_;
-    std::string header_;
-};
-
-// SearchMessages for the sort and thread evaluators, each reading through `rows`.
-std::vector<SearchMessage> messages_of(const std::vector<SearchMatch>& matches, MatchRows& rows) {
-    std::vector<SearchMessage> messages(matches.size());
+// The matches with their sort keys (imap/sort_keys.hpp), read in one
+// query when `need_keys`. A match expunged meanwhile, or whose keys
+// cannot be read, sorts as a message without those fields.
+std::vector<KeyedMessage> keyed_matches(store::Store& store, int64_t mailbox_id,
+                                        const std::vector<SearchMatch>& matches, bool need_keys) {
+    std::vector<KeyedMessage> keyed(matches.size());
+    std::vector<uint32_t> uids(matches.size());
     for (size_t i = 0; i < matches.size(); ++i) {
-        SearchMessage& m = messages[i];
-        m.seq = matches[i].seq;
-        m.uid = matches[i].uid;
-        m.modseq = matches[i].modseq;
-        m.internal_date = matches[i].internal_date;
-        m.size = matches[i].size;
-        m.structure = [&rows, i]() -> const mime::Structure& { return rows.structure(i); };
-        m.header = [&rows, i]() { return rows.header(i); };
+        const SearchMatch& m = matches[i];
+        keyed[i] = KeyedMessage{m.seq, m.uid, m.internal_date, m.size, {}};
+        uids[i] = m.uid;
     }
-    return messages;
+    if (!need_keys) return keyed;
+    // Matches are in sequence order, so their UIDs ascend, as the rows' do.
+    auto next = keyed.begin();
+    for (const store::SortKeyRow& row : store.sort_key_rows(mailbox_id, uids)) {
+        next = std::lower_bound(next, keyed.end(), row.uid,
+                                [](const KeyedMessage& k, uint32_t uid) { return k.uid < uid; });
+        if (next == keyed.end()) break;
+        if (next->uid != row.uid) continue;
+        if (std::optional<SortKeys> keys = decode_sort_keys(row.keys)) next->keys = std::move(*keys);
+    }
+    return keyed;
 }
 
 struct Ordered {
@@ -126,8 +74,9 @@ void Session::cmd_sort(const Command& cmd) {
          user = user_](store::Store& store) {
             SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
             if (found.too_expensive) return Ordered{{}, {}, true};
-            MatchRows rows(store, mailbox_id, found.hits, sort_content_need(command->criteria));
-            std::vector<size_t> order = sort_messages(messages_of(found.hits, rows), command->criteria);
+            std::vector<KeyedMessage> keyed =
+                keyed_matches(store, mailbox_id, found.hits, sort_needs_keys(command->criteria));
+            std::vector<size_t> order = sort_messages(keyed, command->criteria);
             Ordered ordered;
             for (size_t i : order) ordered.hits.push_back(found.hits[i]);
             return ordered;
@@ -180,8 +129,7 @@ void Session::cmd_thread(const Command& cmd) {
          user = user_, uid = cmd.uid](store::Store& store) {
             SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
             if (found.too_expensive) return Ordered{{}, {}, true};
-            MatchRows rows(store, mailbox_id, found.hits, thread_content_need(command->algorithm));
-            ThreadTree tree = thread_messages(messages_of(found.hits, rows), command->algorithm, uid);
+            ThreadTree tree = thread_messages(keyed_matches(store, mailbox_id, found.hits, true), command->algorithm, uid);
             return Ordered{{}, format_thread_response(tree), false};
         },
         [uid = cmd.uid](Session& self, Ordered result, store::Error error) {

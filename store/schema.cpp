@@ -341,6 +341,20 @@ CREATE TABLE list_pending (
 CREATE INDEX list_pending_by_kind ON list_pending(kind, id);
 )sql";
 
+// Migration 13: what SORT and THREAD compare of each blob (Options::sort_keys,
+// README.md "IMAP": SORT and THREAD), in a table of its own so reading them
+// for 50,000 messages does not walk the blobs' data. Rows of older blobs
+// are made when a SORT first needs them (SqliteStore::sort_key_rows).
+constexpr const char* migration_13 = R"sql(
+CREATE TABLE sort_keys (
+    blob_id INTEGER PRIMARY KEY,
+    keys    BLOB NOT NULL
+);
+CREATE TRIGGER sort_keys_gone AFTER DELETE ON blobs BEGIN
+    DELETE FROM sort_keys WHERE blob_id = old.id;
+END;
+)sql";
+
 // Fills crlf_size of the rows migration 2 found, once per distinct blob;
 // file blobs are read in pieces. A blob that cannot be read keeps its
 // plain size: that only skews a size report, and reading it fails anyway.
@@ -390,7 +404,7 @@ void seed_meta(Db& db) {
 
 using Migration = void (*)(Db&, const BlobFiles&);
 
-const std::array<Migration, 12> migrations{{
+const std::array<Migration, 13> migrations{{
     [](Db& db, const BlobFiles&) {
         db.exec(migration_1);
         seed_meta(db);
@@ -409,6 +423,7 @@ const std::array<Migration, 12> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
     [](Db& db, const BlobFiles&) { db.exec(migration_12); },
+    [](Db& db, const BlobFiles&) { db.exec(migration_13); },
 }};
 
 }  // namespace
