@@ -1,10 +1,10 @@
 // SORT / UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM/DISPLAYTO and
 // RFC 5267's ESORT answers) and THREAD / UID THREAD (RFC 5256
 // ORDEREDSUBJECT and REFERENCES), with SEARCHRES's "$" and SAVE (RFC 5182).
-// On a store worker in two steps: the search over the mailbox
-// (imap/search_run.hpp), then the ordering of the matches by the keys kept
-// for each message when it was stored (imap/sort_keys.hpp), read in one
-// query (README, "IMAP": SORT and THREAD).
+// On a store worker: the search over the mailbox, then the ordering of the
+// matches by the keys kept for each message when it was stored
+// (imap/sort_keys.hpp), read in one query with the index rows (README,
+// "IMAP": SORT and THREAD).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,29 +20,89 @@
 namespace pochta::imap {
 namespace {
 
-// The matches with their sort keys (imap/sort_keys.hpp), read in one
-// query when `need_keys`. A match expunged meanwhile, or whose keys
-// cannot be read, sorts as a message without those fields.
-std::vector<KeyedMessage> keyed_matches(store::Store& store, int64_t mailbox_id,
-                                        const std::vector<SearchMatch>& matches, bool need_keys) {
-    std::vector<KeyedMessage> keyed(matches.size());
-    std::vector<uint32_t> uids(matches.size());
-    for (size_t i = 0; i < matches.size(); ++i) {
-        const SearchMatch& m = matches[i];
-        keyed[i] = KeyedMessage{m.seq, m.uid, m.internal_date, m.size, {}};
-        uids[i] = m.uid;
+// The matches of a SORT or THREAD search, in sequence order, with their
+// keys (imap/sort_keys.hpp) when the ordering needs them.
+struct Keyed {
+    std::vector<SearchMatch> hits;
+    std::vector<KeyedMessage> keyed;  // hits[i]'s message
+    bool too_expensive = false;       // the search went over its budget
+};
+
+template <typename Numbered>
+std::vector<uint32_t> uids_of(const std::vector<Numbered>& messages) {
+    std::vector<uint32_t> uids;
+    uids.reserve(messages.size());
+    for (const Numbered& m : messages) uids.push_back(m.uid);
+    return uids;
+}
+
+// A keyless message, or one whose keys cannot be read, sorts as a message
+// without those fields.
+KeyedMessage keyed_message(const SearchMatch& m, const std::string* stored) {
+    KeyedMessage k{m.seq, m.uid, m.internal_date, m.size, {}};
+    if (stored)
+        if (std::optional<SortKeys> keys = decode_sort_keys(*stored)) k.keys = std::move(*keys);
+    return k;
+}
+
+// What the index row tells the evaluator: all a query that reads nothing
+// of the messages looks at.
+SearchMessage row_message(const SearchCandidate& candidate, const store::MessageInfo& info) {
+    SearchMessage m;
+    m.seq = candidate.seq;
+    m.uid = info.uid;
+    m.modseq = wire_modseq(info.modseq);
+    m.flags = info.flags;
+    m.keywords = &info.keywords;
+    m.internal_date = info.internal_date;
+    m.save_date = info.save_date;
+    m.message_id = info.id;
+    m.size = info.crlf_size;
+    m.recent = candidate.recent;
+    return m;
+}
+
+// A query over flags, dates, sizes and UIDs (what webmail sends: ALL,
+// UNDELETED, a UID range) is evaluated on the rows read with the keys, so
+// the mailbox is read once.
+Keyed search_rows_with_keys(store::Store& store, int64_t mailbox_id, const SearchQuery& query,
+                            const SearchContext& context, const std::vector<SearchCandidate>& candidates,
+                            bool need_keys) {
+    std::vector<store::SortKeyRow> rows = store.sort_key_rows(mailbox_id, uids_of(candidates));
+    SearchEvaluator evaluator(query, context);
+    Keyed out;
+    auto row = rows.begin();
+    for (const SearchCandidate& candidate : candidates) {
+        while (row != rows.end() && row->info.uid < candidate.uid) ++row;
+        if (row == rows.end() || row->info.uid != candidate.uid) continue;  // expunged meanwhile
+        SearchMessage m = row_message(candidate, row->info);
+        if (!evaluator.matches(m)) continue;
+        out.hits.push_back(SearchMatch{candidate.seq, m.uid, m.modseq, m.internal_date, m.size});
+        out.keyed.push_back(keyed_message(out.hits.back(), need_keys ? &row->keys : nullptr));
     }
-    if (!need_keys) return keyed;
-    // Matches are in sequence order, so their UIDs ascend, as the rows' do.
-    auto next = keyed.begin();
-    for (const store::SortKeyRow& row : store.sort_key_rows(mailbox_id, uids)) {
-        next = std::lower_bound(next, keyed.end(), row.uid,
-                                [](const KeyedMessage& k, uint32_t uid) { return k.uid < uid; });
-        if (next == keyed.end()) break;
-        if (next->uid != row.uid) continue;
-        if (std::optional<SortKeys> keys = decode_sort_keys(row.keys)) next->keys = std::move(*keys);
+    return out;
+}
+
+// The matches of SORT and THREAD's search, with their keys. A query that
+// reads message content goes through SEARCH's evaluation first
+// (imap/search_run.hpp), then the matches' keys are read.
+Keyed keyed_search(store::Store& store, const std::string& user, int64_t mailbox_id, const SearchQuery& query,
+                   const SearchContext& context, const std::vector<SearchCandidate>& candidates, bool need_keys) {
+    if (!needs_content(query))
+        return search_rows_with_keys(store, mailbox_id, query, context, candidates, need_keys);
+    SearchFound found = evaluate_search(store, user, mailbox_id, query, context, candidates);
+    if (found.too_expensive) return Keyed{{}, {}, true};
+    Keyed out;
+    out.hits = std::move(found.hits);
+    std::vector<store::SortKeyRow> rows;
+    if (need_keys) rows = store.sort_key_rows(mailbox_id, uids_of(out.hits));
+    auto row = rows.begin();
+    for (const SearchMatch& m : out.hits) {
+        while (row != rows.end() && row->info.uid < m.uid) ++row;
+        const bool has_row = row != rows.end() && row->info.uid == m.uid;
+        out.keyed.push_back(keyed_message(m, has_row ? &row->keys : nullptr));
     }
-    return keyed;
+    return out;
 }
 
 struct Ordered {
@@ -72,12 +132,12 @@ void Session::cmd_sort(const Command& cmd) {
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
          user = user_](store::Store& store) {
-            SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
+            Keyed found = keyed_search(store, user, mailbox_id, command->query, context, *candidates,
+                                       sort_needs_keys(command->criteria));
             if (found.too_expensive) return Ordered{{}, {}, true};
-            std::vector<KeyedMessage> keyed =
-                keyed_matches(store, mailbox_id, found.hits, sort_needs_keys(command->criteria));
-            std::vector<size_t> order = sort_messages(keyed, command->criteria);
+            std::vector<size_t> order = sort_messages(found.keyed, command->criteria);
             Ordered ordered;
+            ordered.hits.reserve(order.size());
             for (size_t i : order) ordered.hits.push_back(found.hits[i]);
             return ordered;
         },
@@ -127,9 +187,9 @@ void Session::cmd_thread(const Command& cmd) {
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
          user = user_, uid = cmd.uid](store::Store& store) {
-            SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
+            Keyed found = keyed_search(store, user, mailbox_id, command->query, context, *candidates, true);
             if (found.too_expensive) return Ordered{{}, {}, true};
-            ThreadTree tree = thread_messages(keyed_matches(store, mailbox_id, found.hits, true), command->algorithm, uid);
+            ThreadTree tree = thread_messages(found.keyed, command->algorithm, uid);
             return Ordered{{}, format_thread_response(tree), false};
         },
         [uid = cmd.uid](Session& self, Ordered result, store::Error error) {

@@ -25,17 +25,17 @@ std::vector<SortKeyRow> SqliteStore::sort_key_rows(int64_t mailbox_id, const std
     {
         auto db = readers_->acquire();
         Txn snapshot(*db, Txn::Kind::deferred);
-        auto q = db->cached(
-            "SELECT m.uid, m.id, k.keys FROM messages m LEFT JOIN sort_keys k ON k.blob_id = m.blob_id "
-            "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
+        auto q = db->cached("SELECT " POCHTA_MESSAGE_COLUMNS_M
+                            ", k.keys FROM messages m LEFT JOIN sort_keys k ON k.blob_id = m.blob_id "
+                            "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
         for (auto [first, last] : uid_scan_ranges(uids)) {
             q->reset();
             q->bind(1, mailbox_id).bind(2, int64_t{first}).bind(3, int64_t{last});
             while (q->step()) {
-                const auto uid = static_cast<uint32_t>(q->int64(0));
+                const auto uid = static_cast<uint32_t>(q->int64(1));
                 if (!std::binary_search(uids.begin(), uids.end(), uid)) continue;
-                SortKeyRow row{uid, q->blob(2).value_or(std::string())};
-                if (row.keys.empty()) missing.emplace_back(out.size(), q->int64(1));
+                SortKeyRow row{message_from(*q), q->blob(message_column_count).value_or(std::string())};
+                if (row.keys.empty()) missing.emplace_back(out.size(), row.info.id);
                 out.push_back(std::move(row));
             }
         }

@@ -236,9 +236,9 @@ using Summarizer = std::function<std::string(const std::string& structure)>;
 // must be pure.
 using SortKeyMaker = std::function<std::string(std::string_view raw, const std::string& structure)>;
 
-// One message's stored sort keys (sort_key_rows).
+// One message's index row and stored sort keys (sort_key_rows).
 struct SortKeyRow {
-    uint32_t uid = 0;
+    MessageInfo info;
     std::string keys;  // empty: none (no maker, or the message cannot be read)
 };
 
@@ -473,8 +473,9 @@ public:
     // left out. For FETCH: a batch of messages costs one index range scan.
     virtual std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                                  RowParts parts) = 0;
-    // SORT/THREAD: the sort keys of the messages with these UIDs (ascending)
-    // in one read snapshot; UIDs that do not exist are left out. Keys
+    // SORT/THREAD: the rows and sort keys of the messages with these UIDs
+    // (ascending) in one read snapshot, so a search over flags, dates and
+    // sizes needs no other read; UIDs that do not exist are left out. Keys
     // missing (messages stored before schema 13) are made now and kept.
     virtual std::vector<SortKeyRow> sort_key_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs

@@ -32,7 +32,7 @@ void deliver_numbered(Store& store, int count) {
 
 std::vector<std::pair<uint32_t, std::string>> rows_of(Store& store, int64_t box, const std::vector<uint32_t>& uids) {
     std::vector<std::pair<uint32_t, std::string>> out;
-    for (const SortKeyRow& row : store.sort_key_rows(box, uids)) out.emplace_back(row.uid, row.keys);
+    for (const SortKeyRow& row : store.sort_key_rows(box, uids)) out.emplace_back(row.info.uid, row.keys);
     return out;
 }
 
@@ -49,6 +49,9 @@ TEST_CASE("sort keys are made at delivery and read for the asked-for UIDs", "[st
     CHECK(rows_of(*store, box, {1, 3, 5, 30, 41}) ==
           Rows{{1, "keys:Subject: message 1:1"}, {3, "keys:Subject: message 3:1"}, {30, "keys:Subject: message 30:1"}});
     CHECK(store->sort_key_rows(box, {}).empty());
+    std::vector<SortKeyRow> rows = store->sort_key_rows(box, {2});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].info.size == message(2).size());  // the index row comes with the keys
     CHECK(query_int(dir.data(), "SELECT count(*) FROM sort_keys") == 39);  // 5 went with its blob
 }
 
