@@ -45,23 +45,6 @@ KeyedMessage keyed_message(const SearchMatch& m, const std::string* stored) {
     return k;
 }
 
-// What the index row tells the evaluator: all a query that reads nothing
-// of the messages looks at.
-SearchMessage row_message(const SearchCandidate& candidate, const store::MessageInfo& info) {
-    SearchMessage m;
-    m.seq = candidate.seq;
-    m.uid = info.uid;
-    m.modseq = wire_modseq(info.modseq);
-    m.flags = info.flags;
-    m.keywords = &info.keywords;
-    m.internal_date = info.internal_date;
-    m.save_date = info.save_date;
-    m.message_id = info.id;
-    m.size = info.crlf_size;
-    m.recent = candidate.recent;
-    return m;
-}
-
 // A query over flags, dates, sizes and UIDs (what webmail sends: ALL,
 // UNDELETED, a UID range) is evaluated on the rows read with the keys, so
 // the mailbox is read once.
