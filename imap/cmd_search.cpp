@@ -97,6 +97,21 @@ std::vector<SearchCandidate> search_candidates(const MailboxView& view) {
     return candidates;
 }
 
+SearchMessage row_message(const SearchCandidate& candidate, const store::MessageInfo& info) {
+    SearchMessage m;
+    m.seq = candidate.seq;
+    m.uid = info.uid;
+    m.modseq = wire_modseq(info.modseq);
+    m.flags = info.flags;
+    m.keywords = &info.keywords;
+    m.internal_date = info.internal_date;
+    m.save_date = info.save_date;
+    m.message_id = info.id;
+    m.size = info.crlf_size;
+    m.recent = candidate.recent;
+    return m;
+}
+
 // The view holds only UIDs: each candidate's flags, dates and sizes come
 // from one read of the store's rows, in the same snapshot.
 SearchFound evaluate_search(store::Store& store, const std::string& user, int64_t mailbox_id,
@@ -128,18 +143,7 @@ SearchFound evaluate_search(store::Store& store, const std::string& user, int64_
         const store::MessageInfo& info = row->info;
         std::optional<mime::Structure> structure;
         std::optional<std::string> raw;
-        SearchMessage m;
-        m.seq = candidate.seq;
-        m.uid = info.uid;
-        m.message_id = info.id;
-        m.modseq = wire_modseq(info.modseq);
-        m.flags = info.flags;
-        m.keywords = &info.keywords;
-        m.internal_date = info.internal_date;
-        m.save_date = info.save_date;
-        m.message_id = info.id;
-        m.size = info.crlf_size;
-        m.recent = candidate.recent;
+        SearchMessage m = row_message(candidate, info);
         m.structure = [&]() -> const mime::Structure& {
             if (!structure) {
                 auto parsed = mime::deserialize(store.message_structure(info.id));

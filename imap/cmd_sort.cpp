@@ -1,10 +1,10 @@
 // SORT / UID SORT (RFC 5256, with RFC 5957's DISPLAYFROM/DISPLAYTO and
 // RFC 5267's ESORT answers) and THREAD / UID THREAD (RFC 5256
 // ORDEREDSUBJECT and REFERENCES), with SEARCHRES's "$" and SAVE (RFC 5182).
-// On a store worker in two steps: the search over the mailbox
-// (imap/search_run.hpp), then the ordering of the matches, whose structures
-// and headers are read a batch of rows at a time, in order, so a 50,000
-// message SORT holds one batch of message data at once (README, "IMAP").
+// On a store worker: the search over the mailbox, then the ordering of the
+// matches by the keys kept for each message when it was stored
+// (imap/sort_keys.hpp), read in one query with the index rows (README,
+// "IMAP": SORT and THREAD).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,89 +12,80 @@
 #include "common/util/log.hpp"
 #include "imap/esearch.hpp"
 #include "imap/search_run.hpp"
-#include "imap/search_text.hpp"
 #include "imap/session.hpp"
 #include "imap/sort.hpp"
+#include "imap/sort_keys.hpp"
 #include "imap/thread.hpp"
 
 namespace pochta::imap {
 namespace {
 
-constexpr size_t kRowBatch = 256;
-// A References field lives in the header; a header past this is cut.
-constexpr uint64_t kMaxHeaderRead = 256 * 1024;
-
-// The matches' rows, read kRowBatch at a time as the evaluators walk the
-// messages in order; a row expunged meanwhile reads as an empty message.
-class MatchRows {
-public:
-    MatchRows(store::Store& store, int64_t mailbox_id, const std::vector<SearchMatch>& matches, ContentNeed need)
-        : store_(store), mailbox_id_(mailbox_id), matches_(matches), need_(need) {}
-
-    const mime::Structure& structure(size_t index) {
-        const store::MessageRow* row = load(index);
-        if (parsed_ != index) {
-            auto parsed = row ? mime::deserialize(row->structure) : std::nullopt;
-            structure_ = parsed ? std::move(*parsed) : mime::Structure{};
-            parsed_ = index;
-        }
-        return structure_;
-    }
-
-    std::string_view header(size_t index) {
-        const store::MessageRow* row = load(index);
-        if (!row) return {};
-        if (row->content) return header_block(*row->content);
-        uint64_t end = std::min<uint64_t>(structure(index).root.body_start, kMaxHeaderRead);
-        header_ = store_.read_range(row->info.id, 0, end);
-        return header_;
-    }
-
-private:
-    const store::MessageRow* load(size_t index) {
-        if (first_ == SIZE_MAX || index < first_ || index >= first_ + kRowBatch) fetch(index);
-        uint32_t uid = matches_[index].uid;
-        auto row = std::lower_bound(rows_.begin(), rows_.end(), uid,
-                                    [](const store::MessageRow& r, uint32_t u) { return r.info.uid < u; });
-        return row != rows_.end() && row->info.uid == uid ? &*row : nullptr;
-    }
-    void fetch(size_t index) {
-        first_ = index - index % kRowBatch;
-        std::vector<uint32_t> uids;
-        for (size_t i = first_; i < std::min(matches_.size(), first_ + kRowBatch); ++i)
-            uids.push_back(matches_[i].uid);
-        store::RowParts parts;
-        parts.structure = true;
-        parts.content = need_ >= ContentNeed::header;
-        rows_ = store_.message_rows(mailbox_id_, uids, parts);
-        parsed_ = SIZE_MAX;
-    }
-
-    store::Store& store_;
-    int64_t mailbox_id_;
-    const std::vector<SearchMatch>& matches_;
-    ContentNeed need_;
-    size_t first_ = SIZE_MAX;
-    std::vector<store::MessageRow> rows_;  // ascending UIDs
-    size_t parsed_ = SIZE_MAX;
-    mime::Structure structure_;
-    std::string header_;
+// The matches of a SORT or THREAD search, in sequence order, with their
+// keys (imap/sort_keys.hpp) when the ordering needs them.
+struct Keyed {
+    std::vector<SearchMatch> hits;
+    std::vector<KeyedMessage> keyed;  // hits[i]'s message
+    bool too_expensive = false;       // the search went over its budget
 };
 
-// SearchMessages for the sort and thread evaluators, each reading through `rows`.
-std::vector<SearchMessage> messages_of(const std::vector<SearchMatch>& matches, MatchRows& rows) {
-    std::vector<SearchMessage> messages(matches.size());
-    for (size_t i = 0; i < matches.size(); ++i) {
-        SearchMessage& m = messages[i];
-        m.seq = matches[i].seq;
-        m.uid = matches[i].uid;
-        m.modseq = matches[i].modseq;
-        m.internal_date = matches[i].internal_date;
-        m.size = matches[i].size;
-        m.structure = [&rows, i]() -> const mime::Structure& { return rows.structure(i); };
-        m.header = [&rows, i]() { return rows.header(i); };
+template <typename Numbered>
+std::vector<uint32_t> uids_of(const std::vector<Numbered>& messages) {
+    std::vector<uint32_t> uids;
+    uids.reserve(messages.size());
+    for (const Numbered& m : messages) uids.push_back(m.uid);
+    return uids;
+}
+
+// A keyless message, or one whose keys cannot be read, sorts as a message
+// without those fields.
+KeyedMessage keyed_message(const SearchMatch& m, const std::string* stored) {
+    KeyedMessage k{m.seq, m.uid, m.internal_date, m.size, {}};
+    if (stored)
+        if (std::optional<SortKeys> keys = decode_sort_keys(*stored)) k.keys = std::move(*keys);
+    return k;
+}
+
+// A query over flags, dates, sizes and UIDs (what webmail sends: ALL,
+// UNDELETED, a UID range) is evaluated on the rows read with the keys, so
+// the mailbox is read once.
+Keyed search_rows_with_keys(store::Store& store, int64_t mailbox_id, const SearchQuery& query,
+                            const SearchContext& context, const std::vector<SearchCandidate>& candidates,
+                            bool need_keys) {
+    std::vector<store::SortKeyRow> rows = store.sort_key_rows(mailbox_id, uids_of(candidates));
+    SearchEvaluator evaluator(query, context);
+    Keyed out;
+    auto row = rows.begin();
+    for (const SearchCandidate& candidate : candidates) {
+        while (row != rows.end() && row->info.uid < candidate.uid) ++row;
+        if (row == rows.end() || row->info.uid != candidate.uid) continue;  // expunged meanwhile
+        SearchMessage m = row_message(candidate, row->info);
+        if (!evaluator.matches(m)) continue;
+        out.hits.push_back(SearchMatch{candidate.seq, m.uid, m.modseq, m.internal_date, m.size});
+        out.keyed.push_back(keyed_message(out.hits.back(), need_keys ? &row->keys : nullptr));
     }
-    return messages;
+    return out;
+}
+
+// The matches of SORT and THREAD's search, with their keys. A query that
+// reads message content goes through SEARCH's evaluation first
+// (imap/search_run.hpp), then the matches' keys are read.
+Keyed keyed_search(store::Store& store, const std::string& user, int64_t mailbox_id, const SearchQuery& query,
+                   const SearchContext& context, const std::vector<SearchCandidate>& candidates, bool need_keys) {
+    if (!needs_content(query))
+        return search_rows_with_keys(store, mailbox_id, query, context, candidates, need_keys);
+    SearchFound found = evaluate_search(store, user, mailbox_id, query, context, candidates);
+    if (found.too_expensive) return Keyed{{}, {}, true};
+    Keyed out;
+    out.hits = std::move(found.hits);
+    std::vector<store::SortKeyRow> rows;
+    if (need_keys) rows = store.sort_key_rows(mailbox_id, uids_of(out.hits));
+    auto row = rows.begin();
+    for (const SearchMatch& m : out.hits) {
+        while (row != rows.end() && row->info.uid < m.uid) ++row;
+        const bool has_row = row != rows.end() && row->info.uid == m.uid;
+        out.keyed.push_back(keyed_message(m, has_row ? &row->keys : nullptr));
+    }
+    return out;
 }
 
 struct Ordered {
@@ -124,11 +115,12 @@ void Session::cmd_sort(const Command& cmd) {
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
          user = selected_->owner](store::Store& store) {
-            SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
+            Keyed found = keyed_search(store, user, mailbox_id, command->query, context, *candidates,
+                                       sort_needs_keys(command->criteria));
             if (found.too_expensive) return Ordered{{}, {}, true};
-            MatchRows rows(store, mailbox_id, found.hits, sort_content_need(command->criteria));
-            std::vector<size_t> order = sort_messages(messages_of(found.hits, rows), command->criteria);
+            std::vector<size_t> order = sort_messages(found.keyed, command->criteria);
             Ordered ordered;
+            ordered.hits.reserve(order.size());
             for (size_t i : order) ordered.hits.push_back(found.hits[i]);
             return ordered;
         },
@@ -178,10 +170,9 @@ void Session::cmd_thread(const Command& cmd) {
     run_store<Ordered>(
         [command, candidates, context = context_of(selected_->view), mailbox_id = selected_->view.mailbox_id(),
          user = selected_->owner, uid = cmd.uid](store::Store& store) {
-            SearchFound found = evaluate_search(store, user, mailbox_id, command->query, context, *candidates);
+            Keyed found = keyed_search(store, user, mailbox_id, command->query, context, *candidates, true);
             if (found.too_expensive) return Ordered{{}, {}, true};
-            MatchRows rows(store, mailbox_id, found.hits, thread_content_need(command->algorithm));
-            ThreadTree tree = thread_messages(messages_of(found.hits, rows), command->algorithm, uid);
+            ThreadTree tree = thread_messages(found.keyed, command->algorithm, uid);
             return Ordered{{}, format_thread_response(tree), false};
         },
         [uid = cmd.uid](Session& self, Ordered result, store::Error error) {

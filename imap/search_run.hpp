@@ -36,6 +36,10 @@ struct SearchFound {
 // The view's messages that are not expunged, in sequence order.
 std::vector<SearchCandidate> search_candidates(const MailboxView& view);
 
+// What the index row tells the evaluator, without content callbacks: all
+// a query that reads nothing of the messages looks at (SORT, THREAD).
+SearchMessage row_message(const SearchCandidate& candidate, const store::MessageInfo& info);
+
 // Evaluates `query` over `candidates` (blocking: on a store worker).
 SearchFound evaluate_search(store::Store& store, const std::string& user, int64_t mailbox_id,
                             const SearchQuery& query, SearchContext context,

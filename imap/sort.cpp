@@ -3,22 +3,13 @@
 #include <algorithm>
 #include <array>
 
-#include "common/mime/address_list.hpp"
-#include "common/mime/encoded_word.hpp"
-#include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
-#include "imap/base_subject.hpp"
-#include "imap/search_text.hpp"
-#include "imap/casemap.hpp"
 
 namespace pochta::imap {
 
 namespace {
 
 using Key = SortCriterion::Key;
-
-// Enough entries to get past a few leading groups to the first mailbox.
-constexpr size_t kMaxAddressEntries = 64;
 
 struct NamedKey {
     std::string_view name;
@@ -38,64 +29,32 @@ constexpr std::array<NamedKey, 9> kKeys{{
 
 bool numeric(Key key) { return key == Key::arrival || key == Key::date || key == Key::size; }
 
-const mime::AddressEntry* first_mailbox(const std::vector<mime::AddressEntry>& entries) {
-    for (const mime::AddressEntry& e : entries)
-        if (e.kind == mime::AddressEntry::Kind::mailbox) return &e;
-    return nullptr;
+int64_t number_of(const KeyedMessage& m, Key key) {
+    switch (key) {
+        case Key::arrival: return m.internal_date;
+        case Key::size: return static_cast<int64_t>(std::min<uint64_t>(m.size, INT64_MAX));
+        default: return m.sent_date();
+    }
 }
 
-// RFC 5256: the addr-mailbox (local part) of the first address.
-std::string mailbox_key(const std::optional<std::string>& field) {
-    if (!field) return {};
-    std::vector<mime::AddressEntry> entries = mime::parse_address_list(*field, kMaxAddressEntries);
-    const mime::AddressEntry* first = first_mailbox(entries);
-    return first ? ascii_upper(first->mailbox) : std::string();
+const std::string& text_of(const KeyedMessage& m, Key key) {
+    switch (key) {
+        case Key::from: return m.keys.from;
+        case Key::to: return m.keys.to;
+        case Key::cc: return m.keys.cc;
+        case Key::subject: return m.keys.subject;
+        case Key::display_from: return m.keys.display_from;
+        default: return m.keys.display_to;
+    }
 }
 
-// RFC 5957: the decoded display name of the first address, else its addr-spec.
-std::string display_key(const std::optional<std::string>& field) {
-    if (!field) return {};
-    std::vector<mime::AddressEntry> entries = mime::parse_address_list(*field, kMaxAddressEntries);
-    const mime::AddressEntry* first = first_mailbox(entries);
-    if (!first) return {};
-    if (first->name) {
-        std::string name(trim(mime::decode_encoded_words(*first->name)));
-        if (!name.empty()) return casemap(name);
+int compare_by(const KeyedMessage& a, const KeyedMessage& b, Key key) {
+    if (numeric(key)) {
+        int64_t x = number_of(a, key), y = number_of(b, key);
+        return x < y ? -1 : x > y ? 1 : 0;
     }
-    std::string spec = first->mailbox;
-    if (first->host) spec += "@" + *first->host;
-    return casemap(spec);
-}
-
-struct SortValues {
-    std::vector<int64_t> numbers;      // one per criterion (numeric keys)
-    std::vector<std::string> strings;  // one per criterion (text keys)
-};
-
-SortValues values_of(const SearchMessage& m, const std::vector<SortCriterion>& criteria, bool need_structure) {
-    static const mime::EnvelopeFields no_envelope;
-    const mime::EnvelopeFields* envelope = &no_envelope;
-    if (need_structure && m.structure) {
-        const mime::Part& root = m.structure().root;
-        if (root.envelope) envelope = &*root.envelope;
-    }
-    SortValues v;
-    v.numbers.resize(criteria.size());
-    v.strings.resize(criteria.size());
-    for (size_t i = 0; i < criteria.size(); ++i) {
-        switch (criteria[i].key) {
-            case Key::arrival: v.numbers[i] = m.internal_date; break;
-            case Key::size: v.numbers[i] = static_cast<int64_t>(std::min<uint64_t>(m.size, INT64_MAX)); break;
-            case Key::date: v.numbers[i] = mime::sent_time(envelope->date, m.internal_date); break;
-            case Key::from: v.strings[i] = mailbox_key(envelope->from); break;
-            case Key::to: v.strings[i] = mailbox_key(envelope->to); break;
-            case Key::cc: v.strings[i] = mailbox_key(envelope->cc); break;
-            case Key::subject: v.strings[i] = ascii_upper(base_subject(envelope->subject.value_or("")).text); break;
-            case Key::display_from: v.strings[i] = display_key(envelope->from); break;
-            case Key::display_to: v.strings[i] = display_key(envelope->to); break;
-        }
-    }
-    return v;
+    int c = text_of(a, key).compare(text_of(b, key));
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -172,32 +131,20 @@ std::optional<SortCommand> parse_sort_command(std::span<const Token> args, Searc
     return command;
 }
 
-ContentNeed sort_content_need(const std::vector<SortCriterion>& criteria) {
+bool sort_needs_keys(const std::vector<SortCriterion>& criteria) {
     for (const SortCriterion& c : criteria)
-        if (c.key != Key::arrival && c.key != Key::size) return ContentNeed::structure;
-    return ContentNeed::none;
+        if (c.key != Key::arrival && c.key != Key::size) return true;
+    return false;
 }
 
-std::vector<size_t> sort_messages(const std::vector<SearchMessage>& messages,
+std::vector<size_t> sort_messages(const std::vector<KeyedMessage>& messages,
                                   const std::vector<SortCriterion>& criteria) {
-    bool need_structure = sort_content_need(criteria) != ContentNeed::none;
-    std::vector<SortValues> values;
-    values.reserve(messages.size());
-    for (const SearchMessage& m : messages) values.push_back(values_of(m, criteria, need_structure));
-
     std::vector<size_t> order(messages.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     auto less = [&](size_t a, size_t b) {
-        for (size_t i = 0; i < criteria.size(); ++i) {
-            int cmp = 0;
-            if (numeric(criteria[i].key)) {
-                int64_t x = values[a].numbers[i], y = values[b].numbers[i];
-                cmp = x < y ? -1 : x > y ? 1 : 0;
-            } else {
-                int c = values[a].strings[i].compare(values[b].strings[i]);
-                cmp = c < 0 ? -1 : c > 0 ? 1 : 0;
-            }
-            if (criteria[i].reverse) cmp = -cmp;
+        for (const SortCriterion& criterion : criteria) {
+            int cmp = compare_by(messages[a], messages[b], criterion.key);
+            if (criterion.reverse) cmp = -cmp;
             if (cmp != 0) return cmp < 0;
         }
         return messages[a].seq < messages[b].seq;

@@ -10,7 +10,9 @@
 //   Compared with i;ascii-casemap, the default collation.
 // - DISPLAYFROM/DISPLAYTO: the decoded display name of the first mailbox,
 //   else its "local@domain"; compared with i;unicode-casemap
-//   (imap/unicode_casemap.hpp).
+//   (imap/casemap.hpp).
+// The keys come prepared for their comparator (imap/sort_keys.hpp), so
+// comparing them is comparing octets.
 // - REVERSE reverses the key after it. Messages equal on every key stay in
 //   mailbox (sequence number) order.
 #pragma once
@@ -24,6 +26,7 @@
 #include "imap/parser.hpp"
 #include "imap/search_eval.hpp"
 #include "imap/search_query.hpp"
+#include "imap/sort_keys.hpp"
 
 namespace pochta::imap {
 
@@ -48,12 +51,12 @@ struct SortCommand {
 // Charsets other than UTF-8 and US-ASCII give SearchError::bad_charset.
 std::optional<SortCommand> parse_sort_command(std::span<const Token> args, SearchError& error);
 
-// What sorting by these criteria reads from each message (the envelope at most).
-ContentNeed sort_content_need(const std::vector<SortCriterion>& criteria);
+// True when sorting by these criteria needs more than the index row
+// (ARRIVAL and SIZE): the messages' SortKeys.
+bool sort_needs_keys(const std::vector<SortCriterion>& criteria);
 
-// The order of `messages` (indices into it) by the criteria. Each
-// message's structure is read at most once, and only when a key needs it.
-std::vector<size_t> sort_messages(const std::vector<SearchMessage>& messages,
+// The order of `messages` (indices into it) by the criteria.
+std::vector<size_t> sort_messages(const std::vector<KeyedMessage>& messages,
                                   const std::vector<SortCriterion>& criteria);
 
 // "* SORT 5 3 4\r\n", with " (MODSEQ n)" (n the highest modseq of the

@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "common/mime/message_date.hpp"
 #include "common/util/strings.hpp"
-#include "imap/base_subject.hpp"
-#include "imap/search_text.hpp"
 
 namespace pochta::imap {
 
@@ -14,49 +11,20 @@ namespace {
 
 constexpr int32_t kNone = -1;
 
-// What threading needs of one message, read once.
+// What threading compares of one message.
 struct Input {
     uint32_t seq = 0;
     uint32_t number = 0;
     int64_t date = 0;
-    std::string subject;  // base subject, upper-cased for i;ascii-casemap
-    bool reply = false;
-    std::string message_id;
-    std::vector<std::string> references;
+    const SortKeys* keys = nullptr;
+
+    const std::string& subject() const { return keys->subject; }
 };
 
-std::vector<Input> read_inputs(const std::vector<SearchMessage>& messages, ThreadAlgorithm algorithm, bool uid) {
-    static const mime::EnvelopeFields no_envelope;
+std::vector<Input> read_inputs(const std::vector<KeyedMessage>& messages, bool uid) {
     std::vector<Input> inputs;
     inputs.reserve(messages.size());
-    for (const SearchMessage& m : messages) {
-        Input in;
-        in.seq = m.seq;
-        in.number = uid ? m.uid : m.seq;
-        const mime::EnvelopeFields* envelope = &no_envelope;
-        if (m.structure) {
-            const mime::Part& root = m.structure().root;
-            if (root.envelope) envelope = &*root.envelope;
-        }
-        in.date = mime::sent_time(envelope->date, m.internal_date);
-        BaseSubject subject = base_subject(envelope->subject.value_or(""));
-        in.subject = ascii_upper(subject.text);
-        in.reply = subject.reply_or_forward;
-        if (algorithm == ThreadAlgorithm::references) {
-            std::vector<std::string> ids = message_ids(envelope->message_id.value_or(""));
-            if (!ids.empty()) in.message_id = ids.front();
-            std::string_view header = m.header ? m.header() : m.raw ? header_block(m.raw()) : std::string_view();
-            std::vector<std::string> fields = header_values(header, "References");
-            if (!fields.empty()) in.references = message_ids(fields.front());
-            if (in.references.size() > kMaxReferences)
-                in.references.erase(in.references.begin(), in.references.end() - kMaxReferences);
-            if (in.references.empty()) {
-                std::vector<std::string> parent = message_ids(envelope->in_reply_to.value_or(""));
-                if (!parent.empty()) in.references.push_back(parent.front());
-            }
-        }
-        inputs.push_back(std::move(in));
-    }
+    for (const KeyedMessage& m : messages) inputs.push_back(Input{m.seq, uid ? m.uid : m.seq, m.sent_date(), &m.keys});
     return inputs;
 }
 
@@ -149,8 +117,9 @@ std::vector<int32_t> link_messages(Forest& forest, const std::vector<Input>& inp
     for (size_t i = 0; i < by_seq.size(); ++i) by_seq[i] = i;
     std::stable_sort(by_seq.begin(), by_seq.end(), [&](size_t a, size_t b) { return inputs[a].seq < inputs[b].seq; });
 
-    std::unordered_map<std::string, int32_t> ids;
-    auto container_for = [&](const std::string& id) {
+    std::unordered_map<uint64_t, int32_t> ids;
+    ids.reserve(inputs.size() * 2);
+    auto container_for = [&](uint64_t id) {
         auto [it, inserted] = ids.try_emplace(id, kNone);
         if (inserted) it->second = forest.add();
         return it->second;
@@ -159,15 +128,15 @@ std::vector<int32_t> link_messages(Forest& forest, const std::vector<Input>& inp
         const Input& in = inputs[index];
         int32_t self = kNone;
         // A missing or duplicate Message-ID gets a container of its own.
-        if (!in.message_id.empty()) {
-            int32_t known = container_for(in.message_id);
+        if (in.keys->message_id != 0) {
+            int32_t known = container_for(in.keys->message_id);
             if (forest.dummy(known)) self = known;
         }
         if (self == kNone) self = forest.add();
         forest[self].message = static_cast<int32_t>(index);
 
         int32_t previous = kNone;
-        for (const std::string& ref : in.references) {
+        for (uint64_t ref : in.keys->references) {
             int32_t current = container_for(ref);
             if (previous != kNone && forest[current].parent == kNone && !forest.ancestor_or_self(current, previous))
                 forest.link(previous, current);
@@ -220,9 +189,9 @@ void prune(Forest& forest, std::vector<int32_t>& roots) {
 void merge_subjects(Forest& forest, std::vector<int32_t>& roots) {
     auto subject_of = [&](int32_t i) -> const std::string* {
         const Input* in = forest.representative(i);
-        return in && !in->subject.empty() ? &in->subject : nullptr;
+        return in && !in->subject().empty() ? &in->subject() : nullptr;
     };
-    auto reply = [&](int32_t i) { return !forest.dummy(i) && forest.representative(i)->reply; };
+    auto reply = [&](int32_t i) { return !forest.dummy(i) && forest.representative(i)->keys->reply_or_forward; };
 
     std::unordered_map<std::string, int32_t> table;
     for (int32_t root : roots) {
@@ -314,7 +283,7 @@ ThreadTree thread_ordered_subject(const std::vector<Input>& inputs) {
         return inputs[a].seq < inputs[b].seq;
     };
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-        if (inputs[a].subject != inputs[b].subject) return inputs[a].subject < inputs[b].subject;
+        if (inputs[a].subject() != inputs[b].subject()) return inputs[a].subject() < inputs[b].subject();
         return by_date(a, b);
     });
     ThreadTree tree;
@@ -323,7 +292,7 @@ ThreadTree thread_ordered_subject(const std::vector<Input>& inputs) {
         const Input& in = inputs[order[k]];
         tree.nodes.push_back({in.number, {}});
         uint32_t index = static_cast<uint32_t>(tree.nodes.size() - 1);
-        if (k > 0 && inputs[order[k - 1]].subject == in.subject) {
+        if (k > 0 && inputs[order[k - 1]].subject() == in.subject()) {
             tree.nodes[tree.roots.back()].children.push_back(index);
         } else {
             tree.roots.push_back(index);
@@ -400,12 +369,8 @@ std::optional<ThreadCommand> parse_thread_command(std::span<const Token> args, S
     return command;
 }
 
-ContentNeed thread_content_need(ThreadAlgorithm algorithm) {
-    return algorithm == ThreadAlgorithm::references ? ContentNeed::header : ContentNeed::structure;
-}
-
-ThreadTree thread_messages(const std::vector<SearchMessage>& messages, ThreadAlgorithm algorithm, bool uid) {
-    std::vector<Input> inputs = read_inputs(messages, algorithm, uid);
+ThreadTree thread_messages(const std::vector<KeyedMessage>& messages, ThreadAlgorithm algorithm, bool uid) {
+    std::vector<Input> inputs = read_inputs(messages, uid);
     return algorithm == ThreadAlgorithm::references ? thread_references(inputs) : thread_ordered_subject(inputs);
 }
 
@@ -440,36 +405,6 @@ std::string format_threads(const ThreadTree& tree) {
 std::string format_thread_response(const ThreadTree& tree) {
     std::string threads = format_threads(tree);
     return threads.empty() ? "* THREAD\r\n" : "* THREAD " + threads + "\r\n";
-}
-
-std::vector<std::string> message_ids(std::string_view value) {
-    std::vector<std::string> ids;
-    size_t depth = 0;
-    for (size_t i = 0; i < value.size(); ++i) {
-        char c = value[i];
-        if (depth > 0) {
-            if (c == '\\') ++i;
-            else if (c == '(') ++depth;
-            else if (c == ')') --depth;
-            continue;
-        }
-        if (c == '(') {
-            depth = 1;
-        } else if (c == '<') {
-            size_t close = value.find_first_of("<>", i + 1);
-            if (close == std::string_view::npos) break;
-            if (value[close] == '<') {  // "<<id>": start again at the inner '<'
-                i = close - 1;
-                continue;
-            }
-            std::string id;
-            for (char k : value.substr(i + 1, close - i - 1))
-                if (k != ' ' && k != '\t' && k != '\r' && k != '\n') id += k;
-            if (!id.empty()) ids.push_back(std::move(id));
-            i = close;
-        }
-    }
-    return ids;
 }
 
 }  // namespace pochta::imap

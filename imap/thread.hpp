@@ -8,9 +8,9 @@
 //   does not parse" would not be a consistent ordering.)
 // - Base subjects are compared with i;ascii-casemap, as SORT does.
 // - Message IDs are the text between "<" and ">" with whitespace removed,
-//   compared octet by octet; comments are skipped. Only the last
-//   kMaxReferences IDs of a References field are used, which bounds the
-//   work a hostile message can cause.
+//   compared by their hashes (imap/sort_keys.hpp); comments are skipped.
+//   Only the last kMaxReferences IDs of a References field are used, which
+//   bounds the work a hostile message can cause.
 #pragma once
 
 #include <cstdint>
@@ -23,12 +23,11 @@
 #include "imap/parser.hpp"
 #include "imap/search_eval.hpp"
 #include "imap/search_query.hpp"
+#include "imap/sort_keys.hpp"
 
 namespace pochta::imap {
 
 enum class ThreadAlgorithm { ordered_subject, references };
-
-inline constexpr size_t kMaxReferences = 256;
 
 // "ORDEREDSUBJECT" / "REFERENCES" in any case.
 std::optional<ThreadAlgorithm> parse_thread_algorithm(std::string_view name);
@@ -40,10 +39,6 @@ struct ThreadCommand {
 
 // The arguments of THREAD / UID THREAD: "algorithm charset search-keys".
 std::optional<ThreadCommand> parse_thread_command(std::span<const Token> args, SearchError& error);
-
-// What threading reads: the envelope for ORDEREDSUBJECT, the header block
-// (References) for REFERENCES.
-ContentNeed thread_content_need(ThreadAlgorithm algorithm);
 
 // A forest of threads. Nodes are messages, or dummies (number 0) that hold
 // the top of a thread whose first message is missing.
@@ -57,16 +52,12 @@ struct ThreadTree {
 };
 
 // Threads `messages` (ascending sequence order is not required). Numbers
-// are UIDs when `uid`, else sequence numbers. Structure and header are
-// read at most once per message.
-ThreadTree thread_messages(const std::vector<SearchMessage>& messages, ThreadAlgorithm algorithm, bool uid);
+// are UIDs when `uid`, else sequence numbers.
+ThreadTree thread_messages(const std::vector<KeyedMessage>& messages, ThreadAlgorithm algorithm, bool uid);
 
 // "(1 2)(3 (4)(5))"; no recursion, so any depth is safe.
 std::string format_threads(const ThreadTree& tree);
 // "* THREAD (1 2)(3 (4)(5))\r\n" ("* THREAD\r\n" when there are none).
 std::string format_thread_response(const ThreadTree& tree);
-
-// The message IDs in a Message-ID, References or In-Reply-To value, in order.
-std::vector<std::string> message_ids(std::string_view value);
 
 }  // namespace pochta::imap

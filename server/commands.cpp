@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "common/auth/directory.hpp"
+#include "imap/sort_keys.hpp"
 #include "server/cli.hpp"
 #include "server/cli_user.hpp"
 #include "smtp/sieve_run.hpp"
@@ -24,6 +25,7 @@ namespace pochta::cli {
 std::unique_ptr<store::Store> open_store(const Config& config) {
     store::Options options;
     options.maintenance = false;  // a server may be running: leave its temp files alone
+    options.sort_keys = imap::make_stored_sort_keys;  // imports are sorted like deliveries
     return store::Store::open(config.data_dir, options);
 }
 

@@ -28,6 +28,7 @@
 #include "mailauth/dkim_sign.hpp"
 #include "mailauth/srs_secrets.hpp"
 #include "imap/session.hpp"
+#include "imap/sort_keys.hpp"
 #include "managesieve/session.hpp"
 #include "pop3/session.hpp"
 #include "common/dns/resolver.hpp"
@@ -235,6 +236,7 @@ int serve(const Config& config) {
     drop_privileges(config);  // after binding (ports below 1024), before the store writes files
     store::Options store_options;
     store_options.summarize = imap::make_fetch_summary;  // FETCH ENVELOPE/BODYSTRUCTURE without parsing
+    store_options.sort_keys = imap::make_stored_sort_keys;  // SORT/THREAD without parsing
     if (config.search.index) store_options.text_index = text_index_options(config);
     store_options.quota_limits = quota_limits(directory, config);
     std::unique_ptr<store::Store> store = store::Store::open(config.data_dir, store_options);

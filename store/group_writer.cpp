@@ -56,11 +56,12 @@ void observe_commit(std::chrono::steady_clock::time_point started, size_t messag
 }  // namespace
 
 GroupWriter::GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, size_t expunge_history,
-                         Summarizer summarize)
+                         Summarizer summarize, SortKeyMaker sort_keys)
     : db_(std::move(db)),
       files_(files),
       ops_(*db_, files, inline_limit, expunge_history),
-      summarize_(std::move(summarize)) {
+      summarize_(std::move(summarize)),
+      sort_keys_(std::move(sort_keys)) {
     last_commit_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     sqlite3_wal_hook(
         db_->handle(),
@@ -268,7 +269,7 @@ void GroupWriter::prepare(std::vector<Item>& items) {
                 },
                 *item.job);
             const Spool* spool = spool_of(*item.job);
-            if (!prepared->ready) *prepared = prepare_content(data, spool, summarize_);
+            if (!prepared->ready) *prepared = prepare_content(data, spool, summarize_, sort_keys_);
             const std::string& sha = prepared->sha256;
             if (!ops_.is_inline(data.size()) && !written.count(sha) && !files_.exists(sha)) {
                 if (spool)

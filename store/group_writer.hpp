@@ -40,7 +40,7 @@ public:
     static constexpr size_t max_batch = 256;
 
     GroupWriter(std::unique_ptr<Db> db, const BlobFiles& files, size_t inline_limit, size_t expunge_history,
-                Summarizer summarize);
+                Summarizer summarize, SortKeyMaker sort_keys);
     // Finishes everything already queued, then stops the thread.
     ~GroupWriter();
     GroupWriter(const GroupWriter&) = delete;
@@ -113,6 +113,7 @@ private:
     const BlobFiles& files_;
     WriteOps ops_;
     Summarizer summarize_;
+    SortKeyMaker sort_keys_;
     int wal_frames_ = 0;  // frames in the WAL after the last commit (sqlite3_wal_hook)
     std::chrono::steady_clock::time_point last_rewind_{};
 

@@ -49,28 +49,52 @@ std::optional<std::string> summarize_structure(const Summarizer& summarize, cons
     }
 }
 
-PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize) {
+std::optional<std::string> make_sort_keys(const SortKeyMaker& make, std::string_view data,
+                                          const std::string& structure) {
+    if (!make) return std::nullopt;
+    try {
+        return make(data, structure);
+    } catch (const std::exception& e) {
+        log::warn("store: sort keys not made: {}", e.what());
+        return std::nullopt;
+    }
+}
+
+namespace {
+
+// What prepare_message and prepare_spooled derive alike from the bytes.
+void derive_from_content(PreparedMessage& p, std::string_view data, const Summarizer& summarize,
+                         const SortKeyMaker& sort_keys) {
+    p.structure = parse_structure(data);
+    if (p.structure) {
+        p.summary = summarize_structure(summarize, *p.structure);
+        p.sort_keys = make_sort_keys(sort_keys, data, *p.structure);
+    }
+    p.ready = true;
+}
+
+}  // namespace
+
+PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize, const SortKeyMaker& sort_keys) {
     PreparedMessage p;
     p.sha256 = sha256_hex(data);
     p.crlf_size = crlf_size_of(data);
-    p.structure = parse_structure(data);
-    if (p.structure) p.summary = summarize_structure(summarize, *p.structure);
-    p.ready = true;
+    derive_from_content(p, data, summarize, sort_keys);
     return p;
 }
 
-PreparedMessage prepare_spooled(const Spool& spool, std::string_view data, const Summarizer& summarize) {
+PreparedMessage prepare_spooled(const Spool& spool, std::string_view data, const Summarizer& summarize,
+                                const SortKeyMaker& sort_keys) {
     PreparedMessage p;
     p.sha256 = spool.sha256();
     p.crlf_size = spool.crlf_size();
-    p.structure = parse_structure(data);
-    if (p.structure) p.summary = summarize_structure(summarize, *p.structure);
-    p.ready = true;
+    derive_from_content(p, data, summarize, sort_keys);
     return p;
 }
 
-PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize) {
-    return spool ? prepare_spooled(*spool, data, summarize) : prepare_message(data, summarize);
+PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize,
+                                const SortKeyMaker& sort_keys) {
+    return spool ? prepare_spooled(*spool, data, summarize, sort_keys) : prepare_message(data, summarize, sort_keys);
 }
 
 }  // namespace pochta::store

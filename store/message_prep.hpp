@@ -35,17 +35,24 @@ struct PreparedMessage {
     uint64_t crlf_size = 0;
     std::optional<std::string> structure;  // nullopt: parsed on first request instead
     std::optional<std::string> summary;    // nullopt: none (no summarizer, or no structure)
+    std::optional<std::string> sort_keys;  // nullopt: none (no maker, or no structure)
 };
 
-PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize);
+PreparedMessage prepare_message(std::string_view data, const Summarizer& summarize,
+                                const SortKeyMaker& sort_keys = {});
 // The same for a finished spool, whose hash and size were counted as it
 // was written: only the structure is left to parse (from `data`, its view).
-PreparedMessage prepare_spooled(const class Spool& spool, std::string_view data, const Summarizer& summarize);
+PreparedMessage prepare_spooled(const class Spool& spool, std::string_view data, const Summarizer& summarize,
+                                const SortKeyMaker& sort_keys = {});
 // prepare_spooled when the content (`data`) is `spool`'s, else prepare_message.
-PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize);
+PreparedMessage prepare_content(std::string_view data, const Spool* spool, const Summarizer& summarize,
+                                const SortKeyMaker& sort_keys = {});
 
 // The summary of a structure, nullopt without a summarizer.
 std::optional<std::string> summarize_structure(const Summarizer& summarize, const std::string& structure);
+// The sort keys of a message, nullopt without a maker.
+std::optional<std::string> make_sort_keys(const SortKeyMaker& make, std::string_view data,
+                                          const std::string& structure);
 
 // common/mime's serialized structure of a message; nullopt if the parser
 // failed unexpectedly (it is meant never to throw on bad input).

@@ -36,4 +36,16 @@ MailboxInfo mailbox_from(Stmt& q) {
     return m;
 }
 
+std::vector<std::pair<uint32_t, uint32_t>> uid_scan_ranges(const std::vector<uint32_t>& uids) {
+    constexpr uint32_t max_gap = 16;
+    std::vector<std::pair<uint32_t, uint32_t>> out;
+    for (uint32_t uid : uids) {
+        if (!out.empty() && uid >= out.back().second && uid - out.back().second <= max_gap)
+            out.back().second = uid;
+        else
+            out.emplace_back(uid, uid);
+    }
+    return out;
+}
+
 }  // namespace pochta::store

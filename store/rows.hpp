@@ -2,6 +2,9 @@
 // (SqliteStore) and the write side (WriteOps), so both see the same columns.
 #pragma once
 
+#include <utility>
+#include <vector>
+
 #include "store/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -32,6 +35,10 @@ namespace pochta::store {
 
 MessageInfo message_from(Stmt& q);
 MailboxInfo mailbox_from(Stmt& q);
+
+// Requested UIDs (ascending) as ranges to scan with "uid BETWEEN": stepping
+// over a few rows nobody asked for is cheaper than a lookup per UID.
+std::vector<std::pair<uint32_t, uint32_t>> uid_scan_ranges(const std::vector<uint32_t>& uids);
 
 // Flag bits the store keeps; anything else a caller passes is dropped.
 constexpr uint32_t all_flags = flag_seen | flag_answered | flag_flagged | flag_deleted | flag_draft;

@@ -341,6 +341,20 @@ CREATE TABLE list_pending (
 CREATE INDEX list_pending_by_kind ON list_pending(kind, id);
 )sql";
 
+// Migration 13: what SORT and THREAD compare of each blob (Options::sort_keys,
+// README.md "IMAP": SORT and THREAD), in a table of its own so reading them
+// for 50,000 messages does not walk the blobs' data. Rows of older blobs
+// are made when a SORT first needs them (SqliteStore::sort_key_rows).
+constexpr const char* migration_13 = R"sql(
+CREATE TABLE sort_keys (
+    blob_id INTEGER PRIMARY KEY,
+    keys    BLOB NOT NULL
+);
+CREATE TRIGGER sort_keys_gone AFTER DELETE ON blobs BEGIN
+    DELETE FROM sort_keys WHERE blob_id = old.id;
+END;
+)sql";
+
 // Migration 15: mailing-list bounces and digests (README.md, "Mailing
 // lists", "Bounces" and "Digests"; store/list_bounce_ops.cpp): when a
 // member's delivery was stopped, the days with a hard bounce, and the
@@ -360,6 +374,8 @@ CREATE TABLE list_digest (
     data    BLOB NOT NULL
 );
 CREATE INDEX list_digest_by_list ON list_digest(list_id, id);
+)sql";
+
 // Migration 16: list archives (store/list_archive.cpp) find the lists of
 // the person who logs in.
 constexpr const char* migration_16 = R"sql(
@@ -441,7 +457,7 @@ const std::array<Migration, 16> migrations{{
     [](Db& db, const BlobFiles&) { db.exec(migration_10); },
     [](Db& db, const BlobFiles&) { db.exec(migration_11); },
     [](Db& db, const BlobFiles&) { db.exec(migration_12); },
-    [](Db&, const BlobFiles&) {},
+    [](Db& db, const BlobFiles&) { db.exec(migration_13); },
     [](Db& db, const BlobFiles&) { db.exec(migration_14); },
     [](Db& db, const BlobFiles&) { db.exec(migration_15); },
     [](Db& db, const BlobFiles&) { db.exec(migration_16); },

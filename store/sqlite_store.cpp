@@ -57,7 +57,8 @@ SqliteStore::SqliteStore(const fs::path& data_dir, Options options)
 
     readers_ = std::make_unique<ReadPool>(index, max_idle_readers);
     writer_ = std::make_unique<GroupWriter>(std::move(db), files_, options_.inline_blob_limit,
-                                            options_.expunge_history, options_.summarize);
+                                            options_.expunge_history, options_.summarize,
+                                            options_.sort_keys);
     checkpointer_ = std::make_unique<Checkpointer>(index, options_.checkpoint_interval,
                                                    [w = writer_.get()] { return w->last_commit(); });
     if (options_.text_index.make) indexer_ = std::make_unique<FtsIndexer>(data_dir_, *this, options_.text_index);
@@ -121,7 +122,7 @@ void SqliteStore::write(std::function<void(WriteOps&)> fn) {
 // writer thread only does what must be serial.
 void SqliteStore::deliver(const Delivery& delivery) {
     refuse_on_writer_thread();
-    PreparedMessage prepared = prepare_message(delivery.data, options_.summarize);
+    PreparedMessage prepared = prepare_message(delivery.data, options_.summarize, options_.sort_keys);
     std::promise<Error> finished;
     auto result = finished.get_future();
     writer_->submit(
@@ -174,7 +175,8 @@ AppendResult SqliteStore::append(const AppendRequest& request) {
     // A spooled message was hashed as it was written; its structure is
     // parsed here, on the caller's (worker) thread, from the mapped file.
     check_quota(request.user, content_of(request).size(), 1);
-    PreparedMessage prepared = prepare_content(content_of(request), request.spool.get(), options_.summarize);
+    PreparedMessage prepared = prepare_content(content_of(request), request.spool.get(), options_.summarize,
+                                                 options_.sort_keys);
     std::promise<AppendResult> finished;
     auto result = finished.get_future();
     writer_->submit(
@@ -199,7 +201,8 @@ std::vector<AppendResult> SqliteStore::append_all(const std::vector<AppendReques
     for (const auto& request : requests) {
         if (request.spool && !request.data.empty())
             throw StoreError("a spooled APPEND carries its message in the spool", ErrorKind::invalid);
-        prepared.push_back(prepare_content(content_of(request), request.spool.get(), options_.summarize));
+        prepared.push_back(prepare_content(content_of(request), request.spool.get(), options_.summarize,
+                                                 options_.sort_keys));
     }
     std::vector<AppendResult> results;
     write([&](WriteOps& ops) {
@@ -220,7 +223,7 @@ ImportBatchResult SqliteStore::import_batch(int64_t mailbox_id, const std::strin
                                             const std::vector<ImportMessage>& messages, const std::string& progress) {
     std::vector<PreparedMessage> prepared;
     prepared.reserve(messages.size());
-    for (const auto& m : messages) prepared.push_back(prepare_message(m.data, options_.summarize));
+    for (const auto& m : messages) prepared.push_back(prepare_message(m.data, options_.summarize, options_.sort_keys));
     ImportBatchResult result;
     write([&](WriteOps& ops) { result = ops.import_batch(mailbox_id, source, messages, prepared, progress); });
     return result;
@@ -275,7 +278,11 @@ uint32_t SqliteStore::claim_recent(int64_t mailbox_id, uint32_t below) {
 
 void SqliteStore::cache_derived(const std::string& sha256, DerivedData derived) {
     std::lock_guard lock(deferred_mutex_);
-    pending_derived_.insert_or_assign(sha256, std::move(derived));
+    // Another request may have left other parts of the same blob pending.
+    DerivedData& pending = pending_derived_[sha256];
+    if (derived.structure) pending.structure = std::move(derived.structure);
+    if (derived.summary) pending.summary = std::move(derived.summary);
+    if (derived.sort_keys) pending.sort_keys = std::move(derived.sort_keys);
     schedule_deferred_write();
 }
 

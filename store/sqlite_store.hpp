@@ -77,6 +77,7 @@ public:
     std::vector<MessageRow> message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                          RowParts parts) override;
     std::vector<std::pair<uint32_t, int64_t>> message_ids(int64_t mailbox_id) override;
+    std::vector<SortKeyRow> sort_key_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids) override;
     std::vector<MessageInfo> changed_since(int64_t mailbox_id, uint64_t modseq) override;
     std::vector<uint32_t> expunged_since(int64_t mailbox_id, uint64_t modseq) override;
     uint32_t claim_recent(int64_t mailbox_id, uint32_t below) override;
@@ -173,6 +174,9 @@ private:
     // A row's structure (parsed now if it never was) and, when a summarizer
     // is set, its summary (made now if missing); new ones are cached.
     void fill_derived(MessageRow& row, const std::string& sha256, bool want_structure);
+    // The sort keys of a message stored without them, made now and cached;
+    // empty when it cannot be read.
+    std::string make_missing_sort_keys(int64_t message_id);
 
     // SELECT's snapshots of recently selected mailboxes, by mailbox id:
     // another session (a second device) selecting an unchanged mailbox

@@ -242,24 +242,6 @@ std::string SqliteStore::message_structure(int64_t message_id) {
     return std::move(row.structure);
 }
 
-namespace {
-
-// Requested UIDs as ranges to scan: stepping over a few rows nobody asked
-// for is cheaper than a separate lookup per UID.
-std::vector<std::pair<uint32_t, uint32_t>> scan_ranges(const std::vector<uint32_t>& uids) {
-    constexpr uint32_t max_gap = 16;
-    std::vector<std::pair<uint32_t, uint32_t>> out;
-    for (uint32_t uid : uids) {
-        if (!out.empty() && uid >= out.back().second && uid - out.back().second <= max_gap)
-            out.back().second = uid;
-        else
-            out.emplace_back(uid, uid);
-    }
-    return out;
-}
-
-}  // namespace
-
 std::vector<MessageRow> SqliteStore::message_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids,
                                                   RowParts parts) {
     std::vector<MessageRow> out;
@@ -284,7 +266,7 @@ std::vector<MessageRow> SqliteStore::message_rows(int64_t mailbox_id, const std:
                                        ", NULL, 0, 0, NULL, NULL, NULL FROM messages m "
                                        "WHERE m.mailbox_id = ?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
         constexpr int c = message_column_count;
-        for (auto [first, last] : scan_ranges(uids)) {
+        for (auto [first, last] : uid_scan_ranges(uids)) {
             q->reset();
             q->bind(1, mailbox_id).bind(2, int64_t{first}).bind(3, int64_t{last});
             if (any_part)

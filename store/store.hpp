@@ -246,6 +246,18 @@ struct MailboxSnapshot {
 // store; must be pure and must not throw for any structure.
 using Summarizer = std::function<std::string(const std::string& structure)>;
 
+// Makes what SORT and THREAD compare of a message (imap/sort_keys.hpp)
+// from its bytes and serialized MIME structure, kept per blob beside the
+// structure (README.md, "IMAP": SORT and THREAD). Opaque to the store;
+// must be pure.
+using SortKeyMaker = std::function<std::string(std::string_view raw, const std::string& structure)>;
+
+// One message's index row and stored sort keys (sort_key_rows).
+struct SortKeyRow {
+    MessageInfo info;
+    std::string keys;  // empty: none (no maker, or the message cannot be read)
+};
+
 // What message_rows reads besides each message's MessageInfo.
 struct RowParts {
     bool summary = false;
@@ -310,6 +322,9 @@ struct Options {
     // Computed at delivery/APPEND, and on first read for messages stored
     // without one. Empty: no summaries.
     Summarizer summarize;
+    // Computed at delivery/APPEND/import, and on first read (sort_key_rows)
+    // for messages stored without them. Empty: none.
+    SortKeyMaker sort_keys;
     // Keeps the full-text index up to date on a thread of its own. CLI
     // commands leave it empty: the server's indexer catches up.
     TextIndexOptions text_index;
@@ -485,6 +500,11 @@ public:
     // its (mailbox, UID) index alone, for SEARCH to ask the full-text index
     // before reading any row.
     virtual std::vector<std::pair<uint32_t, int64_t>> message_ids(int64_t mailbox_id) = 0;
+    // SORT/THREAD: the rows and sort keys of the messages with these UIDs
+    // (ascending) in one read snapshot, so a search over flags, dates and
+    // sizes needs no other read; UIDs that do not exist are left out. Keys
+    // missing (messages stored before schema 13) are made now and kept.
+    virtual std::vector<SortKeyRow> sort_key_rows(int64_t mailbox_id, const std::vector<uint32_t>& uids) = 0;
     // CONDSTORE/QRESYNC: messages whose modseq is above `modseq`, and UIDs
     // expunged since then (ascending; complete only for a `modseq` at or
     // above the mailbox's expunge_horizon).

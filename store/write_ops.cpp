@@ -170,14 +170,16 @@ int64_t WriteOps::ensure_user(const std::string& user) {
 
 int64_t WriteOps::blob_id(const PreparedMessage& prepared, std::string_view data) {
     {
-        auto q = db_.cached("SELECT id, structure IS NULL OR summary IS NULL FROM blobs WHERE sha256 = ?1");
+        auto q = db_.cached(
+            "SELECT id, structure IS NULL OR summary IS NULL OR NOT EXISTS (SELECT 1 FROM sort_keys WHERE blob_id = "
+            "blobs.id) FROM blobs WHERE sha256 = ?1");
         q->bind(1, prepared.sha256);
         if (q->step()) {
             const int64_t id = q->int64(0);
             const bool missing = q->int64(1) != 0;
             q->reset();
-            if (missing && (prepared.structure || prepared.summary))
-                cache_derived(prepared.sha256, {prepared.structure, prepared.summary});
+            if (missing && (prepared.structure || prepared.summary || prepared.sort_keys))
+                cache_derived(prepared.sha256, {prepared.structure, prepared.summary, prepared.sort_keys});
             return id;
         }
     }
@@ -196,7 +198,15 @@ int64_t WriteOps::blob_id(const PreparedMessage& prepared, std::string_view data
     bind_optional(*q, 4, prepared.structure);
     bind_optional(*q, 5, prepared.summary);
     q->step();
-    return q->int64(0);
+    const int64_t id = q->int64(0);
+    q->reset();
+    if (prepared.sort_keys) keep_sort_keys(id, *prepared.sort_keys);
+    return id;
+}
+
+void WriteOps::keep_sort_keys(int64_t blob, const std::string& keys) {
+    auto q = db_.cached("INSERT OR REPLACE INTO sort_keys(blob_id, keys) VALUES (?1, ?2)");
+    q->bind(1, blob).bind_blob(2, keys).run();
 }
 
 void WriteOps::cache_derived(const std::string& sha256, const DerivedData& derived) {
@@ -206,6 +216,10 @@ void WriteOps::cache_derived(const std::string& sha256, const DerivedData& deriv
     bind_optional(*q, 2, derived.structure);
     bind_optional(*q, 3, derived.summary);
     q->run();
+    if (derived.sort_keys) {
+        auto k = db_.cached("INSERT OR REPLACE INTO sort_keys(blob_id, keys) SELECT id, ?2 FROM blobs WHERE sha256 = ?1");
+        k->bind(1, sha256).bind_blob(2, *derived.sort_keys).run();
+    }
 }
 
 void WriteOps::add_to_mailbox(const std::string& user, int64_t mailbox_id, int64_t blob, int64_t internal_date,

@@ -30,6 +30,7 @@ int64_t unix_now();
 struct DerivedData {
     std::optional<std::string> structure;
     std::optional<std::string> summary;
+    std::optional<std::string> sort_keys;
 };
 
 class WriteOps {
@@ -78,6 +79,8 @@ public:
     // arrived meanwhile. Keyed by content hash, so a blob row dropped and
     // re-created meanwhile still gets the structure of its own bytes.
     void cache_derived(const std::string& sha256, const DerivedData& derived);
+    // A blob's sort keys (Options::sort_keys), replacing any older form.
+    void keep_sort_keys(int64_t blob, const std::string& keys);
 
     // ---- Import (import_ops.cpp); semantics as in store.hpp.
     ImportClaim claim_import(const ImportTarget& target);

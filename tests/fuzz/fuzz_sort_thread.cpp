@@ -7,7 +7,8 @@
 //    the same input, stable on ties (sequence order);
 //  - thread_messages lists every message exactly once, for both algorithms,
 //    and its rendering has balanced parentheses;
-//  - message_ids yields IDs without whitespace or angle brackets.
+//  - message_ids yields IDs without whitespace or angle brackets;
+//  - the stored sort keys read back as made, and decoding any bytes is safe.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include "common/util/strings.hpp"
 #include "imap/parser.hpp"
 #include "imap/sort.hpp"
+#include "imap/sort_keys.hpp"
 #include "imap/thread.hpp"
 #include "imap/casemap.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -58,28 +60,25 @@ void parse_commands(std::string_view line) {
     }
 }
 
-struct Stored {
-    std::string raw;
-    mime::Structure structure;
-};
-
-std::vector<SearchMessage> views(std::vector<Stored>& stored) {
-    std::vector<SearchMessage> messages;
-    for (size_t i = 0; i < stored.size(); ++i) {
-        SearchMessage m;
+// Each message's keys, made and read back as the store keeps them.
+std::vector<KeyedMessage> keyed(const std::vector<std::string_view>& raws) {
+    std::vector<KeyedMessage> messages;
+    for (size_t i = 0; i < raws.size(); ++i) {
+        std::string stored = make_stored_sort_keys(raws[i], mime::serialize(mime::parse_message(raws[i])));
+        std::optional<SortKeys> keys = decode_sort_keys(stored);
+        FUZZ_CHECK(keys && encode_sort_keys(*keys) == stored);
+        KeyedMessage m;
         m.seq = static_cast<uint32_t>(i + 1);
         m.uid = static_cast<uint32_t>(i * 3 + 7);
-        m.internal_date = static_cast<int64_t>(stored[i].raw.size()) * 86400;
-        m.size = stored[i].raw.size();
-        Stored* s = &stored[i];
-        m.structure = [s]() -> const mime::Structure& { return s->structure; };
-        m.raw = [s]() -> std::string_view { return s->raw; };
+        m.internal_date = static_cast<int64_t>(raws[i].size()) * 86400;
+        m.size = raws[i].size();
+        m.keys = std::move(*keys);
         messages.push_back(std::move(m));
     }
     return messages;
 }
 
-void check_sorts(const std::vector<SearchMessage>& messages) {
+void check_sorts(const std::vector<KeyedMessage>& messages) {
     std::string error;
     for (const char* criteria : {"(DATE)", "(REVERSE ARRIVAL SIZE)", "(FROM TO CC)", "(SUBJECT REVERSE DATE)",
                                  "(DISPLAYFROM)", "(REVERSE DISPLAYTO)"}) {
@@ -98,7 +97,7 @@ void check_sorts(const std::vector<SearchMessage>& messages) {
     }
 }
 
-void check_threads(const std::vector<SearchMessage>& messages) {
+void check_threads(const std::vector<KeyedMessage>& messages) {
     for (auto algorithm : {ThreadAlgorithm::references, ThreadAlgorithm::ordered_subject}) {
         ThreadTree tree = thread_messages(messages, algorithm, false);
         std::vector<uint32_t> seen;
@@ -127,16 +126,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(!id.empty() && id.find_first_of(" \t\r\n<>") == std::string::npos);
     (void)casemap(input);
 
-    std::vector<Stored> stored;
+    if (std::optional<SortKeys> any = decode_sort_keys(input)) FUZZ_CHECK(any->references.size() <= kMaxReferences);
+
+    std::vector<std::string_view> raws;
     std::string_view rest =
         end_of_command == std::string_view::npos ? std::string_view() : input.substr(end_of_command + 1);
-    while (!rest.empty() && stored.size() < kMaxMessages) {
+    while (!rest.empty() && raws.size() < kMaxMessages) {
         size_t nul = rest.find('\0');
-        std::string_view raw = rest.substr(0, nul);
-        stored.push_back({std::string(raw), mime::parse_message(raw)});
+        raws.push_back(rest.substr(0, nul));
         rest = nul == std::string_view::npos ? std::string_view() : rest.substr(nul + 1);
     }
-    std::vector<SearchMessage> messages = views(stored);
+    std::vector<KeyedMessage> messages = keyed(raws);
     check_sorts(messages);
     check_threads(messages);
     return 0;

@@ -3,7 +3,7 @@
 
 #include "imap/sort.hpp"
 #include "imap/casemap.hpp"
-#include "search_fixture.hpp"
+#include "sort_fixture.hpp"
 
 using namespace pochta;
 using namespace pochta::imap;
@@ -47,7 +47,7 @@ struct SortFixture {
         INFO(criteria << ": " << error);
         REQUIRE(parsed);
         std::vector<uint32_t> seqs;
-        for (size_t i : sort_messages(box.messages, *parsed)) seqs.push_back(box.messages[i].seq);
+        for (size_t i : sort_messages(keyed(box), *parsed)) seqs.push_back(box.messages[i].seq);
         return seqs;
     }
 
@@ -92,23 +92,17 @@ TEST_CASE_METHOD(SortFixture, "sort: DISPLAYFROM and DISPLAYTO") {
     CHECK(sort("(DISPLAYTO)") == Seqs{4, 5, 1, 2, 3});
 }
 
-TEST_CASE_METHOD(SortFixture, "sort: index keys do not read messages") {
-    box.calls = {};
-    CHECK(sort_content_need({{SortCriterion::Key::size, false}, {SortCriterion::Key::arrival, true}}) ==
-          ContentNeed::none);
-    sort("(SIZE REVERSE ARRIVAL)");
-    CHECK(box.calls.structure == 0);
-    CHECK(box.calls.raw == 0);
-    sort("(SUBJECT FROM DATE)");
-    CHECK(box.calls.structure == 5);
-    CHECK(box.calls.raw == 0);
-    CHECK(sort_content_need({{SortCriterion::Key::date, false}}) == ContentNeed::structure);
+TEST_CASE("sort: only ARRIVAL and SIZE sort without the messages' keys") {
+    using K = SortCriterion::Key;
+    CHECK_FALSE(sort_needs_keys({{K::size, false}, {K::arrival, true}}));
+    CHECK(sort_needs_keys({{K::size, false}, {K::date, false}}));
+    CHECK(sort_needs_keys({{K::display_to, true}}));
 }
 
 TEST_CASE("sort: equal messages keep sequence order") {
     Mailbox box;
     for (int i = 0; i < 50; ++i) box.add("Subject: same\n\n.\n", sized(10, at(2023, 1, 1)));
-    std::vector<size_t> order = sort_messages(box.messages, {{SortCriterion::Key::subject, true}});
+    std::vector<size_t> order = sort_messages(keyed(box), {{SortCriterion::Key::subject, true}});
     for (size_t i = 0; i < order.size(); ++i) CHECK(order[i] == i);
     CHECK(sort_messages({}, {{SortCriterion::Key::date, false}}).empty());
 }
