@@ -32,31 +32,44 @@ private:
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
-// Feeds the canonical body to the hash, up to the limit, counting all of it.
+// Feeds the canonical body to the hash, up to the limit, counting all of
+// it. The bytes are gathered in a bounded buffer and hashed a block at a
+// time: a call into the digest per line cost more than the hashing.
 class BodySink {
 public:
-    explicit BodySink(std::optional<uint64_t> limit) : limit_(limit) {}
+    explicit BodySink(std::optional<uint64_t> limit) : limit_(limit) { buffer_.reserve(block); }
     void put(std::string_view data) {
         if (limit_) {
             const uint64_t room = *limit_ > length_ ? *limit_ - length_ : 0;
-            sha_.update(data.substr(0, std::min<uint64_t>(room, data.size())));
+            buffer_ += data.substr(0, std::min<uint64_t>(room, data.size()));
         } else {
-            sha_.update(data);
+            buffer_ += data;
         }
         length_ += data.size();
+        if (buffer_.size() >= block) flush();
     }
-    BodyHash finish() { return BodyHash{sha_.finish(), length_}; }
+    BodyHash finish() {
+        flush();
+        return BodyHash{sha_.finish(), length_};
+    }
 
 private:
+    static constexpr size_t block = 16 * 1024;
+    void flush() {
+        sha_.update(buffer_);
+        buffer_.clear();
+    }
+
     Sha256Context sha_;
     std::optional<uint64_t> limit_;
     uint64_t length_ = 0;
+    std::string buffer_;
 };
 
-// RFC 6376 3.4.4: runs of WSP become one SP, WSP at the end of the line goes.
-std::string relaxed_line(std::string_view line) {
-    std::string out;
-    out.reserve(line.size());
+// RFC 6376 3.4.4: runs of WSP become one SP, WSP at the end of the line
+// goes; written to `out` (cleared first), whose capacity is reused.
+void relaxed_line_into(std::string_view line, std::string& out) {
+    out.clear();
     bool space = false;
     for (char c : line) {
         if (is_wsp(c)) {
@@ -67,6 +80,26 @@ std::string relaxed_line(std::string_view line) {
         space = false;
         out += c;
     }
+}
+
+// A body line in relaxed form: the line itself when it is in that form
+// already (no tab, no run of spaces, none at the end: most lines of most
+// mail), else the form written to `scratch`.
+std::string_view relaxed_body_line(std::string_view line, std::string& scratch) {
+    if (line.empty()) return line;
+    // Without an early exit, so the compiler can vectorise the scan.
+    bool changes = line.back() == ' ' || line.back() == '\t';
+    for (size_t i = 0; i + 1 < line.size(); i++)
+        changes |= (line[i] == '\t') | ((line[i] == ' ') & (line[i + 1] == ' '));
+    if (!changes) return line;
+    relaxed_line_into(line, scratch);
+    return scratch;
+}
+
+std::string relaxed_line(std::string_view line) {
+    std::string out;
+    out.reserve(line.size());
+    relaxed_line_into(line, out);
     return out;
 }
 
@@ -158,17 +191,14 @@ BodyHash hash_body(std::string_view body, DkimCanon canon, std::optional<uint64_
     size_t empty_lines = 0;   // held back: trailing empty lines are dropped (RFC 6376 3.4.3, 3.4.4)
     bool any_line = false;
     size_t pos = 0;
+    std::string relaxed;
     while (pos < body.size()) {
         const size_t eol = body.find('\n', pos);
         const size_t end = eol == std::string_view::npos ? body.size() : eol;
         std::string_view line = body.substr(pos, end - pos);
         if (eol != std::string_view::npos && !line.empty() && line.back() == '\r') line.remove_suffix(1);
         pos = eol == std::string_view::npos ? body.size() : eol + 1;
-        std::string relaxed;
-        if (canon == DkimCanon::relaxed) {
-            relaxed = relaxed_line(line);
-            line = relaxed;
-        }
+        if (canon == DkimCanon::relaxed) line = relaxed_body_line(line, relaxed);
         if (line.empty()) {
             empty_lines++;
             continue;

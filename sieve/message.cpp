@@ -7,6 +7,7 @@
 #include "common/mime/structure.hpp"
 #include "common/mime/transfer_encoding.hpp"
 #include "common/util/strings.hpp"
+#include "sieve/address_parts.hpp"
 
 namespace pochta::sieve {
 
@@ -35,6 +36,11 @@ void collect_parts(std::string_view raw, const mime::Part& part, std::vector<Bod
 const std::string& HeaderField::decoded() const {
     if (!decoded_) decoded_ = mime::decode_encoded_words(value);
     return *decoded_;
+}
+
+const std::vector<std::string>& HeaderField::addresses() const {
+    if (!addresses_) addresses_ = header_addresses(value);
+    return *addresses_;
 }
 
 std::vector<HeaderField> split_header(std::string_view header) {

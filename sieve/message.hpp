@@ -20,9 +20,13 @@ struct HeaderField {
 
     // The value with RFC 2047 encoded words decoded (cached).
     const std::string& decoded() const;
+    // The mailboxes of the value read as an address list (header_addresses,
+    // cached: a script's address tests often look at the same fields).
+    const std::vector<std::string>& addresses() const;
 
 private:
     mutable std::optional<std::string> decoded_;
+    mutable std::optional<std::vector<std::string>> addresses_;
 };
 
 struct BodyPart {

@@ -119,7 +119,7 @@ bool Run::address_test(Frame& frame, const Node& node) {
     std::vector<std::string> values;
     for (const std::string& name : expand_all(frame, node.positional[0]))
         for (size_t i : fields(node, name))
-            for (const std::string& address : header_addresses(header()[i].value))
+            for (const std::string& address : header()[i].addresses())
                 if (auto part = address_part(address, node.address_part)) values.push_back(std::move(*part));
     return match(frame, node, values);
 }

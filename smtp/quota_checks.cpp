@@ -31,6 +31,13 @@ std::string over_quota(store::Store& store, const std::vector<std::string>& user
     return {};
 }
 
+// What the store said before a delivery: the first user it would take
+// past the quota ("" if none), and whether Sieve has scripts to run.
+struct DeliveryCheck {
+    std::string full;
+    bool sieve_scripts = true;
+};
+
 std::string warning_message(const std::string& hostname, const std::string& user, unsigned percent) {
     return fmt::format(
         "From: Mail Delivery System <MAILER-DAEMON@{0}>\r\nTo: <{1}>\r\nSubject: Your mailbox is {2}% full\r\n"
@@ -67,6 +74,8 @@ void Session::accept_recipient_within_quota(Recipient recipient) {
 }
 
 // Before the delivery: the whole message against every local recipient.
+// The same store call looks for their Sieve scripts, so a message none has
+// scripts for skips the call that would run them (smtp/sieve_session.cpp).
 void Session::deliver_within_quota() {
     std::vector<std::string> users;
     for (const auto& rcpt : tx_->recipients)
@@ -77,9 +86,17 @@ void Session::deliver_within_quota() {
     if (users.empty()) return deliver();
     input_ = Input::waiting;
     conn_->pause_input();
-    ctx_.store.run<std::string>(
-        [users, size](store::Store& store) { return over_quota(store, users, size); },
-        ref().bind([](Session& self, std::string full, store::Error error) {
+    const bool sieve = ctx_.sieve != nullptr;
+    const bool global_scripts = sieve && ctx_.sieve->has_global_scripts();
+    ctx_.store.run<DeliveryCheck>(
+        [users, size, sieve, global_scripts](store::Store& store) {
+            DeliveryCheck check{over_quota(store, users, size), sieve};
+            if (check.full.empty() && sieve && !global_scripts) check.sieve_scripts = any_active_script(store, users);
+            return check;
+        },
+        ref().bind([](Session& self, DeliveryCheck check, store::Error error) {
+            const std::string& full = check.full;
+            self.tx_->sieve_scripts = check.sieve_scripts;
             if (error.empty() && full.empty()) return self.deliver();
             if (!full.empty())
                 log::info("smtp client={} from={} refused: over the quota of {}", self.conn_->peer_ip(),

@@ -92,6 +92,7 @@ private:
         store::SpecialUse folder = store::SpecialUse::none;  // Junk for a DMARC quarantine
         std::vector<SpamGroup> spam_groups;  // the spam verdicts (smtp/spam_checks.cpp); empty: not judged
         bool quota_checked = false;          // smtp/quota_checks.cpp
+        bool sieve_scripts = true;           // false: that check found no Sieve script to run
         bool lists_kept = false;             // smtp/list_recipients.cpp
         std::map<std::string, SpamTest> spam_tests;  // the verdicts for Sieve's spamtest, by user
     };

@@ -429,6 +429,12 @@ private:
 
 }  // namespace
 
+bool any_active_script(store::Store& store, const std::vector<std::string>& users) {
+    for (const auto& user : users)
+        if (store.active_sieve_script(user)) return true;
+    return false;
+}
+
 SpamTest spam_test(double score, double reject_score) {
     const double share = reject_score > 0 ? std::clamp(score / reject_score, 0.0, 1.0) : (score > 0 ? 1.0 : 0.0);
     return SpamTest{1 + static_cast<int>(std::floor(share * 9)), static_cast<int>(std::lround(share * 100))};

@@ -67,6 +67,9 @@ struct SieveOutcome {
     SieveFollowUps follow_ups;
 };
 
+// Whether one of `users` has an active script; on a store worker.
+bool any_active_script(store::Store& store, const std::vector<std::string>& users);
+
 // A spam verdict as RFC 3685 values: 1 + 9 x score / reject_score, capped.
 SpamTest spam_test(double score, double reject_score);
 
@@ -81,6 +84,8 @@ public:
         RespondVacation vacation;                // none: vacation actions are logged and skipped
     };
     explicit SieveDelivery(Services services);
+
+    bool has_global_scripts() const { return services_.scripts.any(); }
 
     // `parts`: the deliveries the session would store. `done` on the loop.
     void filter(SieveEnvelope envelope, std::vector<store::Delivery> parts,

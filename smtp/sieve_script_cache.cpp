@@ -1,20 +1,18 @@
 #include "smtp/sieve_script_cache.hpp"
 
-#include "store/sha256.hpp"
 
 namespace pochta::smtp {
 
 std::variant<std::shared_ptr<const sieve::Script>, sieve::Error> ScriptCache::compile(const std::string& source) {
-    const std::string key = store::sha256_hex(source);
     {
         std::lock_guard lock(mutex_);
-        if (auto it = scripts_.find(key); it != scripts_.end()) return it->second;
+        if (auto it = scripts_.find(source); it != scripts_.end()) return it->second;
     }
     auto compiled = sieve::compile(source);  // outside the lock: workers compile side by side
     if (auto* script = std::get_if<std::shared_ptr<const sieve::Script>>(&compiled)) {
         std::lock_guard lock(mutex_);
         if (scripts_.size() >= capacity_) scripts_.clear();
-        scripts_.emplace(key, *script);
+        scripts_.emplace(source, *script);
     }
     return compiled;
 }

@@ -1,6 +1,8 @@
-// Users' compiled Sieve scripts, by the SHA-256 of their source (README.md,
-// "Sieve at delivery"): a script is compiled once, not for every message
-// (compiling costs about as much as running). Thread-safe: store workers
+// Users' compiled Sieve scripts, by their source (README.md, "Sieve at
+// delivery"): a script is compiled once, not for every message (compiling
+// costs about as much as running). The source itself is the key: hashing
+// it with std::hash costs a fraction of a SHA-256 per message, and the
+// compiled script takes more room than its source anyway. Thread-safe: store workers
 // share it; a compiled script is read-only and runs on any thread.
 #pragma once
 

@@ -8,7 +8,7 @@
 namespace pochta::smtp {
 
 std::optional<SieveEnvelope> Session::sieve_envelope(const std::vector<store::Delivery>& parts) const {
-    if (!ctx_.sieve) return std::nullopt;
+    if (!ctx_.sieve || !tx_->sieve_scripts) return std::nullopt;
     bool local = false;
     for (const auto& part : parts) local = local || !part.local_users.empty();
     if (!local) return std::nullopt;

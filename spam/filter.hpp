@@ -1,8 +1,9 @@
 // Judging one message that arrived on the MX listener (README.md, "Spam"):
-// the tokens are read on a worker, the blocklists asked through the shared
-// resolver meanwhile, then each recipient's counts and history are read
-// (and the classifier run) on a store worker keyed by that user; the
-// verdicts come back on the loop, one per recipient.
+// the tokens are read on a store worker keyed by the first recipient, which
+// then reads that user's counts and history; the blocklists are asked
+// through the shared resolver meanwhile. Each further recipient's counts
+// and history are read (and the classifier run) on a store worker keyed by
+// that user; the verdicts come back on the loop, one per recipient.
 #pragma once
 
 #include <functional>
@@ -54,6 +55,7 @@ public:
 
 private:
     struct Job;
+    void read_first_profile(const std::shared_ptr<Job>& job, std::function<void()> step);
     void judge_users(const std::shared_ptr<Job>& job);
     void judge_user(const std::shared_ptr<Job>& job, size_t index);
 

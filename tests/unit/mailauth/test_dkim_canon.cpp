@@ -81,6 +81,21 @@ TEST_CASE("bare LF line ends hash as CRLF") {
     CHECK(canonical_header(b.fields[1].raw, DkimCanon::simple) == "Subject:  hi \r\n\tthere\r\n");
 }
 
+TEST_CASE("relaxed bodies: lines already relaxed and lines that change, beyond one hashing block") {
+    // Single inner and leading spaces stay; tabs, runs and trailing WSP change.
+    const std::string lines = " one space\r\nplain\r\na\tb\r\na  b\r\nend \r\nend\t\r\n";
+    const std::string relaxed = " one space\r\nplain\r\na b\r\na b\r\nend\r\nend\r\n";
+    std::string body, expected;
+    while (body.size() < 40000) {
+        body += lines;
+        expected += relaxed;
+    }
+    auto hashed = hash_body(body, DkimCanon::relaxed);
+    CHECK(b64(hashed.hash) == sha256_b64(expected));
+    CHECK(hashed.canonical_length == expected.size());
+    CHECK(hash_body(body, DkimCanon::relaxed, 20001).hash == hash_body(expected, DkimCanon::simple, 20001).hash);
+}
+
 TEST_CASE("l= hashes a prefix of the canonical body and counts all of it") {
     auto part = hash_body("hello\r\nworld\r\n", DkimCanon::simple, 7);
     CHECK(b64(part.hash) == sha256_b64("hello\r\n"));
