@@ -46,9 +46,11 @@ std::string digest_message(std::string_view list, const ListSettings& settings,
     const std::string boundary = "=_digest_" + random_hex(8);
     const CopyOptions options{std::string(list), &settings, false};
     std::string out = fmt::format(
-        "From: {}\r\nTo: {}\r\nSubject: {} digest: {} post{}\r\nDate: {}\r\nMessage-ID: <{}.digest@{}>\r\n"
+        "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}.digest@{}>\r\n"
         "MIME-Version: 1.0\r\n",
-        list, list, name, posts.size(), posts.size() == 1 ? "" : "s", rfc5322_date_now(), random_hex(12),
+        list, list,
+        mime::encode_header_text(fmt::format("{} digest: {} post{}", name, posts.size(), posts.size() == 1 ? "" : "s")),
+        rfc5322_date_now(), random_hex(12),
         list.substr(list.rfind('@') + 1));
     out += list_header_fields(options);
     out += fmt::format("Content-Type: multipart/digest; boundary=\"{}\"\r\n\r\n", boundary);

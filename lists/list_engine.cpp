@@ -301,14 +301,15 @@ void ListEngine::State::distribute(const store::MailingList& list, const std::st
         if (!self->alive) return;
         if (rewrite) log::info("list {}: From of the post rewritten to the list", list.address);
         CopyOptions options{list.address, &settings, rewrite};
+        const auto& listen = self->ctx.config.listen;
+        auto port_of = [](const auto& endpoint) { return endpoint ? std::optional<uint16_t>(endpoint->port) : std::nullopt; };
+        options.archive_server = archive_server(self->ctx.config.hostname, port_of(listen.imap), port_of(listen.imaps));
         std::string copy = list_copy(message, options);
         const std::string address = list.address;
         // With an https listener, remote members' copies carry their own
         // one-click List-Unsubscribe (README.md, "One-click unsubscribe").
         std::optional<RemoteCopies> remote;
-        const auto& https = self->ctx.config.listen.https;
-        const std::string base =
-            one_click_base(self->ctx.config.hostname, https ? std::optional<uint16_t>(https->port) : std::nullopt);
+        const std::string base = one_click_base(self->ctx.config.hostname, port_of(listen.https));
         if (!base.empty()) {
             options.unsubscribe_per_member = true;
             remote = RemoteCopies{list_copy(message, options),

@@ -79,6 +79,17 @@ std::string rewritten_from(std::string_view from_value, const CopyOptions& optio
 
 }  // namespace
 
+std::string archive_server(std::string_view hostname, std::optional<uint16_t> imap_port,
+                           std::optional<uint16_t> imaps_port) {
+    auto server = [hostname](std::string_view scheme, uint16_t port, uint16_t standard) {
+        return port == standard ? fmt::format("{}://{}", scheme, hostname)
+                                : fmt::format("{}://{}:{}", scheme, hostname, port);
+    };
+    if (imap_port && *imap_port != 0) return server("imap", *imap_port, 143);
+    if (imaps_port && *imaps_port != 0) return server("imaps", *imaps_port, 993);
+    return "";
+}
+
 std::string list_header_fields(const CopyOptions& options) {
     const std::string& list = options.list;
     const std::string& description = options.settings->description;
@@ -90,6 +101,8 @@ std::string list_header_fields(const CopyOptions& options) {
         out += fmt::format("List-Unsubscribe: <mailto:{}>\r\n", command_address(list, ListCommand::unsubscribe));
     out += fmt::format("List-Post: <mailto:{}>\r\n", list);
     out += fmt::format("List-Owner: <mailto:{}>\r\n", command_address(list, ListCommand::owner));
+    // RFC 5092: '@' and '/' may stand in a mailbox name of an IMAP URL.
+    if (!options.archive_server.empty()) out += fmt::format("List-Archive: <{}/Lists/{}>\r\n", options.archive_server, list);
     out += "Precedence: list\r\n";
     out += fmt::format("X-Loop: {}\r\n", list);
     return out;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -21,11 +22,21 @@ struct CopyOptions {
     // List-Unsubscribe is left out: each member's copy carries its own
     // (one-click, RFC 8058) before the shared content.
     bool unsubscribe_per_member = false;
+    // "imap://HOST[:PORT]" where members read the archive (List-Archive
+    // names its mailbox there); "" leaves List-Archive out.
+    std::string archive_server;
 };
 
+// "imap://HOSTNAME" with the port unless it is 143, for an IMAP listener
+// with STARTTLS, else "imaps://HOSTNAME[:PORT]" for implicit TLS; "" for
+// neither, or a port 0 (the bound one is not known here).
+std::string archive_server(std::string_view hostname, std::optional<uint16_t> imap_port,
+                           std::optional<uint16_t> imaps_port);
+
 // The fields every message of the list carries: List-Id, List-Help,
-// List-Subscribe, List-Unsubscribe, List-Post, List-Owner, Precedence and
-// X-Loop, each ending in CR LF.
+// List-Subscribe, List-Unsubscribe, List-Post, List-Owner, List-Archive
+// (when there is an archive server), Precedence and X-Loop, each ending in
+// CR LF.
 std::string list_header_fields(const CopyOptions& options);
 
 // The member's copy of `message` (without Return-Path): its header

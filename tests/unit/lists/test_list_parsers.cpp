@@ -114,3 +114,17 @@ TEST_CASE("a list copy replaces list fields, prefixes, rewrites From") {
     CHECK(kept.find("Reply-To: other@x.example\r\n") != std::string::npos);
     CHECK(kept.find("From: =?utf-8?q?J") == 0);
 }
+
+TEST_CASE("List-Archive names the archive mailbox on the IMAP server") {
+    CHECK(archive_server("mail.example.org", 143, 993) == "imap://mail.example.org");
+    CHECK(archive_server("mail.example.org", 1143, std::nullopt) == "imap://mail.example.org:1143");
+    CHECK(archive_server("mail.example.org", std::nullopt, 993) == "imaps://mail.example.org");
+    CHECK(archive_server("mail.example.org", 0, std::nullopt).empty());
+    CHECK(archive_server("mail.example.org", std::nullopt, std::nullopt).empty());
+    ListSettings settings;
+    CopyOptions options{"l@example.org", &settings, false};
+    CHECK(list_header_fields(options).find("List-Archive") == std::string::npos);
+    options.archive_server = "imap://mail.example.org";
+    CHECK(list_header_fields(options).find("List-Archive: <imap://mail.example.org/Lists/l@example.org>\r\n") !=
+          std::string::npos);
+}
