@@ -19,6 +19,8 @@ constexpr int64_t kBatch = 200;
 // the server, which waits for the step under way, exits within the 10 s
 // of README "pochta serve" after SIGTERM.
 constexpr uint64_t kBatchBytes = 16u << 20;
+// Expunged messages forgotten per step.
+constexpr int64_t kForgetBatch = kBatch * 5;
 // Users' databases kept open; more are closed and reopened when needed.
 constexpr size_t kOpenUsers = 16;
 // How often it looks for new mail when it has caught up: one indexed query.
@@ -84,9 +86,14 @@ void FtsIndexer::run() {
     for (;;) {
         bool busy = false;
         try {
-            const bool removed = forget_gone();
-            const bool added = index_new();
-            busy = removed || added;
+            // A step that was not full took everything there was: the next
+            // waits a poll period, so mail arriving steadily is indexed in
+            // steps of a poll's worth, not one or two messages a step, each
+            // with its own FTS5 segment and commit (most of the indexer's
+            // cost under load).
+            const bool more_gone = forget_gone();
+            const bool more_new = index_new();
+            busy = more_gone || more_new;
         } catch (const std::exception& e) {
             log::error("fts: indexing failed, retrying: {}", e.what());
         }
@@ -99,6 +106,8 @@ void FtsIndexer::run() {
 bool FtsIndexer::index_new() {
     std::map<int64_t, std::vector<TextSource>> by_user;
     int64_t last = mark_;
+    int64_t found = 0;
+    bool full = false;
     {
         auto q = index_->cached(
             "SELECT m.id, b.user_id, m.size FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id "
@@ -110,20 +119,22 @@ bool FtsIndexer::index_new() {
             by_user[s.user_id].push_back(s);
             last = s.message_id;
             bytes += s.size;
+            ++found;
         }
+        full = found == kBatch || bytes >= kBatchBytes;
     }
     if (by_user.empty()) return false;
     for (const auto& [user_id, messages] : by_user) index_messages(store_, user_db(user_id), options_, messages);
     mark_ = last;
     save_mark();
-    return true;
+    return full;
 }
 
 bool FtsIndexer::forget_gone() {
     std::vector<std::pair<int64_t, int64_t>> gone;  // message id, user id
     {
         auto q = index_->cached("SELECT message_id, user_id FROM fts_gone ORDER BY user_id LIMIT ?1");
-        q->bind(1, kBatch * 5);
+        q->bind(1, kForgetBatch);
         while (q->step()) gone.emplace_back(q->int64(0), q->int64(1));
     }
     if (gone.empty()) return false;
@@ -143,7 +154,7 @@ bool FtsIndexer::forget_gone() {
         q->bind(1, entry.first).run();
     }
     txn.commit();
-    return true;
+    return static_cast<int64_t>(gone.size()) == kForgetBatch;
 }
 
 FtsDb& FtsIndexer::user_db(int64_t user_id) {

@@ -44,8 +44,8 @@ public:
 
 private:
     void run();
-    bool index_new();    // true when it found messages
-    bool forget_gone();  // true when it removed some
+    bool index_new();    // true when the step was full: more may be waiting
+    bool forget_gone();  // the same for expunged messages
     FtsDb& user_db(int64_t user_id);
     void save_mark() const;
 
