@@ -124,6 +124,8 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
                     std::function<void(bool)> done);
     void hold(const Item& item, const std::string& author, bool tell_author);
     void handle_moderation(const Item& item, const Inbound& in);
+    void decide(const store::MailingList& list, const std::string& secret, const store::ListPending& held,
+                bool approve, const std::string& by, std::function<void(bool)> done);
     void handle_request(const Item& item, const Inbound& in);
     void handle_confirm(const Item& item, const Inbound& in);
     void refuse(const Item& item, const Inbound& in, const std::string& to, const std::string& why);
@@ -353,6 +355,10 @@ void ListEngine::State::hold(const Item& item, const std::string& author, bool t
             const std::string token = make_token(item.secret, moderate_purpose, held_id);
             const std::string approve = command_address(list, ListCommand::approve, token);
             const std::string reject = command_address(list, ListCommand::reject, token);
+            const auto& https = self->ctx.config.listen.https;
+            const std::string page = https_url(self->ctx.config.hostname,
+                                               https ? std::optional<uint16_t>(https->port) : std::nullopt, moderate_path);
+            const std::string web = page.empty() ? "" : fmt::format("Or approve or reject it on the web:\n  {}?t={}\n", page, token);
             auto moderators = people_with(*item.list, store::list_moderator);
             if (moderators.empty()) moderators = people_with(*item.list, store::list_owner);
             log::info("list {}: post from {} held as {} for {} moderator(s)", list, log::quoted(author), held_id,
@@ -361,8 +367,8 @@ void ListEngine::State::hold(const Item& item, const std::string& author, bool t
                 self->notify(list, {moderator, fmt::format("{}: post from {} held for approval", list, author),
                                     fmt::format("A post from {} to {} waits for approval (attached).\n\n"
                                                 "To approve it, reply to this message or write to\n  {}\n"
-                                                "To reject it, write to\n  {}\n",
-                                                author, list, approve, reject),
+                                                "To reject it, write to\n  {}\n{}",
+                                                author, list, approve, reject, web),
                                     approve, item.pending.data});
             // RFC 3834: nothing automatic goes back to the null sender.
             if (tell_author)
@@ -403,25 +409,33 @@ void ListEngine::State::handle_moderation(const Item& item, const Inbound& in) {
                 self->refuse(item, in, sender, "That post was approved, rejected or expired already.");
                 return self->finish(item.pending.id);
             }
-            log::info("list {}: held post {} from {} {} by {}", list, held->id, log::quoted(held->address),
-                      approve ? "approved" : "rejected", log::quoted(sender));
-            const int64_t approval = item.pending.id;
-            const int64_t held_id = held->id;
-            if (!approve) {
-                self->notify(list, {held->address, fmt::format("Your post to {} was rejected", list),
-                                    fmt::format("A moderator of {} rejected your post (attached).\n", list), "",
-                                    held->data});
-                self->finish(held_id);
-                return self->finish(approval);
-            }
-            // The held post goes only once its copies are stored: a stop in
-            // between sends it again on the next approval, never loses it.
-            self->distribute(*item.list, item.secret, held->data, [self, approval, held_id](bool ok) {
-                if (!ok) return;
-                self->finish(held_id);
-                self->finish(approval);
-            });
+            self->decide(*item.list, item.secret, *held, approve, log::quoted(sender),
+                         [self, approval = item.pending.id](bool ok) {
+                             if (ok) self->finish(approval);
+                         });
         });
+}
+
+// `done(ok)` once the decision is carried out: a rejected post's author
+// told, an approved one's copies stored.
+void ListEngine::State::decide(const store::MailingList& list, const std::string& secret,
+                               const store::ListPending& held, bool approve, const std::string& by,
+                               std::function<void(bool)> done) {
+    log::info("list {}: held post {} from {} {} by {}", list.address, held.id, log::quoted(held.address),
+              approve ? "approved" : "rejected", by);
+    if (!approve) {
+        notify(list.address, {held.address, fmt::format("Your post to {} was rejected", list.address),
+                              fmt::format("A moderator of {} rejected your post (attached).\n", list.address), "",
+                              held.data});
+        finish(held.id);
+        return done(true);
+    }
+    // The held post goes only once its copies are stored: a stop in
+    // between sends it again on the next approval, never loses it.
+    distribute(list, secret, held.data, [self = shared_from_this(), held_id = held.id, done = std::move(done)](bool ok) {
+        if (ok) self->finish(held_id);
+        done(ok);
+    });
 }
 
 void ListEngine::State::handle_request(const Item& item, const Inbound& in) {
@@ -761,6 +775,48 @@ void ListEngine::unsubscribe_one_click(std::string token, bool commit, std::func
             }
             if (outcome.state == State::unsubscribed) self->announce_one_click(outcome);
             done(std::move(outcome));
+        });
+}
+
+void ListEngine::moderate_by_link(std::string token, LinkDecision decision,
+                                  std::function<void(ModerationOutcome)> done) {
+    using State = ModerationOutcome::State;
+    struct Found {
+        ModerationOutcome outcome;
+        std::optional<store::MailingList> list;
+        std::optional<store::ListPending> held;
+        std::string secret;
+    };
+    std::weak_ptr<ListEngine::State> weak = state_;
+    state_->ctx.store.run<Found>(
+        [token = std::move(token)](store::Store& s) {
+            Found found;
+            found.secret = s.list_secret();
+            const auto id = check_token(found.secret, moderate_purpose, token);
+            if (!id) return found;
+            found.outcome.state = State::gone;
+            auto held = s.read_list_pending(*id);
+            if (!held || held->kind != store::ListPendingKind::held) return found;
+            found.list = s.find_list(held->list);
+            if (!found.list) return found;
+            found.outcome = {State::held, held->list, held->address};
+            found.held = std::move(held);
+            return found;
+        },
+        [weak, decision, done = std::move(done)](Found found, store::Error error) mutable {
+            auto self = weak.lock();
+            if (!self || !self->alive) return;
+            if (!error.empty()) {
+                log::error("list: moderation link failed: {}", error);
+                found.outcome.state = State::failed;
+            }
+            if (found.outcome.state != State::held || decision == LinkDecision::look) return done(found.outcome);
+            const bool approve = decision == LinkDecision::approve;
+            self->decide(*found.list, found.secret, *found.held, approve, "a moderator's link",
+                         [done = std::move(done), outcome = found.outcome, approve](bool ok) mutable {
+                             outcome.state = !ok ? State::failed : approve ? State::approved : State::rejected;
+                             done(outcome);
+                         });
         });
 }
 

@@ -62,6 +62,10 @@ public:
     // token and, with `commit`, removes the member (logged, owners told when
     // the list says so). `done` on the loop.
     void unsubscribe_one_click(std::string token, bool commit, std::function<void(OneClickOutcome)> done);
+    // A moderator's link to a held post (README.md, "Posting policies"):
+    // checks the token, then with approve or reject decides as a moderator's
+    // reply does. `done` on the loop.
+    void moderate_by_link(std::string token, LinkDecision decision, std::function<void(ModerationOutcome)> done);
 
 private:
     struct State;

@@ -24,7 +24,7 @@ struct CopyOptions {
     bool unsubscribe_per_member = false;
     // "imap://HOST[:PORT]" where members read the archive (List-Archive
     // names its mailbox there); "" leaves List-Archive out.
-    std::string archive_server;
+    std::string archive_server{};
 };
 
 // "imap://HOSTNAME" with the port unless it is 143, for an IMAP listener

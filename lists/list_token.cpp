@@ -12,7 +12,7 @@ namespace {
 
 constexpr size_t mac_digits = 20;
 constexpr size_t member_mac_digits = 32;
-constexpr size_t max_token = 40;
+
 constexpr std::string_view hex_digits = "0123456789abcdef";
 
 std::string hmac_hex(std::string_view secret, std::string_view text, size_t digits) {
@@ -55,7 +55,7 @@ std::string make_token(std::string_view secret, std::string_view purpose, int64_
 }
 
 std::optional<int64_t> check_token(std::string_view secret, std::string_view purpose, std::string_view token) {
-    if (token.size() > max_token) return std::nullopt;
+    if (token.size() > max_id_token) return std::nullopt;
     auto dot = token.find('.');
     if (dot == std::string_view::npos || dot == 0 || dot > 18) return std::nullopt;
     int64_t id = 0;

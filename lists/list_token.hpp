@@ -21,7 +21,8 @@ namespace pochta::lists {
 std::string make_token(std::string_view secret, std::string_view purpose, int64_t id);
 
 // The ID of a token whose MAC is right for `purpose`, else nullopt. At
-// most 40 octets are looked at; anything longer is refused.
+// most max_id_token octets are looked at; anything longer is refused.
+constexpr size_t max_id_token = 40;
 std::optional<int64_t> check_token(std::string_view secret, std::string_view purpose, std::string_view token);
 
 struct MemberToken {

@@ -14,10 +14,14 @@ constexpr size_t max_url = 900;
 
 }  // namespace
 
+std::string https_url(std::string_view hostname, std::optional<uint16_t> https_port, std::string_view path) {
+    if (!https_port || *https_port == 0) return "";
+    return *https_port == 443 ? fmt::format("https://{}{}", hostname, path)
+                              : fmt::format("https://{}:{}{}", hostname, *https_port, path);
+}
+
 std::string one_click_base(std::string_view hostname, std::optional<uint16_t> https_port) {
-    if (!https_port || *https_port == 0) return "";  // port 0: the bound one is not known here
-    return *https_port == 443 ? fmt::format("https://{}{}", hostname, unsubscribe_path)
-                              : fmt::format("https://{}:{}{}", hostname, *https_port, unsubscribe_path);
+    return https_url(hostname, https_port, unsubscribe_path);
 }
 
 std::string one_click_fields(std::string_view base, std::string_view secret, std::string_view list,

@@ -25,6 +25,21 @@ struct OneClickOutcome {
 };
 
 constexpr std::string_view unsubscribe_path = "/lists/unsubscribe";
+// A held post's page for its moderators (README.md, "Posting policies").
+constexpr std::string_view moderate_path = "/lists/moderate";
+
+// What a moderation link found or did (ListEngine::moderate_by_link).
+struct ModerationOutcome {
+    enum class State { invalid, held, gone, approved, rejected, failed };
+    State state = State::invalid;
+    std::string list;
+    std::string author;
+};
+enum class LinkDecision { look, approve, reject };
+
+// "https://HOSTNAME[:PORT]PATH", or "" without an https listener on a fixed
+// port configured (port 0: the bound one is not known here).
+std::string https_url(std::string_view hostname, std::optional<uint16_t> https_port, std::string_view path);
 
 // "https://HOSTNAME[:PORT]/lists/unsubscribe", or "" without an https
 // listener on a fixed port configured: members then get the mailto form only.

@@ -300,6 +300,9 @@ int serve(const Config& config) {
     http::add_list_routes(http_listeners.public_router,
                           [engine = list_engine.get()](std::string token, bool commit, auto done) {
                               engine->unsubscribe_one_click(std::move(token), commit, std::move(done));
+                          },
+                          [engine = list_engine.get()](std::string token, lists::LinkDecision decision, auto done) {
+                              engine->moderate_by_link(std::move(token), decision, std::move(done));
                           });
 
     auto reload_timer = loop.start_repeating(reload_check_period, [&] {

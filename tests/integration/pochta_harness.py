@@ -540,3 +540,10 @@ def eventually(fn, timeout=8.0, interval=0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
+
+
+def sanitized(binary):
+    """Whether the binary is an ASan build, whose memory figures (shadow
+    memory, the quarantine of freed blocks) bounds of RSS do not fit."""
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()

@@ -181,3 +181,41 @@ def test_large_post_to_ten_thousand_recipients_in_bounded_memory(factory, zone):
         assert peak < 512 * 1024, f"peak RSS {peak} KiB"
     finally:
         tarpit.close()
+
+
+def test_held_post_approved_and_rejected_by_link(srv, sink):
+    address = f"modlinks@{DOMAIN}"
+    srv.cli_ok("list", "create", address)
+    srv.cli_ok("list", "add", address, CAROL)
+    srv.cli_ok("list", "add", address, ALICE, "moderator")
+    links = []
+    for word in ("approve", "reject"):
+        tok = h.token(word)
+        post(srv, DAVE, address, message(tok, DAVE, address))   # not a member: held
+        notice = h.eventually(lambda: srv.find(ALICE, tok), timeout=15)[0].decode()
+        m = re.search(r"(https://\S+/lists/moderate\?t=\S+)", notice)
+        assert m, notice
+        links.append((tok, m.group(1)))
+    (ok_tok, ok_url), (no_tok, no_url) = links
+    assert ok_url.startswith(f"https://{h.HOSTNAME}:{srv.ports['https']}/lists/moderate?t=")
+
+    # A GET (a link scanner) shows the choice and decides nothing.
+    status, page = https(srv, "GET", ok_url)
+    assert status == 200 and "waits for approval" in page and 'method="post"' in page and DAVE in page
+    # A forged token, an overlong one, and a POST without a decision do nothing.
+    forged = ok_url[:-1] + ("0" if ok_url[-1] != "0" else "1")
+    assert https(srv, "POST", forged, body="decision=approve")[0] == 400
+    assert https(srv, "POST", ok_url.split("?")[0] + "?t=" + "1" * 100, body="decision=approve")[0] == 400
+    assert "waits for approval" in https(srv, "POST", ok_url, body="decision=maybe")[1]
+    assert not sink.find(ok_tok, CAROL)
+
+    status, page = https(srv, "POST", ok_url, body="decision=approve")
+    assert status == 200 and "is approved" in page
+    (_f, _r, got), = sink.wait(ok_tok, CAROL)
+    assert email.message_from_bytes(got)["List-Id"] == f"<modlinks.{DOMAIN}>"
+    assert "Already decided" in https(srv, "POST", ok_url, body="decision=reject")[1]
+
+    status, page = https(srv, "POST", no_url, body="decision=reject")
+    assert status == 200 and "is rejected" in page
+    sink.wait(f"Your post to {address} was rejected", DAVE)
+    assert not sink.find(no_tok, CAROL)

@@ -146,11 +146,6 @@ class Raw:
             return True
 
 
-def sanitized(binary):
-    with open(binary, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
 def unstuff(wire: bytes) -> bytes:
     assert wire.endswith(b".\r\n")
     lines = wire[:-3].split(b"\r\n")
@@ -386,7 +381,7 @@ def test_large_message_streams_with_bounded_memory(pop_server, user):
         assert received == size + message.count(b"\n.") + 3  # stuffed dots + terminator
         assert c.cmd("QUIT").startswith("+OK")
     peak = int(re.search(r"VmHWM:\s+(\d+)", open(f"/proc/{pid}/status").read()).group(1))
-    if not sanitized(pop_server.binary):  # ASan's quarantine keeps freed memory resident
+    if not h.sanitized(pop_server.binary):  # ASan's quarantine keeps freed memory resident
         assert peak - base < 16 * 1024, f"RSS grew by {peak - base} KiB while streaming 50 MiB"
 
 
