@@ -136,6 +136,10 @@ struct ListEngine::State : std::enable_shared_from_this<ListEngine::State> {
     void send_due_digests(std::vector<std::string> lists);
     void send_digest(const std::string& address);
     std::set<std::string> digesting;   // lists whose digest is being read or sent
+    // Held posts a decision was taken on, so two at once (two replies, a
+    // reply and a link) cannot both send one. Kept: a decided post's pending
+    // row goes away after its copies are stored, and its id is never reused.
+    std::set<int64_t> decided;
 };
 
 namespace {
@@ -405,7 +409,8 @@ void ListEngine::State::handle_moderation(const Item& item, const Inbound& in) {
             if (!self->alive) return;
             const std::string& list = item.list->address;
             if (!error.empty()) return log::error("list {}: cannot read held post: {}", list, error);
-            if (!held || held->kind != store::ListPendingKind::held || held->list != list) {
+            if (!held || held->kind != store::ListPendingKind::held || held->list != list ||
+                self->decided.count(held->id)) {
                 self->refuse(item, in, sender, "That post was approved, rejected or expired already.");
                 return self->finish(item.pending.id);
             }
@@ -417,10 +422,12 @@ void ListEngine::State::handle_moderation(const Item& item, const Inbound& in) {
 }
 
 // `done(ok)` once the decision is carried out: a rejected post's author
-// told, an approved one's copies stored.
+// told, an approved one's copies stored. The callers look at `decided`
+// first, on the loop, so a post is decided once.
 void ListEngine::State::decide(const store::MailingList& list, const std::string& secret,
                                const store::ListPending& held, bool approve, const std::string& by,
                                std::function<void(bool)> done) {
+    decided.insert(held.id);
     log::info("list {}: held post {} from {} {} by {}", list.address, held.id, log::quoted(held.address),
               approve ? "approved" : "rejected", by);
     if (!approve) {
@@ -434,6 +441,7 @@ void ListEngine::State::decide(const store::MailingList& list, const std::string
     // between sends it again on the next approval, never loses it.
     distribute(list, secret, held.data, [self = shared_from_this(), held_id = held.id, done = std::move(done)](bool ok) {
         if (ok) self->finish(held_id);
+        else self->decided.erase(held_id);  // not sent: a later approval tries again
         done(ok);
     });
 }
@@ -810,6 +818,8 @@ void ListEngine::moderate_by_link(std::string token, LinkDecision decision,
                 log::error("list: moderation link failed: {}", error);
                 found.outcome.state = State::failed;
             }
+            if (found.outcome.state == State::held && self->decided.count(found.held->id))
+                found.outcome.state = State::gone;
             if (found.outcome.state != State::held || decision == LinkDecision::look) return done(found.outcome);
             const bool approve = decision == LinkDecision::approve;
             self->decide(*found.list, found.secret, *found.held, approve, "a moderator's link",
