@@ -36,8 +36,9 @@ std::unique_ptr<FtsDb> FtsDb::open_existing(const fs::path& data_dir, int64_t us
     std::error_code ec;
     if (!fs::exists(path, ec)) return nullptr;
     auto db = std::make_unique<Db>(path, Db::Role::reader);
-    // Created a moment ago, its tables not yet: nothing indexed either.
-    if (db->query_int("SELECT count(*) FROM sqlite_master WHERE name = 'docs'") == 0) return nullptr;
+    // Created a moment ago, its tables not yet (or only `docs`: the schema's
+    // statements commit one by one): nothing indexed either.
+    if (db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('docs', 'text')") < 2) return nullptr;
     return std::unique_ptr<FtsDb>(new FtsDb(std::move(db)));
 }
 
